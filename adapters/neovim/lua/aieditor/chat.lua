@@ -1,0 +1,258 @@
+---@mod aieditor.chat The chat buffer and its window.
+---
+--- One prompt buffer (|prompt-buffer|) with filetype markdown: the
+--- conversation above, the prompt line at the bottom. Assistant replies grow
+--- in place as `chat/delta` arrives. The window shows the save state in its
+--- winbar (Neovim 0.8+) or, on 0.7, in its window-local statusline.
+
+local config = require("aieditor.config")
+
+local M = {}
+
+---@type integer|nil
+local bufnr
+---@type integer|nil
+local winid
+---First buffer line (0-based) of each rendered message, and the line where
+---the messages end (the prompt line follows).
+---@type integer[]
+local starts = {}
+
+local has_winbar = vim.fn.has("nvim-0.8") == 1
+
+local role_titles = { user = "You", assistant = "Assistant", system = "System" }
+local status_suffix = {
+  streaming = " …",
+  sending = " …",
+  interrupted = " (interrupted)",
+  failed = " (failed)",
+}
+
+---@param msg aieditor.Message
+---@return string[]
+local function message_lines(msg)
+  local lines = { "## " .. (role_titles[msg.role] or tostring(msg.role)) .. (status_suffix[msg.status] or ""), "" }
+  for _, l in ipairs(vim.split(msg.content or "", "\n", { plain = true })) do
+    table.insert(lines, l)
+  end
+  if msg.images and #msg.images > 0 then
+    table.insert(lines, ("_[%d image%s]_"):format(#msg.images, #msg.images == 1 and "" or "s"))
+  end
+  table.insert(lines, "")
+  return lines
+end
+
+---@return string[]
+local function header_lines()
+  local s = require("aieditor.session").current
+  if not s then
+    return { "# AiEditor", "", "No session open: `:AiEditor open [id]`.", "" }
+  end
+  local lines = { "# AiEditor · " .. s.id, "" }
+  if s.has_more then
+    table.insert(lines, "_Older messages are not shown._")
+    table.insert(lines, "")
+  end
+  return lines
+end
+
+---@return boolean
+local function buf_valid()
+  return bufnr ~= nil and vim.api.nvim_buf_is_valid(bufnr)
+end
+
+---@return boolean
+local function win_valid()
+  return winid ~= nil and vim.api.nvim_win_is_valid(winid) and vim.api.nvim_win_get_buf(winid) == bufnr
+end
+
+---Number of lines above the prompt line.
+---@return integer
+local function content_end()
+  return vim.api.nvim_buf_line_count(bufnr) - 1
+end
+
+---Re-renders the conversation from message `from` (default: everything).
+---Does nothing until the chat buffer exists.
+---@param from integer|nil
+function M.render(from)
+  if not buf_valid() then
+    return
+  end
+  local s = require("aieditor.session").current
+  local msgs = s and s.messages or {}
+  local start_line, first
+  if not from or from < 1 or not starts[from] or from > #msgs then
+    local header = header_lines()
+    starts = {}
+    first = 1
+    start_line = 0
+    local lines = header
+    local n = #header
+    for i = first, #msgs do
+      starts[i] = n
+      local ml = message_lines(msgs[i])
+      vim.list_extend(lines, ml)
+      n = n + #ml
+    end
+    vim.api.nvim_buf_set_lines(bufnr, 0, content_end(), false, lines)
+  else
+    first = from
+    start_line = starts[from]
+    local lines = {}
+    local n = start_line
+    for i = first, #msgs do
+      starts[i] = n
+      local ml = message_lines(msgs[i])
+      vim.list_extend(lines, ml)
+      n = n + #ml
+    end
+    for i = #msgs + 1, #starts do
+      starts[i] = nil
+    end
+    vim.api.nvim_buf_set_lines(bufnr, start_line, content_end(), false, lines)
+  end
+  if win_valid() and vim.api.nvim_get_current_win() ~= winid then
+    vim.api.nvim_win_set_cursor(winid, { vim.api.nvim_buf_line_count(bufnr), 0 })
+  end
+end
+
+---The lines of the conversation (without the prompt line), for tests and scripts.
+---@return string[]
+function M.lines()
+  if not buf_valid() then
+    return {}
+  end
+  return vim.api.nvim_buf_get_lines(bufnr, 0, content_end(), false)
+end
+
+---@return string
+local function title()
+  local s = require("aieditor.session").current
+  local text = "AiEditor"
+  if s then
+    text = text .. " · " .. s.id
+  end
+  local st = require("aieditor.status").statusline()
+  if st ~= "" then
+    text = text .. "  " .. st
+  end
+  return text
+end
+
+---The text shown in the chat window's winbar (0.8+) or statusline (0.7).
+---@return string
+function M.title()
+  return title()
+end
+
+---Updates the chat window's title with the session and its save state.
+function M.refresh_title()
+  if not win_valid() then
+    return
+  end
+  local text = title():gsub("%%", "%%%%")
+  if has_winbar then
+    vim.wo[winid].winbar = text
+  else
+    vim.wo[winid].statusline = text
+  end
+end
+
+---Called by the prompt buffer with the text typed after the prompt.
+---@param text string
+local function on_submit(text)
+  if text:match("^%s*$") then
+    return
+  end
+  require("aieditor").send(text)
+end
+
+---The chat buffer, created on first use.
+---@return integer bufnr
+function M.buf()
+  if buf_valid() then
+    return bufnr --[[@as integer]]
+  end
+  bufnr = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_name(bufnr, "aieditor://chat")
+  vim.bo[bufnr].buftype = "prompt"
+  vim.bo[bufnr].bufhidden = "hide"
+  vim.bo[bufnr].swapfile = false
+  vim.fn.prompt_setprompt(bufnr, config.options.chat.prompt)
+  vim.fn.prompt_setcallback(bufnr, on_submit)
+  vim.bo[bufnr].filetype = "markdown"
+  starts = {}
+  M.render()
+  return bufnr
+end
+
+---@return boolean
+function M.is_open()
+  return win_valid()
+end
+
+---@return integer|nil
+function M.win()
+  return win_valid() and winid or nil
+end
+
+---Opens the chat window and moves the cursor to the prompt line.
+function M.open()
+  local buf = M.buf()
+  if win_valid() then
+    vim.api.nvim_set_current_win(winid)
+    return
+  end
+  local opts = config.options.chat
+  local split = ({
+    right = "botright vsplit",
+    left = "topleft vsplit",
+    bottom = "botright split",
+    top = "topleft split",
+  })[opts.position] or "botright vsplit"
+  vim.cmd(split)
+  winid = vim.api.nvim_get_current_win()
+  vim.api.nvim_win_set_buf(winid, buf)
+  if split:find("vsplit") then
+    vim.api.nvim_win_set_width(winid, opts.size)
+    vim.wo[winid].winfixwidth = true
+  else
+    vim.api.nvim_win_set_height(winid, opts.size)
+    vim.wo[winid].winfixheight = true
+  end
+  vim.wo[winid].wrap = true
+  vim.wo[winid].linebreak = true
+  vim.wo[winid].number = false
+  vim.wo[winid].relativenumber = false
+  vim.wo[winid].signcolumn = "no"
+  vim.wo[winid].spell = false
+  M.refresh_title()
+  vim.api.nvim_win_set_cursor(winid, { vim.api.nvim_buf_line_count(buf), 0 })
+end
+
+---Closes the chat window; the buffer and its contents stay.
+function M.close()
+  if not win_valid() then
+    return
+  end
+  if #vim.api.nvim_tabpage_list_wins(0) == 1 and vim.api.nvim_win_get_tabpage(winid) == vim.api.nvim_get_current_tabpage() then
+    -- The last window of the tab: show another buffer instead of closing it.
+    vim.api.nvim_win_call(winid, function()
+      vim.cmd("enew")
+    end)
+  else
+    vim.api.nvim_win_close(winid, false)
+  end
+  winid = nil
+end
+
+function M.toggle()
+  if win_valid() then
+    M.close()
+  else
+    M.open()
+  end
+end
+
+return M

@@ -1,0 +1,40 @@
+-- aieditor: the :AiEditor command and <Plug> mappings. Nothing is required
+-- until the command runs, so startup costs nothing.
+if vim.g.loaded_aieditor then
+  return
+end
+vim.g.loaded_aieditor = true
+
+vim.api.nvim_create_user_command("AiEditor", function(opts)
+  require("aieditor.commands").run(opts)
+end, {
+  nargs = "*",
+  range = true,
+  desc = "aieditor: chat with an AI and edit React components",
+  complete = function(arglead, cmdline, _)
+    return require("aieditor.commands").complete(arglead, cmdline)
+  end,
+})
+
+-- <Plug> mappings; there are no default key mappings (see :help aieditor-mappings).
+local function plug(modes, name, rhs, desc)
+  vim.keymap.set(modes, "<Plug>(" .. name .. ")", rhs, { silent = true, desc = desc })
+end
+plug("n", "AiEditorOpen", "<Cmd>AiEditor open<CR>", "aieditor: open a session")
+plug("n", "AiEditorChat", "<Cmd>AiEditor chat<CR>", "aieditor: toggle the chat window")
+plug("n", "AiEditorSend", function()
+  vim.ui.input({ prompt = "Prompt: " }, function(text)
+    if text and text ~= "" then
+      require("aieditor").send(text)
+    end
+  end)
+end, "aieditor: send a prompt")
+plug("n", "AiEditorInsertJsx", "<Cmd>AiEditor insert jsx<CR>", "aieditor: insert the component's JSX")
+plug("n", "AiEditorInsertCss", "<Cmd>AiEditor insert css<CR>", "aieditor: insert the component's CSS")
+plug("x", "AiEditorInsertJsx", ":AiEditor insert jsx<CR>", "aieditor: replace the selection with the JSX")
+plug("x", "AiEditorInsertCss", ":AiEditor insert css<CR>", "aieditor: replace the selection with the CSS")
+plug("n", "AiEditorSave", "<Cmd>AiEditor save<CR>", "aieditor: save the buffer as a new version")
+plug("x", "AiEditorSave", ":AiEditor save<CR>", "aieditor: save the selection as a new version")
+plug("n", "AiEditorHistory", "<Cmd>AiEditor history<CR>", "aieditor: restore a version")
+plug("n", "AiEditorSessions", "<Cmd>AiEditor sessions<CR>", "aieditor: pick a session")
+plug("n", "AiEditorCancel", "<Cmd>AiEditor cancel<CR>", "aieditor: cancel the streaming reply")

@@ -1,0 +1,95 @@
+-- Errors reach the user through vim.notify; :checkhealth passes; the command
+-- completes its subcommands.
+local ai = require("aieditor")
+local session = require("aieditor.session")
+
+T.test("a server error shows a notification", function()
+  local seen = T.capture_notifications()
+  -- "/" is not allowed in a session id: the server answers -32602.
+  vim.cmd("AiEditor open bad/id")
+  T.wait_for(function()
+    return T.find_notification(seen, "session/open failed", vim.log.levels.ERROR)
+  end, "an error notification")
+  local n = T.find_notification(seen, "session/open failed", vim.log.levels.ERROR)
+  T.ok(n.msg:find("sessionId"), "the message names the bad field: " .. n.msg)
+  T.eq(session.current, nil, "no session was opened")
+end)
+
+T.test("restoring a version that does not exist shows an error", function()
+  local seen = T.capture_notifications()
+  vim.cmd("AiEditor open nvim-errors")
+  T.wait_for(function()
+    return session.current and session.current.id == "nvim-errors"
+  end, "session/open")
+  require("aieditor.components").restore("no-such-component", 42)
+  T.wait_for(function()
+    return T.find_notification(seen, "components/restore failed", vim.log.levels.ERROR)
+  end, "an error notification")
+end)
+
+T.test("commands that need a session say so", function()
+  session.current = nil
+  local seen = T.capture_notifications()
+  vim.cmd("AiEditor send hello")
+  vim.cmd("AiEditor insert jsx")
+  T.eq(#vim.tbl_filter(function(n)
+    return n.msg:find("no session is open", 1, true) and n.level == vim.log.levels.ERROR
+  end, seen), 2, "two errors: " .. vim.inspect(seen))
+  vim.cmd("AiEditor bogus")
+  T.ok(T.find_notification(seen, 'unknown subcommand "bogus"', vim.log.levels.ERROR), "unknown subcommand")
+end)
+
+T.test("subcommands complete", function()
+  T.eq(vim.fn.getcompletion("AiEditor ", "cmdline"), {
+    "cancel", "chat", "export", "history", "import", "insert", "open", "save", "send", "sessions",
+  })
+  T.eq(vim.fn.getcompletion("AiEditor se", "cmdline"), { "send", "sessions" })
+  T.eq(vim.fn.getcompletion("AiEditor insert ", "cmdline"), { "jsx", "css" })
+  T.eq(vim.fn.getcompletion("AiEditor save c", "cmdline"), { "css" })
+  -- Session ids come from the running server.
+  local ids = vim.fn.getcompletion("AiEditor open nvim-", "cmdline")
+  T.ok(vim.tbl_contains(ids, "nvim-errors"), "session ids complete: " .. vim.inspect(ids))
+end)
+
+T.test("<Plug> mappings exist and no default keys are mapped", function()
+  for _, name in ipairs({ "AiEditorOpen", "AiEditorChat", "AiEditorSend", "AiEditorInsertJsx", "AiEditorInsertCss", "AiEditorSave", "AiEditorHistory", "AiEditorSessions", "AiEditorCancel" }) do
+    T.ok(vim.fn.maparg("<Plug>(" .. name .. ")", "n") ~= "", name)
+  end
+  T.ok(vim.fn.maparg("<Plug>(AiEditorInsertJsx)", "x") ~= "", "visual insert")
+  for _, m in ipairs(vim.api.nvim_get_keymap("n")) do
+    T.ok(not (m.rhs or ""):find("AiEditor") or m.lhs:find("^<Plug>"), "default mapping " .. m.lhs)
+  end
+end)
+
+T.test(":checkhealth aieditor passes", function()
+  vim.cmd("checkhealth aieditor")
+  local lines = T.lines()
+  local text = table.concat(lines, "\n")
+  T.ok(text:find("aieditor"), "the report is shown")
+  T.ok(not text:find("ERROR"), "no errors:\n" .. text)
+  T.ok(text:find("server found %(%$AIEDITOR_SERVER%): .-, version %d+%.%d+%.%d+"), "server and version:\n" .. text)
+  local db = vim.env.XDG_DATA_HOME .. "/aieditor/aieditor.db"
+  T.ok(text:find("database " .. db, 1, true) and text:find("writable", 1, true), "the database path is writable:\n" .. text)
+  T.ok(text:find("provider: offline", 1, true), "the provider:\n" .. text)
+  vim.cmd("bwipeout!")
+end)
+
+T.test(":checkhealth reports a missing server as an error", function()
+  ai.setup({ server = { cmd = { T.root .. "/no-such-aieditor" } } })
+  vim.cmd("checkhealth aieditor")
+  local text = table.concat(T.lines(), "\n")
+  T.ok(text:find("ERROR"), "an error is reported:\n" .. text)
+  vim.cmd("bwipeout!")
+  ai.setup({})
+end)
+
+T.test("a server that cannot start shows an error", function()
+  ai.stop()
+  ai.setup({ server = { cmd = { T.root .. "/no-such-aieditor" } } })
+  local seen = T.capture_notifications()
+  vim.cmd("AiEditor open nvim-errors")
+  T.wait_for(function()
+    return T.find_notification(seen, "cannot start", vim.log.levels.ERROR)
+  end, "an error notification: " .. vim.inspect(seen))
+  ai.setup({})
+end)

@@ -1,0 +1,112 @@
+// The chat view: a webview view in the "AI Editor" activity-bar container. The
+// host owns the state (Ctx); the view gets a snapshot when it (re)loads and
+// then every ChatOp.
+
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { errorMessage, ShownError, type Ctx } from './ctx';
+import { chatHtml } from './webview_html';
+import type { Attachment, HostToView, ViewToHost } from './webview_protocol';
+
+export const CHAT_VIEW_ID = 'aieditor.chatView';
+
+const IMAGE_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+};
+
+export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly ctx: Ctx) {
+    this.subscription = ctx.onDidChangeChat((op) => this.post({ type: 'op', op }));
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const root = this.ctx.extension.extensionUri;
+    const media = vscode.Uri.joinPath(root, 'media');
+    const dist = vscode.Uri.joinPath(root, 'dist');
+    view.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
+    view.webview.html = chatHtml({
+      cspSource: view.webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'chat.css')).toString(),
+    });
+    view.webview.onDidReceiveMessage((m: ViewToHost) => this.receive(m));
+    view.onDidDispose(() => {
+      if (this.view === view) this.view = undefined;
+    });
+  }
+
+  /** Shows the view, and focuses its prompt box when asked. */
+  async reveal(focusPrompt = false): Promise<void> {
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    if (focusPrompt) this.post({ type: 'focusPrompt' });
+  }
+
+  private post(message: HostToView): void {
+    void this.view?.webview.postMessage(message);
+  }
+
+  private async receive(m: ViewToHost): Promise<void> {
+    try {
+      switch (m.type) {
+        case 'ready':
+          this.post({ type: 'op', op: { type: 'snapshot', state: this.ctx.state } });
+          if (!this.ctx.sessionId && this.ctx.lastSessionId) await this.ctx.openSession(this.ctx.lastSessionId);
+          break;
+        case 'send':
+          await this.ctx.send(m.text, m.images);
+          break;
+        case 'cancel':
+          this.ctx.cancel();
+          break;
+        case 'loadOlder':
+          await this.ctx.loadOlder();
+          break;
+        case 'insert':
+          await vscode.commands.executeCommand(m.kind === 'css' ? 'aieditor.insertCss' : 'aieditor.insertJsx', m.messageId);
+          break;
+        case 'attachFile':
+          await this.attachFiles();
+          break;
+        case 'openSession':
+          await vscode.commands.executeCommand('aieditor.openSession');
+          break;
+      }
+    } catch (e) {
+      if (!(e instanceof ShownError)) void vscode.window.showErrorMessage(`AI Editor: ${errorMessage(e)}`);
+    }
+  }
+
+  private async attachFiles(): Promise<void> {
+    const uris = await vscode.window.showOpenDialog({
+      canSelectMany: true,
+      openLabel: 'Attach',
+      filters: { Images: Object.keys(IMAGE_TYPES) },
+    });
+    if (!uris) return;
+    const images: Attachment[] = [];
+    for (const uri of uris) {
+      const ext = uri.path.split('.').pop()?.toLowerCase() ?? '';
+      const mimeType = IMAGE_TYPES[ext];
+      if (!mimeType) {
+        void vscode.window.showWarningMessage(`AI Editor: ${uri.path} is not a PNG, JPEG, GIF or WebP image.`);
+        continue;
+      }
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      images.push({ mimeType, data: Buffer.from(bytes).toString('base64'), name: uri.path.split('/').pop() ?? 'image' });
+    }
+    if (images.length > 0) this.post({ type: 'attachments', images });
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+}

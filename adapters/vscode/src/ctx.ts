@@ -1,0 +1,301 @@
+// The extension's state for one window: the language client, the open session
+// and its chat state, and the running chat/send. Commands, the chat view and
+// the status bar all go through here.
+
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { applyOp, emptyState, olderPageParams, PAGE_SIZE, type ChatOp, type ChatState } from './chat_model';
+import { createClient, findServer } from './client';
+import { Config, SECRET_API_KEY } from './config';
+import * as ext from './lsp_ext';
+import type { Component, Image, PersistenceStatus, SessionOpenResult } from './protocol';
+
+const LAST_SESSION_KEY = 'aieditor.lastSession';
+
+/** A user-facing failure whose message has already been shown. */
+export class ShownError extends Error {}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
+  return String(e);
+}
+
+export class Ctx implements vscode.Disposable {
+  readonly config = new Config();
+  readonly output: vscode.LogOutputChannel;
+  private client: LanguageClient | undefined;
+  private starting: Promise<LanguageClient> | undefined;
+  private serverVersion: string | undefined;
+  private chat: ChatState = emptyState();
+  private sending: vscode.CancellationTokenSource | undefined;
+  private localIds = 0;
+  private currentComponentId: string | undefined;
+  private lastTextEditor: vscode.TextEditor | undefined;
+
+  private readonly opEmitter = new vscode.EventEmitter<ChatOp>();
+  /** Every change of the chat state, in order. */
+  readonly onDidChangeChat = this.opEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.output = vscode.window.createOutputChannel('AI Editor', { log: true });
+    this.lastTextEditor = vscode.window.activeTextEditor;
+    this.disposables.push(
+      this.output,
+      this.opEmitter,
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e) this.lastTextEditor = e;
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (this.config.needsRestart(e) && (this.client || this.starting)) {
+          void this.restart().catch((err) => this.log(`restart failed: ${errorMessage(err)}`));
+        }
+      }),
+    );
+  }
+
+  get state(): ChatState {
+    return this.chat;
+  }
+  get sessionId(): string | undefined {
+    return this.chat.sessionId;
+  }
+  get lastSessionId(): string | undefined {
+    return this.extension.workspaceState.get<string>(LAST_SESSION_KEY);
+  }
+
+  /** The editor to insert into: the active one, or the last one when a view has focus. */
+  get targetEditor(): vscode.TextEditor | undefined {
+    const active = vscode.window.activeTextEditor;
+    if (active) return active;
+    const last = this.lastTextEditor;
+    if (last && vscode.window.visibleTextEditors.includes(last)) return last;
+    return vscode.window.visibleTextEditors[0];
+  }
+
+  log(line: string): void {
+    this.output.info(line);
+  }
+
+  private dispatch(op: ChatOp): void {
+    this.chat = applyOp(this.chat, op);
+    this.opEmitter.fire(op);
+  }
+
+  // ---- the server ---------------------------------------------------------------
+
+  /** The running client, started on first use. Errors have been shown to the user. */
+  getClient(): Promise<LanguageClient> {
+    if (this.client) return Promise.resolve(this.client);
+    if (!this.starting) {
+      this.starting = this.start().finally(() => {
+        this.starting = undefined;
+      });
+    }
+    return this.starting;
+  }
+
+  private async start(): Promise<LanguageClient> {
+    const found = await findServer(this.config.serverPath, this.extension.extensionPath);
+    if (!found.ok) {
+      this.log(found.message);
+      const actions = found.offerSettings ? ['Open Settings', 'Show Log'] : ['Show Log'];
+      void vscode.window.showErrorMessage(found.message, ...actions).then((choice) => {
+        if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'aieditor.serverPath');
+        if (choice === 'Show Log') this.output.show();
+      });
+      throw new ShownError(found.message);
+    }
+    this.serverVersion = found.version;
+    this.log(`starting ${found.path} (aieditor ${found.version}, from ${found.source})`);
+    const apiKey = await this.extension.secrets.get(SECRET_API_KEY);
+    const client = createClient(found.path, this.config.initializationOptions(apiKey), this.output);
+    client.onNotification(ext.chatDelta, (p) => {
+      this.dispatch({ type: 'delta', sessionId: p.sessionId, messageId: p.messageId, delta: p.delta, at: new Date().toISOString() });
+    });
+    client.onNotification(ext.persistenceStatus, (p) => {
+      if (p.sessionId === this.chat.sessionId) this.dispatch({ type: 'status', status: p });
+    });
+    try {
+      await client.start();
+    } catch (e) {
+      const message = `The AI Editor server (${found.path}) failed to start: ${errorMessage(e)}`;
+      this.log(message);
+      void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && this.output.show());
+      await client.dispose().catch(() => undefined);
+      throw new ShownError(message);
+    }
+    const info = client.initializeResult?.capabilities.experimental as { aieditor?: { databasePath?: string; provider?: string } } | undefined;
+    this.log(`server ready: database ${info?.aieditor?.databasePath ?? '?'}, provider ${info?.aieditor?.provider ?? '?'}`);
+    this.client = client;
+    return client;
+  }
+
+  /** Stops the server; the next request starts it again. */
+  async stop(): Promise<void> {
+    this.sending?.cancel();
+    const client = this.client ?? (await this.starting?.catch(() => undefined));
+    this.client = undefined;
+    if (client) await client.stop();
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.getClient();
+    if (this.chat.sessionId) await this.openSession(this.chat.sessionId);
+  }
+
+  /** Whether a server is running or starting. */
+  get running(): boolean {
+    return this.client !== undefined || this.starting !== undefined;
+  }
+
+  get version(): string | undefined {
+    return this.serverVersion;
+  }
+
+  // ---- sessions -------------------------------------------------------------------
+
+  async openSession(sessionId: string): Promise<SessionOpenResult> {
+    const client = await this.getClient();
+    const result = await client.sendRequest(ext.sessionOpen, { sessionId, limit: PAGE_SIZE });
+    const status: PersistenceStatus = { ...result.status, sessionId };
+    this.currentComponentId = result.currentComponentId ?? undefined;
+    this.dispatch({ type: 'reset', sessionId, messages: result.messages, hasMore: result.hasMore, status });
+    await this.extension.workspaceState.update(LAST_SESSION_KEY, sessionId);
+    return result;
+  }
+
+  /** Closes the view's session without touching the server (after a delete). */
+  closeSession(): void {
+    this.sending?.cancel();
+    this.currentComponentId = undefined;
+    this.dispatch({ type: 'reset', messages: [], hasMore: false });
+  }
+
+  async loadOlder(): Promise<void> {
+    const params = olderPageParams(this.chat);
+    if (!params) return;
+    this.dispatch({ type: 'olderLoading' });
+    try {
+      const client = await this.getClient();
+      const page = await client.sendRequest(ext.messagesList, params);
+      this.dispatch({ type: 'older', sessionId: params.sessionId, messages: page.messages, hasMore: page.hasMore });
+    } catch (e) {
+      this.dispatch({ type: 'olderFailed', error: `Could not load older messages: ${errorMessage(e)}` });
+    }
+  }
+
+  // ---- chat -----------------------------------------------------------------------
+
+  get busy(): boolean {
+    return this.sending !== undefined;
+  }
+
+  /**
+   * Sends a prompt in the open session and resolves when the reply is stored.
+   * Resolves to false when it was cancelled or failed (the view shows why).
+   */
+  async send(text: string, images: Image[] = []): Promise<boolean> {
+    const sessionId = this.chat.sessionId;
+    if (!sessionId) throw new Error('No session is open.');
+    if (this.sending) {
+      void vscode.window.showWarningMessage('AI Editor: a request is already running. Cancel it first.');
+      return false;
+    }
+    const client = await this.getClient();
+    const source = new vscode.CancellationTokenSource();
+    this.sending = source;
+    const localId = `local-${++this.localIds}`;
+    const wireImages = images.map(({ mimeType, data }) => ({ mimeType, data }));
+    this.dispatch({ type: 'error', error: undefined });
+    this.dispatch({
+      type: 'upsert',
+      message: {
+        id: localId,
+        sessionId,
+        role: 'user',
+        content: text,
+        images: wireImages.length > 0 ? wireImages : undefined,
+        createdAt: new Date().toISOString(),
+        status: 'complete',
+        pending: true,
+      },
+    });
+    this.dispatch({ type: 'busy', busy: true });
+    try {
+      const params = wireImages.length > 0 ? { sessionId, text, images: wireImages } : { sessionId, text };
+      const result = await client.sendRequest(ext.chatSend, params, source.token);
+      this.dispatch({ type: 'upsert', message: result.userMessage, replaces: localId });
+      this.dispatch({ type: 'upsert', message: result.assistantMessage });
+      if (result.component) this.currentComponentId = result.component.id;
+      return true;
+    } catch (e) {
+      const cancelled = source.token.isCancellationRequested;
+      const error = cancelled ? 'Cancelled.' : `The request failed: ${errorMessage(e)}`;
+      this.log(`chat/send: ${errorMessage(e)}`);
+      this.dispatch({ type: 'error', error });
+      // The server stored what arrived (status interrupted or failed): show that.
+      try {
+        const page = await client.sendRequest(ext.messagesList, { sessionId, limit: PAGE_SIZE });
+        this.dispatch({ type: 'mergeNewest', sessionId, messages: page.messages });
+      } catch (e2) {
+        this.log(`messages/list after a failed send: ${errorMessage(e2)}`);
+      }
+      return false;
+    } finally {
+      this.sending = undefined;
+      source.dispose();
+      this.dispatch({ type: 'busy', busy: false });
+    }
+  }
+
+  /** Cancels the running chat/send; false when none runs. */
+  cancel(): boolean {
+    if (!this.sending) return false;
+    this.sending.cancel();
+    return true;
+  }
+
+  // ---- components -------------------------------------------------------------------
+
+  /** The session's current component (latest version), or undefined when it has none. */
+  async currentComponent(): Promise<Component | undefined> {
+    const sessionId = this.requireSession();
+    const client = await this.getClient();
+    try {
+      const { component } = await client.sendRequest(ext.componentsGet, { sessionId });
+      this.currentComponentId = component.id;
+      return component;
+    } catch (e) {
+      this.log(`components/get: ${errorMessage(e)}`);
+      return undefined;
+    }
+  }
+
+  async component(componentId: string, version?: number): Promise<Component> {
+    const sessionId = this.requireSession();
+    const client = await this.getClient();
+    const params = version === undefined ? { sessionId, componentId } : { sessionId, componentId, version };
+    return (await client.sendRequest(ext.componentsGet, params)).component;
+  }
+
+  get knownCurrentComponentId(): string | undefined {
+    return this.currentComponentId;
+  }
+
+  noteCurrentComponent(id: string): void {
+    this.currentComponentId = id;
+  }
+
+  requireSession(): string {
+    const id = this.chat.sessionId;
+    if (!id) throw new Error('No session is open. Run "AI Editor: Open Session" first.');
+    return id;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

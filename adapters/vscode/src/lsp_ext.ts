@@ -1,0 +1,45 @@
+// One typed request or notification constant per method of the aieditor
+// protocol. This file mirrors docs/protocol.md section "Methods": keep the two
+// in step.
+
+import { NotificationType, RequestType } from 'vscode-languageclient';
+import type * as p from './protocol';
+
+// ---- sessions ---------------------------------------------------------------
+export const sessionOpen = new RequestType<p.SessionOpenParams, p.SessionOpenResult, void>('session/open');
+export const sessionList = new RequestType<p.SessionListParams, p.SessionListResult, void>('session/list');
+export const sessionDelete = new RequestType<p.SessionIdParams, p.DeleteResult & { sessionId: string }, void>('session/delete');
+export const sessionExport = new RequestType<p.SessionIdParams, p.SessionExportResult, void>('session/export');
+export const sessionImport = new RequestType<p.SessionImportParams, p.SessionImportResult, void>('session/import');
+
+// ---- chat, messages and interactions ----------------------------------------
+export const chatSend = new RequestType<p.ChatSendParams, p.ChatSendResult, void>('chat/send');
+export const messagesList = new RequestType<p.PageParams, p.MessagesListResult, void>('messages/list');
+export const messagesAdd = new RequestType<{ sessionId: string; message: Partial<p.Message> }, { message: p.Message }, void>(
+  'messages/add',
+);
+export const interactionsList = new RequestType<p.PageParams, { interactions: p.Interaction[]; hasMore: boolean }, void>(
+  'interactions/list',
+);
+export const interactionsAdd = new RequestType<
+  { sessionId: string; interaction: Partial<p.Interaction> },
+  { interaction: p.Interaction },
+  void
+>('interactions/add');
+
+// ---- components ---------------------------------------------------------------
+export const componentsList = new RequestType<p.SessionIdParams, p.ComponentsListResult, void>('components/list');
+export const componentsGet = new RequestType<p.ComponentsGetParams, p.ComponentResult, void>('components/get');
+export const componentsSave = new RequestType<p.ComponentsSaveParams, p.ComponentResult, void>('components/save');
+export const componentsDelete = new RequestType<p.ComponentRefParams, p.DeleteResult & { componentId: string }, void>('components/delete');
+export const componentsHistory = new RequestType<p.ComponentRefParams, p.ComponentsHistoryResult, void>(
+  'components/history',
+);
+export const componentsRestore = new RequestType<p.ComponentsRestoreParams, p.ComponentResult, void>(
+  'components/restore',
+);
+export const componentsSetCurrent = new RequestType<p.ComponentRefParams, { currentComponentId: string }, void>('components/setCurrent');
+
+// ---- notifications from the server -------------------------------------------
+export const chatDelta = new NotificationType<p.ChatDeltaParams>('chat/delta');
+export const persistenceStatus = new NotificationType<p.PersistenceStatusParams>('persistence/status');

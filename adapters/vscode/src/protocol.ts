@@ -1,0 +1,224 @@
+// Wire types of the aieditor protocol (docs/protocol.md), in the editor-facing
+// camelCase format. Plain data only: no vscode import, so the pure logic and
+// the webview can share these types.
+
+/** RFC 3339 UTC timestamp with milliseconds, e.g. "2026-11-25T08:00:00.000Z". */
+export type Timestamp = string;
+
+export type Role = 'user' | 'assistant' | 'system';
+export type MessageStatus = 'complete' | 'streaming' | 'interrupted' | 'failed';
+export type PersistenceState = 'notSaved' | 'saving' | 'saved' | 'failed';
+
+export interface Image {
+  mimeType: string;
+  /** base64, without a data: prefix. */
+  data: string;
+}
+
+export interface Message {
+  id: string;
+  sessionId: string;
+  role: Role;
+  content: string;
+  images?: Image[];
+  createdAt: Timestamp;
+  status: MessageStatus;
+  interactionId?: string;
+  componentId?: string;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface Interaction {
+  id: string;
+  sessionId: string;
+  prompt: string;
+  response: string;
+  provider: string;
+  model: string;
+  status: string;
+  createdAt: Timestamp;
+  durationMs: number;
+  usage?: Usage;
+  error?: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface Component {
+  id: string;
+  sessionId: string;
+  name: string;
+  jsx: string;
+  css: string;
+  version: number;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  metadata: Record<string, unknown>;
+}
+
+export interface Session {
+  id: string;
+  title: string;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface SessionSummary extends Session {
+  messageCount: number;
+  componentCount: number;
+}
+
+/** The persistence state of one session, as `persistence/status` sends it. */
+export interface PersistenceStatus {
+  sessionId?: string;
+  state: PersistenceState;
+  lastSavedAt?: Timestamp;
+  error?: string;
+  /** Failed writes kept in memory, waiting for a retry. */
+  pendingWrites?: number;
+}
+
+// ---- initialize -------------------------------------------------------------
+
+export interface InitializationOptions {
+  databasePath?: string;
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+  /** Passed at start from SecretStorage; the server never persists it. */
+  apiKey?: string;
+  /** Offline provider pause between deltas, for tests. */
+  offlineDelayMs?: number;
+}
+
+// ---- methods ----------------------------------------------------------------
+
+export interface SessionOpenParams {
+  sessionId: string;
+  limit?: number;
+}
+export interface SessionOpenResult {
+  session: Session;
+  messages: Message[];
+  hasMore: boolean;
+  components: Component[];
+  currentComponentId?: string | null;
+  status: PersistenceStatus;
+}
+
+export interface SessionListParams {
+  limit?: number;
+  cursor?: string;
+}
+export interface SessionListResult {
+  sessions: SessionSummary[];
+  nextCursor?: string | null;
+}
+
+export interface SessionIdParams {
+  sessionId: string;
+}
+
+export interface SessionExportResult {
+  document: unknown;
+}
+export interface SessionImportParams {
+  document: unknown;
+  sessionId?: string;
+}
+export interface SessionImportResult {
+  sessionId: string;
+}
+
+export interface ChatSendParams {
+  sessionId: string;
+  text: string;
+  images?: Image[];
+  /** Iterate on this component. */
+  componentId?: string;
+  /** Never iterate: always start a new component. */
+  newComponent?: boolean;
+}
+export interface ChatSendResult {
+  userMessage: Message;
+  assistantMessage: Message;
+  interaction: Interaction;
+  component?: Component | null;
+}
+
+export interface PageParams {
+  sessionId: string;
+  before?: string;
+  limit?: number;
+}
+export interface MessagesListResult {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+export interface ComponentsListResult {
+  components: Component[];
+}
+export interface ComponentsGetParams {
+  sessionId: string;
+  componentId?: string;
+  version?: number;
+}
+export interface ComponentResult {
+  component: Component;
+}
+/**
+ * What `components/save` takes. Without `id` it makes a new component; with an
+ * existing one, a new version. `name` defaults to the existing name, or to the
+ * function's name in the JSX.
+ */
+export interface ComponentInput {
+  id?: string;
+  name?: string;
+  jsx: string;
+  css: string;
+  metadata?: Record<string, unknown>;
+}
+export interface ComponentsSaveParams {
+  sessionId: string;
+  component: ComponentInput;
+}
+export interface ComponentRefParams {
+  sessionId: string;
+  componentId: string;
+}
+export interface ComponentsHistoryResult {
+  versions: Component[];
+}
+export interface ComponentsRestoreParams {
+  sessionId: string;
+  componentId: string;
+  version: number;
+}
+
+export interface DeleteResult {
+  deleted: boolean;
+}
+
+// ---- errors -------------------------------------------------------------------
+
+/** The server's error codes beyond JSON-RPC's (docs/protocol.md §2). */
+export const ErrorCodes = {
+  StorageFailed: -32001,
+  ServerNotInitialized: -32002,
+  ProviderFailed: -32003,
+  RequestCancelled: -32800,
+} as const;
+
+// ---- notifications ----------------------------------------------------------
+
+export interface ChatDeltaParams {
+  sessionId: string;
+  messageId: string;
+  delta: string;
+}
+
+export type PersistenceStatusParams = PersistenceStatus & { sessionId: string };

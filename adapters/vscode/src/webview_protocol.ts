@@ -1,0 +1,24 @@
+// The messages between the extension host and the chat webview. Types only.
+
+import type { ChatOp } from './chat_model';
+import type { Image } from './protocol';
+import type { CodeKind } from './markdown';
+
+/** An image the user attached, waiting to be sent. */
+export interface Attachment extends Image {
+  name: string;
+}
+
+export type HostToView =
+  | { type: 'op'; op: ChatOp }
+  | { type: 'attachments'; images: Attachment[] }
+  | { type: 'focusPrompt' };
+
+export type ViewToHost =
+  | { type: 'ready' }
+  | { type: 'send'; text: string; images: Attachment[] }
+  | { type: 'cancel' }
+  | { type: 'loadOlder' }
+  | { type: 'insert'; kind: CodeKind; messageId: string }
+  | { type: 'attachFile' }
+  | { type: 'openSession' };

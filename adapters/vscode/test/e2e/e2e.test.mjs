@@ -1,0 +1,295 @@
+// End to end, in real VS Code (code-server), driven like a user through the
+// command palette: open a session, send a prompt, see the reply in the chat
+// view, insert the component's JSX into an open .jsx file, and read "Saved" in
+// the status bar. Run by scripts/test.sh, which provides:
+//   AIEDITOR_SERVER      the aieditor server binary
+//   AIEDITOR_E2E_NODE    Node 24, for code-server
+//   AIEDITOR_E2E_CODE_SERVER  code-server's out/node/entry.js
+//   AIEDITOR_E2E_VSIX    the extension package
+//   AIEDITOR_E2E_OUT     where logs and failure screenshots go
+//   AIEDITOR_E2E_CHROMIUM (optional, default /usr/bin/chromium)
+
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isolatedEnv, launchBrowser, makeDirs, requireEnv, run, startCodeServer, waitFor, writeUserSettings } from './harness.mjs';
+import { RpcClient } from './rpc.mjs';
+
+const SESSION = 'e2e-session';
+const PROMPT = 'A counter button with a reset link';
+const APP_JSX = "import React from 'react';\n\n// The AI Editor inserts the component below.\n";
+const TIMEOUT = 60_000;
+
+const server = requireEnv('AIEDITOR_SERVER');
+const node = requireEnv('AIEDITOR_E2E_NODE');
+const entry = requireEnv('AIEDITOR_E2E_CODE_SERVER');
+const vsix = requireEnv('AIEDITOR_E2E_VSIX');
+const outDir = requireEnv('AIEDITOR_E2E_OUT');
+const chromiumPath = process.env.AIEDITOR_E2E_CHROMIUM ?? '/usr/bin/chromium';
+
+mkdirSync(outDir, { recursive: true });
+const codeServerLog = join(outDir, 'code-server.log');
+writeFileSync(codeServerLog, '');
+
+const dirs = makeDirs();
+const env = isolatedEnv(dirs);
+const blocked = [];
+let codeServer;
+let browser;
+let page;
+let failed = false;
+/** What the server stored, read back by our own client in "the server stored…". */
+let stored;
+
+/** The chat webview's document: VS Code nests it in two iframes. */
+function chat() {
+  return page.frameLocator('iframe.webview[src*="extensionId=aieditor.aieditor"]').frameLocator('iframe#active-frame');
+}
+
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Runs a command from the command palette by its exact title. The palette
+ * lists the commands known when it opens, so a command registered a moment
+ * later needs the palette opened again: retry until the deadline.
+ */
+async function runCommand(title, timeoutMs = TIMEOUT) {
+  const deadline = Date.now() + timeoutMs;
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
+    .first();
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ state: 'visible', timeout: 5_000 });
+      await row.click({ timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`no command "${title}" in the palette: ${e.message}`);
+      await page.keyboard.press('Escape');
+      await input.waitFor({ state: 'hidden' });
+    }
+  }
+}
+
+/** Opens a workspace file with Quick Open; resolves to its editor. */
+async function openFile(name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().click();
+  const editor = page.locator(`.editor-instance .monaco-editor[data-uri$="/${name}"]`);
+  await editor.waitFor({ state: 'visible' });
+  return editor;
+}
+
+/** Saves a dirty editor with Ctrl+S, and waits until its tab is no longer dirty. */
+async function save(editor, name) {
+  await editor.locator('.view-lines').click();
+  await page.keyboard.press('Control+S');
+  await page.locator('.tabs-container .tab.dirty', { hasText: name }).waitFor({ state: 'detached' });
+}
+
+/** Waits for the quick input with this title, types `text` and accepts it. */
+async function answerInput(title, text) {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible' });
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.fill(text);
+  await input.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'hidden' });
+}
+
+/** Saves what a failed step left on screen: the chat view, the page, the logs. */
+async function saveFailureEvidence(step) {
+  const slug = step.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
+  if (page) {
+    const view = page.locator('iframe.webview[src*="extensionId=aieditor.aieditor"]').first();
+    try {
+      await view.screenshot({ path: join(outDir, `chat-view-${slug}.png`), timeout: 5_000 });
+    } catch (e) {
+      writeFileSync(join(outDir, `chat-view-${slug}.txt`), `no chat view screenshot: ${e.message}\n`);
+    }
+    await page.screenshot({ path: join(outDir, `page-${slug}.png`), timeout: 5_000 }).catch(() => undefined);
+  }
+  copyLogs();
+}
+
+function copyLogs() {
+  const logs = join(dirs.userData, 'logs');
+  if (existsSync(logs)) cpSync(logs, join(outDir, 'vscode-logs'), { recursive: true });
+}
+
+/** One step of the scenario: skipped after a failure, and leaves evidence when it fails. */
+function step(name, fn) {
+  it(name, { timeout: 3 * TIMEOUT }, async (t) => {
+    if (failed) {
+      t.skip('an earlier step failed');
+      return;
+    }
+    try {
+      await fn();
+    } catch (e) {
+      failed = true;
+      await saveFailureEvidence(name);
+      throw e;
+    }
+  });
+}
+
+describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }, () => {
+  before(async () => {
+    writeFileSync(join(dirs.workspace, 'App.jsx'), APP_JSX);
+    writeFileSync(join(dirs.workspace, 'styles.css'), '');
+    writeUserSettings(dirs, {
+      'security.workspace.trust.enabled': false,
+      'aieditor.serverPath': server,
+      'aieditor.trace.server': 'messages',
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'workbench.welcomePage.walkthroughs.openOnInstall': false,
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'extensions.autoUpdate': false,
+      'extensions.autoCheckUpdates': false,
+      'extensions.ignoreRecommendations': true,
+      'files.autoSave': 'off',
+      'editor.formatOnSave': false,
+      'git.enabled': false,
+      'chat.disableAIFeatures': true,
+    });
+    const installed = await run(node, [entry, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', vsix, '--force'], { env });
+    writeFileSync(join(outDir, 'install-extension.log'), installed);
+    assert.match(installed, /successfully installed/i);
+
+    codeServer = startCodeServer({ node, entry, dirs, env, log: (text) => writeFileSync(codeServerLog, text, { flag: 'a' }) });
+    const url = await codeServer.url;
+    const launched = await launchBrowser({ executablePath: chromiumPath, profileDir: dirs.browserProfile, blocked });
+    browser = launched.browser;
+    page = await launched.context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    page.on('console', (m) => {
+      if (m.type() === 'error') writeFileSync(join(outDir, 'browser-console.log'), `${m.text()}\n`, { flag: 'a' });
+    });
+    await page.goto(`${url}/?folder=${encodeURIComponent(dirs.workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible' });
+    await page.locator('.part.statusbar').waitFor({ state: 'visible' });
+    // The extension's contributions are registered: its activity-bar container shows.
+    await page.locator('.activitybar [aria-label="AI Editor"]').first().waitFor({ state: 'visible' });
+    // The explorer shows the workspace once the remote file system is up.
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'App.jsx' }).waitFor({ state: 'visible' });
+  });
+
+  after(async () => {
+    copyLogs();
+    writeFileSync(join(outDir, 'blocked-requests.txt'), blocked.map((b) => `${b.url} (from ${b.frames.join(' < ')})\n`).join(''));
+    await browser?.close().catch(() => undefined);
+    await codeServer?.stop();
+    if (!failed) rmSync(dirs.root, { recursive: true, force: true });
+    else writeFileSync(join(outDir, 'kept-temp-dir.txt'), `${dirs.root}\n`);
+  });
+
+  step('opens a session from the command palette', async () => {
+    await runCommand('AI Editor: Open Session');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Open Session' }).waitFor({ state: 'visible' });
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'New session…' }).click();
+    await answerInput('AI Editor: New Session', SESSION);
+    await chat().locator('#session', { hasText: SESSION }).waitFor({ state: 'visible' });
+    await chat().locator('#empty').waitFor({ state: 'hidden' });
+  });
+
+  step('sends a prompt and shows the streamed reply in the chat view', async () => {
+    await runCommand('AI Editor: Send Prompt');
+    await answerInput('AI Editor: Send Prompt', PROMPT);
+    const user = chat().locator('article.message.user:not(.pending)', { hasText: PROMPT });
+    await user.waitFor({ state: 'visible' });
+    const reply = chat().locator('article.message.assistant[data-status="complete"]').last();
+    await reply.waitFor({ state: 'visible' });
+    await reply.locator('pre.code-block[data-lang="jsx"]').first().waitFor({ state: 'visible' });
+    await reply.locator('button.insert-jsx').waitFor({ state: 'visible' });
+    assert.equal(await chat().locator('article.message').count(), 2, 'one prompt and one reply');
+    assert.equal(await chat().locator('#error').isHidden(), true, 'no error shown');
+  });
+
+  step('the server stored the conversation and the component under XDG_DATA_HOME', async () => {
+    const db = join(dirs.xdgData, 'aieditor', 'aieditor.db');
+    assert.ok(existsSync(db) && statSync(db).size > 0, `database at ${db}`);
+    const rpc = await RpcClient.start(server, ['serve'], { env });
+    try {
+      const opened = await rpc.request('session/open', { sessionId: SESSION });
+      assert.deepEqual(
+        opened.messages.map((m) => [m.role, m.status]),
+        [
+          ['user', 'complete'],
+          ['assistant', 'complete'],
+        ],
+      );
+      assert.equal(opened.messages[0].content, PROMPT);
+      assert.ok(opened.currentComponentId, 'a current component');
+      const { component } = await rpc.request('components/get', { sessionId: SESSION });
+      assert.equal(component.id, opened.currentComponentId);
+      assert.ok(component.jsx.length > 0, 'the component has JSX');
+      stored = { component, reply: opened.messages[1] };
+    } finally {
+      assert.equal(await rpc.close(), 0, 'our client server exits 0');
+    }
+  });
+
+  step('inserts the component JSX into an open .jsx file', async () => {
+    const file = join(dirs.workspace, 'App.jsx');
+    const editor = await openFile('App.jsx');
+    await editor.locator('.view-lines').click();
+    await page.keyboard.press('Control+End');
+
+    await runCommand('AI Editor: Insert Component JSX');
+    await page.locator('.tabs-container .tab.dirty', { hasText: 'App.jsx' }).waitFor({ state: 'visible' });
+    await save(editor, 'App.jsx');
+
+    const expected = APP_JSX + stored.component.jsx;
+    const onDisk = await waitFor('App.jsx on disk to hold the component', () => {
+      const text = readFileSync(file, 'utf8');
+      return text === expected ? text : undefined;
+    }, TIMEOUT);
+    assert.equal(onDisk, expected);
+    // One edit, one undo step: undo brings back the original text in the editor.
+    await editor.locator('.view-lines').click();
+    await page.keyboard.press('Control+Z');
+    await page.locator('.tabs-container .tab.dirty', { hasText: 'App.jsx' }).waitFor({ state: 'visible' });
+    await save(editor, 'App.jsx');
+    await waitFor('App.jsx back to its original text after one undo', () => readFileSync(file, 'utf8') === APP_JSX, TIMEOUT);
+  });
+
+  step("the reply's Insert CSS button inserts into the open .css file", async () => {
+    const file = join(dirs.workspace, 'styles.css');
+    const editor = await openFile('styles.css');
+    await chat().locator('article.message.assistant').last().locator('button.insert-css').click();
+    await page.locator('.tabs-container .tab.dirty', { hasText: 'styles.css' }).waitFor({ state: 'visible' });
+    await save(editor, 'styles.css');
+    const css = stored.component.css.trim();
+    assert.ok(css.length > 0, 'the component has CSS');
+    await waitFor('styles.css on disk to hold the CSS', () => readFileSync(file, 'utf8').trim() === css, TIMEOUT);
+  });
+
+  step('the status bar and the chat view read Saved', async () => {
+    const item = page.locator('.part.statusbar .statusbar-item[aria-label^="AI Editor: "]');
+    await page.locator('.part.statusbar .statusbar-item[aria-label="AI Editor: Saved"]').waitFor({ state: 'visible' });
+    const text = (await item.innerText()).trim();
+    assert.match(text, /^✅ Saved \d\d:\d\d:\d\d$/);
+    await chat().locator('#status[data-state="saved"]', { hasText: '✅ Saved' }).waitFor({ state: 'visible' });
+    // For a person to look at: the chat view after the scenario.
+    await page.locator('iframe.webview[src*="extensionId=aieditor.aieditor"]').first().screenshot({ path: join(outDir, 'chat-view.png') });
+  });
+
+  step('the chat view asked for nothing remote', async () => {
+    const fromChat = blocked.filter((b) => b.frames.some((f) => f.includes('extensionId=aieditor.aieditor')));
+    assert.deepEqual(fromChat, [], 'requests from the chat webview that were blocked');
+  });
+});
+

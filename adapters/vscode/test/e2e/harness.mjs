@@ -1,0 +1,194 @@
+// The end-to-end test's machinery: an isolated code-server with the extension
+// installed from its .vsix, and Debian's chromium driven by playwright-core with
+// every non-loopback request blocked. Every wait is on an event, a selector or
+// a condition; none is a fixed sleep.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+/** Reads a required environment variable. */
+export function requireEnv(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (scripts/test.sh sets it)`);
+  return v;
+}
+
+/** Polls `check` until it returns a truthy value; for conditions with no event (a file on disk). */
+export async function waitFor(what, check, timeoutMs = 30_000, intervalMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Isolated directories for one run. */
+export function makeDirs() {
+  const root = mkdtempSync(join(tmpdir(), 'aieditor-vscode-e2e-'));
+  const dirs = {
+    root,
+    home: join(root, 'home'),
+    userData: join(root, 'user-data'),
+    extensions: join(root, 'extensions'),
+    xdgData: join(root, 'xdg-data'),
+    xdgConfig: join(root, 'xdg-config'),
+    xdgCache: join(root, 'xdg-cache'),
+    workspace: join(root, 'workspace'),
+    browserProfile: join(root, 'chromium-profile'),
+  };
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  return dirs;
+}
+
+/** The environment of code-server (and so of the extension host and the aieditor server). */
+export function isolatedEnv(dirs) {
+  return {
+    PATH: process.env.PATH,
+    LANG: 'C.UTF-8',
+    TZ: process.env.TZ ?? 'UTC',
+    HOME: dirs.home,
+    XDG_DATA_HOME: dirs.xdgData,
+    XDG_CONFIG_HOME: dirs.xdgConfig,
+    XDG_CACHE_HOME: dirs.xdgCache,
+    AIEDITOR_LOG: process.env.AIEDITOR_LOG ?? 'info',
+  };
+}
+
+export function writeUserSettings(dirs, settings) {
+  const dir = join(dirs.userData, 'User');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+}
+
+/** Runs a command to its end; rejects on a non-zero exit with its output. */
+export function run(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`${command} ${args.join(' ')} exited ${code ?? signal}:\n${out}`));
+    });
+  });
+}
+
+/**
+ * Starts code-server on 127.0.0.1 with a port the kernel picks, and resolves
+ * when it logs the address it listens on.
+ */
+export function startCodeServer({ node, entry, dirs, env, log }) {
+  const configFile = join(dirs.xdgConfig, 'code-server.yaml');
+  writeFileSync(configFile, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
+  const args = [
+    entry,
+    '--config', configFile,
+    '--bind-addr', '127.0.0.1:0',
+    '--auth', 'none',
+    '--user-data-dir', dirs.userData,
+    '--extensions-dir', dirs.extensions,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    dirs.workspace,
+  ];
+  const child = spawn(node, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk) => {
+      const text = chunk.toString();
+      log(text);
+      seen += text;
+      const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\/?/.exec(seen);
+      if (m) resolve(m[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => reject(new Error(`code-server exited (${code ?? signal}) before listening:\n${seen}`)));
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return {
+    child,
+    url,
+    /** Stops code-server and everything it started (its process group). */
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }, 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function isLoopback(url) {
+  let u;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return true;
+  if (u.protocol !== 'http:' && u.protocol !== 'https:' && u.protocol !== 'ws:' && u.protocol !== 'wss:') return false;
+  const host = u.hostname;
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Launches Debian's chromium headless, with every non-loopback request blocked. */
+export async function launchBrowser({ executablePath, profileDir, blocked }) {
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-default-apps',
+      '--disable-features=Translate,OptimizationHints,MediaRouter',
+      `--disk-cache-dir=${join(profileDir, 'cache')}`,
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (isLoopback(url)) return route.continue();
+    const frames = [];
+    try {
+      for (let f = route.request().frame(); f; f = f.parentFrame()) frames.push(f.url());
+    } catch {
+      frames.push('(service worker)');
+    }
+    blocked.push({ url, frames });
+    return route.abort('blockedbyclient');
+  });
+  return { browser, context };
+}

@@ -1,0 +1,329 @@
+// Wire types of the aieditor protocol (docs/protocol.md).
+//
+// One plain struct per wire type, fields named exactly as on the wire, each
+// followed by its JSON conversion. `fromJSON` validates and reports the JSON
+// path of the first bad field ("params.message.role: must be one of ..."); it
+// never yields a partial object. Records (Message, Interaction, Component)
+// also have a backend (snake_case) form used by exports and the REST API.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace aieditor::protocol {
+
+using nlohmann::json;
+
+/// A validation failure: the JSON path of the bad field and what is wrong.
+struct FieldError {
+  std::string path;
+  std::string problem;
+  std::string message() const { return path + ": " + problem; }
+};
+using Parsed = std::expected<void, FieldError>;
+
+/// Milliseconds since the Unix epoch, UTC; on the wire RFC 3339 with ms.
+using Timestamp = std::int64_t;
+std::string formatTimestamp(Timestamp);
+std::optional<Timestamp> parseTimestamp(std::string_view);
+
+/// Session ids: 1-128 characters from [A-Za-z0-9._:-].
+bool isValidSessionId(std::string_view);
+
+enum class Role { User, Assistant, System };
+/// A record's completion: replies stream, then end complete, interrupted or failed.
+enum class RecordStatus { Complete, Streaming, Interrupted, Failed };
+enum class SaveState { NotSaved, Saving, Saved, Failed };
+
+std::string_view toString(Role);
+std::string_view toString(RecordStatus);
+std::string_view toString(SaveState);
+
+struct Image {
+  std::string mimeType;  ///< image/png, image/jpeg, image/gif or image/webp
+  std::string data;      ///< base64
+};
+json toJSON(const Image&);
+Parsed fromJSON(const json&, Image&, const std::string& path);
+
+struct Usage {
+  std::int64_t inputTokens = 0;
+  std::int64_t outputTokens = 0;
+};
+json toJSON(const Usage&);
+Parsed fromJSON(const json&, Usage&, const std::string& path);
+
+struct Message {
+  std::string id;
+  std::string sessionId;
+  Role role = Role::User;
+  std::string content;
+  std::vector<Image> images;
+  Timestamp createdAt = 0;
+  RecordStatus status = RecordStatus::Complete;
+  std::optional<std::string> interactionId;
+  std::optional<std::string> componentId;
+  bool operator==(const Message&) const = default;
+};
+json toJSON(const Message&);
+Parsed fromJSON(const json&, Message&, const std::string& path);
+json toBackendJSON(const Message&);
+Parsed fromBackendJSON(const json&, Message&, const std::string& path);
+
+struct Interaction {
+  std::string id;
+  std::string sessionId;
+  std::string prompt;
+  std::string response;
+  std::string provider;
+  std::string model;
+  RecordStatus status = RecordStatus::Complete;
+  Timestamp createdAt = 0;
+  std::int64_t durationMs = 0;
+  std::optional<Usage> usage;
+  std::optional<std::string> error;
+  std::string metadata = "{}";  ///< a JSON object, kept as its compact text
+  bool operator==(const Interaction&) const = default;
+};
+json toJSON(const Interaction&);
+Parsed fromJSON(const json&, Interaction&, const std::string& path);
+json toBackendJSON(const Interaction&);
+Parsed fromBackendJSON(const json&, Interaction&, const std::string& path);
+
+/// One version of a component.
+struct Component {
+  std::string id;
+  std::string sessionId;
+  std::string name;
+  std::string jsx;
+  std::string css;
+  std::int64_t version = 1;
+  Timestamp createdAt = 0;  ///< when the component was first created
+  Timestamp updatedAt = 0;  ///< when this version was made
+  std::string metadata = "{}";
+  bool operator==(const Component&) const = default;
+};
+json toJSON(const Component&);
+Parsed fromJSON(const json&, Component&, const std::string& path);
+json toBackendJSON(const Component&);
+Parsed fromBackendJSON(const json&, Component&, const std::string& path);
+
+inline bool operator==(const Image& a, const Image& b) {
+  return a.mimeType == b.mimeType && a.data == b.data;
+}
+inline bool operator==(const Usage& a, const Usage& b) {
+  return a.inputTokens == b.inputTokens && a.outputTokens == b.outputTokens;
+}
+
+/// The six converters: JSON in one format to JSON in the other, validated.
+std::expected<json, FieldError> messageToBackend(const json& frontend);
+std::expected<json, FieldError> messageToFrontend(const json& backend);
+std::expected<json, FieldError> interactionToBackend(const json& frontend);
+std::expected<json, FieldError> interactionToFrontend(const json& backend);
+std::expected<json, FieldError> componentToBackend(const json& frontend);
+std::expected<json, FieldError> componentToFrontend(const json& backend);
+
+struct Session {
+  std::string id;
+  std::string title;
+  Timestamp createdAt = 0;
+  Timestamp updatedAt = 0;
+  bool operator==(const Session&) const = default;
+};
+json toJSON(const Session&);
+
+struct SessionSummary {
+  Session session;
+  std::int64_t messageCount = 0;
+  std::int64_t componentCount = 0;
+};
+json toJSON(const SessionSummary&);
+
+struct PersistenceStatus {
+  std::string sessionId;
+  SaveState state = SaveState::NotSaved;
+  std::optional<Timestamp> lastSavedAt;
+  std::optional<std::string> error;
+  std::int64_t pendingWrites = 0;  ///< writes kept in memory, waiting for a retry
+};
+json toJSON(const PersistenceStatus&);
+
+/// A whole session in the backend format: what export writes and import reads.
+struct SessionDocument {
+  static constexpr int kSchemaVersion = 1;
+  Session session;
+  std::optional<std::string> currentComponentId;
+  std::vector<Message> messages;
+  std::vector<Interaction> interactions;
+  std::vector<Component> componentVersions;  ///< every version of every component
+};
+json toJSON(const SessionDocument&);
+Parsed fromJSON(const json&, SessionDocument&, const std::string& path);
+
+// ---- Lifecycle -------------------------------------------------------------
+
+struct InitializationOptions {
+  std::optional<std::string> databasePath;
+  std::optional<std::string> provider;
+  std::optional<std::string> model;
+  std::optional<std::string> baseUrl;
+  std::optional<std::string> apiKey;  ///< used in memory only, never stored
+  std::optional<std::int64_t> offlineDelayMs;
+};
+struct ClientInfo {
+  std::string name;
+  std::optional<std::string> version;
+};
+struct InitializeParams {
+  std::optional<std::int64_t> processId;
+  std::optional<ClientInfo> clientInfo;
+  InitializationOptions initializationOptions;
+};
+Parsed fromJSON(const json&, InitializeParams&, const std::string& path);
+
+struct InitializeResult {
+  std::string version;
+  std::string databasePath;
+  std::string provider;
+};
+json toJSON(const InitializeResult&);
+
+struct CancelParams {
+  std::string id;  ///< the request id's JSON text
+};
+Parsed fromJSON(const json&, CancelParams&, const std::string& path);
+
+// ---- Sessions --------------------------------------------------------------
+
+struct SessionIdParams {
+  std::string sessionId;
+};
+Parsed fromJSON(const json&, SessionIdParams&, const std::string& path);
+
+struct SessionOpenParams {
+  std::string sessionId;
+  std::int64_t limit = 50;
+};
+Parsed fromJSON(const json&, SessionOpenParams&, const std::string& path);
+
+struct SessionOpenResult {
+  Session session;
+  std::vector<Message> messages;
+  bool hasMore = false;
+  std::vector<Component> components;
+  std::optional<std::string> currentComponentId;
+  PersistenceStatus status;
+};
+json toJSON(const SessionOpenResult&);
+
+struct SessionListParams {
+  std::int64_t limit = 50;
+  std::optional<std::string> cursor;
+};
+Parsed fromJSON(const json&, SessionListParams&, const std::string& path);
+
+struct SessionListResult {
+  std::vector<SessionSummary> sessions;
+  std::optional<std::string> nextCursor;
+};
+json toJSON(const SessionListResult&);
+
+struct SessionImportParams {
+  SessionDocument document;
+  std::optional<std::string> sessionId;
+};
+Parsed fromJSON(const json&, SessionImportParams&, const std::string& path);
+
+// ---- Chat ------------------------------------------------------------------
+
+struct ChatSendParams {
+  std::string sessionId;
+  std::string text;
+  std::vector<Image> images;
+  std::optional<std::string> componentId;  ///< iterate on this component
+  bool newComponent = false;               ///< never iterate; start a new one
+};
+Parsed fromJSON(const json&, ChatSendParams&, const std::string& path);
+
+struct ChatSendResult {
+  Message userMessage;
+  Message assistantMessage;
+  Interaction interaction;
+  std::optional<Component> component;
+};
+json toJSON(const ChatSendResult&);
+
+struct ChatDelta {
+  std::string sessionId;
+  std::string messageId;
+  std::string delta;
+};
+json toJSON(const ChatDelta&);
+
+// ---- Messages and interactions --------------------------------------------
+
+struct PageParams {
+  std::string sessionId;
+  std::optional<std::string> before;
+  std::int64_t limit = 50;
+};
+Parsed fromJSON(const json&, PageParams&, const std::string& path);
+
+struct MessagePage {
+  std::vector<Message> messages;
+  bool hasMore = false;
+};
+json toJSON(const MessagePage&);
+
+struct InteractionPage {
+  std::vector<Interaction> interactions;
+  bool hasMore = false;
+};
+json toJSON(const InteractionPage&);
+
+/// messages/add: a message whose id, createdAt and status may be left out.
+struct MessagesAddParams {
+  std::string sessionId;
+  Message message;
+};
+Parsed fromJSON(const json&, MessagesAddParams&, const std::string& path);
+
+struct InteractionsAddParams {
+  std::string sessionId;
+  Interaction interaction;
+};
+Parsed fromJSON(const json&, InteractionsAddParams&, const std::string& path);
+
+// ---- Components ------------------------------------------------------------
+
+struct ComponentsGetParams {
+  std::string sessionId;
+  std::optional<std::string> componentId;
+  std::optional<std::int64_t> version;
+};
+Parsed fromJSON(const json&, ComponentsGetParams&, const std::string& path);
+
+/// components/save: id names an existing component for a new version.
+struct ComponentsSaveParams {
+  std::string sessionId;
+  std::optional<std::string> id;
+  std::optional<std::string> name;
+  std::string jsx;
+  std::string css;
+  std::optional<std::string> metadata;
+};
+Parsed fromJSON(const json&, ComponentsSaveParams&, const std::string& path);
+
+struct ComponentRefParams {
+  std::string sessionId;
+  std::string componentId;
+  std::optional<std::int64_t> version;  ///< required by components/restore
+};
+Parsed fromJSON(const json&, ComponentRefParams&, const std::string& path);
+
+}  // namespace aieditor::protocol

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds everything, then runs the main job end to end on the offline
+# provider: a headless chat that creates a session, streams a reply, saves a
+# component and prints it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh
+cmake --preset dev >/dev/null
+cmake --build --preset dev
+
+bin=build/dev/server/aieditor
+db=build/demo/aieditor.db
+mkdir -p build/demo
+session="demo-$(date +%Y%m%d-%H%M%S)"
+echo "== aieditor chat --session $session (database $db)"
+"$bin" chat --db "$db" --session "$session" "A pricing card with three tiers and a subscribe button"
+echo "== the saved component, read back from the database"
+"$bin" show --db "$db" --session "$session"

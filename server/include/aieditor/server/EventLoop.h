@@ -1,0 +1,35 @@
+// The single-threaded event loop everything runs on (asio's io_context,
+// kept out of this header).
+#pragma once
+
+#include <memory>
+
+#include "aieditor/server/LspServer.h"
+#include "aieditor/server/Scheduler.h"
+
+namespace aieditor::server {
+
+class EventLoop final : public Scheduler {
+ public:
+  EventLoop();
+  ~EventLoop() override;
+  void post(std::function<void()> work) override;
+  void after(std::chrono::milliseconds delay, std::function<void()> work) override;
+  /// Runs handlers until `stop()`.
+  void run();
+  /// Runs one handler, waiting for it if none is ready.
+  void runOne();
+  void stop();
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Serves the protocol on stdin/stdout until `exit` or end of input; returns
+/// the process exit code.
+int serveStdio(const ServerOptions&);
+
+}  // namespace aieditor::server

@@ -1,0 +1,128 @@
+// The SQLite store: one database file holds every session.
+//
+// Every write runs in its own IMMEDIATE transaction and returns only after
+// COMMIT, with WAL and synchronous=FULL, so a write the caller acknowledges
+// survives a kill -9. Several processes may share the file: SQLITE_BUSY is
+// retried in one place (a busy timeout plus a bounded retry loop) and never
+// reaches the caller. Failures are values carrying SQLite's own message.
+// <sqlite3.h> stays inside Store.cpp.
+#pragma once
+
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aieditor/protocol/Protocol.h"
+
+namespace aieditor::server {
+
+using protocol::Component;
+using protocol::Interaction;
+using protocol::Message;
+using protocol::Session;
+using protocol::SessionDocument;
+using protocol::SessionSummary;
+using protocol::Timestamp;
+
+struct StoreError {
+  enum class Kind { Storage, NotFound, Conflict, Invalid };
+  Kind kind = Kind::Storage;
+  std::string message;  ///< for Storage: SQLite's message
+};
+template <class T>
+using StoreResult = std::expected<T, StoreError>;
+
+template <class T>
+struct Page {
+  std::vector<T> items;
+  bool hasMore = false;
+};
+
+struct SessionList {
+  std::vector<SessionSummary> sessions;
+  std::optional<std::string> nextCursor;
+};
+
+/// What a finished chat reply stores, in one transaction.
+struct ReplyRecords {
+  Message assistantMessage;
+  Interaction interaction;
+  std::optional<Component> component;  ///< stored version, now current
+};
+
+class Store {
+ public:
+  /// Opens (creating directories and the file when needed) and migrates.
+  /// `path` may be a `file:` URI (e.g. `file:/x.db?mode=ro`).
+  static StoreResult<std::unique_ptr<Store>> open(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  static constexpr int kSchemaVersion = 1;
+
+  // Sessions
+  /// Returns the session, creating it (title empty) when missing.
+  StoreResult<Session> ensureSession(const std::string& id, Timestamp now);
+  StoreResult<std::optional<Session>> findSession(const std::string& id);
+  /// Most recently updated first; the cursor is opaque.
+  StoreResult<SessionList> listSessions(std::int64_t limit, const std::optional<std::string>& cursor);
+  /// NotFound when there is no such session.
+  StoreResult<void> deleteSession(const std::string& id);
+  StoreResult<std::optional<std::string>> currentComponentId(const std::string& sessionId);
+  /// NotFound when the component is not in the session.
+  StoreResult<void> setCurrentComponent(const std::string& sessionId, const std::string& componentId);
+  StoreResult<std::int64_t> messageCount(const std::string& sessionId);
+
+  // Messages: ordered by insertion. Adding an id the session already has
+  // stores nothing and returns the stored record (idempotent retries).
+  StoreResult<Message> addMessage(const Message&);
+  /// The `limit` messages just older than `before` (or the newest), oldest
+  /// first. NotFound when `before` is not a message of the session.
+  StoreResult<Page<Message>> listMessages(const std::string& sessionId,
+                                          const std::optional<std::string>& before, std::int64_t limit);
+
+  // Interactions: same rules as messages.
+  StoreResult<Interaction> addInteraction(const Interaction&);
+  StoreResult<Page<Interaction>> listInteractions(const std::string& sessionId,
+                                                  const std::optional<std::string>& before,
+                                                  std::int64_t limit);
+
+  // Components. `saveComponent` stores a new version: version 1 of a new id,
+  // or latest+1 of an existing one (the given version and createdAt are
+  // ignored). Saving content equal to the latest version (name, jsx, css)
+  // stores nothing and returns the latest. The saved component becomes the
+  // session's current one.
+  StoreResult<Component> saveComponent(const Component&);
+  /// Latest version of each component, oldest component first.
+  StoreResult<std::vector<Component>> listComponents(const std::string& sessionId);
+  /// The latest version when `version` is empty; nullopt when missing.
+  StoreResult<std::optional<Component>> getComponent(const std::string& sessionId, const std::string& componentId,
+                                                     std::optional<std::int64_t> version);
+  /// Every version, oldest first; NotFound when there is no such component.
+  StoreResult<std::vector<Component>> componentHistory(const std::string& sessionId,
+                                                       const std::string& componentId);
+  /// Deletes the component and its versions; clears it as current.
+  StoreResult<void> deleteComponent(const std::string& sessionId, const std::string& componentId);
+
+  /// Stores a finished reply atomically (all or nothing); idempotent by ids.
+  StoreResult<ReplyRecords> saveReply(const ReplyRecords&);
+
+  // Export / import
+  StoreResult<SessionDocument> exportSession(const std::string& sessionId);
+  /// Conflict when document.session.id already exists; never overwrites.
+  StoreResult<void> importSession(const SessionDocument&);
+
+  /// `PRAGMA integrity_check` result ("ok" when healthy).
+  StoreResult<std::string> integrityCheck();
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl>);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aieditor::server

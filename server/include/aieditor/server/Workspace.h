@@ -1,0 +1,118 @@
+// The server's logic: sessions, chat, components and save status. It works
+// on typed values only; LspServer turns JSON into these calls and back.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+#include "aieditor/protocol/JsonRpc.h"
+#include "aieditor/protocol/Protocol.h"
+#include "aieditor/server/Provider.h"
+#include "aieditor/server/Scheduler.h"
+#include "aieditor/server/Store.h"
+
+namespace aieditor::server {
+
+using protocol::CancelToken;
+using protocol::Result;
+
+/// What the logic tells the client without being asked.
+class Events {
+ public:
+  virtual ~Events() = default;
+  virtual void delta(const protocol::ChatDelta&) = 0;
+  virtual void status(const protocol::PersistenceStatus&) = 0;
+};
+
+/// Per-session save state. A write that fails is kept here and retried, so
+/// nothing is dropped; the client hears every change of state.
+class SaveTracker {
+ public:
+  using Write = std::function<StoreResult<void>()>;
+  SaveTracker(std::string sessionId, Events&);
+  /// Retries pending writes first (in order), then runs `write`. On failure
+  /// `write` joins the pending queue and the error is returned.
+  StoreResult<void> run(Write write);
+  /// Retries pending writes; true when none remain.
+  bool retry();
+  const protocol::PersistenceStatus& status() const { return status_; }
+
+ private:
+  void set(protocol::SaveState, std::optional<std::string> error);
+  std::deque<Write> pending_;
+  protocol::PersistenceStatus status_;
+  Events& events_;
+};
+
+struct WorkspaceOptions {
+  std::string databasePath;
+  /// How much earlier conversation goes to the model, in characters.
+  std::size_t historyBudgetChars = 24000;
+};
+
+class Workspace {
+ public:
+  Workspace(WorkspaceOptions, std::unique_ptr<Provider>, Scheduler&, Events&);
+  ~Workspace();
+
+  /// Opens the database; on failure every call reports the reason.
+  void openStore();
+  const std::string& databasePath() const { return options_.databasePath; }
+  Provider& provider() { return *provider_; }
+  void setProvider(std::unique_ptr<Provider>);
+
+  Result<protocol::SessionOpenResult> openSession(const protocol::SessionOpenParams&);
+  Result<protocol::SessionListResult> listSessions(const protocol::SessionListParams&);
+  Result<void> deleteSession(const std::string& sessionId);
+  Result<protocol::SessionDocument> exportSession(const std::string& sessionId);
+  Result<std::string> importSession(const protocol::SessionImportParams&);
+
+  using ChatDone = std::function<void(Result<protocol::ChatSendResult>)>;
+  /// Saves the prompt, streams the reply as deltas, saves the reply and its
+  /// component, then calls `done` once.
+  void chatSend(const protocol::ChatSendParams&, CancelToken, ChatDone done);
+
+  Result<protocol::MessagePage> listMessages(const protocol::PageParams&);
+  Result<protocol::Message> addMessage(const protocol::MessagesAddParams&);
+  Result<protocol::InteractionPage> listInteractions(const protocol::PageParams&);
+  Result<protocol::Interaction> addInteraction(const protocol::InteractionsAddParams&);
+
+  Result<std::vector<protocol::Component>> listComponents(const std::string& sessionId);
+  Result<protocol::Component> getComponent(const protocol::ComponentsGetParams&);
+  Result<protocol::Component> saveComponent(const protocol::ComponentsSaveParams&);
+  Result<void> deleteComponent(const protocol::ComponentRefParams&);
+  Result<std::vector<protocol::Component>> componentHistory(const protocol::ComponentRefParams&);
+  Result<protocol::Component> restoreComponent(const protocol::ComponentRefParams&);
+  Result<std::string> setCurrentComponent(const protocol::ComponentRefParams&);
+
+  /// Retries every session's pending writes; true when nothing is pending.
+  bool flushPending();
+
+ private:
+  struct ChatRun;
+  Result<Store*> store();
+  SaveTracker& tracker(const std::string& sessionId);
+  Result<void> write(const std::string& sessionId, SaveTracker::Write, std::string_view field = {});
+  /// Runs `op(Store&)` as a tracked write and returns its value.
+  template <class Op>
+  auto persist(const std::string& sessionId, Op op, std::string_view field = {})
+      -> Result<typename std::invoke_result_t<Op, Store&>::value_type>;
+  void scheduleRetry();
+  void finishChat(std::shared_ptr<ChatRun>, std::expected<Completion, ProviderError>);
+
+  WorkspaceOptions options_;
+  std::unique_ptr<Provider> provider_;
+  Scheduler& scheduler_;
+  Events& events_;
+  std::unique_ptr<Store> store_;
+  std::string storeError_;
+  std::map<std::string, SaveTracker> trackers_;
+  bool retryScheduled_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace aieditor::server

@@ -1,0 +1,15 @@
+// Private: the asio side of EventLoop, shared by the files that do I/O.
+#pragma once
+
+#include <asio.hpp>
+
+#include "aieditor/server/EventLoop.h"
+
+namespace aieditor::server {
+
+struct EventLoop::Impl {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> keepAlive = asio::make_work_guard(io);
+};
+
+}  // namespace aieditor::server

@@ -1,0 +1,31 @@
+#include "aieditor/server/Ids.h"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+namespace aieditor::server {
+
+protocol::Timestamp now() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string newId() {
+  // UUIDv7 (RFC 9562): 48-bit ms timestamp, version 7, variant 10, random rest.
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  const auto ms = static_cast<std::uint64_t>(now());
+  const std::uint64_t a = random(), b = random();
+  unsigned char bytes[16];
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+  for (int i = 6; i < 16; ++i) bytes[i] = static_cast<unsigned char>((i < 11 ? a : b) >> (8 * (i % 8)));
+  bytes[6] = static_cast<unsigned char>(0x70 | (bytes[6] & 0x0F));
+  bytes[8] = static_cast<unsigned char>(0x80 | (bytes[8] & 0x3F));
+  char text[37];
+  std::snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
+                bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10],
+                bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+  return text;
+}
+
+}  // namespace aieditor::server

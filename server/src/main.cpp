@@ -1,0 +1,3 @@
+#include "aieditor/server/Cli.h"
+
+int main(int argc, char** argv) { return aieditor::server::runCli(argc, argv); }

@@ -1,0 +1,119 @@
+// Crash safety, shared databases and storage failures, with real processes
+// and real SQLite files.
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "ServerProcess.h"
+
+using namespace aieditor::test;
+using nlohmann::json;
+
+namespace {
+
+std::set<std::string> storedMessageIds(const std::string& db, std::string* integrity = nullptr) {
+  sqlite3* handle = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  std::set<std::string> ids;
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(handle, "SELECT id FROM messages", -1, &stmt, nullptr) == SQLITE_OK);
+  while (sqlite3_step(stmt) == SQLITE_ROW) ids.insert(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+  sqlite3_finalize(stmt);
+  if (integrity) {
+    REQUIRE(sqlite3_prepare_v2(handle, "PRAGMA integrity_check", -1, &stmt, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+    *integrity = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(handle);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("kill -9 during a stream of writes loses no acknowledged write") {
+  TempDir dir;
+  const std::string db = dir.file("crash.db");
+  std::vector<std::string> acknowledged;
+  {
+    ServerProcess server({{"--db", db}, {}});
+    server.initialize(json::object());
+    // Keep many writes in flight, and kill while they are being written.
+    std::vector<long> pending;
+    for (int i = 0; i < 400; ++i)
+      pending.push_back(server.send("messages/add", {{"sessionId", "crash"},
+                                                     {"message", {{"id", "m" + std::to_string(i)}, {"role", "user"}, {"content", std::string(200, 'x')}}}}));
+    // Wait for a good share of acknowledgements, then kill mid-stream.
+    for (int i = 0; i < 150; ++i) {
+      json response = server.waitResponse(pending[static_cast<std::size_t>(i)]);
+      REQUIRE(response.contains("result"));
+      acknowledged.push_back(response["result"]["message"]["id"]);
+    }
+    server.kill9();
+  }
+  std::string integrity;
+  auto stored = storedMessageIds(db, &integrity);
+  CHECK(integrity == "ok");
+  for (const auto& id : acknowledged) CHECK(stored.contains(id));
+
+  // A restarted server sees everything and carries on.
+  ServerProcess server({{"--db", db}, {}});
+  server.initialize(json::object());
+  json opened = server.ok("session/open", {{"sessionId", "crash"}, {"limit", 1000}});
+  CHECK(opened["messages"].size() == stored.size());
+  server.ok("messages/add", {{"sessionId", "crash"}, {"message", {{"role", "user"}, {"content", "after"}}}});
+}
+
+TEST_CASE("two servers writing one database at once lose nothing") {
+  TempDir dir;
+  const std::string db = dir.file("shared.db");
+  ServerProcess a({{"--db", db}, {}}), b({{"--db", db}, {}});
+  a.initialize(json::object());
+  b.initialize(json::object());
+  constexpr int kEach = 300;
+  std::vector<long> idsA, idsB;
+  for (int i = 0; i < kEach; ++i) {
+    idsA.push_back(a.send("messages/add", {{"sessionId", "shared"}, {"message", {{"id", "a" + std::to_string(i)}, {"role", "user"}, {"content", "from a"}}}}));
+    idsB.push_back(b.send("messages/add", {{"sessionId", "shared"}, {"message", {{"id", "b" + std::to_string(i)}, {"role", "assistant"}, {"content", "from b"}}}}));
+  }
+  for (int i = 0; i < kEach; ++i) {
+    json ra = a.waitResponse(idsA[static_cast<std::size_t>(i)]), rb = b.waitResponse(idsB[static_cast<std::size_t>(i)]);
+    INFO(ra.dump() << rb.dump());
+    REQUIRE(ra.contains("result"));
+    REQUIRE(rb.contains("result"));
+  }
+  for (auto* server : {&a, &b})
+    for (auto& status : server->notifications("persistence/status")) CHECK(status["state"] != "failed");
+  CHECK(storedMessageIds(db).size() == 2 * kEach);
+  CHECK(a.ok("session/open", {{"sessionId", "shared"}, {"limit", 1}})["hasMore"] == true);
+}
+
+TEST_CASE("a read-only database: status failed, a clear error, the write kept") {
+  TempDir dir;
+  const std::string db = dir.file("ro.db");
+  {
+    ServerProcess server({{"--db", db}, {}});
+    server.initialize(json::object());
+    server.ok("messages/add", {{"sessionId", "ro"}, {"message", {{"role", "user"}, {"content", "before"}}}});
+    server.ok("shutdown", nullptr);
+    server.notify("exit", nullptr);
+    REQUIRE(server.wait() == 0);
+  }
+  ServerProcess server({{"--db", "file:" + db + "?mode=ro"}, {{"AIEDITOR_LOG", "error"}}});
+  server.initialize(json::object());
+  // Reads still work.
+  CHECK(server.ok("messages/list", {{"sessionId", "ro"}})["messages"].size() == 1);
+  json error = server.error("messages/add", {{"sessionId", "ro"}, {"message", {{"role", "user"}, {"content", "after"}}}});
+  CHECK(error["code"] == -32001);
+  CHECK_THAT(error["message"].get<std::string>(), Catch::Contains("readonly database"));
+  CHECK_THAT(error["message"].get<std::string>(), Catch::Contains("kept in memory"));
+  json failed = server.waitNotification("persistence/status", [](const json& s) { return s["state"] == "failed"; });
+  CHECK(failed["sessionId"] == "ro");
+  CHECK_THAT(failed["error"].get<std::string>(), Catch::Contains("readonly database"));
+  CHECK(failed["pendingWrites"] == 1);
+  json opened = server.ok("session/open", {{"sessionId", "ro"}});
+  CHECK(opened["status"]["state"] == "failed");
+  CHECK(opened["status"]["pendingWrites"] == 1);
+}

@@ -1,0 +1,83 @@
+// Several writers on one database file: nothing lost, no SQLITE_BUSY.
+#include <latch>
+#include <thread>
+
+#include "StoreTestSupport.h"
+
+using namespace storetest;
+
+namespace {
+
+/// Adds `count` messages "<prefix><i>" to `sessionId` (plus a component
+/// version every 50th); returns the error messages seen.
+std::vector<std::string> writeMessages(Store& store, const std::string& sessionId, const std::string& prefix,
+                                       int count, std::latch& start) {
+  std::vector<std::string> errors;
+  start.arrive_and_wait();
+  for (int i = 0; i < count; ++i) {
+    auto added = store.addMessage(message(sessionId, prefix + std::to_string(i), "text", Role::User, 0));
+    if (!added) errors.push_back(added.error().message);
+    if (i % 50 == 0) {
+      auto saved = store.saveComponent(component(sessionId, prefix + "component", "<v" + std::to_string(i) + "/>", 0));
+      if (!saved) errors.push_back(saved.error().message);
+    }
+  }
+  return errors;
+}
+
+/// The messages of `prefix` appear in the order they were written.
+void checkOrder(const std::vector<Message>& messages, const std::string& prefix, int count) {
+  int next = 0;
+  for (const auto& m : messages)
+    if (m.id.starts_with(prefix)) CHECK(m.id == prefix + std::to_string(next++));
+  CHECK(next == count);
+}
+
+}  // namespace
+
+TEST_CASE("two stores on one file, writing at once from two threads, lose nothing") {
+  TempDir dir;
+  const std::string path = dir.file("shared.db");
+  auto first = openStore(path);
+  auto second = openStore(path);
+  constexpr int kEach = 500;
+
+  std::latch start(2);
+  std::vector<std::string> errorsA, errorsB;
+  std::thread writerA([&] { errorsA = writeMessages(*first, "shared", "a", kEach, start); });
+  std::thread writerB([&] { errorsB = writeMessages(*second, "shared", "b", kEach, start); });
+  writerA.join();
+  writerB.join();
+  INFO("first error: " << (errorsA.empty() ? errorsB.empty() ? "" : errorsB[0] : errorsA[0]));
+  CHECK(errorsA.empty());
+  CHECK(errorsB.empty());
+
+  auto third = openStore(path);  // a fresh connection sees every commit
+  CHECK(ok(third->messageCount("shared")) == 2 * kEach);
+  auto all = ok(third->listMessages("shared", std::nullopt, 10 * kEach));
+  CHECK(all.items.size() == 2 * kEach);
+  CHECK_FALSE(all.hasMore);
+  checkOrder(all.items, "a", kEach);
+  checkOrder(all.items, "b", kEach);
+  CHECK(ok(third->componentHistory("shared", "acomponent")).size() == kEach / 50);
+  CHECK(ok(third->componentHistory("shared", "bcomponent")).size() == kEach / 50);
+  CHECK(ok(third->integrityCheck()) == "ok");
+}
+
+TEST_CASE("one store shared by threads serialises its calls") {
+  TempDir dir;
+  auto store = openStore(dir.file("db"));
+  constexpr int kEach = 100;
+  std::latch start(3);
+  std::vector<std::string> errors[3];
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t)
+    threads.emplace_back([&, t] {
+      errors[t] = writeMessages(*store, "s" + std::to_string(t % 2), "t" + std::to_string(t) + "-", kEach, start);
+    });
+  for (auto& thread : threads) thread.join();
+  for (const auto& e : errors) CHECK(e.empty());
+  CHECK(ok(store->messageCount("s0")) + ok(store->messageCount("s1")) == 3 * kEach);
+  checkOrder(ok(store->listMessages("s0", std::nullopt, 1'000)).items, "t0-", kEach);
+  checkOrder(ok(store->listMessages("s0", std::nullopt, 1'000)).items, "t2-", kEach);
+}
