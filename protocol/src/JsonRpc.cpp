@@ -206,12 +206,14 @@ void Dispatcher::handleOne(const json& message, std::shared_ptr<Batch> batch, st
   const auto params = message.find("params");
   const bool valid = version != message.end() && *version == "2.0" && method != message.end() &&
                      method->is_string() && (!isRequest || idReadable) &&
-                     (params == message.end() || params->is_object() || params->is_array());
+                     (params == message.end() || params->is_structured() || params->is_null());
   // Not a Request object at all, so not a notification either: answered.
   if (!valid) return makeReply(idJson, std::move(batch), slot).error(kInvalidRequest);
 
   const std::string& name = method->get_ref<const std::string&>();
-  static const json kNoParams;  // absent params reach handlers as null
+  // Absent params reach handlers as null. `"params": null` is read as absent
+  // too: LSP clients send it for shutdown, and refusing it helps nobody.
+  static const json kNoParams;
   const json& args = params == message.end() ? kNoParams : *params;
 
   if (!isRequest) {

@@ -187,11 +187,16 @@ bool Workspace::flushPending() {
 // ---- Sessions --------------------------------------------------------------
 
 Result<protocol::SessionOpenResult> Workspace::openSession(const protocol::SessionOpenParams& params) {
-  auto session = persist(params.sessionId, [id = params.sessionId, at = now()](Store& s) {
-    return s.ensureSession(id, at);
+  auto db = store();
+  if (!db) return std::unexpected(db.error());
+  Store& s = **db;
+  // Opening an existing session is a read, so a read-only database still opens.
+  auto found = s.findSession(params.sessionId);
+  if (!found) return storeFailure(found.error());
+  auto session = *found ? Result<Session>(**found) : persist(params.sessionId, [id = params.sessionId, at = now()](Store& st) {
+    return st.ensureSession(id, at);
   });
   if (!session) return std::unexpected(session.error());
-  Store& s = *store_;
 
   protocol::SessionOpenResult result;
   result.session = *session;
@@ -242,7 +247,8 @@ Result<std::string> Workspace::importSession(const protocol::SessionImportParams
   if (*existing) {
     if (params.sessionId) return fail(ErrorCode::InvalidParams, "params.sessionId: session " + target + " already exists");
     // No id asked for: keep the document's id unless taken, then pick a new one.
-    return importSession({std::move(document), document.session.id + "-" + newId().substr(24)});
+    std::string fresh = document.session.id + "-" + newId().substr(24);
+    return importSession({std::move(document), std::move(fresh)});
   }
   document.session.id = target;
   for (auto& m : document.messages) m.sessionId = target;

@@ -174,11 +174,21 @@ TEST_CASE("JSON-RPC requests and ids", "[jsonrpc]") {
     CHECK(rig.exchange("42") == error(-32600, "Invalid Request"));
   }
   SECTION("params must be an object or an array when present") {
-    for (const char* params : {"\"bar\"", "3", "null", "true"}) {
+    for (const char* params : {"\"bar\"", "3", "true"}) {
       CAPTURE(params);
       CHECK(rig.exchange(std::string(R"({"jsonrpc":"2.0","method":"subtract","id":5,"params":)") + params + "}") ==
             error(-32600, "Invalid Request", 5));
     }
+  }
+  SECTION("params: null is read as absent (LSP clients send it with shutdown)") {
+    json seen = "unset";
+    rig.dispatcher.onRequest("echo", [&](const json& params, Reply reply, CancelToken) {
+      seen = params;
+      reply.result(nullptr);
+    });
+    CHECK(rig.exchange(R"({"jsonrpc":"2.0","method":"echo","id":6,"params":null})") ==
+          json::parse(R"({"jsonrpc":"2.0","id":6,"result":null})"));
+    CHECK(seen.is_null());
   }
   SECTION("absent params reach the handler as null") {
     json seen = "unset";

@@ -1,6 +1,7 @@
 // Every method through the real server over pipes.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "ServerProcess.h"
 

@@ -52,7 +52,7 @@ TEST_CASE("saving a component keeps every version and skips unchanged content") 
   CHECK(missing.error().kind == StoreError::Kind::NotFound);
 }
 
-TEST_CASE("the saved component becomes current; list, setCurrent and delete") {
+TEST_CASE("the saved component becomes current, and list, setCurrent and delete work") {
   TempDir dir;
   auto store = openStore(dir.file("db"));
   CHECK_FALSE(ok(store->currentComponentId("s")).has_value());

@@ -1,4 +1,5 @@
 // Several writers on one database file: nothing lost, no SQLITE_BUSY.
+#include <atomic>
 #include <latch>
 #include <thread>
 
@@ -80,4 +81,49 @@ TEST_CASE("one store shared by threads serialises its calls") {
   CHECK(ok(store->messageCount("s0")) + ok(store->messageCount("s1")) == 3 * kEach);
   checkOrder(ok(store->listMessages("s0", std::nullopt, 1'000)).items, "t0-", kEach);
   checkOrder(ok(store->listMessages("s0", std::nullopt, 1'000)).items, "t2-", kEach);
+}
+
+namespace {
+
+/// A busy handler that gives up at once (so SQLITE_BUSY reaches the store)
+/// and reports the first time it is asked.
+struct GiveUp {
+  std::latch asked{1};
+  std::atomic<int> calls{0};
+  static int handler(void* self, int) {
+    auto* giveUp = static_cast<GiveUp*>(self);
+    if (giveUp->calls++ == 0) giveUp->asked.count_down();
+    return 0;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a write that meets SQLITE_BUSY is retried as a whole, not reported") {
+  TempDir dir;
+  const std::string path = dir.file("db");
+  ConnectionSpy spy;
+  auto store = openStore(path);
+  ok(store->addMessage(message("s", "m0", "before")));
+  // Replace the store's busy timeout with a handler that never waits, so the
+  // lock below surfaces as SQLITE_BUSY and only the retry helper can help.
+  GiveUp giveUp;
+  sqlite3_busy_handler(spy.first(), &GiveUp::handler, &giveUp);
+
+  RawDb other(path);
+  other.exec("BEGIN IMMEDIATE; INSERT INTO messages SELECT session_id, 'other', 99, role, content, images, "
+             "created_at, status, NULL, NULL FROM messages;");
+  StoreResult<Message> added = std::unexpected(StoreError{});
+  std::thread writer([&] { added = store->addMessage(message("s", "m1", "after")); });
+  giveUp.asked.wait();  // the store has met the lock at least once
+  other.exec("COMMIT");
+  writer.join();
+
+  INFO((added ? "" : added.error().message));
+  CHECK(added);
+  CHECK(giveUp.calls >= 1);
+  auto page = ok(store->listMessages("s", std::nullopt, 10));
+  REQUIRE(page.items.size() == 3);
+  CHECK(page.items[1].id == "other");
+  CHECK(page.items[2].id == "m1");
 }

@@ -97,7 +97,7 @@ TEST_CASE("export then import into another database gives an equal session") {
   CHECK(summary.componentCount == 2);
 }
 
-TEST_CASE("import under a new id in the same database; never over an existing one") {
+TEST_CASE("import takes a new id in the same database and never overwrites an existing one") {
   TempDir dir;
   auto store = openStore(dir.file("db"));
   fillSession(*store, "s");

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isolatedEnv, launchBrowser, makeDirs, requireEnv, run, startCodeServer, waitFor, writeUserSettings } from './harness.mjs';
+import { isolatedEnv, launchBrowser, makeDirs, requireEnv, run, startCodeServer, waitFor, writeSettings } from './harness.mjs';
 import { RpcClient } from './rpc.mjs';
 
 const SESSION = 'e2e-session';
@@ -148,22 +148,24 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   before(async () => {
     writeFileSync(join(dirs.workspace, 'App.jsx'), APP_JSX);
     writeFileSync(join(dirs.workspace, 'styles.css'), '');
-    writeUserSettings(dirs, {
-      'security.workspace.trust.enabled': false,
-      'aieditor.serverPath': server,
-      'aieditor.trace.server': 'messages',
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'workbench.welcomePage.walkthroughs.openOnInstall': false,
-      'telemetry.telemetryLevel': 'off',
-      'update.mode': 'none',
-      'extensions.autoUpdate': false,
-      'extensions.autoCheckUpdates': false,
-      'extensions.ignoreRecommendations': true,
-      'files.autoSave': 'off',
-      'editor.formatOnSave': false,
-      'git.enabled': false,
-      'chat.disableAIFeatures': true,
+    writeSettings(dirs, {
+      machine: { 'aieditor.serverPath': server },
+      user: {
+        'security.workspace.trust.enabled': false,
+        'aieditor.trace.server': 'messages',
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoUpdate': false,
+        'extensions.autoCheckUpdates': false,
+        'extensions.ignoreRecommendations': true,
+        'files.autoSave': 'off',
+        'editor.formatOnSave': false,
+        'git.enabled': false,
+        'chat.disableAIFeatures': true,
+      },
     });
     const installed = await run(node, [entry, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', vsix, '--force'], { env });
     writeFileSync(join(outDir, 'install-extension.log'), installed);
@@ -208,8 +210,12 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   step('sends a prompt and shows the streamed reply in the chat view', async () => {
     await runCommand('AI Editor: Send Prompt');
     await answerInput('AI Editor: Send Prompt', PROMPT);
+    // The reply streams in (chat/delta) before it is stored.
+    await chat().locator('article.message.assistant[data-status="streaming"]').waitFor({ state: 'attached' });
+    await chat().locator('#cancel').waitFor({ state: 'visible' });
     const user = chat().locator('article.message.user:not(.pending)', { hasText: PROMPT });
     await user.waitFor({ state: 'visible' });
+    await chat().locator('#cancel').waitFor({ state: 'hidden' });
     const reply = chat().locator('article.message.assistant[data-status="complete"]').last();
     await reply.waitFor({ state: 'visible' });
     await reply.locator('pre.code-block[data-lang="jsx"]').first().waitFor({ state: 'visible' });

@@ -61,13 +61,26 @@ export function isolatedEnv(dirs) {
     XDG_CONFIG_HOME: dirs.xdgConfig,
     XDG_CACHE_HOME: dirs.xdgCache,
     AIEDITOR_LOG: process.env.AIEDITOR_LOG ?? 'info',
+    // The offline provider pauses between deltas, so the test sees the reply stream.
+    AIEDITOR_OFFLINE_DELAY_MS: '100',
   };
 }
 
-export function writeUserSettings(dirs, settings) {
-  const dir = join(dirs.userData, 'User');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+/**
+ * Writes the user settings, and the remote machine settings. In code-server the
+ * window is a remote one: settings of scope "machine" or "machine-overridable"
+ * (aieditor.serverPath, aieditor.databasePath) apply from the machine settings
+ * only, as they would for any user of a remote.
+ */
+export function writeSettings(dirs, { user, machine }) {
+  for (const [folder, settings] of [
+    ['User', user],
+    ['Machine', machine],
+  ]) {
+    const dir = join(dirs.userData, folder);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+  }
 }
 
 /** Runs a command to its end; rejects on a non-zero exit with its output. */
