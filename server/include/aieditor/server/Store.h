@@ -5,7 +5,7 @@
 // survives a kill -9. Several processes may share the file: SQLITE_BUSY is
 // retried in one place (a busy timeout plus a bounded retry loop) and never
 // reaches the caller. Failures are values carrying SQLite's own message.
-// <sqlite3.h> stays inside Store.cpp.
+// <sqlite3.h> stays inside sqlite/Sqlite.cpp.
 #pragma once
 
 #include <expected>
