@@ -27,7 +27,11 @@ bool enabled(Level level) {
 
 void write(Level level, std::string_view message) {
   if (!enabled(level)) return;
-  std::cerr << "aieditor " << kNames[static_cast<int>(level)] << ": " << message << '\n';
+  // One write per line, so readers of stderr never see half a line.
+  std::string line = std::string("aieditor ") + kNames[static_cast<int>(level)] + ": ";
+  line.append(message);
+  line += '\n';
+  std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
 }
 
 }  // namespace aieditor::server::log

@@ -93,3 +93,35 @@ T.test("a server that cannot start shows an error", function()
   end, "an error notification: " .. vim.inspect(seen))
   ai.setup({})
 end)
+
+T.test("a failed save shows in the statusline and as an error", function()
+  ai.stop()
+  -- A read-only view of the database the earlier specs wrote: reads work,
+  -- every write fails with SQLite's message.
+  local db = vim.env.XDG_DATA_HOME .. "/aieditor/aieditor.db"
+  T.ok(vim.fn.filereadable(db) == 1, "the database exists: " .. db)
+  ai.setup({ database_path = "file:" .. db .. "?mode=ro" })
+  local seen = T.capture_notifications()
+  vim.cmd("AiEditor open nvim-chat")
+  T.wait_for(function()
+    return session.current and session.current.id == "nvim-chat"
+  end, "session/open on a read-only database")
+  vim.cmd("AiEditor send This cannot be saved")
+  T.wait_for(function()
+    return ai.statusline():find("^❌ Save failed: ")
+  end, "the failed state, got " .. ai.statusline())
+  T.ok(#ai.statusline() > #"❌ Save failed: ", "with a reason: " .. ai.statusline())
+  T.wait_for(function()
+    return T.find_notification(seen, "save failed", vim.log.levels.ERROR)
+  end, "an error notification: " .. vim.inspect(seen))
+  T.wait_for(function()
+    return session.current.sending == nil
+  end, "the chat/send reply")
+  T.ok(T.find_notification(seen, "chat/send failed", vim.log.levels.ERROR), "the request's error is shown: " .. vim.inspect(seen))
+  ai.stop() -- shutdown retries the pending write, which fails again
+  local shown = vim.tbl_filter(function(n)
+    return n.msg:find("save failed", 1, true) ~= nil
+  end, seen)
+  T.eq(#shown, 1, "the failure is shown once, not at every retry: " .. vim.inspect(seen))
+  ai.setup({})
+end)

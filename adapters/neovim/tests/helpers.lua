@@ -1,7 +1,7 @@
 -- A small test harness for headless Neovim: T.test() runs a function and
 -- records PASS/FAIL in $AIEDITOR_TEST_RESULTS; T.finish() exits non-zero if
 -- anything failed. Synchronisation is always vim.wait on a condition.
-local M = { passed = 0, failed = 0 }
+local M = { passed = 0, failed = 0, internal_errors = {} }
 
 local results = os.getenv("AIEDITOR_TEST_RESULTS")
 local spec_name = vim.fn.fnamemodify(os.getenv("AIEDITOR_SPEC") or "?", ":t:r")
@@ -72,6 +72,9 @@ function M.capture_notifications()
   local seen = {}
   vim.notify = function(msg, level)
     table.insert(seen, { msg = msg, level = level or vim.log.levels.INFO })
+    if msg:find("internal error:", 1, true) then
+      table.insert(M.internal_errors, msg)
+    end
   end
   return seen
 end
@@ -124,6 +127,15 @@ function M.finish()
       require("aieditor").stop()
     end
   end)
+  -- A Lua error in a callback (vim.schedule, autocmd, libuv) does not reach
+  -- any test's pcall; Neovim only adds it to the message history.
+  local messages = vim.fn.execute("messages") .. table.concat(M.internal_errors, "\n")
+  for _, marker in ipairs({ "E5108", "E5560", "Error executing", "stack traceback", "internal error:" }) do
+    if messages:find(marker, 1, true) then
+      M.record(false, "no Lua error outside the tests", messages)
+      break
+    end
+  end
   io.stderr:write(("%s: %d passed, %d failed\n"):format(spec_name, M.passed, M.failed))
   if M.failed > 0 then
     vim.cmd("cquit 1")

@@ -29,7 +29,7 @@ T.test("the chat session is still there after a restart", function()
   end
   local comp = session.current_component()
   T.eq(comp and { comp.id, comp.version, comp.jsx, comp.css }, { chat_state.component.id, chat_state.component.version, chat_state.component.jsx, chat_state.component.css }, "the current component")
-  T.ok(ai.statusline():match("^✅ Saved"), "the status is saved: " .. ai.statusline())
+  T.ok(ai.statusline():match("^✅ Saved %d%d:%d%d$"), "the status is saved: " .. ai.statusline())
   T.ok(not T.find_notification(seen, ".", vim.log.levels.ERROR), "no errors: " .. vim.inspect(seen))
 end)
 
@@ -81,4 +81,37 @@ T.test("sessions lists every session", function()
   for _, id in ipairs({ chat_state.session, comp_state.session, import_state.session }) do
     T.ok(vim.tbl_contains(ids, id), id .. " is listed: " .. vim.inspect(ids))
   end
+end)
+
+T.test("open without an id picks a session or asks for a new one", function()
+  local original_select, original_input = vim.ui.select, vim.ui.input
+  local offered
+  -- Pick the chat session from the list.
+  vim.ui.select = function(items, opts, on_choice)
+    offered = vim.tbl_map(opts.format_item, items)
+    for _, item in ipairs(items) do
+      if item.id == chat_state.session then
+        return on_choice(item)
+      end
+    end
+  end
+  open(comp_state.session)
+  vim.cmd("AiEditor open")
+  T.wait_for(function()
+    return session.current.id == chat_state.session
+  end, "the picked session to open")
+  T.eq(offered[#offered], "New session…", "the last choice makes a new session")
+  -- Choose "New session…" and type an id.
+  vim.ui.select = function(items, _, on_choice)
+    on_choice(items[#items])
+  end
+  vim.ui.input = function(_, on_confirm)
+    on_confirm("nvim-picked")
+  end
+  vim.cmd("AiEditor open")
+  T.wait_for(function()
+    return session.current.id == "nvim-picked"
+  end, "the new session to open")
+  T.eq(#session.current.messages, 0)
+  vim.ui.select, vim.ui.input = original_select, original_input
 end)

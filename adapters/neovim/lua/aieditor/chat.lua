@@ -20,6 +20,8 @@ local starts = {}
 
 local has_winbar = vim.fn.has("nvim-0.8") == 1
 
+local BUFNAME = "aieditor://chat"
+
 local role_titles = { user = "You", assistant = "Assistant", system = "System" }
 local status_suffix = {
   streaming = " …",
@@ -81,37 +83,25 @@ function M.render(from)
   end
   local s = require("aieditor.session").current
   local msgs = s and s.messages or {}
-  local start_line, first
-  if not from or from < 1 or not starts[from] or from > #msgs then
-    local header = header_lines()
-    starts = {}
-    first = 1
-    start_line = 0
-    local lines = header
-    local n = #header
-    for i = first, #msgs do
-      starts[i] = n
-      local ml = message_lines(msgs[i])
-      vim.list_extend(lines, ml)
-      n = n + #ml
-    end
-    vim.api.nvim_buf_set_lines(bufnr, 0, content_end(), false, lines)
+  local lines, start_line
+  if from and from >= 1 and from <= #msgs and starts[from] then
+    -- Only this message and the ones after it changed (a delta, a reply).
+    lines, start_line = {}, starts[from]
   else
-    first = from
-    start_line = starts[from]
-    local lines = {}
-    local n = start_line
-    for i = first, #msgs do
-      starts[i] = n
-      local ml = message_lines(msgs[i])
-      vim.list_extend(lines, ml)
-      n = n + #ml
-    end
-    for i = #msgs + 1, #starts do
-      starts[i] = nil
-    end
-    vim.api.nvim_buf_set_lines(bufnr, start_line, content_end(), false, lines)
+    from = 1
+    lines, start_line = header_lines(), 0
   end
+  local n = start_line + #lines
+  for i = from, #msgs do
+    starts[i] = n
+    local ml = message_lines(msgs[i])
+    vim.list_extend(lines, ml)
+    n = n + #ml
+  end
+  for i = #msgs + 1, #starts do
+    starts[i] = nil
+  end
+  vim.api.nvim_buf_set_lines(bufnr, start_line, content_end(), false, lines)
   if win_valid() and vim.api.nvim_get_current_win() ~= winid then
     vim.api.nvim_win_set_cursor(winid, { vim.api.nvim_buf_line_count(bufnr), 0 })
   end
@@ -126,8 +116,9 @@ function M.lines()
   return vim.api.nvim_buf_get_lines(bufnr, 0, content_end(), false)
 end
 
+---The text shown in the chat window's winbar (0.8+) or statusline (0.7).
 ---@return string
-local function title()
+function M.title()
   local s = require("aieditor.session").current
   local text = "AiEditor"
   if s then
@@ -140,18 +131,12 @@ local function title()
   return text
 end
 
----The text shown in the chat window's winbar (0.8+) or statusline (0.7).
----@return string
-function M.title()
-  return title()
-end
-
 ---Updates the chat window's title with the session and its save state.
 function M.refresh_title()
   if not win_valid() then
     return
   end
-  local text = title():gsub("%%", "%%%%")
+  local text = M.title():gsub("%%", "%%%%")
   if has_winbar then
     vim.wo[winid].winbar = text
   else
@@ -174,8 +159,14 @@ function M.buf()
   if buf_valid() then
     return bufnr --[[@as integer]]
   end
+  -- A chat buffer left from an earlier load of this module holds the name.
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_get_name(b) == BUFNAME then
+      vim.api.nvim_buf_delete(b, { force = true })
+    end
+  end
   bufnr = vim.api.nvim_create_buf(false, true)
-  vim.api.nvim_buf_set_name(bufnr, "aieditor://chat")
+  vim.api.nvim_buf_set_name(bufnr, BUFNAME)
   vim.bo[bufnr].buftype = "prompt"
   vim.bo[bufnr].bufhidden = "hide"
   vim.bo[bufnr].swapfile = false

@@ -103,6 +103,16 @@ function Client:_send(payload, hold)
   return true
 end
 
+---An empty Lua table encodes as `[]`; params must be an object.
+---@param params table|nil
+---@return table|nil
+local function object_params(params)
+  if type(params) == "table" and next(params) == nil then
+    return vim.empty_dict()
+  end
+  return params
+end
+
 ---Sends a request. Requests made before `initialize` has answered are held
 ---and sent right after `initialized`.
 ---@param method string
@@ -114,7 +124,7 @@ function Client:request(method, params, callback, opts)
   self.next_id = self.next_id + 1
   local id = self.next_id
   local hold = self.state == "starting" and method ~= "initialize"
-  local payload = { jsonrpc = "2.0", id = id, method = method, params = params }
+  local payload = { jsonrpc = "2.0", id = id, method = method, params = object_params(params) }
   if not self:_send(payload, hold) then
     vim.schedule(function()
       callback({ code = M.codes.ServerExited, message = "the aieditor server is not running" }, nil)
@@ -151,7 +161,7 @@ end
 ---@param method string
 ---@param params table|nil
 function Client:notify(method, params)
-  return self:_send({ jsonrpc = "2.0", method = method, params = params }, self.state == "starting")
+  return self:_send({ jsonrpc = "2.0", method = method, params = object_params(params) }, self.state == "starting")
 end
 
 ---Asks the server to cancel a request (`$/cancelRequest`). Its reply, an
@@ -223,7 +233,7 @@ function Client:_dispatch(body)
     end
     local cb_ok, cb_err = pcall(p.cb, err, result)
     if not cb_ok then
-      log.error(("handling the reply to %s failed: %s"):format(p.method, cb_err))
+      log.error(("internal error: handling the reply to %s failed: %s"):format(p.method, cb_err))
     end
   elseif msg.method ~= nil and id ~= nil and id ~= vim.NIL then
     -- The protocol has no server→client requests; answer politely.
@@ -237,7 +247,7 @@ function Client:_dispatch(body)
     if handler then
       local h_ok, h_err = pcall(handler, msg.method, strip_nulls(msg.params) or {})
       if not h_ok then
-        log.error(("handling %s failed: %s"):format(msg.method, h_err))
+        log.error(("internal error: handling %s failed: %s"):format(msg.method, h_err))
       end
     end
   else
@@ -362,17 +372,29 @@ function M.spawn(cmd, env, handlers)
     end
   end)
 
+  -- The server's log, one line at a time: to the log file, and the last
+  -- lines kept for the message shown if it dies.
+  local partial = ""
   self.stderr:read_start(function(err, chunk)
     if err or not chunk then
+      if partial ~= "" then
+        log.write(vim.log.levels.INFO, "server: " .. partial)
+        partial = ""
+      end
       return
     end
-    for line in chunk:gmatch("[^\r\n]+") do
-      table.insert(self.stderr_tail, line)
-      if #self.stderr_tail > 10 then
-        table.remove(self.stderr_tail, 1)
+    partial = partial .. chunk
+    for line in partial:gmatch("([^\n]*)\n") do
+      line = line:gsub("\r$", "")
+      if line ~= "" then
+        table.insert(self.stderr_tail, line)
+        if #self.stderr_tail > 10 then
+          table.remove(self.stderr_tail, 1)
+        end
+        log.write(vim.log.levels.INFO, "server: " .. line)
       end
     end
-    log.write(vim.log.levels.DEBUG, "server: " .. chunk:gsub("%s+$", ""))
+    partial = partial:match("[^\n]*$")
   end)
 
   return self

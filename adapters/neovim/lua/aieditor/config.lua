@@ -131,8 +131,12 @@ end
 ---The database the server will use, by the server's own rule.
 ---@return string path, string source
 function M.database_path()
-  if M.options.database_path then
-    return vim.fn.fnamemodify(M.options.database_path, ":p"), "setup (database_path)"
+  local configured = M.options.database_path
+  if configured then
+    if configured:match("^file:") then
+      return configured, "setup (database_path, SQLite URI)"
+    end
+    return vim.fn.fnamemodify(configured, ":p"), "setup (database_path)"
   end
   local env = vim.env.AIEDITOR_DB
   if env and env ~= "" then
@@ -142,7 +146,7 @@ function M.database_path()
   if not data or data == "" then
     data = (vim.env.HOME or "~") .. "/.local/share"
   end
-  return data .. "/aieditor/aieditor.db", "default ($XDG_DATA_HOME)"
+  return data .. "/aieditor/aieditor.db", "default: $XDG_DATA_HOME/aieditor/aieditor.db"
 end
 
 return M

@@ -78,6 +78,10 @@ end
 
 local function check_database()
   local path, source = config.database_path()
+  if path:match("^file:") then
+    info(("database %s (%s): an SQLite URI, not checked"):format(path, source))
+    return
+  end
   if vim.fn.filereadable(path) == 1 then
     if vim.fn.filewritable(path) == 1 then
       ok(("database %s is writable (%s)"):format(path, source))

@@ -13,6 +13,9 @@ local M = {}
 ---@type aieditor.PersistenceStatus|nil
 M.current = nil
 
+---A failure was shown and no save has succeeded since.
+local failure_shown = false
+
 ---Converts an RFC 3339 UTC timestamp ("2025-01-02T13:04:05.123Z") to epoch seconds.
 ---@param ts string|nil
 ---@return integer|nil
@@ -71,10 +74,14 @@ end
 ---the user when saving fails, and announces it with `User AiEditorStatus`.
 ---@param st aieditor.PersistenceStatus|nil
 function M.set(st)
-  local previous = M.current
   M.current = st
-  if st and st.state == "failed" and not (previous and previous.state == "failed" and previous.error == st.error) then
+  -- The server retries a failed write every few seconds (failed → saving →
+  -- failed …): tell the user once, and again only after a success.
+  if st and st.state == "failed" and not failure_shown then
+    failure_shown = true
     require("aieditor.log").error("save failed: " .. (st.error or "unknown error"))
+  elseif not st or st.state == "saved" then
+    failure_shown = false
   end
   require("aieditor.chat").refresh_title()
   require("aieditor.session").fire("AiEditorStatus")
