@@ -719,4 +719,34 @@ Parsed fromJSON(const json& value, ComponentRefParams& out, const std::string& p
   return f.result();
 }
 
+// ---- Providers ---------------------------------------------------------------------------
+
+Parsed fromJSON(const json& value, ProviderListParams&, const std::string& path) {
+  Fields f(value, path, Naming::Camel, true);
+  return f.result();
+}
+
+json toJSON(const ActiveProvider& a) { return json{{"provider", a.provider}, {"model", a.model}}; }
+
+json toJSON(const ProviderListResult& r) {
+  json providers = json::array();
+  for (const auto& p : r.providers) {
+    json entry = {{"name", p.name}, {"configured", p.configured}};
+    if (!p.models.empty()) entry["models"] = p.models;
+    if (p.baseUrl) entry["baseUrl"] = *p.baseUrl;
+    providers.push_back(std::move(entry));
+  }
+  return json{{"providers", std::move(providers)}, {"active", toJSON(r.active)}};
+}
+
+Parsed fromJSON(const json& value, ProviderSetParams& out, const std::string& path) {
+  ProviderSetParams p;
+  Fields f(value, path, Naming::Camel, true);
+  f.optional("sessionId", p.sessionId, checkSessionId)
+      .required("provider", p.provider, checkNotBlank)
+      .optional("model", p.model, checkNotBlank);
+  if (f.ok()) out = std::move(p);
+  return f.result();
+}
+
 }  // namespace aieditor::protocol

@@ -82,6 +82,7 @@ void LspServer::bindMethods() {
     options.databasePath = init.databasePath.value_or(options_.databasePath.value_or(defaultDatabasePath()));
     auto provider = makeProvider(init, scheduler_);
     if (!provider) return reply.error({ErrorCode::InvalidParams, provider.error()});
+    initOptions_ = init;
     workspace_ = std::make_unique<Workspace>(std::move(options), std::move(*provider), scheduler_, *this);
     workspace_->openStore();
     if (typed.clientInfo) log::info("client " + typed.clientInfo->name);
@@ -133,6 +134,20 @@ void LspServer::bindMethods() {
       if (result) pending->result(p::toJSON(*result));
       else pending->error(result.error());
     });
+  });
+
+  bind<p::ProviderListParams>("provider/list", [this](Workspace& ws, const p::ProviderListParams&) -> Result<json> {
+    return p::toJSON(listProviders(initOptions_, ws.provider()));
+  });
+  // Switches the provider for the whole server; replies in flight on the old
+  // one end as cancelled.
+  bind<p::ProviderSetParams>("provider/set", [this](Workspace& ws, const p::ProviderSetParams& params) -> Result<json> {
+    auto provider = makeProvider(initOptions_, scheduler_, ProviderChoice{params.provider, params.model});
+    if (!provider) return p::fail(ErrorCode::InvalidParams, provider.error());
+    ws.setProvider(std::move(*provider));
+    json result = {{"active", p::toJSON(p::ActiveProvider{ws.provider().name(), ws.provider().model()})}};
+    if (params.sessionId) result["sessionId"] = *params.sessionId;
+    return result;
   });
 
   bind<p::PageParams>("messages/list", [](Workspace& ws, const p::PageParams& params) {

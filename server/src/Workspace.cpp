@@ -57,6 +57,13 @@ void SaveTracker::set(SaveState state, std::optional<std::string> error) {
   events_.status(status_);
 }
 
+void SaveTracker::loaded(Timestamp lastUpdate) {
+  if (status_.state != SaveState::NotSaved || !pending_.empty()) return;
+  status_.state = SaveState::Saved;
+  status_.lastSavedAt = lastUpdate;
+  events_.status(status_);
+}
+
 bool SaveTracker::retry() {
   if (pending_.empty()) return true;
   set(SaveState::Saving, std::nullopt);
@@ -210,6 +217,7 @@ Result<protocol::SessionOpenResult> Workspace::openSession(const protocol::Sessi
   auto current = s.currentComponentId(params.sessionId);
   if (!current) return storeFailure(current.error());
   result.currentComponentId = *current;
+  tracker(params.sessionId).loaded(result.session.updatedAt);
   result.status = tracker(params.sessionId).status();
   return result;
 }
@@ -487,9 +495,10 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
 void Workspace::finishChat(std::shared_ptr<ChatRun> run, std::expected<Completion, ProviderError> outcome) {
   const bool cancelled = run->token.cancelled() ||
                          (!outcome && outcome.error().kind == ProviderError::Kind::Cancelled);
-  RecordStatus status = outcome && !cancelled ? RecordStatus::Complete
-                        : cancelled           ? RecordStatus::Interrupted
-                                              : RecordStatus::Failed;
+  // A failure after part of the reply arrived (a dropped stream) interrupts it.
+  RecordStatus status = outcome && !cancelled             ? RecordStatus::Complete
+                        : cancelled || !run->reply.empty() ? RecordStatus::Interrupted
+                                                            : RecordStatus::Failed;
   std::optional<std::string> error;
   if (cancelled) error = "cancelled by the client";
   else if (!outcome) error = outcome.error().message;
@@ -558,7 +567,8 @@ void Workspace::finishChat(std::shared_ptr<ChatRun> run, std::expected<Completio
                               assistant.id + ")"));
   if (!outcome)
     return run->done(fail(ErrorCode::ProviderFailed,
-                          outcome.error().message + " (the reply was saved as failed, message " + assistant.id + ")"));
+                          outcome.error().message + " (the reply was saved as " +
+                              std::string(protocol::toString(status)) + ", message " + assistant.id + ")"));
   if (!stored) return run->done(std::unexpected(stored.error()));
   protocol::ChatSendResult result;
   result.userMessage = run->userMessage;

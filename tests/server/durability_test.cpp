@@ -63,6 +63,9 @@ TEST_CASE("kill -9 during a stream of writes loses no acknowledged write") {
   server.initialize(json::object());
   json opened = server.ok("session/open", {{"sessionId", "crash"}, {"limit", 1000}});
   CHECK(opened["messages"].size() == stored.size());
+  // What is in the database is saved, as of the session's last update.
+  CHECK(opened["status"]["state"] == "saved");
+  CHECK(opened["status"]["lastSavedAt"] == opened["session"]["updatedAt"]);
   server.ok("messages/add", {{"sessionId", "crash"}, {"message", {{"role", "user"}, {"content", "after"}}}});
 }
 

@@ -326,4 +326,34 @@ struct ComponentRefParams {
 };
 Parsed fromJSON(const json&, ComponentRefParams&, const std::string& path);
 
+// ---- Providers ---------------------------------------------------------------
+
+/// provider/list takes no params.
+struct ProviderListParams {};
+Parsed fromJSON(const json&, ProviderListParams&, const std::string& path);
+
+struct ProviderInfo {
+  std::string name;
+  bool configured = false;          ///< has what it needs (a key, or a local base URL)
+  std::vector<std::string> models;  ///< the model it would use
+  std::optional<std::string> baseUrl;
+};
+struct ActiveProvider {
+  std::string provider;
+  std::string model;
+};
+json toJSON(const ActiveProvider&);
+struct ProviderListResult {
+  std::vector<ProviderInfo> providers;
+  ActiveProvider active;
+};
+json toJSON(const ProviderListResult&);
+
+struct ProviderSetParams {
+  std::optional<std::string> sessionId;
+  std::string provider;
+  std::optional<std::string> model;
+};
+Parsed fromJSON(const json&, ProviderSetParams&, const std::string& path);
+
 }  // namespace aieditor::protocol

@@ -48,6 +48,8 @@ class LspServer final : public Events {
   Scheduler& scheduler_;
   protocol::Dispatcher dispatcher_;
   std::unique_ptr<Workspace> workspace_;
+  /// Kept for provider/set and provider/list (the key stays in memory only).
+  protocol::InitializationOptions initOptions_;
   bool shutdown_ = false;
 };
 

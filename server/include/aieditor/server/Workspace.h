@@ -39,6 +39,8 @@ class SaveTracker {
   StoreResult<void> run(Write write);
   /// Retries pending writes; true when none remain.
   bool retry();
+  /// A session read back from the database is saved as of its last update.
+  void loaded(protocol::Timestamp lastUpdate);
   const protocol::PersistenceStatus& status() const { return status_; }
 
  private:

@@ -1,0 +1,27 @@
+// The OpenAI Chat Completions API, streamed (`stream: true`). The base URL
+// makes it serve every compatible server: OpenAI, Ollama, llama.cpp's server,
+// vLLM, LM Studio, OpenRouter.
+#pragma once
+
+#include "aieditor/server/HttpStream.h"
+
+namespace aieditor::server {
+
+/// The request body for `request` (exposed for tests).
+std::string openAiRequestBody(const ProviderRequest&, const std::string& model);
+/// A decoder for the chat.completion.chunk stream.
+std::unique_ptr<EventDecoder> makeOpenAiDecoder(std::string provider);
+
+class OpenAiProvider final : public Provider {
+ public:
+  OpenAiProvider(Scheduler&, EndpointConfig);
+  std::string name() const override { return "openai"; }
+  std::string model() const override { return config_.model; }
+  void stream(const ProviderRequest&, protocol::CancelToken, StreamHandlers) override;
+
+ private:
+  EndpointConfig config_;
+  HttpStreamer streamer_;
+};
+
+}  // namespace aieditor::server
