@@ -558,6 +558,30 @@ Parsed fromJSON(const json& value, SessionOpenParams& out, const std::string& pa
   return f.result();
 }
 
+std::string_view toString(StoreActivity a) {
+  switch (a) {
+    case StoreActivity::Idle: return "idle";
+    case StoreActivity::Loading: return "loading";
+    case StoreActivity::Streaming: return "streaming";
+    case StoreActivity::Error: return "error";
+  }
+  return "idle";
+}
+
+json toJSON(const ChatState& c) {
+  json out = {{"state", toString(c.state)}, {"unsavedMessageIds", c.unsavedMessageIds}};
+  if (c.error) out["error"] = *c.error;
+  if (c.streamingMessageId) out["streamingMessageId"] = *c.streamingMessageId;
+  return out;
+}
+
+json toJSON(const ComponentState& c) {
+  json out = {{"state", toString(c.state)},
+              {"unsaved", arrayOf(c.unsaved, [](const Component& x) { return toJSON(x); })}};
+  if (c.error) out["error"] = *c.error;
+  return out;
+}
+
 json toJSON(const SessionOpenResult& r) {
   return json{
       {"session", toJSON(r.session)},
@@ -566,6 +590,8 @@ json toJSON(const SessionOpenResult& r) {
       {"components", arrayOf(r.components, [](const Component& c) { return toJSON(c); })},
       {"currentComponentId", r.currentComponentId ? json(*r.currentComponentId) : json(nullptr)},
       {"status", toJSON(r.status)},
+      {"chatState", toJSON(r.chatState)},
+      {"componentState", toJSON(r.componentState)},
   };
 }
 

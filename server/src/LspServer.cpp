@@ -117,6 +117,10 @@ void LspServer::bindMethods() {
       return json{{"sessionId", params.sessionId}, {"deleted", true}};
     });
   });
+  bind<p::SessionIdParams>("session/close", [](Workspace& ws, const p::SessionIdParams& params) -> Result<json> {
+    ws.closeSession(params.sessionId);
+    return json{{"sessionId", params.sessionId}, {"closed", true}};
+  });
   bind<p::SessionIdParams>("session/export", [](Workspace& ws, const p::SessionIdParams& params) {
     return mapResult(ws.exportSession(params.sessionId), [](const auto& d) { return json{{"document", p::toJSON(d)}}; });
   });

@@ -137,14 +137,23 @@ Result<Store*> Workspace::store() {
               "storage failed: cannot open database " + options_.databasePath + ": " + storeError_);
 }
 
-SaveTracker& Workspace::tracker(const std::string& sessionId) {
-  auto it = trackers_.find(sessionId);
-  if (it == trackers_.end()) it = trackers_.try_emplace(sessionId, sessionId, events_).first;
+Workspace::OpenSession& Workspace::session(const std::string& sessionId) {
+  auto it = sessions_.find(sessionId);
+  if (it == sessions_.end())
+    it = sessions_.emplace(sessionId, OpenSession{SaveTracker(sessionId, events_), {}, {}}).first;
   return it->second;
 }
 
+void Workspace::settled(OpenSession& open) {
+  if (open.tracker.status().pendingWrites > 0) return;
+  open.chat.allSaved();
+  open.components.allSaved();
+}
+
 Result<void> Workspace::write(const std::string& sessionId, SaveTracker::Write write, std::string_view field) {
-  auto done = tracker(sessionId).run(std::move(write));
+  OpenSession& open = session(sessionId);
+  auto done = open.tracker.run(std::move(write));
+  settled(open);
   if (done) return {};
   if (done.error().kind != StoreError::Kind::Storage) return storeFailure(done.error(), field);
   scheduleRetry();
@@ -187,7 +196,10 @@ void Workspace::scheduleRetry() {
 
 bool Workspace::flushPending() {
   bool allSaved = true;
-  for (auto& [id, tracker] : trackers_) allSaved = tracker.retry() && allSaved;
+  for (auto& [id, open] : sessions_) {
+    allSaved = open.tracker.retry() && allSaved;
+    settled(open);
+  }
   return allSaved;
 }
 
@@ -205,20 +217,32 @@ Result<protocol::SessionOpenResult> Workspace::openSession(const protocol::Sessi
   });
   if (!session) return std::unexpected(session.error());
 
+  OpenSession& open = this->session(params.sessionId);
+  open.chat.loading();
+  open.components.loading();
   protocol::SessionOpenResult result;
   result.session = *session;
   auto page = s.listMessages(params.sessionId, std::nullopt, params.limit);
-  if (!page) return storeFailure(page.error());
-  result.messages = std::move(page->items);
+  if (!page) {
+    open.chat.failed(page.error().message);
+    return storeFailure(page.error());
+  }
+  open.chat.loaded();
+  result.messages = open.chat.merge(std::move(page->items));
   result.hasMore = page->hasMore;
   auto components = s.listComponents(params.sessionId);
-  if (!components) return storeFailure(components.error());
+  auto current = components ? s.currentComponentId(params.sessionId) : std::unexpected(components.error());
+  if (!current) {
+    open.components.failed(current.error().message);
+    return storeFailure(current.error());
+  }
+  open.components.loaded();
   result.components = std::move(*components);
-  auto current = s.currentComponentId(params.sessionId);
-  if (!current) return storeFailure(current.error());
   result.currentComponentId = *current;
-  tracker(params.sessionId).loaded(result.session.updatedAt);
-  result.status = tracker(params.sessionId).status();
+  open.tracker.loaded(result.session.updatedAt);
+  result.status = open.tracker.status();
+  result.chatState = open.chat.state();
+  result.componentState = open.components.state();
   return result;
 }
 
@@ -233,8 +257,17 @@ Result<protocol::SessionListResult> Workspace::listSessions(const protocol::Sess
 Result<void> Workspace::deleteSession(const std::string& sessionId) {
   auto done = persist(sessionId, [sessionId](Store& s) { return s.deleteSession(sessionId); }, "sessionId");
   if (!done) return done;
-  trackers_.erase(sessionId);
+  sessions_.erase(sessionId);
   return {};
+}
+
+void Workspace::closeSession(const std::string& sessionId) {
+  auto it = sessions_.find(sessionId);
+  if (it == sessions_.end()) return;
+  it->second.chat.reset();
+  it->second.components.reset();
+  // Writes still waiting for storage keep their session entry, so they retry.
+  if (it->second.tracker.status().pendingWrites == 0) sessions_.erase(it);
 }
 
 Result<protocol::SessionDocument> Workspace::exportSession(const std::string& sessionId) {
@@ -282,7 +315,12 @@ Result<protocol::Message> Workspace::addMessage(const protocol::MessagesAddParam
   message.sessionId = params.sessionId;
   if (message.id.empty()) message.id = newId();
   if (message.createdAt == 0) message.createdAt = now();
-  return persist(params.sessionId, [message](Store& s) { return s.addMessage(message); });
+  auto stored = persist(params.sessionId, [message](Store& s) { return s.addMessage(message); });
+  if (!stored && stored.error().code == ErrorCode::StorageFailed) {
+    session(params.sessionId).chat.keepUnsaved(message);
+    session(params.sessionId).chat.failed(stored.error().message);
+  }
+  return stored;
 }
 
 Result<protocol::InteractionPage> Workspace::listInteractions(const protocol::PageParams& params) {
@@ -361,7 +399,12 @@ Result<protocol::Component> Workspace::saveComponent(const protocol::ComponentsS
     auto extracted = extractComponent("```jsx\n" + params.jsx + "\n```");
     component.name = params.name.value_or(extracted ? extracted->name : "Component");
   }
-  return persist(params.sessionId, [component](Store& s) { return s.saveComponent(component); });
+  auto stored = persist(params.sessionId, [component](Store& s) { return s.saveComponent(component); });
+  if (!stored && stored.error().code == ErrorCode::StorageFailed) {
+    session(params.sessionId).components.keepUnsaved(component);
+    session(params.sessionId).components.failed(stored.error().message);
+  }
+  return stored;
 }
 
 Result<void> Workspace::deleteComponent(const protocol::ComponentRefParams& params) {
@@ -439,7 +482,14 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
   run->userMessage.images = params.images;
   run->userMessage.createdAt = run->startedAt;
   auto saved = persist(params.sessionId, [message = run->userMessage](Store& st) { return st.addMessage(message); });
-  if (!saved) return run->done(std::unexpected(saved.error()));
+  OpenSession& open = session(params.sessionId);
+  if (!saved) {
+    if (saved.error().code == ErrorCode::StorageFailed) {
+      open.chat.keepUnsaved(run->userMessage);
+      open.chat.failed(saved.error().message);
+    }
+    return run->done(std::unexpected(saved.error()));
+  }
 
   // Which component does this prompt change, if any?
   std::optional<std::string> target = params.componentId;
@@ -474,6 +524,12 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
 
   // 2. The reply streams as deltas.
   run->assistantId = newId();
+  Message reply;
+  reply.id = run->assistantId;
+  reply.sessionId = params.sessionId;
+  reply.role = protocol::Role::Assistant;
+  reply.createdAt = now();
+  open.chat.beginReply(std::move(reply));
   std::weak_ptr<bool> alive = alive_;
   provider_->stream(
       request, token,
@@ -482,6 +538,7 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
               [this, run, alive](std::string delta) {
                 if (alive.expired() || run->token.cancelled()) return;
                 run->reply += delta;
+                session(run->params.sessionId).chat.delta(delta);
                 events_.delta({run->params.sessionId, run->assistantId, std::move(delta)});
               },
           .onDone =
@@ -559,6 +616,15 @@ void Workspace::finishChat(std::shared_ptr<ChatRun> run, std::expected<Completio
   }
 
   auto stored = persist(run->params.sessionId, [records](Store& s) { return s.saveReply(records); });
+  OpenSession& open = session(run->params.sessionId);
+  open.chat.endReply();
+  if (!stored && stored.error().code == ErrorCode::StorageFailed) {
+    open.chat.keepUnsaved(assistant);
+    open.chat.failed(stored.error().message);
+    if (records.component) open.components.keepUnsaved(*records.component);
+  } else if (error && !cancelled) {
+    open.chat.failed(*error);
+  }
 
   // 5. The status was updated by the write; now the one reply.
   if (cancelled)

@@ -128,14 +128,29 @@ TEST_CASE("$/cancelRequest stops a streaming reply, which is saved as interrupte
   CHECK(server.ok("components/list", {{"sessionId", "cancel"}})["components"].empty());
 }
 
-TEST_CASE("requests are answered while a reply streams") {
+TEST_CASE("while a reply streams, requests are answered and session/open shows the partial reply") {
   TempDir dir;
   ServerProcess server({{"--db", dir.file("a.db")}, {}});
   server.initialize({{"offlineDelayMs", 100}});
   long id = server.send("chat/send", {{"sessionId", "busy"}, {"text", "a footer"}});
-  server.waitNotification("chat/delta");
-  json list = server.ok("session/list", json::object());
-  CHECK(list["sessions"].size() == 1);
-  // The chat has not finished yet: its reply comes later.
-  CHECK(server.waitResponse(id).contains("result"));
+  json first = server.waitNotification("chat/delta");
+  CHECK(server.ok("session/list", json::object())["sessions"].size() == 1);
+
+  json opened = server.ok("session/open", {{"sessionId", "busy"}});
+  CHECK(opened["chatState"]["state"] == "streaming");
+  CHECK(opened["chatState"]["streamingMessageId"] == first["messageId"]);
+  REQUIRE(opened["messages"].size() == 2);
+  json partial = opened["messages"][1];
+  CHECK(partial["id"] == first["messageId"]);
+  CHECK(partial["status"] == "streaming");
+  CHECK_THAT(partial["content"].get<std::string>(), Catch::StartsWith(first["delta"].get<std::string>()));
+
+  json done = server.waitResponse(id);
+  REQUIRE(done.contains("result"));
+  opened = server.ok("session/open", {{"sessionId", "busy"}});
+  CHECK(opened["chatState"]["state"] == "idle");
+  CHECK_FALSE(opened["chatState"].contains("streamingMessageId"));
+  CHECK(opened["messages"][1]["status"] == "complete");
+  CHECK(opened["messages"][1]["content"] == done["result"]["assistantMessage"]["content"]);
+  CHECK(server.ok("session/close", {{"sessionId", "busy"}})["closed"] == true);
 }

@@ -119,4 +119,13 @@ TEST_CASE("a read-only database: status failed, a clear error, the write kept") 
   json opened = server.ok("session/open", {{"sessionId", "ro"}});
   CHECK(opened["status"]["state"] == "failed");
   CHECK(opened["status"]["pendingWrites"] == 1);
+  // The message the user wrote is still shown: the chat store keeps it.
+  REQUIRE(opened["messages"].size() == 2);
+  CHECK(opened["messages"][1]["content"] == "after");
+  CHECK(opened["chatState"]["state"] == "error");
+  CHECK(opened["chatState"]["unsavedMessageIds"] == json::array({opened["messages"][1]["id"]}));
+  CHECK_THAT(opened["chatState"]["error"].get<std::string>(), Catch::Contains("readonly"));
+  // Closing resets the stores but keeps the write queued for its retry.
+  server.ok("session/close", {{"sessionId", "ro"}});
+  CHECK(server.ok("session/open", {{"sessionId", "ro"}})["status"]["pendingWrites"] == 1);
 }

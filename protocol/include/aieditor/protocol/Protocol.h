@@ -211,6 +211,29 @@ struct SessionOpenParams {
 };
 Parsed fromJSON(const json&, SessionOpenParams&, const std::string& path);
 
+/// What an open session's in-memory stores are doing.
+enum class StoreActivity { Idle, Loading, Streaming, Error };
+std::string_view toString(StoreActivity);
+
+/// The chat store of an open session: a reply streaming now, and messages
+/// the database has not taken yet (they are also in `messages`).
+struct ChatState {
+  StoreActivity state = StoreActivity::Idle;
+  std::optional<std::string> error;
+  std::optional<std::string> streamingMessageId;
+  std::vector<std::string> unsavedMessageIds;
+};
+json toJSON(const ChatState&);
+
+/// The component store of an open session: its last error, and components
+/// the database has not taken yet.
+struct ComponentState {
+  StoreActivity state = StoreActivity::Idle;
+  std::optional<std::string> error;
+  std::vector<Component> unsaved;
+};
+json toJSON(const ComponentState&);
+
 struct SessionOpenResult {
   Session session;
   std::vector<Message> messages;
@@ -218,6 +241,8 @@ struct SessionOpenResult {
   std::vector<Component> components;
   std::optional<std::string> currentComponentId;
   PersistenceStatus status;
+  ChatState chatState;
+  ComponentState componentState;
 };
 json toJSON(const SessionOpenResult&);
 

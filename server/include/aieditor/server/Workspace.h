@@ -13,6 +13,7 @@
 #include "aieditor/protocol/Protocol.h"
 #include "aieditor/server/Provider.h"
 #include "aieditor/server/Scheduler.h"
+#include "aieditor/server/SessionStores.h"
 #include "aieditor/server/Store.h"
 
 namespace aieditor::server {
@@ -70,6 +71,8 @@ class Workspace {
   Result<protocol::SessionOpenResult> openSession(const protocol::SessionOpenParams&);
   Result<protocol::SessionListResult> listSessions(const protocol::SessionListParams&);
   Result<void> deleteSession(const std::string& sessionId);
+  /// Resets the session's in-memory stores; pending writes stay and retry.
+  void closeSession(const std::string& sessionId);
   Result<protocol::SessionDocument> exportSession(const std::string& sessionId);
   Result<std::string> importSession(const protocol::SessionImportParams&);
 
@@ -97,7 +100,16 @@ class Workspace {
  private:
   struct ChatRun;
   Result<Store*> store();
-  SaveTracker& tracker(const std::string& sessionId);
+  /// The in-memory side of a session the client has touched.
+  struct OpenSession {
+    SaveTracker tracker;
+    ChatStore chat;
+    ComponentStore components;
+  };
+  OpenSession& session(const std::string& sessionId);
+  SaveTracker& tracker(const std::string& sessionId) { return session(sessionId).tracker; }
+  /// Drops the stores' copies of unsaved records once nothing is pending.
+  void settled(OpenSession&);
   Result<void> write(const std::string& sessionId, SaveTracker::Write, std::string_view field = {});
   /// Runs `op(Store&)` as a tracked write and returns its value.
   template <class Op>
@@ -112,7 +124,7 @@ class Workspace {
   Events& events_;
   std::unique_ptr<Store> store_;
   std::string storeError_;
-  std::map<std::string, SaveTracker> trackers_;
+  std::map<std::string, OpenSession> sessions_;
   bool retryScheduled_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -1,0 +1,62 @@
+// The in-memory stores of one open session. The database is the truth for
+// what is saved; these hold what the editor sees that the database may not
+// have yet: the reply streaming now, and writes that failed and wait for a
+// retry. Each keeps a loading/error state and can be reset.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aieditor/protocol/Protocol.h"
+
+namespace aieditor::server {
+
+class ChatStore {
+ public:
+  void loading();
+  void loaded();
+  void failed(std::string error);
+
+  /// The reply `messageId` starts streaming; deltas grow it.
+  void beginReply(protocol::Message reply);
+  void delta(std::string_view text);
+  void endReply();
+
+  /// A message the database refused; kept until the retry stores it.
+  void keepUnsaved(const protocol::Message&);
+  /// Every pending write has been stored.
+  void allSaved();
+
+  /// `page` (from the database) with what it lacks: unsaved messages and the
+  /// streaming reply, in order.
+  std::vector<protocol::Message> merge(std::vector<protocol::Message> page) const;
+  protocol::ChatState state() const;
+  void reset();
+
+ private:
+  protocol::StoreActivity activity_ = protocol::StoreActivity::Idle;
+  std::optional<std::string> error_;
+  std::optional<protocol::Message> streaming_;
+  std::vector<protocol::Message> unsaved_;
+};
+
+class ComponentStore {
+ public:
+  void loading();
+  void loaded();
+  void failed(std::string error);
+  /// A component version the database refused; kept until the retry.
+  void keepUnsaved(const protocol::Component&);
+  void allSaved();
+  protocol::ComponentState state() const;
+  void reset();
+
+ private:
+  protocol::StoreActivity activity_ = protocol::StoreActivity::Idle;
+  std::optional<std::string> error_;
+  std::vector<protocol::Component> unsaved_;
+};
+
+}  // namespace aieditor::server
