@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Benchmarks for aieditor, side by side with their references (issue 6).
+#
+#   bench/run.sh            full run (about 5-10 minutes), writes docs/benchmarks.md
+#   bench/run.sh --smoke    tiny sizes (under a minute), writes build/bench/benchmarks-smoke.md
+#   bench/run.sh --no-npm   skip the npm references (copilot-language-server, vscode-jsonrpc)
+#
+# Installs what it needs (Debian packages if missing, the npm packages pinned by
+# bench/package-lock.json into bench/node_modules), builds the server in Release
+# into build/bench, compiles bench/driver.cpp, and runs it. Nothing asserts a time.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+smoke=0 npm=1
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) smoke=1 ;;
+    --no-npm) npm=0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+# --- Debian packages (only what is missing)
+need=()
+command -v g++ >/dev/null || need+=(g++)
+command -v cmake >/dev/null || need+=(cmake)
+[ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+[ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
+[ -f /usr/include/asio.hpp ] || need+=(libasio-dev)
+[ -f /usr/include/x86_64-linux-gnu/curl/curl.h ] || [ -f /usr/include/curl/curl.h ] || need+=(libcurl4-openssl-dev)
+if [ "$npm" = 1 ] && ! command -v npm >/dev/null; then need+=(nodejs npm); fi
+if [ "${#need[@]}" -gt 0 ]; then
+  log "installing Debian packages: ${need[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# --- npm references, pinned by the committed lock file; reinstalled only when it changes
+node_bin="" reference="" copilot=""
+if [ "$npm" = 1 ]; then
+  stamp="bench/node_modules/.bench-lock.sha256"
+  want="$(sha256sum bench/package-lock.json | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "installing npm packages into bench/node_modules (versions from package-lock.json)"
+    # npm ci refuses this lock file: npm 11 leaves the other platforms' optional
+    # packages out of it. npm install --no-save installs the locked versions and
+    # leaves the lock file as it is.
+    if (cd bench && npm install --no-save --no-audit --no-fund --loglevel=error >/dev/null); then
+      echo "$want" > "$stamp"
+    else
+      log "npm install failed; the references will be reported as missing"
+    fi
+  fi
+  node_bin="$(command -v node || true)"
+  reference="$root/bench/reference/json-file-server.js"
+  cp_bin="bench/node_modules/@github/copilot-language-server-linux-x64/copilot-language-server"
+  [ -x "$cp_bin" ] && copilot="$root/$cp_bin"
+fi
+
+# --- the server, Release, and the driver
+log "building the server (Release) into build/bench"
+cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DAIEDITOR_BUILD_TESTS=OFF >/dev/null
+cmake --build build/bench --target aieditor -j2 >/dev/null
+driver=build/bench/bench-driver
+if [ ! -x "$driver" ] || [ bench/driver.cpp -nt "$driver" ]; then
+  log "compiling bench/driver.cpp"
+  g++ -O2 -std=c++23 -Wall -Wextra -o "$driver" bench/driver.cpp -lsqlite3
+fi
+
+# --- run (bounded: the driver has its own alarm, and timeout backs it up)
+if [ "$smoke" = 1 ]; then
+  out=build/bench/benchmarks-smoke.md work=build/bench/work-smoke limit=300 cmd="bench/run.sh --smoke"
+else
+  out=docs/benchmarks.md work=build/bench/work limit=1800 cmd="bench/run.sh"
+fi
+[ "$npm" = 1 ] || cmd="$cmd --no-npm"
+args=(--server "$root/build/bench/server/aieditor" --work "$work" --out "$out" --command "$cmd")
+[ -n "$copilot" ] && args+=(--copilot "$copilot")
+[ -n "$node_bin" ] && args+=(--node "$node_bin" --reference "$reference")
+[ "$smoke" = 1 ] && args+=(--smoke)
+status=0
+timeout --kill-after=10 "$limit" "$driver" "${args[@]}" || status=$?
+rm -rf "$work"  # databases and JSON files of the run (can be hundreds of MB)
+exit $status
