@@ -1,6 +1,6 @@
 #include "aieditor/server/HttpStream.h"
 
-#include <curl/curl.h>
+#include "CurlLibrary.h"
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +11,11 @@
 #include "aieditor/server/Log.h"
 
 namespace aieditor::server {
+namespace {
+/// The loaded library; providers call loadCurl() before any transfer starts.
+const CurlLibrary& curl() { return **loadCurl(); }
+}  // namespace
+
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -185,45 +190,45 @@ class Transfer {
     parser_ = SseParser{};
     lastData_ = Clock::now();
 
-    CURL* easy = curl_easy_init();
-    CURLM* multi = curl_multi_init();
+    CURL* easy = curl().easy_init();
+    CURLM* multi = curl().multi_init();
     if (!easy || !multi) {
-      if (easy) curl_easy_cleanup(easy);
-      if (multi) curl_multi_cleanup(multi);
+      if (easy) curl().easy_cleanup(easy);
+      if (multi) curl().multi_cleanup(multi);
       return {ProviderError{ProviderError::Kind::Network, "cannot start a transfer (libcurl)"}, false, {}};
     }
     easy_ = easy;
     curl_slist* headers = nullptr;
-    for (const auto& h : job_.headers) headers = curl_slist_append(headers, h.c_str());
-    headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip before the body
+    for (const auto& h : job_.headers) headers = curl().slist_append(headers, h.c_str());
+    headers = curl().slist_append(headers, "Expect:");  // no 100-continue round trip before the body
     char errorBuffer[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(easy, CURLOPT_URL, job_.url.c_str());
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(job_.body.size()));
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, job_.body.c_str());
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connectTimeout.count()));
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.totalTimeout.count()));
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errorBuffer);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Transfer::onWrite);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Transfer::onHeader);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
+    curl().easy_setopt(easy, CURLOPT_URL, job_.url.c_str());
+    curl().easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl().easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+    curl().easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(job_.body.size()));
+    curl().easy_setopt(easy, CURLOPT_POSTFIELDS, job_.body.c_str());
+    curl().easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl().easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connectTimeout.count()));
+    curl().easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.totalTimeout.count()));
+    curl().easy_setopt(easy, CURLOPT_ERRORBUFFER, errorBuffer);
+    curl().easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Transfer::onWrite);
+    curl().easy_setopt(easy, CURLOPT_WRITEDATA, this);
+    curl().easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Transfer::onHeader);
+    curl().easy_setopt(easy, CURLOPT_HEADERDATA, this);
     // Belt and braces: curl also asks this while it transfers.
-    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &Transfer::onProgress);
-    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, this);
-    curl_multi_add_handle(multi, easy);
+    curl().easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+    curl().easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &Transfer::onProgress);
+    curl().easy_setopt(easy, CURLOPT_XFERINFODATA, this);
+    curl().multi_add_handle(multi, easy);
 
     enum class Stop { None, Cancelled, Stalled } stop = Stop::None;
     CURLcode code = CURLE_OK;
     for (;;) {
       int running = 0;
-      curl_multi_perform(multi, &running);
+      curl().multi_perform(multi, &running);
       if (running == 0) {
         int left = 0;
-        while (CURLMsg* msg = curl_multi_info_read(multi, &left))
+        while (CURLMsg* msg = curl().multi_info_read(multi, &left))
           if (msg->msg == CURLMSG_DONE) code = msg->data.result;
         break;
       }
@@ -235,12 +240,12 @@ class Transfer {
         stop = Stop::Stalled;
         break;
       }
-      curl_multi_poll(multi, nullptr, 0, static_cast<int>(kPoll.count()), nullptr);
+      curl().multi_poll(multi, nullptr, 0, static_cast<int>(kPoll.count()), nullptr);
     }
-    curl_multi_remove_handle(multi, easy);
-    curl_easy_cleanup(easy);
-    curl_multi_cleanup(multi);
-    curl_slist_free_all(headers);
+    curl().multi_remove_handle(multi, easy);
+    curl().easy_cleanup(easy);
+    curl().multi_cleanup(multi);
+    curl().slist_free_all(headers);
     easy_ = nullptr;
 
     const std::string& who = job_.provider;
@@ -275,7 +280,7 @@ class Transfer {
   }
 
   static std::string errorText(CURLcode code, const char* buffer) {
-    return buffer && *buffer ? std::string(buffer) : std::string(curl_easy_strerror(code));
+    return buffer && *buffer ? std::string(buffer) : std::string(curl().easy_strerror(code));
   }
 
   AttemptResult statusFailure() const {
@@ -339,7 +344,7 @@ class Transfer {
     const std::size_t n = size * count;
     t.lastData_ = Clock::now();
     t.bytes_ += n;
-    if (t.status_ == 0) curl_easy_getinfo(t.easy_, CURLINFO_RESPONSE_CODE, &t.status_);
+    if (t.status_ == 0) curl().easy_getinfo(t.easy_, CURLINFO_RESPONSE_CODE, &t.status_);
     if (t.status_ / 100 != 2) {
       t.errorBody_.append(data, std::min(n, kMaxErrorBody - std::min(kMaxErrorBody, t.errorBody_.size())));
       return n;
@@ -392,10 +397,7 @@ class Transfer {
 // ---- HttpStreamer --------------------------------------------------------------
 
 HttpStreamer::HttpStreamer(Scheduler& scheduler, HttpSettings settings)
-    : scheduler_(scheduler), settings_(settings) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+    : scheduler_(scheduler), settings_(settings) {}
 
 HttpStreamer::~HttpStreamer() {
   stopping_ = true;

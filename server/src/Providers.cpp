@@ -7,6 +7,7 @@
 
 #include "aieditor/server/AnthropicProvider.h"
 #include "aieditor/server/Log.h"
+#include "CurlLibrary.h"
 #include "aieditor/server/OfflineProvider.h"
 #include "aieditor/server/OpenAiProvider.h"
 
@@ -198,6 +199,8 @@ std::expected<std::unique_ptr<Provider>, std::string> makeProvider(const protoco
                            " or initializationOptions.apiKey");
   auto http = httpSettings(*file);
   if (!http) return std::unexpected(http.error());
+  if (auto curl = loadCurl(); !curl)
+    return std::unexpected("provider " + r.provider + " cannot reach the network: " + curl.error());
   r.endpoint.http = *http;
   log::info("provider " + r.provider + ", model " + r.endpoint.model + ", base URL " + r.endpoint.baseUrl +
             (r.endpoint.apiKey.empty() ? ", no API key" : ", API key set"));
