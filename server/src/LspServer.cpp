@@ -53,6 +53,22 @@ void LspServer::bind(const char* method, Handler handler) {
   });
 }
 
+template <class Params, class Record>
+void LspServer::bindDeferred(const char* method, const char* key,
+                             void (Workspace::*add)(const Params&, std::function<void(Result<Record>)>)) {
+  dispatcher_.onRequest(method, [this, key, add](const json& params, Reply reply, p::CancelToken) {
+    Params typed;
+    if (auto parsed = p::fromJSON(params, typed, "params"); !parsed)
+      return reply.error({ErrorCode::InvalidParams, parsed.error().message()});
+    // The answer waits for the commit that makes the write durable.
+    auto pending = std::make_shared<Reply>(std::move(reply));
+    ((*workspace_).*add)(typed, [pending, key](Result<Record> result) {
+      if (result) pending->result(json{{key, p::toJSON(*result)}});
+      else pending->error(result.error());
+    });
+  });
+}
+
 namespace {
 /// Applies `f` to a success (std::expected's transform arrives in GCC 13).
 template <class T, class F>
@@ -157,15 +173,13 @@ void LspServer::bindMethods() {
   bind<p::PageParams>("messages/list", [](Workspace& ws, const p::PageParams& params) {
     return mapResult(ws.listMessages(params), [](const auto& r) { return p::toJSON(r); });
   });
-  bind<p::MessagesAddParams>("messages/add", [](Workspace& ws, const p::MessagesAddParams& params) {
-    return mapResult(ws.addMessage(params), [](const auto& m) { return json{{"message", p::toJSON(m)}}; });
-  });
+  bindDeferred<p::MessagesAddParams, p::Message>("messages/add", "message",
+                                                &Workspace::addMessage);
   bind<p::PageParams>("interactions/list", [](Workspace& ws, const p::PageParams& params) {
     return mapResult(ws.listInteractions(params), [](const auto& r) { return p::toJSON(r); });
   });
-  bind<p::InteractionsAddParams>("interactions/add", [](Workspace& ws, const p::InteractionsAddParams& params) {
-    return mapResult(ws.addInteraction(params), [](const auto& i) { return json{{"interaction", p::toJSON(i)}}; });
-  });
+  bindDeferred<p::InteractionsAddParams, p::Interaction>("interactions/add", "interaction",
+                                                        &Workspace::addInteraction);
 
   bind<p::SessionIdParams>("components/list", [](Workspace& ws, const p::SessionIdParams& params) {
     return mapResult(ws.listComponents(params.sessionId), [](const auto& list) { return listOf("components", list); });

@@ -478,10 +478,21 @@ struct Store::Impl {
 
   /// Runs `body` (which returns Res<T>) in one transaction, retried as a
   /// whole while the database is busy; commits before returning.
+  bool grouped = false;  ///< inside beginGroup()/endGroup(): writes are savepoints
+
   template <class F>
   auto transact(Mode mode, F&& body) {
     using R = decltype(body());
     std::lock_guard lock(mutex);
+    if (grouped) {
+      // The group already holds the write lock; only this write's savepoint can fail.
+      auto savepoint = sqlite::Transaction::savepoint(db);
+      if (!savepoint) return toPublic(R(std::unexpected(Failure(savepoint.error()))));
+      R result = body();
+      if (!result) return toPublic(std::move(result));
+      if (auto released = savepoint->commit(); !released) return toPublic(R(std::unexpected(Failure(released.error()))));
+      return toPublic(std::move(result));
+    }
     return toPublic(sqlite::retryWhileBusy([&]() -> R {
       auto transaction = sqlite::Transaction::begin(db, mode);
       if (!transaction) return std::unexpected(transaction.error());
@@ -737,6 +748,30 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 const std::string& Store::path() const { return impl_->path; }
+
+StoreResult<void> Store::beginGroup() {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->grouped) return {};
+  auto begun = sqlite::retryWhileBusy([&]() -> Res<void> {
+    auto done = impl_->db.exec("BEGIN IMMEDIATE");
+    if (!done) return std::unexpected(Failure(done.error()));
+    return {};
+  });
+  if (!begun) return std::unexpected(begun.error().error);
+  impl_->grouped = true;
+  return {};
+}
+
+StoreResult<void> Store::endGroup() {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->grouped) return {};
+  impl_->grouped = false;
+  auto committed = impl_->db.exec("COMMIT");
+  if (committed) return {};
+  // Nothing of the group is kept: roll back whatever SQLite left open.
+  if (impl_->db.inTransaction()) (void)impl_->db.exec("ROLLBACK");
+  return std::unexpected(Failure(committed.error()).error);
+}
 
 StoreResult<std::unique_ptr<Store>> Store::open(const std::string& path) {
   if (const auto file = databaseFile(path); file && file->has_parent_path()) {

@@ -50,11 +50,33 @@ SaveTracker::SaveTracker(std::string sessionId, Events& events) : events_(events
 }
 
 void SaveTracker::set(SaveState state, std::optional<std::string> error) {
+  const auto pending = static_cast<std::int64_t>(pending_.size());
+  // Saving while already saving is no change: the client hears changes only.
+  if (state == SaveState::Saving && status_.state == state && status_.error == error &&
+      status_.pendingWrites == pending)
+    return;
   status_.state = state;
   status_.error = std::move(error);
-  status_.pendingWrites = static_cast<std::int64_t>(pending_.size());
+  status_.pendingWrites = pending;
   if (state == SaveState::Saved) status_.lastSavedAt = now();
   events_.status(status_);
+}
+
+StoreResult<void> SaveTracker::runInGroup(const Write& write) {
+  set(SaveState::Saving, std::nullopt);
+  auto done = write();
+  if (!done && done.error().kind != StoreError::Kind::Storage && status_.state == SaveState::Saving)
+    set(status_.lastSavedAt ? SaveState::Saved : SaveState::NotSaved, std::nullopt);
+  return done;
+}
+
+void SaveTracker::committed() {
+  if (status_.state == SaveState::Saving) set(SaveState::Saved, std::nullopt);
+}
+
+void SaveTracker::requeue(Write write, const std::string& error) {
+  pending_.push_back(std::move(write));
+  set(SaveState::Failed, error);
 }
 
 void SaveTracker::loaded(Timestamp lastUpdate) {
@@ -132,6 +154,9 @@ void Workspace::openStore() {
 void Workspace::setProvider(std::unique_ptr<Provider> provider) { provider_ = std::move(provider); }
 
 Result<Store*> Workspace::store() {
+  // Anything else that touches the database first makes the open group
+  // durable, so replies keep the order of the requests' effects.
+  flushGroup();
   if (store_) return store_.get();
   return fail(ErrorCode::StorageFailed,
               "storage failed: cannot open database " + options_.databasePath + ": " + storeError_);
@@ -184,6 +209,65 @@ auto Workspace::persist(const std::string& sessionId, Op op, std::string_view fi
   else return std::move(**out);
 }
 
+template <class T, class Op>
+void Workspace::persistGrouped(const std::string& sessionId, Op op, std::function<void(Result<T>)> done,
+                               std::function<void(const RpcError&)> onLost) {
+  OpenSession& open = session(sessionId);
+  // Pending writes must go first, one by one: those paths do not group.
+  if (!store_ || open.tracker.hasPending()) return done(persist(sessionId, std::move(op)));
+  if (!groupOpen_) {
+    if (!store_->beginGroup()) return done(persist(sessionId, std::move(op)));
+    groupOpen_ = true;
+    // The group closes once the loop has handled what input is at hand.
+    scheduler_.post([this, alive = std::weak_ptr<bool>(alive_)] {
+      if (!alive.expired()) flushGroup();
+    });
+  }
+  auto out = std::make_shared<std::optional<T>>();
+  SaveTracker::Write write = [out, op = std::move(op), s = store_.get()]() -> StoreResult<void> {
+    auto r = op(*s);
+    if (!r) return std::unexpected(r.error());
+    *out = std::move(*r);
+    return {};
+  };
+  if (auto ran = open.tracker.runInGroup(write); !ran) {
+    if (ran.error().kind != StoreError::Kind::Storage) return done(storeFailure(ran.error()));
+    // The savepoint itself failed: keep the write and retry it alone later.
+    open.tracker.requeue(write, ran.error().message);
+    scheduleRetry();
+    RpcError error{ErrorCode::StorageFailed,
+                   "storage failed: " + ran.error().message + " (the write is kept in memory and retried)"};
+    onLost(error);
+    return done(std::unexpected(error));
+  }
+  group_.push_back({sessionId, std::move(write), [out, done = std::move(done), onLost](const RpcError* error) {
+                      if (!error) return done(std::move(**out));
+                      onLost(*error);
+                      done(std::unexpected(*error));
+                    }});
+}
+
+void Workspace::flushGroup() {
+  if (!groupOpen_) return;
+  groupOpen_ = false;
+  std::vector<GroupedWrite> writes;
+  writes.swap(group_);
+  auto committed = store_->endGroup();
+  std::optional<RpcError> error;
+  if (!committed) {
+    error = RpcError{ErrorCode::StorageFailed, "storage failed: " + committed.error().message +
+                                                   " (the write is kept in memory and retried)"};
+    for (auto& w : writes) session(w.sessionId).tracker.requeue(w.write, committed.error().message);
+    scheduleRetry();
+  }
+  for (auto& w : writes) {
+    OpenSession& open = session(w.sessionId);
+    if (committed) open.tracker.committed();
+    settled(open);
+  }
+  for (auto& w : writes) w.ack(error ? &*error : nullptr);
+}
+
 void Workspace::scheduleRetry() {
   if (retryScheduled_) return;
   retryScheduled_ = true;
@@ -195,6 +279,7 @@ void Workspace::scheduleRetry() {
 }
 
 bool Workspace::flushPending() {
+  flushGroup();
   bool allSaved = true;
   for (auto& [id, open] : sessions_) {
     allSaved = open.tracker.retry() && allSaved;
@@ -321,6 +406,31 @@ Result<protocol::Message> Workspace::addMessage(const protocol::MessagesAddParam
     session(params.sessionId).chat.failed(stored.error().message);
   }
   return stored;
+}
+
+void Workspace::addMessage(const protocol::MessagesAddParams& params,
+                           std::function<void(Result<protocol::Message>)> done) {
+  Message message = params.message;
+  message.sessionId = params.sessionId;
+  if (message.id.empty()) message.id = newId();
+  if (message.createdAt == 0) message.createdAt = now();
+  persistGrouped<Message>(
+      params.sessionId, [message](Store& s) { return s.addMessage(message); }, std::move(done),
+      [this, message](const RpcError& error) {
+        session(message.sessionId).chat.keepUnsaved(message);
+        session(message.sessionId).chat.failed(error.message);
+      });
+}
+
+void Workspace::addInteraction(const protocol::InteractionsAddParams& params,
+                               std::function<void(Result<protocol::Interaction>)> done) {
+  Interaction interaction = params.interaction;
+  interaction.sessionId = params.sessionId;
+  if (interaction.id.empty()) interaction.id = newId();
+  if (interaction.createdAt == 0) interaction.createdAt = now();
+  persistGrouped<Interaction>(
+      params.sessionId, [interaction](Store& s) { return s.addInteraction(interaction); }, std::move(done),
+      [](const RpcError&) {});
 }
 
 Result<protocol::InteractionPage> Workspace::listInteractions(const protocol::PageParams& params) {

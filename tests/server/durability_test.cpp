@@ -69,6 +69,31 @@ TEST_CASE("kill -9 during a stream of writes loses no acknowledged write") {
   server.ok("messages/add", {{"sessionId", "crash"}, {"message", {{"role", "user"}, {"content", "after"}}}});
 }
 
+TEST_CASE("adds that arrive together share one commit and are acknowledged after it") {
+  TempDir dir;
+  const std::string db = dir.file("group.db");
+  ServerProcess server({{"--db", db}, {}});
+  server.initialize(json::object());
+  server.ok("session/open", {{"sessionId", "g"}});
+  const std::size_t before = server.notifications("persistence/status").size();
+  // One batch frame: every add in it is handled before the group commits.
+  json batch = json::array();
+  for (int i = 0; i < 100; ++i)
+    batch.push_back({{"jsonrpc", "2.0"}, {"id", "add-" + std::to_string(i)}, {"method", "messages/add"},
+                     {"params", {{"sessionId", "g"}, {"message", {{"role", "user"}, {"content", std::to_string(i)}}}}}});
+  server.writeFrame(batch.dump());
+  json replies = server.waitOther();
+  REQUIRE(replies.size() == 100);
+  for (auto& reply : replies) CHECK(reply.contains("result"));
+  auto statuses = server.notifications("persistence/status");
+  std::vector<std::string> states;
+  for (std::size_t i = before; i < statuses.size(); ++i) states.push_back(statuses[i]["state"]);
+  CHECK(states == std::vector<std::string>{"saving", "saved"});
+  CHECK(storedMessageIds(db).size() == 100);
+  json page = server.ok("messages/list", {{"sessionId", "g"}, {"limit", 100}})["messages"];
+  for (int i = 0; i < 100; ++i) CHECK(page[static_cast<std::size_t>(i)]["content"] == std::to_string(i));
+}
+
 TEST_CASE("two servers writing one database at once lose nothing") {
   TempDir dir;
   const std::string db = dir.file("shared.db");

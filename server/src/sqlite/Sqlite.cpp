@@ -199,11 +199,17 @@ std::optional<std::int64_t> Statement::Use::getOptionalInt(int column) const {
 Result<Transaction> Transaction::begin(Connection& connection, Mode mode) {
   auto begun = connection.exec(mode == Mode::Immediate ? "BEGIN IMMEDIATE" : "BEGIN");
   if (!begun) return std::unexpected(begun.error());
-  return Transaction(connection);
+  return Transaction(connection, false);
+}
+
+Result<Transaction> Transaction::savepoint(Connection& connection) {
+  auto begun = connection.exec("SAVEPOINT write");
+  if (!begun) return std::unexpected(begun.error());
+  return Transaction(connection, true);
 }
 
 Result<void> Transaction::commit() {
-  auto committed = connection_->exec("COMMIT");
+  auto committed = connection_->exec(savepoint_ ? "RELEASE write" : "COMMIT");
   // A failed COMMIT (e.g. busy) leaves the transaction open: the destructor
   // rolls it back.
   if (!committed) return committed;
@@ -214,7 +220,9 @@ Result<void> Transaction::commit() {
 Transaction::~Transaction() {
   // Some errors (disk full, I/O) roll back by themselves; ROLLBACK would then
   // fail with "no transaction is active", so only roll back an open one.
-  if (connection_ != nullptr && connection_->inTransaction()) (void)connection_->exec("ROLLBACK");
+  if (connection_ == nullptr || !connection_->inTransaction()) return;
+  if (savepoint_) (void)connection_->exec("ROLLBACK TO write; RELEASE write");
+  else (void)connection_->exec("ROLLBACK");
 }
 
 }  // namespace aieditor::server::sqlite

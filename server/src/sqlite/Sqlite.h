@@ -161,15 +161,20 @@ class Transaction {
     Immediate  ///< writers: takes the write lock at once (waits per busy timeout)
   };
   static Result<Transaction> begin(Connection&, Mode);
-  Transaction(Transaction&& other) noexcept : connection_(std::exchange(other.connection_, nullptr)) {}
+  /// A nested transaction inside an open one: released on commit, rolled
+  /// back to on failure, leaving the outer transaction's other work intact.
+  static Result<Transaction> savepoint(Connection&);
+  Transaction(Transaction&& other) noexcept
+      : connection_(std::exchange(other.connection_, nullptr)), savepoint_(other.savepoint_) {}
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
 
   Result<void> commit();
 
  private:
-  explicit Transaction(Connection& connection) : connection_(&connection) {}
+  Transaction(Connection& connection, bool savepoint) : connection_(&connection), savepoint_(savepoint) {}
   Connection* connection_;  ///< null once committed or rolled back
+  bool savepoint_ = false;
 };
 
 }  // namespace aieditor::server::sqlite

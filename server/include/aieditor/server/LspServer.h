@@ -42,6 +42,10 @@ class LspServer final : public Events {
  private:
   template <class Params, class Handler>
   void bind(const char* method, Handler handler);
+  /// Binds a write whose reply waits for its group commit.
+  template <class Params, class Record>
+  void bindDeferred(const char* method, const char* key,
+                    void (Workspace::*add)(const Params&, std::function<void(Result<Record>)>));
   void bindMethods();
 
   ServerOptions options_;

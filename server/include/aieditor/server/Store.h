@@ -1,7 +1,7 @@
 // The SQLite store: one database file holds every session.
 //
 // Every write runs in its own IMMEDIATE transaction and returns only after
-// COMMIT, with WAL and synchronous=FULL, so a write the caller acknowledges
+// COMMIT (or, in a group, joins one transaction committed at endGroup()), with WAL and synchronous=FULL, so a write the caller acknowledges
 // survives a kill -9. Several processes may share the file: SQLITE_BUSY is
 // retried in one place (a busy timeout plus a bounded retry loop) and never
 // reaches the caller. Failures are values carrying SQLite's own message.
@@ -114,6 +114,14 @@ class Store {
   StoreResult<SessionDocument> exportSession(const std::string& sessionId);
   /// Conflict when document.session.id already exists; never overwrites.
   StoreResult<void> importSession(const SessionDocument&);
+
+  /// Group commit. Between beginGroup() and endGroup() every write is a
+  /// savepoint of one shared transaction (a failed write undoes only itself)
+  /// and nothing is durable until endGroup() commits them all with one sync.
+  /// Callers must hold their acknowledgements until then. On a failed commit
+  /// the whole group is rolled back.
+  StoreResult<void> beginGroup();
+  StoreResult<void> endGroup();
 
   /// `PRAGMA integrity_check` result ("ok" when healthy).
   StoreResult<std::string> integrityCheck();

@@ -20,6 +20,7 @@ namespace aieditor::server {
 
 using protocol::CancelToken;
 using protocol::Result;
+using protocol::RpcError;
 
 /// What the logic tells the client without being asked.
 class Events {
@@ -40,6 +41,13 @@ class SaveTracker {
   StoreResult<void> run(Write write);
   /// Retries pending writes; true when none remain.
   bool retry();
+  /// Group commit: runs `write` inside the open group, reporting "saving";
+  /// "saved" waits for committed(). Returns the write's own failure.
+  StoreResult<void> runInGroup(const Write& write);
+  bool hasPending() const { return !pending_.empty(); }
+  void committed();
+  /// The group's commit failed: the write is queued for a retry.
+  void requeue(Write write, const std::string& error);
   /// A session read back from the database is saved as of its last update.
   void loaded(protocol::Timestamp lastUpdate);
   const protocol::PersistenceStatus& status() const { return status_; }
@@ -83,8 +91,14 @@ class Workspace {
 
   Result<protocol::MessagePage> listMessages(const protocol::PageParams&);
   Result<protocol::Message> addMessage(const protocol::MessagesAddParams&);
+  /// The same, acknowledged through `done` once durable: adds that arrive
+  /// together share one commit (group commit), so pipelined writes cost one
+  /// sync per batch instead of one each.
+  void addMessage(const protocol::MessagesAddParams&, std::function<void(Result<protocol::Message>)> done);
   Result<protocol::InteractionPage> listInteractions(const protocol::PageParams&);
   Result<protocol::Interaction> addInteraction(const protocol::InteractionsAddParams&);
+  void addInteraction(const protocol::InteractionsAddParams&,
+                      std::function<void(Result<protocol::Interaction>)> done);
 
   Result<std::vector<protocol::Component>> listComponents(const std::string& sessionId);
   Result<protocol::Component> getComponent(const protocol::ComponentsGetParams&);
@@ -115,6 +129,14 @@ class Workspace {
   template <class Op>
   auto persist(const std::string& sessionId, Op op, std::string_view field = {})
       -> Result<typename std::invoke_result_t<Op, Store&>::value_type>;
+  /// Runs `op(Store&)` inside the group commit and calls `done` after the
+  /// commit (or at once on failure); falls back to persist() when a group
+  /// cannot be used.
+  template <class T, class Op>
+  void persistGrouped(const std::string& sessionId, Op op, std::function<void(Result<T>)> done,
+                      std::function<void(const RpcError&)> onLost);
+  /// Commits the open group and acknowledges its writes.
+  void flushGroup();
   void scheduleRetry();
   void finishChat(std::shared_ptr<ChatRun>, std::expected<Completion, ProviderError>);
 
@@ -126,6 +148,14 @@ class Workspace {
   std::string storeError_;
   std::map<std::string, OpenSession> sessions_;
   bool retryScheduled_ = false;
+  /// A write inside the open group, acknowledged when the group commits.
+  struct GroupedWrite {
+    std::string sessionId;
+    SaveTracker::Write write;                 ///< queued again if the commit fails
+    std::function<void(const RpcError*)> ack;  ///< null: committed
+  };
+  std::vector<GroupedWrite> group_;
+  bool groupOpen_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
