@@ -122,7 +122,13 @@ export class Ctx implements vscode.Disposable {
     } catch (e) {
       const message = `The AI Editor server (${found.path}) failed to start: ${errorMessage(e)}`;
       this.log(message);
-      void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && this.output.show());
+      // A hosted provider without a key fails initialize: offer the fix.
+      const actions = /api key/i.test(message) ? ['Set API Key', 'Show Log'] : ['Open Settings', 'Show Log'];
+      void vscode.window.showErrorMessage(message, ...actions).then((c) => {
+        if (c === 'Set API Key') void vscode.commands.executeCommand('aieditor.setApiKey');
+        if (c === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'aieditor');
+        if (c === 'Show Log') this.output.show();
+      });
       await client.dispose().catch(() => undefined);
       throw new ShownError(message);
     }
@@ -160,18 +166,16 @@ export class Ctx implements vscode.Disposable {
   async openSession(sessionId: string): Promise<SessionOpenResult> {
     const client = await this.getClient();
     const result = await client.sendRequest(ext.sessionOpen, { sessionId, limit: PAGE_SIZE });
+    const previous = this.chat.sessionId;
+    if (previous !== undefined && previous !== sessionId) {
+      // The view leaves it: the server may drop its in-memory stores.
+      void client.sendRequest(ext.sessionClose, { sessionId: previous }).catch((e) => this.log(`session/close: ${errorMessage(e)}`));
+    }
     const status: PersistenceStatus = { ...result.status, sessionId };
     this.currentComponentId = result.currentComponentId ?? undefined;
     this.dispatch({ type: 'reset', sessionId, messages: result.messages, hasMore: result.hasMore, status });
     await this.extension.workspaceState.update(LAST_SESSION_KEY, sessionId);
     return result;
-  }
-
-  /** Closes the view's session without touching the server (after a delete). */
-  closeSession(): void {
-    this.sending?.cancel();
-    this.currentComponentId = undefined;
-    this.dispatch({ type: 'reset', messages: [], hasMore: false });
   }
 
   async loadOlder(): Promise<void> {

@@ -7,6 +7,7 @@ import type * as p from './protocol';
 
 // ---- sessions ---------------------------------------------------------------
 export const sessionOpen = new RequestType<p.SessionOpenParams, p.SessionOpenResult, void>('session/open');
+export const sessionClose = new RequestType<p.SessionIdParams, p.SessionCloseResult, void>('session/close');
 export const sessionList = new RequestType<p.SessionListParams, p.SessionListResult, void>('session/list');
 export const sessionDelete = new RequestType<p.SessionIdParams, p.DeleteResult & { sessionId: string }, void>('session/delete');
 export const sessionExport = new RequestType<p.SessionIdParams, p.SessionExportResult, void>('session/export');
@@ -39,6 +40,10 @@ export const componentsRestore = new RequestType<p.ComponentsRestoreParams, p.Co
   'components/restore',
 );
 export const componentsSetCurrent = new RequestType<p.ComponentRefParams, { currentComponentId: string }, void>('components/setCurrent');
+
+// ---- providers ------------------------------------------------------------------
+export const providerList = new RequestType<Record<string, never> | null, p.ProviderListResult, void>('provider/list');
+export const providerSet = new RequestType<p.ProviderSetParams, p.ProviderSetResult, void>('provider/set');
 
 // ---- notifications from the server -------------------------------------------
 export const chatDelta = new NotificationType<p.ChatDeltaParams>('chat/delta');

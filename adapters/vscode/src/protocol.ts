@@ -102,11 +102,21 @@ export interface SessionOpenParams {
 }
 export interface SessionOpenResult {
   session: Session;
+  /** Oldest first; a reply still arriving is the last one, with status "streaming". */
   messages: Message[];
   hasMore: boolean;
   components: Component[];
   currentComponentId?: string | null;
   status: PersistenceStatus;
+  /** The session's in-memory chat store. */
+  chatState?: {
+    state: 'idle' | 'loading' | 'streaming' | 'error';
+    error?: string;
+    streamingMessageId?: string;
+    unsavedMessageIds: string[];
+  };
+  /** The session's in-memory component store. */
+  componentState?: { state: string; error?: string; unsaved: Component[] };
 }
 
 export interface SessionListParams {
@@ -197,6 +207,35 @@ export interface ComponentsRestoreParams {
   sessionId: string;
   componentId: string;
   version: number;
+}
+
+export interface SessionCloseResult {
+  sessionId: string;
+  closed: boolean;
+}
+
+export interface ProviderInfo {
+  name: string;
+  configured: boolean;
+  models: string[];
+  baseUrl?: string;
+}
+export interface ActiveProvider {
+  provider: string;
+  model: string;
+}
+export interface ProviderListResult {
+  providers: ProviderInfo[];
+  active: ActiveProvider;
+}
+export interface ProviderSetParams {
+  sessionId?: string;
+  provider: string;
+  model?: string;
+}
+export interface ProviderSetResult {
+  active: ActiveProvider;
+  sessionId?: string;
 }
 
 export interface DeleteResult {

@@ -283,6 +283,19 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await waitFor('styles.css on disk to hold the CSS', () => readFileSync(file, 'utf8').trim() === css, TIMEOUT);
   });
 
+  step('"AI Editor: Cancel" stops a streaming reply, which is kept as interrupted', async () => {
+    await runCommand('AI Editor: Send Prompt');
+    await answerInput('AI Editor: Send Prompt', 'A pricing card with three tiers');
+    await chat().locator('article.message.assistant[data-status="streaming"]').waitFor({ state: 'attached' });
+    await runCommand('AI Editor: Cancel');
+    await chat().locator('#error', { hasText: 'Cancelled.' }).waitFor({ state: 'visible' });
+    const interrupted = chat().locator('article.message.assistant[data-status="interrupted"]');
+    await interrupted.waitFor({ state: 'visible' });
+    assert.equal(await chat().locator('article.message').count(), 4, 'two prompts and two replies');
+    assert.equal(await chat().locator('article.message.pending').count(), 0, 'no local echo left');
+    await chat().locator('#cancel').waitFor({ state: 'hidden' });
+  });
+
   step('the status bar and the chat view read Saved', async () => {
     const item = page.locator('.part.statusbar .statusbar-item[aria-label^="AI Editor: "]');
     await page.locator('.part.statusbar .statusbar-item[aria-label="AI Editor: Saved"]').waitFor({ state: 'visible' });

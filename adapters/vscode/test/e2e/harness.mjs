@@ -61,8 +61,9 @@ export function isolatedEnv(dirs) {
     XDG_CONFIG_HOME: dirs.xdgConfig,
     XDG_CACHE_HOME: dirs.xdgCache,
     AIEDITOR_LOG: process.env.AIEDITOR_LOG ?? 'info',
-    // The offline provider pauses between deltas, so the test sees the reply stream.
-    AIEDITOR_OFFLINE_DELAY_MS: '100',
+    // The offline provider pauses between deltas, so that the test sees the
+    // reply stream, and has time to cancel one.
+    AIEDITOR_OFFLINE_DELAY_MS: '500',
   };
 }
 
