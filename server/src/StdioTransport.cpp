@@ -92,8 +92,19 @@ int serveStdio(const ServerOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is an error value, not a death
   EventLoop loop;
   std::optional<int> exitCode;
-  LspServer server(options, loop, [](std::string body) { writeStdout(protocol::encodeFrame(body)); });
-  server.onExit = [&](int code) {
+  // Frames produced in one turn of the loop (a reply and its status
+  // notifications) leave in one write: fewer syscalls, one wake-up for the
+  // client.
+  std::string outbox;
+  auto server = std::make_unique<LspServer>(options, loop, [&](std::string body) {
+    const bool first = outbox.empty();
+    outbox += protocol::encodeFrame(body);
+    if (first) loop.post([&] {
+      writeStdout(outbox);
+      outbox.clear();
+    });
+  });
+  server->onExit = [&](int code) {
     exitCode = code;
     loop.stop();
   };
@@ -103,10 +114,13 @@ int serveStdio(const ServerOptions& options) {
     log::warn("stopping on signal " + std::to_string(signal));
     loop.stop();
   });
-  StdioConnection connection(loop, server);
+  StdioConnection connection(loop, *server);
   connection.start();
   loop.run();
-  return exitCode.value_or(server.exitCode());
+  const int code = exitCode.value_or(server->exitCode());
+  server.reset();  // last writes and their replies go into the outbox
+  writeStdout(outbox);
+  return code;
 }
 
 }  // namespace aieditor::server
