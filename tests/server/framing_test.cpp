@@ -8,7 +8,7 @@
 using namespace aieditor::test;
 using nlohmann::json;
 
-TEST_CASE("bad frames are answered and skipped; the next frame works") {
+TEST_CASE("bad frames are answered and skipped, and the next frame works") {
   TempDir dir;
   ServerProcess server({{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}}});
   server.initialize(json::object());

@@ -47,7 +47,7 @@ TEST_CASE("AIEDITOR_DB and XDG_DATA_HOME choose the database when nothing else d
         dir.file("aieditor/aieditor.db"));
 }
 
-TEST_CASE("requests before initialize get -32002; notifications are ignored") {
+TEST_CASE("requests before initialize get -32002 and notifications are ignored") {
   TempDir dir;
   ServerProcess server = startServer(dir);
   server.notify("initialized", json::object());

@@ -287,7 +287,7 @@ TEST_CASE("openai: a slow trickle within the idle timeout completes") {
   CHECK(result["interaction"]["durationMs"].get<long>() >= 8 * 60);
 }
 
-TEST_CASE("openai: $/cancelRequest aborts the transfer at once; other requests are answered meanwhile") {
+TEST_CASE("openai: $/cancelRequest aborts the transfer at once and other requests are answered meanwhile") {
   TempDir dir;
   FakeUpstream up;
   FakeResponse r = stream({openAiStream({})[0], openAiDelta("So far")});
@@ -412,7 +412,7 @@ TEST_CASE("anthropic: the Messages stream, its headers, images and usage") {
   CHECK(content[1] == json({{"type", "text"}, {"text", "a counter like this"}}));
 }
 
-TEST_CASE("anthropic: 529 overloaded is retried; an error event mid-stream interrupts") {
+TEST_CASE("anthropic: 529 overloaded is retried and an error event mid-stream interrupts") {
   TempDir dir;
   FakeUpstream up;
   up.enqueue(status(529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"));
