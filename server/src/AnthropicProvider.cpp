@@ -108,21 +108,13 @@ std::string anthropicRequestBody(const ProviderRequest& request, const std::stri
 
 std::unique_ptr<EventDecoder> makeAnthropicDecoder() { return std::make_unique<AnthropicDecoder>(); }
 
-AnthropicProvider::AnthropicProvider(Scheduler& scheduler, EndpointConfig config)
-    : config_(std::move(config)), streamer_(scheduler, config_.http) {}
-
-void AnthropicProvider::stream(const ProviderRequest& request, protocol::CancelToken token, StreamHandlers handlers) {
-  HttpJob job;
-  job.provider = name();
-  job.keySource = config_.keySource;
-  job.secret = config_.apiKey;
-  job.url = config_.baseUrl + "/v1/messages";
+void AnthropicProvider::describe(const ProviderRequest& request, const std::string& model, HttpJob& job) const {
+  job.url = config().baseUrl + "/v1/messages";
   job.headers = {"Content-Type: application/json", "Accept: text/event-stream",
                  std::string("anthropic-version: ") + kApiVersion};
-  if (!config_.apiKey.empty()) job.headers.push_back("x-api-key: " + config_.apiKey);
-  job.body = anthropicRequestBody(request, request.model.empty() ? config_.model : request.model, kMaxTokens);
+  if (!config().apiKey.empty()) job.headers.push_back("x-api-key: " + config().apiKey);
+  job.body = anthropicRequestBody(request, model, kMaxTokens);
   job.decoder = makeAnthropicDecoder();
-  streamer_.start(std::move(job), std::move(token), std::move(handlers));
 }
 
 }  // namespace aieditor::server

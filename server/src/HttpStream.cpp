@@ -396,6 +396,18 @@ class Transfer {
 
 // ---- HttpStreamer --------------------------------------------------------------
 
+HttpProvider::HttpProvider(Scheduler& scheduler, EndpointConfig config)
+    : config_(std::move(config)), streamer_(scheduler, config_.http) {}
+
+void HttpProvider::stream(const ProviderRequest& request, protocol::CancelToken token, StreamHandlers handlers) {
+  HttpJob job;
+  job.provider = name();
+  job.keySource = config_.keySource;
+  job.secret = config_.apiKey;
+  describe(request, request.model.empty() ? config_.model : request.model, job);
+  streamer_.start(std::move(job), std::move(token), std::move(handlers));
+}
+
 HttpStreamer::HttpStreamer(Scheduler& scheduler, HttpSettings settings)
     : scheduler_(scheduler), settings_(settings) {}
 

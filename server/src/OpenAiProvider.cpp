@@ -92,20 +92,12 @@ std::unique_ptr<EventDecoder> makeOpenAiDecoder(std::string provider) {
   return std::make_unique<OpenAiDecoder>(std::move(provider));
 }
 
-OpenAiProvider::OpenAiProvider(Scheduler& scheduler, EndpointConfig config)
-    : config_(std::move(config)), streamer_(scheduler, config_.http) {}
-
-void OpenAiProvider::stream(const ProviderRequest& request, protocol::CancelToken token, StreamHandlers handlers) {
-  HttpJob job;
-  job.provider = name();
-  job.keySource = config_.keySource;
-  job.secret = config_.apiKey;
-  job.url = config_.baseUrl + "/chat/completions";
+void OpenAiProvider::describe(const ProviderRequest& request, const std::string& model, HttpJob& job) const {
+  job.url = config().baseUrl + "/chat/completions";
   job.headers = {"Content-Type: application/json", "Accept: text/event-stream"};
-  if (!config_.apiKey.empty()) job.headers.push_back("Authorization: Bearer " + config_.apiKey);
-  job.body = openAiRequestBody(request, request.model.empty() ? config_.model : request.model);
+  if (!config().apiKey.empty()) job.headers.push_back("Authorization: Bearer " + config().apiKey);
+  job.body = openAiRequestBody(request, model);
   job.decoder = makeOpenAiDecoder(name());
-  streamer_.start(std::move(job), std::move(token), std::move(handlers));
 }
 
 }  // namespace aieditor::server

@@ -10,16 +10,13 @@ std::string anthropicRequestBody(const ProviderRequest&, const std::string& mode
 /// A decoder for the message_start ... message_stop event stream.
 std::unique_ptr<EventDecoder> makeAnthropicDecoder();
 
-class AnthropicProvider final : public Provider {
+class AnthropicProvider final : public HttpProvider {
  public:
-  AnthropicProvider(Scheduler&, EndpointConfig);
+  using HttpProvider::HttpProvider;
   std::string name() const override { return "anthropic"; }
-  std::string model() const override { return config_.model; }
-  void stream(const ProviderRequest&, protocol::CancelToken, StreamHandlers) override;
 
  private:
-  EndpointConfig config_;
-  HttpStreamer streamer_;
+  void describe(const ProviderRequest&, const std::string& model, HttpJob&) const override;
 };
 
 }  // namespace aieditor::server

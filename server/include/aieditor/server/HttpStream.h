@@ -142,4 +142,22 @@ class HttpStreamer {
   std::vector<Worker> workers_;
 };
 
+/// A provider that streams one HTTP request per reply. Subclasses say what
+/// the request is; this base owns the endpoint, the key and the transfers.
+class HttpProvider : public Provider {
+ public:
+  HttpProvider(Scheduler&, EndpointConfig);
+  std::string model() const override { return config_.model; }
+  void stream(const ProviderRequest&, protocol::CancelToken, StreamHandlers) final;
+
+ protected:
+  /// Fills in the URL, headers, body and decoder for `request` and `model`.
+  virtual void describe(const ProviderRequest& request, const std::string& model, HttpJob& job) const = 0;
+  const EndpointConfig& config() const { return config_; }
+
+ private:
+  EndpointConfig config_;
+  HttpStreamer streamer_;
+};
+
 }  // namespace aieditor::server

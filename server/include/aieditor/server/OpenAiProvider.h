@@ -12,16 +12,13 @@ std::string openAiRequestBody(const ProviderRequest&, const std::string& model);
 /// A decoder for the chat.completion.chunk stream.
 std::unique_ptr<EventDecoder> makeOpenAiDecoder(std::string provider);
 
-class OpenAiProvider final : public Provider {
+class OpenAiProvider final : public HttpProvider {
  public:
-  OpenAiProvider(Scheduler&, EndpointConfig);
+  using HttpProvider::HttpProvider;
   std::string name() const override { return "openai"; }
-  std::string model() const override { return config_.model; }
-  void stream(const ProviderRequest&, protocol::CancelToken, StreamHandlers) override;
 
  private:
-  EndpointConfig config_;
-  HttpStreamer streamer_;
+  void describe(const ProviderRequest&, const std::string& model, HttpJob&) const override;
 };
 
 }  // namespace aieditor::server
