@@ -753,7 +753,7 @@ StoreResult<void> Store::beginGroup() {
   std::lock_guard lock(impl_->mutex);
   if (impl_->grouped) return {};
   auto begun = sqlite::retryWhileBusy([&]() -> Res<void> {
-    auto done = impl_->db.exec("BEGIN IMMEDIATE");
+    auto done = impl_->db.run("BEGIN IMMEDIATE");
     if (!done) return std::unexpected(Failure(done.error()));
     return {};
   });
@@ -766,7 +766,7 @@ StoreResult<void> Store::endGroup() {
   std::lock_guard lock(impl_->mutex);
   if (!impl_->grouped) return {};
   impl_->grouped = false;
-  auto committed = impl_->db.exec("COMMIT");
+  auto committed = impl_->db.run("COMMIT");
   if (committed) return {};
   // Nothing of the group is kept: roll back whatever SQLite left open.
   if (impl_->db.inTransaction()) (void)impl_->db.exec("ROLLBACK");

@@ -60,6 +60,12 @@ Result<void> Connection::exec(const char* sql) {
   return {};
 }
 
+Result<void> Connection::run(std::string_view sql) {
+  auto statement = prepared(sql);
+  if (!statement) return std::unexpected(statement.error());
+  return (*statement)->use().exec();
+}
+
 Result<Statement*> Connection::prepared(std::string_view sql) {
   const std::string key(sql);
   if (auto found = statements_.find(key); found != statements_.end()) return found->second.get();
@@ -197,19 +203,19 @@ std::optional<std::int64_t> Statement::Use::getOptionalInt(int column) const {
 // ---- Transaction -------------------------------------------------------------
 
 Result<Transaction> Transaction::begin(Connection& connection, Mode mode) {
-  auto begun = connection.exec(mode == Mode::Immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+  auto begun = connection.run(mode == Mode::Immediate ? "BEGIN IMMEDIATE" : "BEGIN");
   if (!begun) return std::unexpected(begun.error());
   return Transaction(connection, false);
 }
 
 Result<Transaction> Transaction::savepoint(Connection& connection) {
-  auto begun = connection.exec("SAVEPOINT write");
+  auto begun = connection.run("SAVEPOINT write");
   if (!begun) return std::unexpected(begun.error());
   return Transaction(connection, true);
 }
 
 Result<void> Transaction::commit() {
-  auto committed = connection_->exec(savepoint_ ? "RELEASE write" : "COMMIT");
+  auto committed = connection_->run(savepoint_ ? "RELEASE write" : "COMMIT");
   // A failed COMMIT (e.g. busy) leaves the transaction open: the destructor
   // rolls it back.
   if (!committed) return committed;

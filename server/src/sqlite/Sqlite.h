@@ -72,6 +72,10 @@ class Connection {
 
   /// Runs SQL without values or wanted rows (PRAGMA settings, DDL, BEGIN).
   Result<void> exec(const char* sql);
+  /// Runs one statement without values, prepared once and reused: for the
+  /// BEGIN/SAVEPOINT/RELEASE/COMMIT of every write, where compiling the SQL
+  /// each time would cost more than the statement itself.
+  Result<void> run(std::string_view sql);
   /// The statement for `sql`, prepared on first use and kept for reuse.
   Result<Statement*> prepared(std::string_view sql);
   /// Copies the whole main database to a new file at `destination`
