@@ -479,11 +479,23 @@ struct Store::Impl {
   /// Runs `body` (which returns Res<T>) in one transaction, retried as a
   /// whole while the database is busy; commits before returning.
   bool grouped = false;  ///< inside beginGroup()/endGroup(): writes are savepoints
+  int groupWrites = 0;   ///< writes in the open group
 
   template <class F>
   auto transact(Mode mode, F&& body) {
     using R = decltype(body());
     std::lock_guard lock(mutex);
+    if (grouped && mode == Mode::Immediate && groupWrites++ == 0) {
+      // The group's first write needs no savepoint (which would copy every
+      // page it touches into a sub-journal): if it fails, the group holds
+      // nothing else, so the whole transaction is rolled back and reopened.
+      R result = body();
+      if (result) return toPublic(std::move(result));
+      (void)db.run("ROLLBACK");
+      groupWrites = 0;
+      if (!db.run("BEGIN IMMEDIATE")) grouped = false;  // later writes commit on their own
+      return toPublic(std::move(result));
+    }
     if (grouped) {
       // The group already holds the write lock; only this write's savepoint can fail.
       auto savepoint = sqlite::Transaction::savepoint(db);
@@ -759,6 +771,7 @@ StoreResult<void> Store::beginGroup() {
   });
   if (!begun) return std::unexpected(begun.error().error);
   impl_->grouped = true;
+  impl_->groupWrites = 0;
   return {};
 }
 

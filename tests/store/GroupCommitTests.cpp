@@ -25,3 +25,19 @@ TEST_CASE("a group commits its writes together and a failed write undoes only it
   ok(store->addMessage(message("s", "c", "third")));
   CHECK(ok(other->messageCount("s")) == 3);
 }
+
+TEST_CASE("a group whose first write fails stays usable") {
+  TempDir dir;
+  auto store = openStore(dir.file("db"));
+  auto other = openStore(dir.file("db"));
+  REQUIRE(store->beginGroup());
+  SessionDocument broken;
+  broken.session = Session{"t", "", 1, 1};
+  broken.messages = {message("t", "x", "1"), message("t", "x", "2")};
+  CHECK_FALSE(store->importSession(broken));
+  ok(store->addMessage(message("s", "a", "after the failure")));
+  ok(store->addMessage(message("s", "b", "and another")));
+  REQUIRE(store->endGroup());
+  CHECK(ok(other->messageCount("s")) == 2);
+  CHECK_FALSE(ok(other->findSession("t")));
+}
