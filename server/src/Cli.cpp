@@ -83,8 +83,18 @@ class LocalClient {
 
   /// Sends a request and waits for its reply; the error message on failure.
   std::expected<json, std::string> call(const std::string& method, json params) {
+    return wait(send(method, std::move(params)));
+  }
+
+  int send(const std::string& method, json params) {
     const int id = nextId_++;
     server_.receive(json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}.dump());
+    return id;
+  }
+
+  void onInterrupt(std::function<void(int)> handler) { loop_.onInterrupt(std::move(handler)); }
+
+  std::expected<json, std::string> wait(int id) {
     while (!responses_.contains(id)) loop_.runOne();
     json response = std::move(responses_[id]);
     responses_.erase(id);
@@ -148,7 +158,21 @@ int chat(LocalClient& client, const Args& args) {
   };
   auto opened = client.call("session/open", {{"sessionId", *args.session}, {"limit", 1}});
   if (!opened) return fail(opened.error());
-  auto sent = client.call("chat/send", {{"sessionId", *args.session}, {"text", text}});
+  // Ctrl-C cancels the reply; what arrived is saved as interrupted.
+  const int chatId = client.send("chat/send", {{"sessionId", *args.session}, {"text", text}});
+  bool interrupted = false;
+  client.onInterrupt([&](int) {
+    interrupted = true;
+    client.notify("$/cancelRequest", {{"id", chatId}});
+  });
+  auto sent = client.wait(chatId);
+  if (!sent && interrupted) {
+    std::cout << '\n';
+    stop(client);
+    std::cerr << "aieditor: cancelled; the partial reply is saved as interrupted in session " << *args.session
+              << '\n';
+    return 130;
+  }
   if (!sent) return fail(sent.error());
   std::cout << '\n';
   if (sent->contains("component") && !(*sent)["component"].is_null()) {

@@ -24,4 +24,11 @@ void EventLoop::runOne() { impl_->io.run_one(); }
 
 void EventLoop::stop() { impl_->io.stop(); }
 
+void EventLoop::onInterrupt(std::function<void(int signal)> handler) {
+  impl_->onInterrupt = std::move(handler);
+  if (impl_->signals) return;
+  impl_->signals.emplace(impl_->io, SIGINT, SIGTERM);
+  impl_->awaitSignal();
+}
+
 }  // namespace aieditor::server

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <optional>
 
 #include "aieditor/server/EventLoop.h"
 
@@ -10,6 +11,16 @@ namespace aieditor::server {
 struct EventLoop::Impl {
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> keepAlive = asio::make_work_guard(io);
+  std::optional<asio::signal_set> signals;
+  std::function<void(int)> onInterrupt;
+
+  void awaitSignal() {
+    signals->async_wait([this](const asio::error_code& ec, int signal) {
+      if (ec) return;
+      onInterrupt(signal);
+      awaitSignal();
+    });
+  }
 };
 
 }  // namespace aieditor::server

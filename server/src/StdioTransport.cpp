@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <csignal>
+#include <memory>
 
 #include "aieditor/protocol/Framing.h"
 #include "aieditor/server/Log.h"
@@ -108,9 +109,7 @@ int serveStdio(const ServerOptions& options) {
     exitCode = code;
     loop.stop();
   };
-  asio::signal_set signals(loop.impl().io, SIGINT, SIGTERM);
-  signals.async_wait([&](const asio::error_code& ec, int signal) {
-    if (ec) return;
+  loop.onInterrupt([&](int signal) {
     log::warn("stopping on signal " + std::to_string(signal));
     loop.stop();
   });

@@ -43,7 +43,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-ServerProcess::ServerProcess(Options options) {
+ServerProcess::ServerProcess(Options options) : framed_(options.framed) {
   int in[2], out[2], err[2];
   REQUIRE(::pipe2(in, O_CLOEXEC) == 0);
   REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
@@ -78,6 +78,9 @@ ServerProcess::ServerProcess(Options options) {
       std::lock_guard lock(mutex_);
       stderr_.append(buffer, static_cast<std::size_t>(n));
     }
+    std::lock_guard lock(mutex_);
+    errEof_ = true;
+    changed_.notify_all();
   });
 }
 
@@ -100,6 +103,12 @@ void ServerProcess::readLoop() {
     ssize_t n = ::read(out_, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
+    if (!framed_) {
+      std::lock_guard lock(mutex_);
+      raw_.append(buffer, static_cast<std::size_t>(n));
+      changed_.notify_all();
+      continue;
+    }
     decoder.feed(std::string_view(buffer, static_cast<std::size_t>(n)));
     while (decoder.ready()) {
       auto event = decoder.take();
@@ -221,6 +230,24 @@ json ServerProcess::waitOther() {
   others_.erase(others_.begin());
   return message;
 }
+
+std::string ServerProcess::waitForOutput(const std::string& needle) {
+  if (!waitUntil([&] { return raw_.find(needle) != std::string::npos; }))
+    FAIL("no \"" << needle << "\" in the output:\n" << output() << "\nstderr:\n" << stderrText());
+  return output();
+}
+
+std::string ServerProcess::output() {
+  std::lock_guard lock(mutex_);
+  return raw_;
+}
+
+void ServerProcess::waitForEndOfOutput() {
+  std::unique_lock lock(mutex_);
+  if (!changed_.wait_for(lock, kSafetyLimit, [&] { return eof_ && errEof_; })) FAIL("the process kept its output open");
+}
+
+void ServerProcess::interrupt() { ::kill(pid_, SIGINT); }
 
 void ServerProcess::closeStdin() {
   if (in_ >= 0) ::close(in_);

@@ -36,6 +36,7 @@ class ServerProcess {
   struct Options {
     std::vector<std::string> args;                   ///< after the binary, e.g. {"--db", path}
     std::map<std::string, std::string> environment;  ///< added to the inherited one
+    bool framed = true;  ///< false: stdout is plain text (the CLI's commands)
   };
   explicit ServerProcess(Options);
   ~ServerProcess();
@@ -66,6 +67,13 @@ class ServerProcess {
   /// Waits for any frame that is not a notification or a known id (e.g. a batch).
   json waitOther();
 
+  /// Plain-text mode: waits until stdout contains `needle`; all of it so far.
+  std::string waitForOutput(const std::string& needle);
+  std::string output();
+  /// Waits until the process has closed stdout and stderr.
+  void waitForEndOfOutput();
+  void interrupt();
+
   void closeStdin();
   /// Waits for the process to end; its exit code (or 128+signal).
   int wait();
@@ -88,7 +96,10 @@ class ServerProcess {
   std::vector<std::string> notifications_;
   std::vector<std::string> others_;
   std::string stderr_;
+  bool framed_ = true;
+  std::string raw_;  ///< stdout as text, when not framed
   bool eof_ = false;
+  bool errEof_ = false;
   long nextId_ = 1;
   std::optional<int> exitCode_;
 };

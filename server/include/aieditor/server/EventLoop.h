@@ -20,6 +20,8 @@ class EventLoop final : public Scheduler {
   /// Runs one handler, waiting for it if none is ready.
   void runOne();
   void stop();
+  /// Calls `handler` on the loop when SIGINT or SIGTERM arrives (every time).
+  void onInterrupt(std::function<void(int signal)> handler);
 
   struct Impl;
   Impl& impl() { return *impl_; }

@@ -1,0 +1,99 @@
+// The aieditor command line, run as a real process.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "ServerProcess.h"
+
+using namespace aieditor::test;
+using nlohmann::json;
+
+namespace {
+
+/// Runs `aieditor args...` to the end; its exit code, stdout and stderr.
+struct Run {
+  int code;
+  std::string out, err;
+};
+Run run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  ServerProcess cli({std::move(args), std::move(env), false});
+  cli.closeStdin();
+  const int code = cli.wait();
+  cli.waitForEndOfOutput();
+  return {code, cli.output(), cli.stderrText()};
+}
+
+}  // namespace
+
+TEST_CASE("aieditor chat streams a reply, saves the component, and the other commands read it back") {
+  TempDir dir;
+  const std::string db = dir.file("cli.db");
+  Run chat = run({"chat", "--db", db, "--session", "cli", "a", "pricing", "card"});
+  INFO(chat.err);
+  REQUIRE(chat.code == 0);
+  CHECK_THAT(chat.out, Catch::Contains("export default function PricingCard("));
+  CHECK_THAT(chat.out, Catch::Contains("Saved component PricingCard"));
+  CHECK_THAT(chat.out, Catch::Contains("in session cli at " + db));
+
+  Run show = run({"show", "--db", db, "--session", "cli"});
+  REQUIRE(show.code == 0);
+  CHECK_THAT(show.out, Catch::StartsWith("// PricingCard v1"));
+  CHECK_THAT(show.out, Catch::Contains(".pricing-card {"));
+
+  Run sessions = run({"sessions", "--db", db});
+  REQUIRE(sessions.code == 0);
+  CHECK_THAT(sessions.out, Catch::StartsWith("cli\t"));
+  CHECK_THAT(sessions.out, Catch::Contains("2 messages\t1 components\ta pricing card"));
+
+  Run exported = run({"export", "--db", db, "--session", "cli", "-o", dir.file("cli.json")});
+  REQUIRE(exported.code == 0);
+  std::ifstream file(dir.file("cli.json"));
+  json document = json::parse(file);
+  CHECK(document["session"]["id"] == "cli");
+  CHECK(document["messages"].size() == 2);
+
+  Run imported = run({"import", dir.file("cli.json"), "--db", db, "--session", "cli-copy"});
+  REQUIRE(imported.code == 0);
+  CHECK(imported.out == "cli-copy\n");
+  Run again = run({"import", dir.file("cli.json"), "--db", db, "--session", "cli-copy"});
+  CHECK(again.code == 1);
+  CHECK_THAT(again.err, Catch::Contains("already exists"));
+}
+
+TEST_CASE("the command line reports bad usage") {
+  TempDir dir;
+  Run noSession = run({"chat", "--db", dir.file("x.db"), "hello"});
+  CHECK(noSession.code == 1);
+  CHECK_THAT(noSession.err, Catch::Contains("chat needs --session ID"));
+  Run unknown = run({"--frobnicate"});
+  CHECK(unknown.code == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("unknown option --frobnicate"));
+  Run version = run({"--version"});
+  CHECK(version.code == 0);
+  CHECK_THAT(version.out, Catch::StartsWith("aieditor "));
+  Run badSession = run({"show", "--db", dir.file("x.db"), "--session", "no spaces"});
+  CHECK(badSession.code == 1);
+  CHECK_THAT(badSession.err, Catch::Contains("params.sessionId"));
+}
+
+TEST_CASE("Ctrl-C during aieditor chat cancels the reply and keeps what arrived as interrupted") {
+  TempDir dir;
+  const std::string db = dir.file("int.db");
+  {
+    ServerProcess cli({{"chat", "--db", db, "--session", "ctrlc", "a long list"},
+                       {{"AIEDITOR_OFFLINE_DELAY_MS", "200"}},
+                       false});
+    cli.waitForOutput("```jsx");  // the reply is streaming
+    cli.interrupt();
+    CHECK(cli.wait() == 130);
+    cli.waitForEndOfOutput();
+    CHECK_THAT(cli.stderrText(), Catch::Contains("saved as interrupted"));
+  }
+  ServerProcess server({{"--db", db}, {}});
+  server.initialize(json::object());
+  json messages = server.ok("messages/list", {{"sessionId", "ctrlc"}})["messages"];
+  REQUIRE(messages.size() == 2);
+  CHECK(messages[1]["status"] == "interrupted");
+  CHECK_THAT(messages[1]["content"].get<std::string>(), Catch::Contains("```jsx"));
+  CHECK(server.ok("components/list", {{"sessionId", "ctrlc"}})["components"].empty());
+}
