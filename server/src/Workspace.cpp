@@ -80,10 +80,15 @@ template <class T, class Op>
 void Workspace::persistGrouped(const std::string& sessionId, Op op, std::function<void(Result<T>)> done,
                                std::function<void(const RpcError&)> onLost) {
   OpenSession& open = session(sessionId);
+  auto alone = [&] {
+    auto result = persist(sessionId, std::move(op));
+    if (!result && result.error().code == ErrorCode::StorageFailed) onLost(result.error());
+    done(std::move(result));
+  };
   // Pending writes must go first, one by one: those paths do not group.
-  if (!store_ || open.tracker.hasPending()) return done(persist(sessionId, std::move(op)));
+  if (!store_ || open.tracker.hasPending()) return alone();
   if (!groupOpen_) {
-    if (!store_->beginGroup()) return done(persist(sessionId, std::move(op)));
+    if (!store_->beginGroup()) return alone();
     groupOpen_ = true;
     // The group closes once the loop has handled what input is at hand.
     scheduler_.post([this, alive = std::weak_ptr<bool>(alive_)] {
@@ -262,19 +267,6 @@ Result<protocol::MessagePage> Workspace::listMessages(const protocol::PageParams
   return protocol::MessagePage{std::move(page->items), page->hasMore};
 }
 
-Result<protocol::Message> Workspace::addMessage(const protocol::MessagesAddParams& params) {
-  Message message = params.message;
-  message.sessionId = params.sessionId;
-  if (message.id.empty()) message.id = newId();
-  if (message.createdAt == 0) message.createdAt = now();
-  auto stored = persist(params.sessionId, [message](Store& s) { return s.addMessage(message); });
-  if (!stored && stored.error().code == ErrorCode::StorageFailed) {
-    session(params.sessionId).chat.keepUnsaved(message);
-    session(params.sessionId).chat.failed(stored.error().message);
-  }
-  return stored;
-}
-
 void Workspace::addMessage(const protocol::MessagesAddParams& params,
                            std::function<void(Result<protocol::Message>)> done) {
   Message message = params.message;
@@ -306,14 +298,6 @@ Result<protocol::InteractionPage> Workspace::listInteractions(const protocol::Pa
   auto page = (*db)->listInteractions(params.sessionId, params.before, params.limit);
   if (!page) return storeFailure(page.error(), "before");
   return protocol::InteractionPage{std::move(page->items), page->hasMore};
-}
-
-Result<protocol::Interaction> Workspace::addInteraction(const protocol::InteractionsAddParams& params) {
-  Interaction interaction = params.interaction;
-  interaction.sessionId = params.sessionId;
-  if (interaction.id.empty()) interaction.id = newId();
-  if (interaction.createdAt == 0) interaction.createdAt = now();
-  return persist(params.sessionId, [interaction](Store& s) { return s.addInteraction(interaction); });
 }
 
 // ---- Components ------------------------------------------------------------

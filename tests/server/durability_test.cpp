@@ -141,16 +141,21 @@ TEST_CASE("a read-only database: status failed, a clear error, the write kept") 
   CHECK(failed["sessionId"] == "ro");
   CHECK_THAT(failed["error"].get<std::string>(), Catch::Contains("readonly database"));
   CHECK(failed["pendingWrites"] == 1);
+  // A second write queues behind the first, in order.
+  CHECK(server.error("messages/add", {{"sessionId", "ro"}, {"message", {{"role", "user"}, {"content", "later"}}}})["code"] ==
+        -32001);
   json opened = server.ok("session/open", {{"sessionId", "ro"}});
   CHECK(opened["status"]["state"] == "failed");
-  CHECK(opened["status"]["pendingWrites"] == 1);
-  // The message the user wrote is still shown: the chat store keeps it.
-  REQUIRE(opened["messages"].size() == 2);
+  CHECK(opened["status"]["pendingWrites"] == 2);
+  // What the user wrote is still shown: the chat store keeps it.
+  REQUIRE(opened["messages"].size() == 3);
   CHECK(opened["messages"][1]["content"] == "after");
+  CHECK(opened["messages"][2]["content"] == "later");
   CHECK(opened["chatState"]["state"] == "error");
-  CHECK(opened["chatState"]["unsavedMessageIds"] == json::array({opened["messages"][1]["id"]}));
+  CHECK(opened["chatState"]["unsavedMessageIds"] ==
+        json::array({opened["messages"][1]["id"], opened["messages"][2]["id"]}));
   CHECK_THAT(opened["chatState"]["error"].get<std::string>(), Catch::Contains("readonly"));
   // Closing resets the stores but keeps the write queued for its retry.
   server.ok("session/close", {{"sessionId", "ro"}});
-  CHECK(server.ok("session/open", {{"sessionId", "ro"}})["status"]["pendingWrites"] == 1);
+  CHECK(server.ok("session/open", {{"sessionId", "ro"}})["status"]["pendingWrites"] == 2);
 }

@@ -54,13 +54,11 @@ class Workspace {
   void chatSend(const protocol::ChatSendParams&, CancelToken, ChatDone done);
 
   Result<protocol::MessagePage> listMessages(const protocol::PageParams&);
-  Result<protocol::Message> addMessage(const protocol::MessagesAddParams&);
-  /// The same, acknowledged through `done` once durable: adds that arrive
+  /// Adds a message; `done` is called once it is durable. Adds that arrive
   /// together share one commit (group commit), so pipelined writes cost one
   /// sync per batch instead of one each.
   void addMessage(const protocol::MessagesAddParams&, std::function<void(Result<protocol::Message>)> done);
   Result<protocol::InteractionPage> listInteractions(const protocol::PageParams&);
-  Result<protocol::Interaction> addInteraction(const protocol::InteractionsAddParams&);
   void addInteraction(const protocol::InteractionsAddParams&,
                       std::function<void(Result<protocol::Interaction>)> done);
 
