@@ -415,6 +415,38 @@ Started start(const std::vector<std::string>& argv, const std::map<std::string, 
   return s;
 }
 
+/// Spawn → initialize response, `runs` times after one uncounted run; the
+/// median RSS after initialize, the server's version, or why it failed.
+struct ColdStart {
+  Stats times;
+  long rssMedian = -1;
+  std::string version, error;
+};
+
+ColdStart measureColdStart(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                           const json& params, const std::string& stderrPath, int timeoutMs, int runs,
+                           bool graceful) {
+  ColdStart out;
+  std::vector<long> rss;
+  for (int i = 0; i <= runs; ++i) {
+    auto s = start(argv, env, params, stderrPath, timeoutMs);
+    if (!s.child || !s.error.empty()) {
+      out.error = s.error;
+      if (s.child) s.child->stop(false);
+      break;
+    }
+    if (i > 0) {
+      out.times.add(s.initMs);
+      rss.push_back(s.rss);
+    }
+    out.version = s.result.value("/serverInfo/version"_json_pointer, std::string{});
+    s.child->stop(graceful);
+  }
+  std::ranges::sort(rss);
+  if (!rss.empty()) out.rssMedian = rss[rss.size() / 2];
+  return out;
+}
+
 // ---------------------------------------------------------------- measurements
 
 struct Pipelined {
@@ -662,29 +694,15 @@ int run(const Config& cfg) {
   say(format("cold start: aieditor x{}", cfg.coldRuns));
   std::string coldDb = cfg.work + "/cold.db";
   for (auto suffix : {"", "-wal", "-shm"}) fs::remove(coldDb + suffix);
-  Stats aiCold;
-  std::vector<long> aiRss;
-  std::string aiVersion, aiColdError;
-  for (int i = 0; i <= cfg.coldRuns; ++i) {  // run 0 creates the database and is not counted
-    auto s = start({cfg.server, "--db", coldDb}, {}, initializeParams(coldDb), log, 10000);
-    if (!s.child || !s.error.empty()) {
-      aiColdError = s.error;
-      if (s.child) s.child->stop(false);
-      break;
-    }
-    if (i > 0) {
-      aiCold.add(s.initMs);
-      aiRss.push_back(s.rss);
-    }
-    aiVersion = s.result.value("/serverInfo/version"_json_pointer, std::string{});
-    s.child->stop(true);
-  }
-  std::ranges::sort(aiRss);
-  long aiRssMed = aiRss.empty() ? -1 : aiRss[aiRss.size() / 2];
+  // Run 0 creates the database and is not counted.
+  ColdStart aiStart = measureColdStart({cfg.server, "--db", coldDb}, {}, initializeParams(coldDb), log, 10000,
+                                  cfg.coldRuns, true);
+  Stats& aiCold = aiStart.times;
+  long aiRssMed = aiStart.rssMedian;
+  std::string& aiVersion = aiStart.version;
+  std::string& aiColdError = aiStart.error;
 
-  Stats cpCold;
-  std::vector<long> cpRss;
-  std::string cpVersion, cpError;
+  ColdStart cpStart;
   if (!cfg.copilot.empty() && fs::exists(cfg.copilot)) {
     say(format("cold start: copilot-language-server x{}", cfg.copilotRuns));
     std::string home = cfg.work + "/copilot-home";
@@ -696,25 +714,17 @@ int run(const Config& cfg) {
                                        {"editorPluginInfo", {{"name", "aieditor-bench"}, {"version", "1"}}}};
     params["rootUri"] = nullptr;
     params["workspaceFolders"] = nullptr;
-    for (int i = 0; i <= cfg.copilotRuns; ++i) {  // run 0 warms the page cache and is not counted
-      auto s = start({cfg.copilot, "--stdio"}, env, params, cfg.work + "/copilot.stderr", 60000);
-      if (!s.child || !s.error.empty()) {
-        cpError = s.error;
-        if (s.child) s.child->stop(false);
-        break;
-      }
-      if (i > 0) {
-        cpCold.add(s.initMs);
-        cpRss.push_back(s.rss);
-      }
-      cpVersion = s.result.value("/serverInfo/version"_json_pointer, std::string{});
-      s.child->stop(false);  // killed at once: it would otherwise try to reach GitHub
-    }
+    // Run 0 warms the page cache; each is killed at once, since it would
+    // otherwise try to reach GitHub.
+    cpStart = measureColdStart({cfg.copilot, "--stdio"}, env, params, cfg.work + "/copilot.stderr", 60000,
+                          cfg.copilotRuns, false);
   } else {
-    cpError = "not installed (run bench/run.sh without --no-npm)";
+    cpStart.error = "not installed (run bench/run.sh without --no-npm)";
   }
-  std::ranges::sort(cpRss);
-  long cpRssMed = cpRss.empty() ? -1 : cpRss[cpRss.size() / 2];
+  Stats& cpCold = cpStart.times;
+  long cpRssMed = cpStart.rssMedian;
+  std::string& cpVersion = cpStart.version;
+  std::string& cpError = cpStart.error;
 
   // ---- aieditor: round trip and throughput while one session grows
   struct SizePoint {
@@ -963,7 +973,7 @@ int run(const Config& cfg) {
   row(format("cold start: spawn → initialize response, median of {}", aiCold.n()), ms(aiColdMed),
       cpCold.empty() ? "copilot-language-server: " + cpError : format("{} (copilot-language-server, median of {})", ms(cpColdMed), cpCold.n()),
       ratio(aiColdMed, cpColdMed), "≤ 5 ms", opt(!aiCold.empty(), aiColdMed <= 5));
-  row("RSS after initialize (median)", mib(aiRssMed), cpRss.empty() ? "n/a" : mib(cpRssMed) + " (copilot-language-server)",
+  row("RSS after initialize (median)", mib(aiRssMed), cpRssMed < 0 ? "n/a" : mib(cpRssMed) + " (copilot-language-server)",
       ratio(static_cast<double>(aiRssMed), static_cast<double>(cpRssMed)), "≤ 10 MiB",
       opt(aiRssMed >= 0, aiRssMed >= 0 && aiRssMed <= 10 * 1024));
   for (std::size_t i = 0; i < cfg.sizes.size(); ++i) {
