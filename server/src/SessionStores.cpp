@@ -4,24 +4,10 @@
 
 namespace aieditor::server {
 
-using protocol::StoreActivity;
-
-void ChatStore::loading() { activity_ = StoreActivity::Loading; }
-
-void ChatStore::loaded() {
-  // A load does not clear an error: unsaved messages still wait for a retry.
-  activity_ = streaming_ ? StoreActivity::Streaming : error_ ? StoreActivity::Error : StoreActivity::Idle;
-}
-
-void ChatStore::failed(std::string error) {
-  activity_ = StoreActivity::Error;
-  error_ = std::move(error);
-}
-
 void ChatStore::beginReply(protocol::Message reply) {
   reply.status = protocol::RecordStatus::Streaming;
   streaming_ = std::move(reply);
-  activity_ = StoreActivity::Streaming;
+  status_.streaming();
 }
 
 void ChatStore::delta(std::string_view text) {
@@ -30,7 +16,7 @@ void ChatStore::delta(std::string_view text) {
 
 void ChatStore::endReply() {
   streaming_.reset();
-  if (activity_ == StoreActivity::Streaming) activity_ = error_ ? StoreActivity::Error : StoreActivity::Idle;
+  if (status_.activity() == protocol::StoreActivity::Streaming) status_.settle(false);
 }
 
 void ChatStore::keepUnsaved(const protocol::Message& message) {
@@ -40,8 +26,8 @@ void ChatStore::keepUnsaved(const protocol::Message& message) {
 
 void ChatStore::allSaved() {
   unsaved_.clear();
-  if (activity_ == StoreActivity::Error) activity_ = streaming_ ? StoreActivity::Streaming : StoreActivity::Idle;
-  error_.reset();
+  status_.clearError();
+  if (status_.activity() == protocol::StoreActivity::Error) status_.settle(streaming_.has_value());
 }
 
 std::vector<protocol::Message> ChatStore::merge(std::vector<protocol::Message> page) const {
@@ -58,8 +44,8 @@ std::vector<protocol::Message> ChatStore::merge(std::vector<protocol::Message> p
 
 protocol::ChatState ChatStore::state() const {
   protocol::ChatState out;
-  out.state = activity_;
-  out.error = error_;
+  out.state = status_.activity();
+  out.error = status_.error();
   if (streaming_) out.streamingMessageId = streaming_->id;
   for (const auto& m : unsaved_) out.unsavedMessageIds.push_back(m.id);
   return out;
@@ -67,24 +53,15 @@ protocol::ChatState ChatStore::state() const {
 
 void ChatStore::reset() { *this = ChatStore{}; }
 
-void ComponentStore::loading() { activity_ = StoreActivity::Loading; }
-
-void ComponentStore::loaded() { activity_ = error_ ? StoreActivity::Error : StoreActivity::Idle; }
-
-void ComponentStore::failed(std::string error) {
-  activity_ = StoreActivity::Error;
-  error_ = std::move(error);
-}
-
 void ComponentStore::keepUnsaved(const protocol::Component& component) { unsaved_.push_back(component); }
 
 void ComponentStore::allSaved() {
   unsaved_.clear();
-  if (activity_ == StoreActivity::Error) activity_ = StoreActivity::Idle;
-  error_.reset();
+  status_.clearError();
+  if (status_.activity() == protocol::StoreActivity::Error) status_.settle(false);
 }
 
-protocol::ComponentState ComponentStore::state() const { return {activity_, error_, unsaved_}; }
+protocol::ComponentState ComponentStore::state() const { return {status_.activity(), status_.error(), unsaved_}; }
 
 void ComponentStore::reset() { *this = ComponentStore{}; }
 

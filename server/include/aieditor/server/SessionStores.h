@@ -13,11 +13,36 @@
 
 namespace aieditor::server {
 
+/// A store's loading/error state. An error stays until its cause is saved:
+/// a reload does not clear it.
+class StoreStatus {
+ public:
+  void loading() { activity_ = protocol::StoreActivity::Loading; }
+  /// Back at rest (or streaming, when `busy`).
+  void settle(bool busy) {
+    activity_ = busy ? protocol::StoreActivity::Streaming
+                : error_ ? protocol::StoreActivity::Error
+                         : protocol::StoreActivity::Idle;
+  }
+  void failed(std::string error) {
+    activity_ = protocol::StoreActivity::Error;
+    error_ = std::move(error);
+  }
+  void streaming() { activity_ = protocol::StoreActivity::Streaming; }
+  void clearError() { error_.reset(); }
+  protocol::StoreActivity activity() const { return activity_; }
+  const std::optional<std::string>& error() const { return error_; }
+
+ private:
+  protocol::StoreActivity activity_ = protocol::StoreActivity::Idle;
+  std::optional<std::string> error_;
+};
+
 class ChatStore {
  public:
-  void loading();
-  void loaded();
-  void failed(std::string error);
+  void loading() { status_.loading(); }
+  void loaded() { status_.settle(streaming_.has_value()); }
+  void failed(std::string error) { status_.failed(std::move(error)); }
 
   /// The reply `messageId` starts streaming; deltas grow it.
   void beginReply(protocol::Message reply);
@@ -36,17 +61,16 @@ class ChatStore {
   void reset();
 
  private:
-  protocol::StoreActivity activity_ = protocol::StoreActivity::Idle;
-  std::optional<std::string> error_;
+  StoreStatus status_;
   std::optional<protocol::Message> streaming_;
   std::vector<protocol::Message> unsaved_;
 };
 
 class ComponentStore {
  public:
-  void loading();
-  void loaded();
-  void failed(std::string error);
+  void loading() { status_.loading(); }
+  void loaded() { status_.settle(false); }
+  void failed(std::string error) { status_.failed(std::move(error)); }
   /// A component version the database refused; kept until the retry.
   void keepUnsaved(const protocol::Component&);
   void allSaved();
@@ -54,8 +78,7 @@ class ComponentStore {
   void reset();
 
  private:
-  protocol::StoreActivity activity_ = protocol::StoreActivity::Idle;
-  std::optional<std::string> error_;
+  StoreStatus status_;
   std::vector<protocol::Component> unsaved_;
 };
 
