@@ -119,9 +119,60 @@ CREATE TABLE component_versions (
 PRAGMA user_version = 1;
 )sql";
 
+// Version 2 writes the role and status CHECKs as OR chains. For `x IN (a, b,
+// c)` SQLite builds a throwaway index on every row it checks, which was half
+// the CPU of an insert. A CHECK cannot be altered, so the two tables are
+// rebuilt (renamed, recreated, copied, dropped), in the migration's
+// transaction. Version 1 stays as it was: fresh databases run both.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE messages RENAME TO messages_v1;
+CREATE TABLE messages (
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  role TEXT NOT NULL CHECK (role = 'user' OR role = 'assistant' OR role = 'system'),
+  content TEXT NOT NULL,
+  images TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL
+    CHECK (status = 'complete' OR status = 'streaming' OR status = 'interrupted' OR status = 'failed'),
+  interaction_id TEXT,
+  component_id TEXT,
+  PRIMARY KEY (session_id, id),
+  UNIQUE (session_id, seq)
+);
+INSERT INTO messages SELECT * FROM messages_v1;
+DROP TABLE messages_v1;
+
+ALTER TABLE interactions RENAME TO interactions_v1;
+CREATE TABLE interactions (
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  prompt TEXT NOT NULL,
+  response TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  status TEXT NOT NULL
+    CHECK (status = 'complete' OR status = 'streaming' OR status = 'interrupted' OR status = 'failed'),
+  created_at INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  error TEXT,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (session_id, id),
+  UNIQUE (session_id, seq)
+);
+INSERT INTO interactions SELECT * FROM interactions_v1;
+DROP TABLE interactions_v1;
+
+PRAGMA user_version = 2;
+)sql";
+
 /// kMigrations[v] takes a database from user_version v to v + 1 and sets
 /// user_version itself. Version 0 is an empty (or foreign) database.
-constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1};
+constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2};
 
 // ---- Statements --------------------------------------------------------------
 // The SELECT lists below are what the read* functions further down expect.
