@@ -39,7 +39,6 @@ void LspServer::rejectFrame(std::string_view why) { dispatcher_.rejectFrame(why)
 void LspServer::delta(const p::ChatDelta& delta) { dispatcher_.notify("chat/delta", p::toJSON(delta)); }
 void LspServer::status(const p::PersistenceStatus& status) {
   dispatcher_.notify("persistence/status", p::toJSON(status));
-  if (status.state == p::SaveState::Saving && flushOutput) flushOutput();
 }
 
 template <class Params, class Handler>

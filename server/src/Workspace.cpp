@@ -80,7 +80,6 @@ template <class T, class Op>
 void Workspace::persistGrouped(const std::string& sessionId, Op op, std::function<void(Result<T>)> done,
                                std::function<void(const RpcError&)> onLost) {
   OpenSession& open = session(sessionId);
-  open.tracker.saving();  // before beginGroup, which may wait on a lock
   auto alone = [&] {
     auto result = persist(sessionId, std::move(op));
     if (!result && result.error().code == ErrorCode::StorageFailed) onLost(result.error());

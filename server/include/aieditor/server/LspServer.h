@@ -33,11 +33,6 @@ class LspServer final : public Events {
   void rejectFrame(std::string_view why);
   /// Called once when the client sends `exit` (0 after shutdown, else 1).
   std::function<void(int exitCode)> onExit;
-  /// Writes out what the transport holds back for this turn of the loop.
-  /// Called when a `saving` status is sent: it goes out before the write it
-  /// announces (with anything queued before it, such as a chat/delta), not
-  /// after the fsync.
-  std::function<void()> flushOutput;
   /// The code to exit with if the input ends now.
   int exitCode() const { return shutdown_ ? 0 : 1; }
 

@@ -34,9 +34,6 @@ class SaveTracker {
   /// "saved" waits for committed(). Returns the write's own failure.
   StoreResult<void> runInGroup(const Write& write);
   bool hasPending() const { return !pending_.empty(); }
-  /// Reports "saving" before a write that may wait (on another process's
-  /// lock), so the client hears it while waiting.
-  void saving() { set(protocol::SaveState::Saving, std::nullopt); }
   void committed();
   /// The group's commit failed: the write is queued for a retry.
   void requeue(Write write, const std::string& error);
