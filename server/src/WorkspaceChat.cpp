@@ -119,8 +119,11 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
               },
           .onDone =
               [this, run, alive](std::expected<Completion, ProviderError> outcome) {
-                if (alive.expired()) return;
-                finishChat(run, std::move(outcome));
+                // The save (an fsync) waits a turn of the loop: the last
+                // deltas are still in the transport's outbox and leave first.
+                scheduler_.post([this, run, alive, outcome = std::move(outcome)]() mutable {
+                  if (!alive.expired()) finishChat(run, std::move(outcome));
+                });
               },
       });
 }
