@@ -849,10 +849,7 @@ StoreResult<std::unique_ptr<Store>> Store::open(const std::string& path) {
   if (!connection) return std::unexpected(StoreError{Kind::Storage, connection.error().message});
   auto impl = std::make_unique<Impl>(std::move(*connection), path);
   auto configured = sqlite::retryWhileBusy([&]() -> Res<void> {
-    // A small WAL is reused soon after each start (SQLite deletes it on
-    // close): while it grows, every commit's sync also writes the file's new
-    // size, which made the first ~200 adds of a session about 70 µs slower.
-    for (const char* pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL", "PRAGMA wal_autocheckpoint = 100"})
+    for (const char* pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL"})
       if (auto set = impl->db.exec(pragma); !set) return std::unexpected(set.error());
     // A read-only database keeps the journal mode it has.
     if (auto wal = impl->db.exec("PRAGMA journal_mode = WAL"); !wal && !sqlite::isReadOnly(wal.error().code))
