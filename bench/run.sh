@@ -68,9 +68,9 @@ log "building the server (Release) into build/bench"
 cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DAIEDITOR_BUILD_TESTS=OFF >/dev/null
 cmake --build build/bench --target aieditor -j2 >/dev/null
 driver=build/bench/bench-driver
-if [ ! -x "$driver" ] || [ bench/driver.cpp -nt "$driver" ]; then
+if [ ! -x "$driver" ] || [ bench/driver.cpp -nt "$driver" ] || [ bench/upstream.h -nt "$driver" ]; then
   log "compiling bench/driver.cpp"
-  g++ -O2 -std=c++23 -Wall -Wextra -o "$driver" bench/driver.cpp -lsqlite3
+  g++ -O2 -std=c++23 -Wall -Wextra -pthread -o "$driver" bench/driver.cpp -lsqlite3
 fi
 
 # --- run (bounded: the driver has its own alarm, and timeout backs it up)
