@@ -1123,17 +1123,19 @@ int run(const Config& cfg) {
   for (auto& [size, us] : aiGrowth) fillRows.push_back({num(static_cast<double>(size), 0), num(us, 1) + " µs", num(1e6 / us, 0)});
   std::string fillTable = table({"aieditor session size at end of prefill chunk", "µs per message", "msg/s"}, fillRows);
 
-  // notes
+  // notes; aieditor's own failures also fail the run (the references may be missing)
+  const std::size_t notesBefore = notes.size();
   if (!aiColdError.empty()) notes.push_back("aieditor cold start failed: " + aiColdError);
-  if (!cpError.empty()) notes.push_back("copilot-language-server: " + cpError);
   if (!aiAddError.empty()) notes.push_back("aieditor messages/add: " + aiAddError);
-  if (!refError.empty()) notes.push_back("JSON-file reference: " + refError);
   if (!openError.empty()) notes.push_back("aieditor session/open: " + openError);
   if (!chatError.empty()) notes.push_back("aieditor chat/send: " + chatError);
   if (!relayError.empty()) notes.push_back("C++ relay floor: " + relayError);
   for (auto& p : ai)
     if (p.rtt.errors || p.thr.errors)
       notes.push_back(format("aieditor at size {}: {} error replies", p.size, p.rtt.errors + p.thr.errors));
+  const bool aieditorFailed = notes.size() > notesBefore;
+  if (!cpError.empty()) notes.push_back("copilot-language-server: " + cpError);
+  if (!refError.empty()) notes.push_back("JSON-file reference: " + refError);
 
   utsname u{};
   ::uname(&u);
@@ -1238,7 +1240,7 @@ int run(const Config& cfg) {
   fs::create_directories(fs::path(cfg.out).parent_path());
   std::ofstream(cfg.out) << md.str();
   std::cout << format("\nwrote {} ({:.0f} s)\n", cfg.out, totalS);
-  return 0;
+  return aieditorFailed ? 1 : 0;
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #
 # Installs what it needs (Debian packages if missing, the npm packages pinned by
 # bench/package-lock.json into bench/node_modules), builds the server in Release
-# into build/bench, compiles bench/driver.cpp, and runs it. Nothing asserts a time.
+# into build/bench together with bench/driver.cpp, and runs it. Nothing asserts a time.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -63,15 +63,11 @@ if [ "$npm" = 1 ]; then
   [ -x "$cp_bin" ] && copilot="$root/$cp_bin"
 fi
 
-# --- the server, Release, and the driver
-log "building the server (Release) into build/bench"
+# --- the server and the driver, Release
+log "building the server and the driver (Release) into build/bench"
 cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DAIEDITOR_BUILD_TESTS=OFF >/dev/null
-cmake --build build/bench --target aieditor -j2 >/dev/null
-driver=build/bench/bench-driver
-if [ ! -x "$driver" ] || [ bench/driver.cpp -nt "$driver" ] || [ bench/upstream.h -nt "$driver" ]; then
-  log "compiling bench/driver.cpp"
-  g++ -O2 -std=c++23 -Wall -Wextra -pthread -o "$driver" bench/driver.cpp -lsqlite3
-fi
+cmake --build build/bench --target aieditor bench-driver -j2 >/dev/null
+driver=build/bench/bench/bench-driver
 
 # --- run (bounded: the driver has its own alarm, and timeout backs it up)
 if [ "$smoke" = 1 ]; then
