@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "GrowingWalVfs.h"
+
 namespace aieditor::server::sqlite {
 
 namespace {
@@ -41,7 +43,7 @@ Result<Connection> Connection::open(const std::string& path, std::chrono::millis
   // NOMUTEX: the owner serialises access, so SQLite's own mutexes would only
   // cost time. A `mode=ro` or `mode=rw` in a URI narrows these flags.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, growingWalVfs());
   // Even a failed open usually allocates a handle, which must be closed.
   Connection connection(raw);
   if (rc != SQLITE_OK) {
