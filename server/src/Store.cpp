@@ -177,7 +177,12 @@ constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV
 // ---- Statements --------------------------------------------------------------
 // The SELECT lists below are what the read* functions further down expect.
 
-#define AIEDITOR_SESSION_SELECT "SELECT id, title, created_at, updated_at FROM sessions"
+// The first session's updated_at column may lag its last message (see
+// kTouchSessionUnlessFirst); what a reader sees is the later of the two.
+#define AIEDITOR_LAST_MESSAGE_AT(session) \
+  "(SELECT m.created_at FROM messages m WHERE m.session_id = " session ".id ORDER BY m.seq DESC LIMIT 1)"
+#define AIEDITOR_SESSION_UPDATED_AT "max(s.updated_at, coalesce(" AIEDITOR_LAST_MESSAGE_AT("s") ", s.updated_at))"
+#define AIEDITOR_SESSION_SELECT "SELECT s.id, s.title, s.created_at, " AIEDITOR_SESSION_UPDATED_AT " FROM sessions s"
 #define AIEDITOR_MESSAGE_SELECT                                                                   \
   "SELECT id, session_id, role, content, images, created_at, status, interaction_id, component_id " \
   "FROM messages"
@@ -193,10 +198,25 @@ constexpr const char* kUserVersion = "PRAGMA user_version";
 constexpr const char* kTableCount = "SELECT count(*) FROM sqlite_master";
 constexpr const char* kIntegrityCheck = "PRAGMA integrity_check";
 
-constexpr const char* kFindSession = AIEDITOR_SESSION_SELECT " WHERE id = ?1";
+constexpr const char* kFindSession = AIEDITOR_SESSION_SELECT " WHERE s.id = ?1";
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4)";
 constexpr const char* kTouchSession = "UPDATE sessions SET updated_at = max(updated_at, ?2) WHERE id = ?1";
+// A new message leaves the session's row alone while the session is first in
+// sessions/list's order by a clear margin: it stays first, and readers take
+// its time from the message (AIEDITOR_SESSION_UPDATED_AT). That is two of the
+// five pages each message would write. ?2 is the message's time and ?3 the
+// time readers saw before it; a message dated earlier than that is written
+// through, or readers would see the session's time go back.
+constexpr const char* kTouchSessionUnlessFirst =
+    "UPDATE sessions SET updated_at = max(updated_at, ?2, ?3) WHERE id = ?1 AND (?2 < ?3 OR EXISTS "
+    "(SELECT 1 FROM sessions o WHERE o.updated_at >= sessions.updated_at AND o.id <> ?1))";
+// So that only the first session ever lags, it catches up before any other
+// session's row is written: that row may now sort above it. ?1 is the other.
+constexpr const char* kSettleFirstSession =
+    "UPDATE sessions SET updated_at = " AIEDITOR_LAST_MESSAGE_AT("sessions") " WHERE id = "
+    "(SELECT id FROM sessions ORDER BY updated_at DESC, id LIMIT 1) AND id <> ?1 "
+    "AND updated_at < coalesce(" AIEDITOR_LAST_MESSAGE_AT("sessions") ", updated_at)";
 constexpr const char* kSetTitleIfEmpty = "UPDATE sessions SET title = ?2 WHERE id = ?1 AND title = ''";
 constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE id = ?1";
 constexpr const char* kCurrentComponent = "SELECT current_component_id FROM sessions WHERE id = ?1";
@@ -207,9 +227,9 @@ constexpr const char* kClearCurrent =
 // order: rows at or before the cursor's time, minus those up to and
 // including the cursor itself among equal times.
 constexpr const char* kListSessions =
-    "SELECT s.id, s.title, s.created_at, s.updated_at, "
+    "SELECT s.id, s.title, s.created_at, " AIEDITOR_SESSION_UPDATED_AT ", "
     "(SELECT count(*) FROM messages m WHERE m.session_id = s.id), "
-    "(SELECT count(*) FROM components c WHERE c.session_id = s.id) "
+    "(SELECT count(*) FROM components c WHERE c.session_id = s.id), s.updated_at "
     "FROM sessions s WHERE s.updated_at <= ?1 AND NOT (s.updated_at = ?1 AND s.id <= ?2) "
     "ORDER BY s.updated_at DESC, s.id LIMIT ?3";
 
@@ -255,6 +275,8 @@ constexpr const char* kInsertVersion =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 constexpr const char* kDeleteComponent = "DELETE FROM components WHERE session_id = ?1 AND id = ?2";
 
+#undef AIEDITOR_SESSION_UPDATED_AT
+#undef AIEDITOR_LAST_MESSAGE_AT
 #undef AIEDITOR_SESSION_SELECT
 #undef AIEDITOR_MESSAGE_SELECT
 #undef AIEDITOR_INTERACTION_SELECT
@@ -365,6 +387,12 @@ std::string titleFrom(std::string_view content) {
   return std::string(trim(line.substr(0, end)));
 }
 
+/// A sessions/list row, with the updated_at column its order and cursor use.
+struct ListedSession {
+  SessionSummary summary;
+  Timestamp orderedAt = 0;
+};
+
 // ---- Session cursors: base64url("<updated_at>|<id>") -------------------------
 
 constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -396,8 +424,8 @@ std::optional<std::string> unbase64url(std::string_view text) {
   return out;
 }
 
-std::string encodeCursor(const Session& last) {
-  return base64url(std::to_string(last.updatedAt) + "|" + last.id);
+std::string encodeCursor(const ListedSession& last) {
+  return base64url(std::to_string(last.orderedAt) + "|" + last.summary.session.id);
 }
 
 struct Cursor {
@@ -458,9 +486,11 @@ Res<Session> readSession(const Row& row) {
   return Session{row.getString(0), row.getString(1), row.getInt(2), row.getInt(3)};
 }
 
-Res<SessionSummary> readSummary(const Row& row) {
-  return SessionSummary{Session{row.getString(0), row.getString(1), row.getInt(2), row.getInt(3)}, row.getInt(4),
-                        row.getInt(5)};
+Res<ListedSession> readListed(const Row& row) {
+  return ListedSession{
+      SessionSummary{Session{row.getString(0), row.getString(1), row.getInt(2), row.getInt(3)}, row.getInt(4),
+                     row.getInt(5)},
+      row.getInt(6)};
 }
 
 Res<Message> readMessage(const Row& row) {
@@ -624,12 +654,18 @@ struct Store::Impl {
     if (!found) return std::unexpected(found.error());
     if (*found) return std::move(**found);
     Session session{id, "", now, now};
+    if (auto settled = settleFirstSession(id); !settled) return std::unexpected(settled.error());
     if (auto inserted = execute(kInsertSession, id, session.title, now, now); !inserted)
       return std::unexpected(inserted.error());
     return session;
   }
 
-  Res<void> touchSession(const std::string& id, Timestamp at) { return execute(kTouchSession, id, at); }
+  Res<void> settleFirstSession(const std::string& movingId) { return execute(kSettleFirstSession, movingId); }
+
+  Res<void> touchSession(const std::string& id, Timestamp at) {
+    if (auto settled = settleFirstSession(id); !settled) return settled;
+    return execute(kTouchSession, id, at);
+  }
 
   Res<Message> addMessage(const Message& message) {
     auto found = selectOne(kFindMessage, readMessage, message.sessionId, message.id);
@@ -637,15 +673,17 @@ struct Store::Impl {
     if (*found) return std::move(**found);
     Message stored = message;
     stored.createdAt = orNow(message.createdAt);
-    if (auto session = ensureSession(stored.sessionId, stored.createdAt); !session)
-      return std::unexpected(session.error());
+    auto session = ensureSession(stored.sessionId, stored.createdAt);
+    if (!session) return std::unexpected(session.error());
     auto inserted = execute(kInsertMessage, stored.sessionId, stored.id, nameOf(kRoles, stored.role), stored.content,
                             imagesToText(stored.images), stored.createdAt, nameOf(kStatuses, stored.status),
                             stored.interactionId, stored.componentId);
     if (!inserted) return std::unexpected(inserted.error());
-    if (auto touched = touchSession(stored.sessionId, stored.createdAt); !touched)
+    if (auto settled = settleFirstSession(stored.sessionId); !settled) return std::unexpected(settled.error());
+    if (auto touched = execute(kTouchSessionUnlessFirst, stored.sessionId, stored.createdAt, session->updatedAt);
+        !touched)
       return std::unexpected(touched.error());
-    if (stored.role == Role::User) {
+    if (stored.role == Role::User && session->title.empty()) {
       if (const auto title = titleFrom(stored.content); !title.empty())
         if (auto titled = execute(kSetTitleIfEmpty, stored.sessionId, title); !titled)
           return std::unexpected(titled.error());
@@ -736,6 +774,7 @@ struct Store::Impl {
     if (*existing) return fail(Kind::Conflict, "session '" + id + "' already exists");
     const Timestamp now = nowMs();
     const auto timeOf = [now](Timestamp t) { return t != 0 ? t : now; };
+    if (auto settled = settleFirstSession(id); !settled) return settled;
     if (auto inserted = execute(kInsertSession, id, document.session.title, timeOf(document.session.createdAt),
                                 timeOf(document.session.updatedAt));
         !inserted)
@@ -878,14 +917,14 @@ StoreResult<SessionList> Store::listSessions(std::int64_t limit, const std::opti
     if (limit < 1) return fail(Kind::Invalid, "limit: must be at least 1");
     auto after = decodeCursor(cursor);
     if (!after) return std::unexpected(after.error());
-    auto rows = impl_->select(kListSessions, readSummary, after->updatedAt, after->id, std::min(limit, kMaxLimit) + 1);
+    auto rows = impl_->select(kListSessions, readListed, after->updatedAt, after->id, std::min(limit, kMaxLimit) + 1);
     if (!rows) return std::unexpected(rows.error());
     SessionList list;
     if (static_cast<std::int64_t>(rows->size()) > limit) {
       rows->pop_back();
-      list.nextCursor = encodeCursor(rows->back().session);
+      list.nextCursor = encodeCursor(rows->back());
     }
-    list.sessions = std::move(*rows);
+    for (auto& row : *rows) list.sessions.push_back(std::move(row.summary));
     return list;
   });
 }

@@ -103,8 +103,9 @@ TEST_CASE_METHOD(Fixture, "messages/add is idempotent with a client id and valid
   CHECK(server.ok("messages/list", {{"sessionId", "s"}})["messages"].size() == 1);
 
   json generated = addMessage(server, "s", "no id");
-  CHECK(generated["id"].get<std::string>().size() == 36);
-  CHECK(generated["id"].get<std::string>()[14] == '7');  // UUIDv7
+  // UUIDv7: version 7, variant 10, lower-case hex in 8-4-4-4-12.
+  CHECK_THAT(generated["id"].get<std::string>(),
+             Catch::Matches("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
 
   CHECK_THAT(errorMessage(server, "messages/add", {{"sessionId", "s"}, {"message", {{"role", "robot"}, {"content", "x"}}}}),
              Catch::Contains("params.message.role"));

@@ -253,6 +253,64 @@ TEST_CASE("session/list orders by updated_at desc then id, with an opaque cursor
   CHECK(zero.error().kind == StoreError::Kind::Invalid);
 }
 
+namespace {
+
+std::vector<std::string> listedIds(Store& store, std::int64_t limit) {
+  std::vector<std::string> ids;
+  std::optional<std::string> cursor;
+  for (int pages = 0; pages < 20; ++pages) {
+    auto list = ok(store.listSessions(limit, cursor));
+    for (const auto& summary : list.sessions) ids.push_back(summary.session.id);
+    cursor = list.nextCursor;
+    if (!cursor) break;
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("messages to the first session leave its row alone, and every reader still sees their time") {
+  TempDir dir;
+  const auto path = dir.file("db");
+  auto store = openStore(path);
+  RawDb raw(path);
+  const auto rowTime = [&](const std::string& id) {
+    return raw.integer("SELECT updated_at FROM sessions WHERE id = '" + id + "'");
+  };
+  ok(store->addMessage(message("a", "a1", "one", Role::User, 1'000)));
+  ok(store->addMessage(message("b", "b1", "one", Role::User, 2'000)));
+  ok(store->addMessage(message("b", "b2", "two", Role::Assistant, 3'000)));
+  ok(store->addMessage(message("b", "b3", "three", Role::User, 4'000)));
+  CHECK(rowTime("b") == 2'000);  // b was first: its row was not written again
+  CHECK(ok(store->findSession("b"))->updatedAt == 4'000);
+  CHECK(ok(store->listSessions(10, std::nullopt)).sessions.at(0).session.updatedAt == 4'000);
+  CHECK(ok(store->exportSession("b")).session.updatedAt == 4'000);
+
+  // A message dated before what readers saw does not take the time back.
+  ok(store->addMessage(message("b", "b4", "late", Role::User, 3'500)));
+  CHECK(ok(store->findSession("b"))->updatedAt == 4'000);
+
+  // b lags again; then c, dated between b's row and b's last message, is
+  // written. b catches up first, so the order stays by what readers see.
+  ok(store->addMessage(message("c", "c1", "one", Role::User, 3'000)));
+  ok(store->addMessage(message("b", "b5", "five", Role::User, 5'000)));
+  REQUIRE(rowTime("b") < 5'000);
+  ok(store->addMessage(message("c", "c2", "two", Role::User, 4'500)));
+  CHECK(rowTime("b") == 5'000);
+  for (std::int64_t limit : {1, 2, 10}) {
+    INFO("limit " << limit);
+    CHECK(listedIds(*store, limit) == std::vector<std::string>{"b", "c", "a"});
+  }
+
+  // An interaction, a component or a new session moves its session's row, so
+  // the first session catches up then too.
+  ok(store->addMessage(message("b", "b6", "six", Role::User, 6'000)));
+  REQUIRE(rowTime("b") < 6'000);
+  ok(store->addInteraction(interaction("a", "i1", 5'500)));
+  CHECK(rowTime("b") == 6'000);
+  CHECK(listedIds(*store, 1) == std::vector<std::string>{"b", "a", "c"});
+}
+
 TEST_CASE("deleting a session cascades to all its records") {
   TempDir dir;
   const std::string path = dir.file("db");

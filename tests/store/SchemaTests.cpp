@@ -251,7 +251,7 @@ TEST_CASE("paging and counting stay index lookups at 100,000 messages") {
     document.messages.push_back(message("big", "m" + std::to_string(i), "message " + std::to_string(i),
                                         i % 2 ? Role::Assistant : Role::User, 1'000 + i));
   ok(store->importSession(document));  // one transaction
-  ok(store->addMessage(message("small", "m1", "elsewhere")));
+  ok(store->addMessage(message("small", "m1", "elsewhere", Role::User, 1'000'000)));
 
   CHECK(ok(store->messageCount("big")) == kMessages);
 
