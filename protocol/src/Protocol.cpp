@@ -418,7 +418,12 @@ json toJSON(const SessionSummary& s) {
 }
 
 json toJSON(const PersistenceStatus& s) {
-  json j = {{"sessionId", s.sessionId}, {"state", str(toString(s.state))}, {"pendingWrites", s.pendingWrites}};
+  // Member by member: one of these goes out before and after every write, and
+  // nlohmann's initializer lists copy each value again.
+  json j;
+  j["sessionId"] = s.sessionId;
+  j["state"] = toString(s.state);
+  j["pendingWrites"] = s.pendingWrites;
   if (s.lastSavedAt) j["lastSavedAt"] = formatTimestamp(*s.lastSavedAt);
   if (s.error) j["error"] = *s.error;
   return j;

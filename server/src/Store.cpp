@@ -202,15 +202,11 @@ constexpr const char* kFindSession = AIEDITOR_SESSION_SELECT " WHERE s.id = ?1";
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4)";
 constexpr const char* kTouchSession = "UPDATE sessions SET updated_at = max(updated_at, ?2) WHERE id = ?1";
-// A new message leaves the session's row alone while the session is first in
-// sessions/list's order by a clear margin: it stays first, and readers take
-// its time from the message (AIEDITOR_SESSION_UPDATED_AT). That is two of the
-// five pages each message would write. ?2 is the message's time and ?3 the
-// time readers saw before it; a message dated earlier than that is written
-// through, or readers would see the session's time go back.
-constexpr const char* kTouchSessionUnlessFirst =
-    "UPDATE sessions SET updated_at = max(updated_at, ?2, ?3) WHERE id = ?1 AND (?2 < ?3 OR EXISTS "
-    "(SELECT 1 FROM sessions o WHERE o.updated_at >= sessions.updated_at AND o.id <> ?1))";
+// Whether session ?1 sorts first in sessions/list with no other at its time.
+// A new message to that session leaves its row alone (Impl::addMessage).
+constexpr const char* kIsClearlyFirst =
+    "SELECT NOT EXISTS (SELECT 1 FROM sessions o WHERE o.updated_at >= "
+    "(SELECT updated_at FROM sessions WHERE id = ?1) AND o.id <> ?1)";
 // So that only the first session ever lags, it catches up before any other
 // session's row is written: that row may now sort above it. ?1 is the other.
 constexpr const char* kSettleFirstSession =
@@ -679,10 +675,20 @@ struct Store::Impl {
                             imagesToText(stored.images), stored.createdAt, nameOf(kStatuses, stored.status),
                             stored.interactionId, stored.componentId);
     if (!inserted) return std::unexpected(inserted.error());
-    if (auto settled = settleFirstSession(stored.sessionId); !settled) return std::unexpected(settled.error());
-    if (auto touched = execute(kTouchSessionUnlessFirst, stored.sessionId, stored.createdAt, session->updatedAt);
-        !touched)
-      return std::unexpected(touched.error());
+    // The session clearly first in sessions/list stays first, so its row need
+    // not be written: readers take its time from this message
+    // (AIEDITOR_SESSION_UPDATED_AT). That is two of the five pages a message
+    // would write. A message dated before the time readers saw is written
+    // through, or that time would go back.
+    bool keepsRow = stored.createdAt >= session->updatedAt;
+    if (keepsRow) {
+      auto first = selectOne(kIsClearlyFirst, readInt, stored.sessionId);
+      if (!first) return std::unexpected(first.error());
+      keepsRow = first->value_or(0) != 0;
+    }
+    if (!keepsRow)
+      if (auto touched = touchSession(stored.sessionId, std::max(stored.createdAt, session->updatedAt)); !touched)
+        return std::unexpected(touched.error());
     if (stored.role == Role::User && session->title.empty()) {
       if (const auto title = titleFrom(stored.content); !title.empty())
         if (auto titled = execute(kSetTitleIfEmpty, stored.sessionId, title); !titled)
