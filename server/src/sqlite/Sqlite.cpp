@@ -14,6 +14,18 @@ Error errorOf(sqlite3* db, int code) {
   return Error{code, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code)};
 }
 
+/// Process-wide settings, made once before SQLite initialises itself.
+void configureOnce() {
+  static const bool done = [] {
+    // Memory statistics put a global mutex around every allocation SQLite
+    // makes, and nothing here reads them. Too late once SQLite is running
+    // (another user in the process started it first): then it stays on.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)done;
+}
+
 }  // namespace
 
 bool isBusy(int code) {
@@ -43,6 +55,7 @@ Result<Connection> Connection::open(const std::string& path, std::chrono::millis
   // NOMUTEX: the owner serialises access, so SQLite's own mutexes would only
   // cost time. A `mode=ro` or `mode=rw` in a URI narrows these flags.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+  configureOnce();
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, growingWalVfs());
   // Even a failed open usually allocates a handle, which must be closed.
   Connection connection(raw);
