@@ -1,6 +1,10 @@
 // The write-ahead log grows in zero-filled steps (sqlite/GrowingWalVfs.h):
 // commits reuse the laid-out file, SQLite reads the zeros as the log's end,
 // and no zeros ever land on frames another connection wrote.
+#include <sys/resource.h>
+
+#include <csignal>
+
 #include "StoreTestSupport.h"
 
 using namespace storetest;
@@ -70,4 +74,30 @@ TEST_CASE("zeros go only past the last byte of the log, whoever wrote it") {
   CHECK(fresh.text("PRAGMA integrity_check") == "ok");
   CHECK(fresh.text("SELECT hex(substr(b, 5000000, 64)) FROM blobs") == sample);
   CHECK(fresh.integer("SELECT count(*) FROM messages") == 2);
+}
+
+TEST_CASE("where a step does not fit, the log grows frame by frame and every commit is kept") {
+  TempDir dir;
+  const auto path = dir.file("wal.db");
+  // Files may not pass 2 MiB here: like a disk with less than a step free.
+  rlimit saved{};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  const auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = saved;
+  small.rlim_cur = 2 << 20;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+  {
+    auto store = openStore(path);
+    for (int i = 0; i < 100; ++i) {
+      auto added = store->addMessage(message("s", "m" + std::to_string(i), "text"));
+      INFO("message " << i << ": " << (added ? "" : added.error().message));
+      CHECK(added);
+    }
+    CHECK(walSize(path) < (2u << 20));
+  }
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &saved) == 0);
+  std::signal(SIGXFSZ, oldHandler);
+  RawDb raw(path);
+  CHECK(raw.text("PRAGMA integrity_check") == "ok");
+  CHECK(raw.integer("SELECT count(*) FROM messages") == 100);
 }

@@ -21,7 +21,7 @@ sqlite3_vfs* base() {
 /// Our file: this header, then the base VFS's own file object.
 struct File {
   sqlite3_file header;
-  bool wal = false;
+  bool grows = false;      ///< a WAL, on a disk that had room for the last step
   sqlite3_int64 size = 0;  ///< the WAL's size as last seen, zeros included
 
   sqlite3_file* real() { return reinterpret_cast<sqlite3_file*>(this + 1); }
@@ -33,30 +33,35 @@ File& of(sqlite3_file* f) { return *reinterpret_cast<File*>(f); }
 
 /// Fills [file's end, `end` rounded up to a step) with zeros. The size on
 /// disk is asked first: another connection may have appended frames since,
-/// and zeros must only ever go past the last byte anyone wrote.
-int grow(File& file, sqlite3_int64 end) {
+/// and zeros must only ever go past the last byte anyone wrote. Where a step
+/// does not fit (a nearly full disk), the zeros are taken back and this file
+/// appends frames as SQLite would: the space is better left to the checkpoint.
+void grow(File& file, sqlite3_int64 end) {
   static const std::array<char, kZeroBlock> zeros{};
-  if (const int rc = file.io().xFileSize(file.real(), &file.size); rc != SQLITE_OK) return rc;
+  if (file.io().xFileSize(file.real(), &file.size) != SQLITE_OK) return;
+  const sqlite3_int64 before = file.size;
   const sqlite3_int64 target = (end + kGrowthStep - 1) / kGrowthStep * kGrowthStep;
   while (file.size < target) {
     const int n = static_cast<int>(std::min<sqlite3_int64>(kZeroBlock, target - file.size));
-    if (const int rc = file.io().xWrite(file.real(), zeros.data(), n, file.size); rc != SQLITE_OK) return rc;
+    if (file.io().xWrite(file.real(), zeros.data(), n, file.size) != SQLITE_OK) {
+      if (file.io().xTruncate(file.real(), before) == SQLITE_OK) file.size = before;
+      file.grows = false;
+      return;
+    }
     file.size += n;
   }
-  return SQLITE_OK;
 }
 
 int write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
   File& file = of(f);
-  if (file.wal && offset + amount > file.size)
-    if (const int rc = grow(file, offset + amount); rc != SQLITE_OK) return rc;
+  if (file.grows && offset + amount > file.size) grow(file, offset + amount);
   return file.io().xWrite(file.real(), data, amount, offset);
 }
 
 int truncate(sqlite3_file* f, sqlite3_int64 size) {
   File& file = of(f);
   const int rc = file.io().xTruncate(file.real(), size);
-  if (rc == SQLITE_OK && file.wal) file.size = std::min(file.size, size);
+  if (rc == SQLITE_OK) file.size = std::min(file.size, size);
   return rc;
 }
 
@@ -108,9 +113,8 @@ int open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* o
     file.header.pMethods = nullptr;
     return SQLITE_CANTOPEN;
   }
-  file.wal = (flags & SQLITE_OPEN_WAL) != 0;
-  if (file.wal) rc = real->xFileSize(file.real(), &file.size);
-  return rc;
+  file.grows = (flags & SQLITE_OPEN_WAL) != 0;
+  return file.grows ? real->xFileSize(file.real(), &file.size) : SQLITE_OK;
 }
 
 // The rest of the VFS is the base's own.
