@@ -182,7 +182,8 @@ constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV
 #define AIEDITOR_LAST_MESSAGE_AT(session) \
   "(SELECT m.created_at FROM messages m WHERE m.session_id = " session ".id ORDER BY m.seq DESC LIMIT 1)"
 #define AIEDITOR_SESSION_UPDATED_AT "max(s.updated_at, coalesce(" AIEDITOR_LAST_MESSAGE_AT("s") ", s.updated_at))"
-#define AIEDITOR_SESSION_SELECT "SELECT s.id, s.title, s.created_at, " AIEDITOR_SESSION_UPDATED_AT " FROM sessions s"
+#define AIEDITOR_SESSION_COLUMNS "s.id, s.title, s.created_at, " AIEDITOR_SESSION_UPDATED_AT
+#define AIEDITOR_SESSION_SELECT "SELECT " AIEDITOR_SESSION_COLUMNS " FROM sessions s"
 #define AIEDITOR_MESSAGE_SELECT                                                                   \
   "SELECT id, session_id, role, content, images, created_at, status, interaction_id, component_id " \
   "FROM messages"
@@ -202,11 +203,11 @@ constexpr const char* kFindSession = AIEDITOR_SESSION_SELECT " WHERE s.id = ?1";
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4)";
 constexpr const char* kTouchSession = "UPDATE sessions SET updated_at = max(updated_at, ?2) WHERE id = ?1";
-// Whether session ?1 sorts first in sessions/list with no other at its time.
-// A new message to that session leaves its row alone (Impl::addMessage).
-constexpr const char* kIsClearlyFirst =
-    "SELECT NOT EXISTS (SELECT 1 FROM sessions o WHERE o.updated_at >= "
-    "(SELECT updated_at FROM sessions WHERE id = ?1) AND o.id <> ?1)";
+// The session, and whether it sorts first in sessions/list with no other at
+// its time: a new message to that one leaves its row alone (Impl::addMessage).
+constexpr const char* kFindSessionPlace =
+    "SELECT " AIEDITOR_SESSION_COLUMNS ", NOT EXISTS (SELECT 1 FROM sessions o WHERE o.updated_at >= s.updated_at "
+    "AND o.id <> s.id) FROM sessions s WHERE s.id = ?1";
 // So that only the first session ever lags, it catches up before any other
 // session's row is written: that row may now sort above it. ?1 is the other.
 constexpr const char* kSettleFirstSession =
@@ -235,10 +236,14 @@ constexpr const char* kMessagePage =
     AIEDITOR_MESSAGE_SELECT " WHERE session_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
 constexpr const char* kAllMessages = AIEDITOR_MESSAGE_SELECT " WHERE session_id = ?1 ORDER BY seq";
 constexpr const char* kCountMessages = "SELECT count(*) FROM messages WHERE session_id = ?1";
-constexpr const char* kInsertMessage =
-    "INSERT INTO messages (session_id, id, seq, role, content, images, created_at, status, interaction_id, "
-    "component_id) VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE session_id = ?1), "
-    "?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+#define AIEDITOR_INSERT_MESSAGE                                                                          \
+  "INSERT INTO messages (session_id, id, seq, role, content, images, created_at, status, interaction_id, " \
+  "component_id) VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE session_id = ?1), " \
+  "?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+constexpr const char* kInsertMessage = AIEDITOR_INSERT_MESSAGE;
+// For messages/add, whose id may be a retry's: nothing changes if it is taken.
+constexpr const char* kInsertMessageIfNew = AIEDITOR_INSERT_MESSAGE " ON CONFLICT (session_id, id) DO NOTHING";
+#undef AIEDITOR_INSERT_MESSAGE
 
 constexpr const char* kFindInteraction = AIEDITOR_INTERACTION_SELECT " WHERE session_id = ?1 AND id = ?2";
 constexpr const char* kInteractionSeq = "SELECT seq FROM interactions WHERE session_id = ?1 AND id = ?2";
@@ -274,6 +279,7 @@ constexpr const char* kDeleteComponent = "DELETE FROM components WHERE session_i
 #undef AIEDITOR_SESSION_UPDATED_AT
 #undef AIEDITOR_LAST_MESSAGE_AT
 #undef AIEDITOR_SESSION_SELECT
+#undef AIEDITOR_SESSION_COLUMNS
 #undef AIEDITOR_MESSAGE_SELECT
 #undef AIEDITOR_INTERACTION_SELECT
 #undef AIEDITOR_COMPONENT_SELECT
@@ -482,6 +488,18 @@ Res<Session> readSession(const Row& row) {
   return Session{row.getString(0), row.getString(1), row.getInt(2), row.getInt(3)};
 }
 
+/// A session and whether it sorts first with no other at its time.
+struct SessionPlace {
+  Session session;
+  bool clearlyFirst = false;
+};
+
+Res<SessionPlace> readSessionPlace(const Row& row) {
+  auto session = readSession(row);
+  if (!session) return std::unexpected(session.error());
+  return SessionPlace{std::move(*session), row.getInt(4) != 0};
+}
+
 Res<ListedSession> readListed(const Row& row) {
   return ListedSession{
       SessionSummary{Session{row.getString(0), row.getString(1), row.getInt(2), row.getInt(3)}, row.getInt(4),
@@ -649,6 +667,10 @@ struct Store::Impl {
     auto found = selectOne(kFindSession, readSession, id);
     if (!found) return std::unexpected(found.error());
     if (*found) return std::move(**found);
+    return createSession(id, now);
+  }
+
+  Res<Session> createSession(const std::string& id, Timestamp now) {
     Session session{id, "", now, now};
     if (auto settled = settleFirstSession(id); !settled) return std::unexpected(settled.error());
     if (auto inserted = execute(kInsertSession, id, session.title, now, now); !inserted)
@@ -664,32 +686,38 @@ struct Store::Impl {
   }
 
   Res<Message> addMessage(const Message& message) {
-    auto found = selectOne(kFindMessage, readMessage, message.sessionId, message.id);
-    if (!found) return std::unexpected(found.error());
-    if (*found) return std::move(**found);
     Message stored = message;
     stored.createdAt = orNow(message.createdAt);
-    auto session = ensureSession(stored.sessionId, stored.createdAt);
-    if (!session) return std::unexpected(session.error());
-    auto inserted = execute(kInsertMessage, stored.sessionId, stored.id, nameOf(kRoles, stored.role), stored.content,
-                            imagesToText(stored.images), stored.createdAt, nameOf(kStatuses, stored.status),
-                            stored.interactionId, stored.componentId);
+    auto found = selectOne(kFindSessionPlace, readSessionPlace, stored.sessionId);
+    if (!found) return std::unexpected(found.error());
+    SessionPlace place;
+    if (*found) {
+      place = std::move(**found);
+    } else {
+      auto created = createSession(stored.sessionId, stored.createdAt);
+      if (!created) return std::unexpected(created.error());
+      place.session = std::move(*created);
+    }
+    auto inserted = execute(kInsertMessageIfNew, stored.sessionId, stored.id, nameOf(kRoles, stored.role),
+                            stored.content, imagesToText(stored.images), stored.createdAt,
+                            nameOf(kStatuses, stored.status), stored.interactionId, stored.componentId);
     if (!inserted) return std::unexpected(inserted.error());
+    if (db.changes() == 0) {  // the id is taken: a retry gets what was stored
+      auto kept = selectOne(kFindMessage, readMessage, stored.sessionId, stored.id);
+      if (!kept) return std::unexpected(kept.error());
+      if (!*kept) return fail(Kind::Storage, "message '" + stored.id + "' was neither stored nor found");
+      return std::move(**kept);
+    }
     // The session clearly first in sessions/list stays first, so its row need
     // not be written: readers take its time from this message
     // (AIEDITOR_SESSION_UPDATED_AT). That is two of the five pages a message
     // would write. A message dated before the time readers saw is written
     // through, or that time would go back.
-    bool keepsRow = stored.createdAt >= session->updatedAt;
-    if (keepsRow) {
-      auto first = selectOne(kIsClearlyFirst, readInt, stored.sessionId);
-      if (!first) return std::unexpected(first.error());
-      keepsRow = first->value_or(0) != 0;
-    }
-    if (!keepsRow)
-      if (auto touched = touchSession(stored.sessionId, std::max(stored.createdAt, session->updatedAt)); !touched)
+    const Session& session = place.session;
+    if (!place.clearlyFirst || stored.createdAt < session.updatedAt)
+      if (auto touched = touchSession(stored.sessionId, std::max(stored.createdAt, session.updatedAt)); !touched)
         return std::unexpected(touched.error());
-    if (stored.role == Role::User && session->title.empty()) {
+    if (stored.role == Role::User && session.title.empty()) {
       if (const auto title = titleFrom(stored.content); !title.empty())
         if (auto titled = execute(kSetTitleIfEmpty, stored.sessionId, title); !titled)
           return std::unexpected(titled.error());
