@@ -178,7 +178,7 @@ constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV
 // The SELECT lists below are what the read* functions further down expect.
 
 // The first session's updated_at column may lag its last message (see
-// kTouchSessionUnlessFirst); what a reader sees is the later of the two.
+// Impl::addMessage); what a reader sees is the later of the two.
 #define AIEDITOR_LAST_MESSAGE_AT(session) \
   "(SELECT m.created_at FROM messages m WHERE m.session_id = " session ".id ORDER BY m.seq DESC LIMIT 1)"
 #define AIEDITOR_SESSION_UPDATED_AT "max(s.updated_at, coalesce(" AIEDITOR_LAST_MESSAGE_AT("s") ", s.updated_at))"
