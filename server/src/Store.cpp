@@ -196,9 +196,6 @@ constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV
   "JOIN components c ON c.session_id = v.session_id AND c.id = v.component_id"
 
 constexpr const char* kUserVersion = "PRAGMA user_version";
-// Moves whenever another connection commits (this connection's own commits
-// leave it alone): what Impl::KnownPlace relies on.
-constexpr const char* kDataVersion = "PRAGMA data_version";
 constexpr const char* kTableCount = "SELECT count(*) FROM sqlite_master";
 constexpr const char* kIntegrityCheck = "PRAGMA integrity_check";
 
@@ -574,38 +571,15 @@ struct Store::Impl {
 
   Impl(sqlite::Connection connection, std::string path) : db(std::move(connection)), path(std::move(path)) {}
 
+  /// Runs `body` (which returns Res<T>) in one transaction, retried as a
+  /// whole while the database is busy; commits before returning.
   bool grouped = false;  ///< inside beginGroup()/endGroup(): writes are savepoints
   int groupWrites = 0;   ///< writes in the open group
 
-  /// What the last messages/add learnt of its session's place, so that the
-  /// next add to the same session can skip kFindSessionPlace, the costliest
-  /// statement of an add. It stays true while only such adds write: every
-  /// write takes it away (placeInHand) and only an addMessage that succeeds
-  /// puts one back; a write or group that fails drops it; and `dataVersion`
-  /// tells whether another connection has committed since.
-  struct KnownPlace {
-    SessionPlace place;
-    std::int64_t dataVersion = 0;
-  };
-  std::optional<KnownPlace> lastPlace;    ///< left by the last successful add
-  std::optional<KnownPlace> placeInHand;  ///< taken by the write running now
-
-  /// Runs `body` (which returns Res<T>) in one transaction, retried as a
-  /// whole while the database is busy; commits before returning.
   template <class F>
   auto transact(Mode mode, F&& body) {
-    std::lock_guard lock(mutex);
-    if (mode != Mode::Immediate) return transactLocked(mode, body);
-    placeInHand = std::exchange(lastPlace, std::nullopt);
-    auto result = transactLocked(mode, body);
-    placeInHand.reset();
-    if (!result) lastPlace.reset();
-    return result;
-  }
-
-  template <class F>
-  auto transactLocked(Mode mode, F& body) {
     using R = decltype(body());
+    std::lock_guard lock(mutex);
     if (grouped && mode == Mode::Immediate && groupWrites++ == 0) {
       // The group's first write needs no savepoint (which would copy every
       // page it touches into a sub-journal): if it fails, the group holds
@@ -714,16 +688,10 @@ struct Store::Impl {
   Res<Message> addMessage(const Message& message) {
     Message stored = message;
     stored.createdAt = orNow(message.createdAt);
-    auto version = selectOne(kDataVersion, readInt);
-    if (!version) return std::unexpected(version.error());
-    const std::int64_t dataVersion = version->value_or(0);
+    auto found = selectOne(kFindSessionPlace, readSessionPlace, stored.sessionId);
+    if (!found) return std::unexpected(found.error());
     SessionPlace place;
-    if (placeInHand && placeInHand->dataVersion == dataVersion && placeInHand->place.session.id == stored.sessionId) {
-      place = std::move(placeInHand->place);
-      placeInHand.reset();  // a retried body looks again
-    } else if (auto found = selectOne(kFindSessionPlace, readSessionPlace, stored.sessionId); !found) {
-      return std::unexpected(found.error());
-    } else if (*found) {
+    if (*found) {
       place = std::move(**found);
     } else {
       auto created = createSession(stored.sessionId, stored.createdAt);
@@ -745,22 +713,14 @@ struct Store::Impl {
     // (AIEDITOR_SESSION_UPDATED_AT). That is two of the five pages a message
     // would write. A message dated before the time readers saw is written
     // through, or that time would go back.
-    Session& session = place.session;
+    const Session& session = place.session;
     if (!place.clearlyFirst || stored.createdAt < session.updatedAt)
       if (auto touched = touchSession(stored.sessionId, std::max(stored.createdAt, session.updatedAt)); !touched)
         return std::unexpected(touched.error());
     if (stored.role == Role::User && session.title.empty()) {
-      if (auto title = titleFrom(stored.content); !title.empty()) {
+      if (const auto title = titleFrom(stored.content); !title.empty())
         if (auto titled = execute(kSetTitleIfEmpty, stored.sessionId, title); !titled)
           return std::unexpected(titled.error());
-        session.title = std::move(title);
-      }
-    }
-    // What kFindSessionPlace would say now. A session that was not clearly
-    // first may have become so; the next add asks.
-    if (place.clearlyFirst) {
-      session.updatedAt = std::max(stored.createdAt, session.updatedAt);
-      lastPlace = KnownPlace{std::move(place), dataVersion};
     }
     return stored;
   }
@@ -945,7 +905,6 @@ StoreResult<void> Store::endGroup() {
   impl_->grouped = false;
   auto committed = impl_->db.run("COMMIT");
   if (committed) return {};
-  impl_->lastPlace.reset();  // it may describe writes the rollback undoes
   // Nothing of the group is kept: roll back whatever SQLite left open.
   if (impl_->db.inTransaction()) (void)impl_->db.exec("ROLLBACK");
   return std::unexpected(Failure(committed.error()).error);

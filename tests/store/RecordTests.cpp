@@ -311,57 +311,6 @@ TEST_CASE("messages to the first session leave its row alone, and every reader s
   CHECK(listedIds(*store, 1) == std::vector<std::string>{"b", "a", "c"});
 }
 
-TEST_CASE("an add sees what another connection wrote since the last add") {
-  TempDir dir;
-  const auto path = dir.file("db");
-  auto store = openStore(path);
-  auto other = openStore(path);  // a second server on the same file
-  RawDb raw(path);
-  const auto rowTime = [&](const std::string& id) {
-    return raw.integer("SELECT updated_at FROM sessions WHERE id = '" + id + "'");
-  };
-  ok(store->addMessage(message("b", "b1", "one", Role::User, 2'000)));
-  ok(store->addMessage(message("b", "b2", "two", Role::User, 3'000)));
-  REQUIRE(rowTime("b") == 2'000);  // b is first and lags: its row was left alone
-
-  // The other server makes c first. b's next message must move b's row, or
-  // session/list (which pages by the row) would put c above b's newer message.
-  ok(other->addMessage(message("c", "c1", "one", Role::User, 3'500)));
-  ok(store->addMessage(message("b", "b3", "three", Role::User, 4'000)));
-  CHECK(rowTime("b") == 4'000);
-  for (std::int64_t limit : {1, 10}) {
-    INFO("limit " << limit);
-    CHECK(listedIds(*store, limit) == std::vector<std::string>{"b", "c"});
-    CHECK(listedIds(*other, limit) == std::vector<std::string>{"b", "c"});
-  }
-
-  // And the same after the other connection wrote a message only.
-  ok(store->addMessage(message("b", "b4", "four", Role::User, 5'000)));
-  ok(other->addMessage(message("c", "c2", "two", Role::User, 6'000)));
-  ok(store->addMessage(message("b", "b5", "five", Role::User, 7'000)));
-  CHECK(listedIds(*store, 1) == std::vector<std::string>{"b", "c"});
-  CHECK(ok(store->findSession("b"))->updatedAt == 7'000);
-}
-
-TEST_CASE("an add after another kind of write looks its session up again") {
-  TempDir dir;
-  const auto path = dir.file("db");
-  auto store = openStore(path);
-  RawDb raw(path);
-  ok(store->addMessage(message("a", "a1", "one", Role::User, 1'000)));
-  ok(store->addMessage(message("b", "b1", "one", Role::User, 2'000)));
-  ok(store->addMessage(message("b", "b2", "two", Role::User, 3'000)));
-  // This connection's interaction moves a above b's row...
-  ok(store->addInteraction(interaction("a", "i1", 3'500)));
-  // ...so b's next message moves b's row back above it.
-  ok(store->addMessage(message("b", "b3", "three", Role::User, 4'000)));
-  CHECK(raw.integer("SELECT updated_at FROM sessions WHERE id = 'b'") == 4'000);
-  for (std::int64_t limit : {1, 10}) {
-    INFO("limit " << limit);
-    CHECK(listedIds(*store, limit) == std::vector<std::string>{"b", "a"});
-  }
-}
-
 TEST_CASE("deleting a session cascades to all its records") {
   TempDir dir;
   const std::string path = dir.file("db");
