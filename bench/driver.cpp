@@ -1136,6 +1136,19 @@ int run(const Config& cfg) {
   const bool aieditorFailed = notes.size() > notesBefore;
   if (!cpError.empty()) notes.push_back("copilot-language-server: " + cpError);
   if (!refError.empty()) notes.push_back("JSON-file reference: " + refError);
+  // A shared host's neighbours show up first in the pipe floor (two process
+  // wake-ups and nothing else). Its best samples tell what the machine does
+  // when quiet; where its median is far above them, the host was busy and the
+  // figures measured under it say more about the host than the server.
+  const double quietPipe = floors.pipe.pct(1);
+  auto busy = [&](double pipeMedian, const std::string& when) {
+    if (pipeMedian > 3 * quietPipe)
+      notes.push_back(format("the host was busy {}: the pipe floor's median was {}, against {} at its quietest", when,
+                             ms(pipeMedian), ms(quietPipe)));
+  };
+  busy(pipeP50, "at the start of the run (floors, cold start)");
+  for (auto& p : ai)
+    busy(p.floor.pipe.median(), format("during the round trips at size {}", num(static_cast<double>(p.size), 0)));
 
   utsname u{};
   ::uname(&u);
