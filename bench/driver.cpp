@@ -1066,10 +1066,11 @@ int run(const Config& cfg) {
       refOpenRss.empty() ? "n/a" : mib(refOpenAdd) + " (JSON-file server)",
       ratio(static_cast<double>(aiOpenAdd), static_cast<double>(refOpenAdd)), "—", std::nullopt);
   const Stats &da = aiDelta.all, &fa = relayDelta.all;
+  constexpr double kDeltaP99TargetMs = 1;  // issue 6: chat/delta overhead p99
   row(format("chat/delta overhead p50 (fake OpenAI upstream → client; n={})", da.n()), ms(da.median()),
       format("{} (C++ relay floor, n={})", ms(fa.median()), fa.n()), ratio(da.median(), fa.median()), "—", std::nullopt);
   row("chat/delta overhead p99 (fake OpenAI upstream → client)", ms(da.pct(99)), format("{} (C++ relay floor)", ms(fa.pct(99))),
-      ratio(da.pct(99), fa.pct(99)), "p99 ≤ 1 ms", opt(!da.empty(), da.pct(99) <= 1));
+      ratio(da.pct(99), fa.pct(99)), format("p99 ≤ {} ms", kDeltaP99TargetMs), opt(!da.empty(), da.pct(99) <= kDeltaP99TargetMs));
   row(format("chat/delta overhead, last chunk of a reply, median (n={})", aiDelta.last.n()), ms(aiDelta.last.median()),
       format("{} (C++ relay floor)", ms(relayDelta.last.median())), ratio(aiDelta.last.median(), relayDelta.last.median()),
       "—", std::nullopt);
@@ -1149,10 +1150,10 @@ int run(const Config& cfg) {
   busy(pipeP50, "at the start of the run (floors, cold start)");
   for (auto& p : ai)
     busy(p.floor.pipe.median(), format("during the round trips at size {}", num(static_cast<double>(p.size), 0)));
-  if (!fa.empty() && fa.pct(99) > 1)
+  if (!fa.empty() && fa.pct(99) > kDeltaP99TargetMs)
     notes.push_back(format("the host was busy during the streaming run: the C++ relay floor alone had a chat/delta p99 of {}, "
-                           "over the 1 ms target",
-                           ms(fa.pct(99))));
+                           "over the {} ms target",
+                           ms(fa.pct(99)), kDeltaP99TargetMs));
 
   utsname u{};
   ::uname(&u);
