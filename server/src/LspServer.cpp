@@ -40,6 +40,9 @@ void LspServer::delta(const p::ChatDelta& delta) { dispatcher_.notify("chat/delt
 void LspServer::status(const p::PersistenceStatus& status) {
   dispatcher_.notify("persistence/status", p::toJSON(status));
 }
+void LspServer::waiting() {
+  if (flushOutput) flushOutput();
+}
 
 template <class Params, class Handler>
 void LspServer::bind(const char* method, Handler handler) {

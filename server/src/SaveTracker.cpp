@@ -23,8 +23,10 @@ void SaveTracker::set(SaveState state, std::optional<std::string> error) {
   events_.status(status_);
 }
 
+void SaveTracker::saving() { set(SaveState::Saving, std::nullopt); }
+
 StoreResult<void> SaveTracker::runInGroup(const Write& write) {
-  set(SaveState::Saving, std::nullopt);
+  saving();
   auto done = write();
   if (!done && done.error().kind != StoreError::Kind::Storage && status_.state == SaveState::Saving)
     set(status_.lastSavedAt ? SaveState::Saved : SaveState::NotSaved, std::nullopt);

@@ -97,14 +97,16 @@ int serveStdio(const ServerOptions& options) {
   // notifications) leave in one write: fewer syscalls, one wake-up for the
   // client.
   std::string outbox;
+  auto flush = [&] {
+    writeStdout(outbox);
+    outbox.clear();
+  };
   auto server = std::make_unique<LspServer>(options, loop, [&](std::string body) {
     const bool first = outbox.empty();
     outbox += protocol::encodeFrame(body);
-    if (first) loop.post([&] {
-      writeStdout(outbox);
-      outbox.clear();
-    });
+    if (first) loop.post(flush);
   });
+  server->flushOutput = flush;
   server->onExit = [&](int code) {
     exitCode = code;
     loop.stop();
@@ -118,7 +120,7 @@ int serveStdio(const ServerOptions& options) {
   loop.run();
   const int code = exitCode.value_or(server->exitCode());
   server.reset();  // last writes and their replies go into the outbox
-  writeStdout(outbox);
+  flush();
   return code;
 }
 

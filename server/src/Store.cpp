@@ -885,6 +885,11 @@ Store::~Store() = default;
 
 const std::string& Store::path() const { return impl_->path; }
 
+void Store::onWait(std::function<void()> hook) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->db.onWait(std::move(hook));
+}
+
 StoreResult<void> Store::beginGroup() {
   std::lock_guard lock(impl_->mutex);
   if (impl_->grouped) return {};

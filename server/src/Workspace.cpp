@@ -38,6 +38,8 @@ void Workspace::openStore() {
     return;
   }
   store_ = std::move(*opened);
+  // A write blocked on another process's lock still shows as "saving".
+  store_->onWait([this] { events_.waiting(); });
   log::info("database " + options_.databasePath);
 }
 
@@ -88,6 +90,7 @@ void Workspace::persistGrouped(const std::string& sessionId, Op op, std::functio
   // Pending writes must go first, one by one: those paths do not group.
   if (!store_ || open.tracker.hasPending()) return alone();
   if (!groupOpen_) {
+    open.tracker.saving();  // beginGroup may wait for another process's lock
     if (!store_->beginGroup()) return alone();
     groupOpen_ = true;
     // The group closes once the loop has handled what input is at hand.

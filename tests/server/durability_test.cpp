@@ -94,6 +94,47 @@ TEST_CASE("adds that arrive together share one commit and are acknowledged after
   for (int i = 0; i < 100; ++i) CHECK(page[static_cast<std::size_t>(i)]["content"] == std::to_string(i));
 }
 
+TEST_CASE("a write that waits for another process's lock shows saving while it waits") {
+  TempDir dir;
+  const std::string db = dir.file("locked.db");
+  ServerProcess server({{"--db", db}, {}});
+  server.initialize(json::object());
+  server.ok("session/open", {{"sessionId", "w"}});
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &other) == SQLITE_OK);
+
+  auto whileLocked = [&](const std::string& method, const json& params) {
+    const std::string sessionId = params["sessionId"];
+    const std::size_t before = server.notificationCount();
+    const std::size_t statusesBefore = server.notifications("persistence/status").size();
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    const long id = server.send(method, params);
+    // Arrives while the server is still blocked on the lock we hold.
+    server.waitNotification("persistence/status", [&](const json& s) { return s["state"] == "saving"; }, before);
+    CHECK(server.notificationCount() == before + 1);
+    REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    json reply = server.waitResponse(id);
+    INFO(reply.dump());
+    CHECK(reply.contains("result"));
+    server.waitNotification("persistence/status", [&](const json& s) { return s["state"] == "saved"; }, before);
+    auto statuses = server.notifications("persistence/status");
+    std::vector<std::string> states;
+    for (std::size_t i = statusesBefore; i < statuses.size(); ++i) {
+      CHECK(statuses[i]["sessionId"] == sessionId);
+      states.push_back(statuses[i]["state"]);
+    }
+    CHECK(states == std::vector<std::string>{"saving", "saved"});
+  };
+  SECTION("messages/add, which joins a group commit") {
+    whileLocked("messages/add", {{"sessionId", "w"}, {"message", {{"role", "user"}, {"content", "hello"}}}});
+    CHECK(storedMessageIds(db).size() == 1);
+  }
+  SECTION("session/open of a new session, a write of its own") {
+    whileLocked("session/open", {{"sessionId", "new"}});
+  }
+  sqlite3_close(other);
+}
+
 TEST_CASE("two servers writing one database at once lose nothing") {
   TempDir dir;
   const std::string db = dir.file("shared.db");

@@ -99,6 +99,33 @@ struct GiveUp {
 
 }  // namespace
 
+TEST_CASE("a write waits for another connection's lock, and says so before it waits") {
+  TempDir dir;
+  const std::string path = dir.file("db");
+  auto store = openStore(path);
+  ok(store->addMessage(message("s", "m0", "before")));
+  RawDb other(path);
+  other.exec("BEGIN IMMEDIATE; INSERT INTO messages SELECT session_id, 'other', 99, role, content, images, "
+             "created_at, status, NULL, NULL FROM messages;");
+  // The hook runs on the writing thread before its first sleep: releasing the
+  // lock there lets the write through on its next try.
+  int waits = 0;
+  store->onWait([&] {
+    ++waits;
+    other.exec("COMMIT");
+  });
+  auto added = store->addMessage(message("s", "m1", "after"));
+  INFO((added ? "" : added.error().message));
+  CHECK(added);
+  CHECK(waits == 1);
+  ok(store->addMessage(message("s", "m2", "no lock held")));
+  CHECK(waits == 1);
+  auto page = ok(store->listMessages("s", std::nullopt, 10));
+  REQUIRE(page.items.size() == 4);
+  CHECK(page.items[1].id == "other");
+  CHECK(page.items[2].id == "m1");
+}
+
 TEST_CASE("a write that meets SQLITE_BUSY is retried as a whole, not reported") {
   TempDir dir;
   const std::string path = dir.file("db");

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,7 +65,7 @@ class Connection {
  public:
   /// Opens `path` (a file name, or a `file:` URI) with SQLITE_OPEN_URI,
   /// creating the file when it is missing and the URI does not say otherwise.
-  /// Sets extended result codes and the busy timeout.
+  /// Sets extended result codes and the busy timeout (see onWait).
   static Result<Connection> open(const std::string& path, std::chrono::milliseconds busyTimeout);
   Connection(Connection&&) noexcept;
   Connection& operator=(Connection&&) noexcept;
@@ -90,12 +91,20 @@ class Connection {
   std::int64_t changes() const;
   bool inTransaction() const;
   sqlite3* handle() const { return db_.get(); }
+  /// `hook` runs, on the calling thread, each time a statement starts to wait
+  /// for another connection's lock: the last moment to tell anyone before
+  /// the call blocks for up to the busy timeout.
+  void onWait(std::function<void()> hook);
 
  private:
   struct Close {
     void operator()(sqlite3*) const;
   };
+  struct Waiting;
   explicit Connection(sqlite3*);
+  static int waitForLock(void* waiting, int attempts);
+  // Declared before db_, so it outlives the connection whose busy handler it is.
+  std::unique_ptr<Waiting> waiting_;
   std::unique_ptr<sqlite3, Close> db_;
   // Declared after db_ so the statements are finalised before the close.
   std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;

@@ -33,11 +33,15 @@ class LspServer final : public Events {
   void rejectFrame(std::string_view why);
   /// Called once when the client sends `exit` (0 after shutdown, else 1).
   std::function<void(int exitCode)> onExit;
+  /// Set by the transport: sends what it holds back at once (the server is
+  /// about to block on a write that waits for another process's lock).
+  std::function<void()> flushOutput;
   /// The code to exit with if the input ends now.
   int exitCode() const { return shutdown_ ? 0 : 1; }
 
   void delta(const protocol::ChatDelta&) override;
   void status(const protocol::PersistenceStatus&) override;
+  void waiting() override;
 
  private:
   template <class Params, class Handler>

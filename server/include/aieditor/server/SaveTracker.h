@@ -17,6 +17,9 @@ class Events {
   virtual ~Events() = default;
   virtual void delta(const protocol::ChatDelta&) = 0;
   virtual void status(const protocol::PersistenceStatus&) = 0;
+  /// A write is about to wait for another process's lock, blocking the
+  /// server: what the client has been told so far must reach it now.
+  virtual void waiting() = 0;
 };
 
 /// Per-session save state. A write that fails is kept here and retried, so
@@ -30,6 +33,8 @@ class SaveTracker {
   StoreResult<void> run(Write write);
   /// Retries pending writes; true when none remain.
   bool retry();
+  /// Reports "saving" ahead of a write (before the group's lock is taken).
+  void saving();
   /// Group commit: runs `write` inside the open group, reporting "saving";
   /// "saved" waits for committed(). Returns the write's own failure.
   StoreResult<void> runInGroup(const Write& write);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -122,6 +123,10 @@ class Store {
   /// the whole group is rolled back.
   StoreResult<void> beginGroup();
   StoreResult<void> endGroup();
+
+  /// `hook` runs, on the writing thread, when a write starts to wait for
+  /// another process's lock (up to a 10 s busy timeout).
+  void onWait(std::function<void()> hook);
 
   /// `PRAGMA integrity_check` result ("ok" when healthy).
   StoreResult<std::string> integrityCheck();
