@@ -35,7 +35,6 @@ using Kind = StoreError::Kind;
 using Mode = sqlite::Transaction::Mode;
 using Row = sqlite::Statement::Use;
 
-constexpr auto kBusyTimeout = std::chrono::milliseconds(10'000);
 constexpr std::int64_t kMaxLimit = std::numeric_limits<std::int64_t>::max() - 1;
 
 // ---- Schema ------------------------------------------------------------------
@@ -600,7 +599,7 @@ struct Store::Impl {
       if (auto released = savepoint->commit(); !released) return toPublic(R(std::unexpected(Failure(released.error()))));
       return toPublic(std::move(result));
     }
-    return toPublic(sqlite::retryWhileBusy([&]() -> R {
+    return toPublic(sqlite::retryWhileBusy(db.busyTimeout(), [&]() -> R {
       auto transaction = sqlite::Transaction::begin(db, mode);
       if (!transaction) return std::unexpected(transaction.error());
       R result = body();
@@ -893,7 +892,7 @@ void Store::onWait(std::function<void()> hook) {
 StoreResult<void> Store::beginGroup() {
   std::lock_guard lock(impl_->mutex);
   if (impl_->grouped) return {};
-  auto begun = sqlite::retryWhileBusy([&]() -> Res<void> {
+  auto begun = sqlite::retryWhileBusy(impl_->db.busyTimeout(), [&]() -> Res<void> {
     auto done = impl_->db.run("BEGIN IMMEDIATE");
     if (!done) return std::unexpected(Failure(done.error()));
     return {};
@@ -915,7 +914,7 @@ StoreResult<void> Store::endGroup() {
   return std::unexpected(Failure(committed.error()).error);
 }
 
-StoreResult<std::unique_ptr<Store>> Store::open(const std::string& path) {
+StoreResult<std::unique_ptr<Store>> Store::open(const std::string& path, std::chrono::milliseconds busyTimeout) {
   if (const auto file = databaseFile(path); file && file->has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(file->parent_path(), ec);
@@ -923,10 +922,10 @@ StoreResult<std::unique_ptr<Store>> Store::open(const std::string& path) {
       return std::unexpected(
           StoreError{Kind::Storage, "cannot create directory " + file->parent_path().string() + ": " + ec.message()});
   }
-  auto connection = sqlite::Connection::open(path, kBusyTimeout);
+  auto connection = sqlite::Connection::open(path, busyTimeout);
   if (!connection) return std::unexpected(StoreError{Kind::Storage, connection.error().message});
   auto impl = std::make_unique<Impl>(std::move(*connection), path);
-  auto configured = sqlite::retryWhileBusy([&]() -> Res<void> {
+  auto configured = sqlite::retryWhileBusy(busyTimeout, [&]() -> Res<void> {
     for (const char* pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL"})
       if (auto set = impl->db.exec(pragma); !set) return std::unexpected(set.error());
     // A read-only database keeps the journal mode it has.

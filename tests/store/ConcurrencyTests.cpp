@@ -126,6 +126,27 @@ TEST_CASE("a write waits for another connection's lock, and says so before it wa
   CHECK(page.items[2].id == "m1");
 }
 
+TEST_CASE("a lock held past the busy timeout fails the write after one wait, not one per retry") {
+  TempDir dir;
+  const std::string path = dir.file("db");
+  auto opened = Store::open(path, std::chrono::milliseconds(50));
+  REQUIRE(opened);
+  auto& store = *opened;
+  ok(store->addMessage(message("s", "m0", "before")));
+  RawDb other(path);
+  other.exec("BEGIN IMMEDIATE; DELETE FROM messages;");
+  int waits = 0;
+  store->onWait([&] { ++waits; });
+  auto added = store->addMessage(message("s", "m1", "after"));
+  REQUIRE_FALSE(added);
+  CHECK(added.error().kind == StoreError::Kind::Storage);
+  CHECK_THAT(added.error().message, Catch::Contains("locked"));
+  CHECK(waits == 1);
+  other.exec("ROLLBACK");
+  ok(store->addMessage(message("s", "m1", "after")));
+  CHECK(ok(store->messageCount("s")) == 2);
+}
+
 TEST_CASE("a write that meets SQLITE_BUSY is retried as a whole, not reported") {
   TempDir dir;
   const std::string path = dir.file("db");

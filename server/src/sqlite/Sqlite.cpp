@@ -91,6 +91,10 @@ int Connection::waitForLock(void* state, int attempts) {
   return 1;
 }
 
+std::chrono::milliseconds Connection::busyTimeout() const {
+  return waiting_ ? waiting_->timeout : std::chrono::milliseconds(0);
+}
+
 void Connection::onWait(std::function<void()> hook) {
   if (waiting_) waiting_->hook = std::move(hook);
 }

@@ -42,16 +42,20 @@ bool isConstraint(int code);
 bool isReadOnly(int code);
 
 /// Runs `attempt` (a whole transaction) again while it fails with a busy
-/// error, a bounded number of times. The connection's busy timeout already
-/// waits for locks; this covers the cases SQLite reports without waiting
-/// (WAL recovery, a snapshot gone stale, a lock race in COMMIT). `attempt`
-/// returns an expected value whose error has `bool busy() const`.
+/// error, a bounded number of times and only within `patience` (the busy
+/// timeout). The connection's busy handler already waits for locks; this
+/// covers the cases SQLite reports without waiting (WAL recovery, a snapshot
+/// gone stale, a lock race in COMMIT). A lock still held after a whole busy
+/// timeout is not waited for again. `attempt` returns an expected value whose
+/// error has `bool busy() const`.
 template <class F>
-auto retryWhileBusy(F&& attempt) -> decltype(attempt()) {
+auto retryWhileBusy(std::chrono::milliseconds patience, F&& attempt) -> decltype(attempt()) {
   constexpr int kAttempts = 25;
+  const auto start = std::chrono::steady_clock::now();
   for (int i = 1;; ++i) {
     auto result = attempt();
     if (result || !result.error().busy() || i == kAttempts) return result;
+    if (std::chrono::steady_clock::now() - start >= patience) return result;
     // A short, growing pause lets the other connection finish; SQLite's busy
     // handler has already waited for locks it could see.
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(i, 20)));
@@ -91,6 +95,8 @@ class Connection {
   std::int64_t changes() const;
   bool inTransaction() const;
   sqlite3* handle() const { return db_.get(); }
+  /// How long one statement waits for another connection's lock.
+  std::chrono::milliseconds busyTimeout() const;
   /// `hook` runs, on the calling thread, each time a statement starts to wait
   /// for another connection's lock: the last moment to tell anyone before
   /// the call blocks for up to the busy timeout.

@@ -8,6 +8,7 @@
 // <sqlite3.h> stays inside sqlite/Sqlite.cpp.
 #pragma once
 
+#include <chrono>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -55,9 +56,12 @@ struct ReplyRecords {
 
 class Store {
  public:
+  /// How long a call waits for another process's lock before it fails.
+  static constexpr std::chrono::milliseconds kBusyTimeout{10'000};
   /// Opens (creating directories and the file when needed) and migrates.
   /// `path` may be a `file:` URI (e.g. `file:/x.db?mode=ro`).
-  static StoreResult<std::unique_ptr<Store>> open(const std::string& path);
+  static StoreResult<std::unique_ptr<Store>> open(const std::string& path,
+                                                  std::chrono::milliseconds busyTimeout = kBusyTimeout);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -125,7 +129,7 @@ class Store {
   StoreResult<void> endGroup();
 
   /// `hook` runs, on the writing thread, when a write starts to wait for
-  /// another process's lock (up to a 10 s busy timeout).
+  /// another process's lock (for up to the busy timeout).
   void onWait(std::function<void()> hook);
 
   /// `PRAGMA integrity_check` result ("ok" when healthy).
