@@ -89,15 +89,6 @@ void Workspace::persistGrouped(const std::string& sessionId, Op op, std::functio
   };
   // Pending writes must go first, one by one: those paths do not group.
   if (!store_ || open.tracker.hasPending()) return alone();
-  if (!groupOpen_) {
-    open.tracker.saving();  // beginGroup may wait for another process's lock
-    if (!store_->beginGroup()) return alone();
-    groupOpen_ = true;
-    // The group closes once the loop has handled what input is at hand.
-    scheduler_.post([this, alive = std::weak_ptr<bool>(alive_)] {
-      if (!alive.expired()) flushGroup();
-    });
-  }
   auto out = std::make_shared<std::optional<T>>();
   SaveTracker::Write write = [out, op = std::move(op), s = store_.get()]() -> StoreResult<void> {
     auto r = op(*s);
@@ -105,15 +96,28 @@ void Workspace::persistGrouped(const std::string& sessionId, Op op, std::functio
     *out = std::move(*r);
     return {};
   };
+  // A write the group could not take is kept and retried alone later.
+  auto keep = [&](const std::string& why) {
+    open.tracker.requeue(write, why);
+    scheduleRetry();
+    RpcError error{ErrorCode::StorageFailed, "storage failed: " + why + " (the write is kept in memory and retried)"};
+    onLost(error);
+    done(std::unexpected(error));
+  };
+  if (!groupOpen_) {
+    // Beginning may wait for another process's lock: the client hears
+    // "saving" first, and a failed wait is not repeated by a write alone.
+    open.tracker.saving();
+    if (auto begun = store_->beginGroup(); !begun) return keep(begun.error().message);
+    groupOpen_ = true;
+    // The group closes once the loop has handled what input is at hand.
+    scheduler_.post([this, alive = std::weak_ptr<bool>(alive_)] {
+      if (!alive.expired()) flushGroup();
+    });
+  }
   if (auto ran = open.tracker.runInGroup(write); !ran) {
     if (ran.error().kind != StoreError::Kind::Storage) return done(storeFailure(ran.error()));
-    // The savepoint itself failed: keep the write and retry it alone later.
-    open.tracker.requeue(write, ran.error().message);
-    scheduleRetry();
-    RpcError error{ErrorCode::StorageFailed,
-                   "storage failed: " + ran.error().message + " (the write is kept in memory and retried)"};
-    onLost(error);
-    return done(std::unexpected(error));
+    return keep(ran.error().message);  // the savepoint itself failed
   }
   group_.push_back({sessionId, std::move(write), [out, done = std::move(done), onLost](const RpcError* error) {
                       if (!error) return done(std::move(**out));
