@@ -3,8 +3,9 @@
 // Every write runs in its own IMMEDIATE transaction and returns only after
 // COMMIT (or, in a group, joins one transaction committed at endGroup()), with WAL and synchronous=FULL, so a write the caller acknowledges
 // survives a kill -9. Several processes may share the file: SQLITE_BUSY is
-// retried in one place (a busy timeout plus a bounded retry loop) and never
-// reaches the caller. Failures are values carrying SQLite's own message.
+// waited out and retried in one place (a busy timeout plus a bounded retry
+// loop); it reaches the caller only when a lock outlasts the busy timeout.
+// Failures are values carrying SQLite's own message.
 // <sqlite3.h> stays inside sqlite/Sqlite.cpp.
 #pragma once
 
