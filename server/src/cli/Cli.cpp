@@ -1,0 +1,281 @@
+#include "cli/Cli.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rpc/EventLoop.h"
+#include "rpc/StdioTransport.h"
+
+namespace aieditor::server {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kUsage = R"(aieditor - AI React component editor backend
+
+Usage:
+  aieditor [serve] [--db PATH]                 serve JSON-RPC (LSP framing) on stdin/stdout
+  aieditor chat --session ID [--db PATH] TEXT  send one prompt, stream the reply, save the component
+  aieditor show --session ID [--db PATH]       print the session's current component (JSX, then CSS)
+  aieditor sessions [--db PATH]                list sessions, most recent first
+  aieditor export --session ID [-o FILE]       write a session's lossless JSON document
+  aieditor import FILE [--session ID]          import a document as a new session
+  aieditor --version | --help
+
+The database defaults to $XDG_DATA_HOME/aieditor/aieditor.db; --db or
+AIEDITOR_DB override it. Logs go to stderr; AIEDITOR_LOG=error|warn|info|debug.
+)";
+
+struct Args {
+  std::string command = "serve";
+  std::optional<std::string> db, session, output;
+  std::vector<std::string> positional;
+};
+
+std::optional<Args> parseArgs(int argc, char** argv, std::string& error) {
+  Args args;
+  bool commandSeen = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](std::optional<std::string>& into) {
+      if (i + 1 >= argc) return error = arg + " needs a value", false;
+      into = argv[++i];
+      return true;
+    };
+    if (arg == "--db") {
+      if (!value(args.db)) return std::nullopt;
+    } else if (arg == "--session" || arg == "-s") {
+      if (!value(args.session)) return std::nullopt;
+    } else if (arg == "-o" || arg == "--output") {
+      if (!value(args.output)) return std::nullopt;
+    } else if (arg == "--help" || arg == "-h" || arg == "--version") {
+      args.command = arg;
+      return args;
+    } else if (arg == "--stdio") {
+      // Accepted for editors that always pass it.
+    } else if (arg.starts_with("-") && arg != "-") {
+      error = "unknown option " + arg;
+      return std::nullopt;
+    } else if (!commandSeen) {
+      args.command = arg;
+      commandSeen = true;
+    } else {
+      args.positional.push_back(arg);
+    }
+  }
+  return args;
+}
+
+/// Runs the real server in this process and talks JSON-RPC to it: the same
+/// path an editor takes, without the pipe.
+class LocalClient {
+ public:
+  explicit LocalClient(const ServerOptions& options)
+      : server_(options, loop_, [this](std::string body) { outgoing(body); }) {}
+
+  std::function<void(const std::string& method, const json& params)> onNotification;
+
+  /// Sends a request and waits for its reply; the error message on failure.
+  std::expected<json, std::string> call(const std::string& method, json params) {
+    return wait(send(method, std::move(params)));
+  }
+
+  int send(const std::string& method, json params) {
+    const int id = nextId_++;
+    server_.receive(json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}.dump());
+    return id;
+  }
+
+  void onInterrupt(std::function<void(int)> handler) { loop_.onInterrupt(std::move(handler)); }
+
+  std::expected<json, std::string> wait(int id) {
+    while (!responses_.contains(id)) loop_.runOne();
+    json response = std::move(responses_[id]);
+    responses_.erase(id);
+    if (response.contains("error")) return std::unexpected(response["error"].value("message", "unknown error"));
+    return response["result"];
+  }
+
+  void notify(const std::string& method, json params) {
+    server_.receive(json{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}}.dump());
+  }
+
+ private:
+  void outgoing(const std::string& body) {
+    json message = json::parse(body);
+    if (message.contains("method")) {
+      if (onNotification) onNotification(message["method"], message.value("params", json::object()));
+    } else if (message.contains("id") && message["id"].is_number_integer()) {
+      const int id = message["id"].get<int>();
+      responses_[id] = std::move(message);
+    }
+  }
+
+  EventLoop loop_;
+  LspServer server_;
+  int nextId_ = 1;
+  std::map<int, json> responses_;
+};
+
+int fail(const std::string& message) {
+  std::cerr << "aieditor: " << message << '\n';
+  return 1;
+}
+
+/// Starts a local server session: initialize + initialized.
+std::expected<json, std::string> start(LocalClient& client) {
+  auto init = client.call("initialize", {{"processId", nullptr}, {"clientInfo", {{"name", "aieditor-cli"}}}});
+  if (init) client.notify("initialized", json::object());
+  return init;
+}
+
+void stop(LocalClient& client) {
+  (void)client.call("shutdown", nullptr);
+}
+
+int chat(LocalClient& client, const Args& args) {
+  if (!args.session) return fail("chat needs --session ID");
+  std::string text;
+  for (const auto& word : args.positional) text += (text.empty() ? "" : " ") + word;
+  if (text.empty() || text == "-") {
+    std::ostringstream in;
+    in << std::cin.rdbuf();
+    text = in.str();
+  }
+  auto init = start(client);
+  if (!init) return fail(init.error());
+  const std::string db = (*init)["capabilities"]["experimental"]["aieditor"].value("databasePath", "");
+  client.onNotification = [](const std::string& method, const json& params) {
+    if (method == "chat/delta") std::cout << params.value("delta", "") << std::flush;
+    else if (method == "persistence/status" && params.value("state", "") == "failed")
+      std::cerr << "aieditor: save failed: " << params.value("error", "") << '\n';
+  };
+  auto opened = client.call("session/open", {{"sessionId", *args.session}, {"limit", 1}});
+  if (!opened) return fail(opened.error());
+  // Ctrl-C cancels the reply; what arrived is saved as interrupted.
+  const int chatId = client.send("chat/send", {{"sessionId", *args.session}, {"text", text}});
+  bool interrupted = false;
+  client.onInterrupt([&](int) {
+    interrupted = true;
+    client.notify("$/cancelRequest", {{"id", chatId}});
+  });
+  auto sent = client.wait(chatId);
+  if (!sent && interrupted) {
+    std::cout << '\n';
+    stop(client);
+    std::cerr << "aieditor: cancelled; the partial reply is saved as interrupted in session " << *args.session
+              << '\n';
+    return 130;
+  }
+  if (!sent) return fail(sent.error());
+  std::cout << '\n';
+  if (sent->contains("component") && !(*sent)["component"].is_null()) {
+    const json& c = (*sent)["component"];
+    std::cout << "Saved component " << c["name"].get<std::string>() << " (id " << c["id"].get<std::string>()
+              << ", version " << c["version"] << ") in session " << *args.session << " at " << db << '\n';
+  } else {
+    std::cout << "The reply held no component; the conversation is saved in session " << *args.session << " at "
+              << db << '\n';
+  }
+  stop(client);
+  return 0;
+}
+
+int show(LocalClient& client, const Args& args) {
+  if (!args.session) return fail("show needs --session ID");
+  if (auto init = start(client); !init) return fail(init.error());
+  auto got = client.call("components/get", {{"sessionId", *args.session}});
+  if (!got) return fail(got.error());
+  const json& c = (*got)["component"];
+  std::cout << "// " << c["name"].get<std::string>() << " v" << c["version"] << " (" << c["id"].get<std::string>()
+            << ")\n"
+            << c["jsx"].get<std::string>() << "\n/* " << c["name"].get<std::string>() << ".css */\n"
+            << c["css"].get<std::string>();
+  stop(client);
+  return 0;
+}
+
+int sessions(LocalClient& client) {
+  if (auto init = start(client); !init) return fail(init.error());
+  std::optional<std::string> cursor;
+  do {
+    json params = {{"limit", 100}};
+    if (cursor) params["cursor"] = *cursor;
+    auto page = client.call("session/list", params);
+    if (!page) return fail(page.error());
+    for (const auto& s : (*page)["sessions"])
+      std::cout << s["id"].get<std::string>() << '\t' << s["updatedAt"].get<std::string>() << '\t'
+                << s["messageCount"] << " messages\t" << s["componentCount"] << " components\t"
+                << s["title"].get<std::string>() << '\n';
+    cursor = page->contains("nextCursor") ? std::optional((*page)["nextCursor"].get<std::string>()) : std::nullopt;
+  } while (cursor);
+  stop(client);
+  return 0;
+}
+
+int exportSession(LocalClient& client, const Args& args) {
+  if (!args.session) return fail("export needs --session ID");
+  if (auto init = start(client); !init) return fail(init.error());
+  auto exported = client.call("session/export", {{"sessionId", *args.session}});
+  if (!exported) return fail(exported.error());
+  const std::string text = (*exported)["document"].dump(2) + "\n";
+  if (args.output && *args.output != "-") {
+    std::ofstream out(*args.output, std::ios::binary);
+    if (!(out << text) || !out.flush()) return fail("cannot write " + *args.output);
+    std::cerr << "exported session " << *args.session << " to " << *args.output << '\n';
+  } else {
+    std::cout << text;
+  }
+  stop(client);
+  return 0;
+}
+
+int importSession(LocalClient& client, const Args& args) {
+  if (args.positional.size() != 1) return fail("import needs one FILE");
+  std::ifstream in(args.positional[0], std::ios::binary);
+  if (!in) return fail("cannot read " + args.positional[0]);
+  json document = json::parse(in, nullptr, false);
+  if (document.is_discarded()) return fail(args.positional[0] + " is not valid JSON");
+  if (auto init = start(client); !init) return fail(init.error());
+  json params = {{"document", std::move(document)}};
+  if (args.session) params["sessionId"] = *args.session;
+  auto imported = client.call("session/import", params);
+  if (!imported) return fail(imported.error());
+  std::cout << (*imported)["sessionId"].get<std::string>() << '\n';
+  stop(client);
+  return 0;
+}
+
+}  // namespace
+
+int runCli(int argc, char** argv) {
+  std::string error;
+  auto args = parseArgs(argc, argv, error);
+  if (!args) return fail(error + "\n\n" + kUsage);
+  if (args->command == "--help" || args->command == "help") return std::cout << kUsage, 0;
+  if (args->command == "--version") return std::cout << "aieditor " << AIEDITOR_VERSION << '\n', 0;
+
+  ServerOptions options;
+  options.databasePath = args->db;
+  if (!options.databasePath) {
+    if (const char* env = std::getenv("AIEDITOR_DB"); env && *env) options.databasePath = env;
+  }
+  if (args->command == "serve") return serveStdio(options);
+
+  LocalClient client(options);
+  if (args->command == "chat") return chat(client, *args);
+  if (args->command == "sessions") return sessions(client);
+  if (args->command == "show") return show(client, *args);
+  if (args->command == "export") return exportSession(client, *args);
+  if (args->command == "import") return importSession(client, *args);
+  return fail("unknown command " + args->command + "\n\n" + kUsage);
+}
+
+}  // namespace aieditor::server

@@ -1,3 +1,0 @@
-#include "aieditor/server/Cli.h"
-
-int main(int argc, char** argv) { return aieditor::server::runCli(argc, argv); }

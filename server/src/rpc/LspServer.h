@@ -1,0 +1,64 @@
+// The protocol layer: turns JSON-RPC messages into typed Workspace calls and
+// results back into JSON, and runs the LSP lifecycle. It knows nothing of
+// stdio or sockets: frames come in through receive() and go out via a Sink.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aieditor/protocol/JsonRpc.h"
+#include "common/Scheduler.h"
+#include "workspace/Workspace.h"
+
+namespace aieditor::server {
+
+struct ServerOptions {
+  /// From --db or AIEDITOR_DB; initializationOptions.databasePath wins over it.
+  std::optional<std::string> databasePath;
+};
+
+/// $XDG_DATA_HOME/aieditor/aieditor.db (or ~/.local/share/...).
+std::string defaultDatabasePath();
+
+class LspServer final : public Events {
+ public:
+  LspServer(ServerOptions, Scheduler&, protocol::Sink out);
+  ~LspServer() override;
+
+  /// Handles one frame body.
+  void receive(std::string_view body);
+  /// Answers a frame the transport could not decode.
+  void rejectFrame(std::string_view why);
+  /// Called once when the client sends `exit` (0 after shutdown, else 1).
+  std::function<void(int exitCode)> onExit;
+  /// Set by the transport: sends what it holds back at once (the server is
+  /// about to block on a write that waits for another process's lock).
+  std::function<void()> flushOutput;
+  /// The code to exit with if the input ends now.
+  int exitCode() const { return shutdown_ ? 0 : 1; }
+
+  void delta(const protocol::ChatDelta&) override;
+  void status(const protocol::PersistenceStatus&) override;
+  void waiting() override;
+
+ private:
+  template <class Params, class Handler>
+  void bind(const char* method, Handler handler);
+  /// Binds a write whose reply waits for its group commit.
+  template <class Params, class Record>
+  void bindDeferred(const char* method, const char* key,
+                    void (Workspace::*add)(const Params&, std::function<void(Result<Record>)>));
+  void bindMethods();
+
+  ServerOptions options_;
+  Scheduler& scheduler_;
+  protocol::Dispatcher dispatcher_;
+  std::unique_ptr<Workspace> workspace_;
+  /// Kept for provider/set and provider/list (the key stays in memory only).
+  protocol::InitializationOptions initOptions_;
+  bool shutdown_ = false;
+};
+
+}  // namespace aieditor::server

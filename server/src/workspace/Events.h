@@ -1,0 +1,20 @@
+// What the logic tells the client without being asked. LspServer implements
+// it; Workspace and its helpers call it on the loop thread.
+#pragma once
+
+#include "aieditor/protocol/Protocol.h"
+
+namespace aieditor::server {
+
+/// What the logic tells the client without being asked.
+class Events {
+ public:
+  virtual ~Events() = default;
+  virtual void delta(const protocol::ChatDelta&) = 0;
+  virtual void status(const protocol::PersistenceStatus&) = 0;
+  /// A write is about to wait for another process's lock, blocking the
+  /// server: what the client has been told so far must reach it now.
+  virtual void waiting() = 0;
+};
+
+}  // namespace aieditor::server
