@@ -1,8 +1,8 @@
 // Component extraction and the offline provider's output, in process.
 #include <catch2/catch.hpp>
 
-#include "aieditor/server/ComponentExtraction.h"
-#include "aieditor/server/OfflineProvider.h"
+#include "workspace/ComponentExtraction.h"
+#include "providers/OfflineProvider.h"
 
 using namespace aieditor::server;
 

@@ -10,7 +10,7 @@
 
 #include "FakeUpstream.h"
 #include "ServerProcess.h"
-#include "aieditor/server/HttpStream.h"
+#include "providers/HttpStream.h"
 
 using namespace aieditor::test;
 using nlohmann::json;

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "aieditor/server/Store.h"
+#include "store/Store.h"
 
 namespace storetest {
 
