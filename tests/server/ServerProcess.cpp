@@ -167,6 +167,11 @@ json ServerProcess::waitResponse(const json& id) {
   return response;
 }
 
+bool ServerProcess::hasResponse(long id) {
+  std::lock_guard lock(mutex_);
+  return responses_.contains(json(id).dump());
+}
+
 json ServerProcess::call(const std::string& method, const json& params) { return waitResponse(send(method, params)); }
 
 json ServerProcess::ok(const std::string& method, const json& params) {
@@ -192,13 +197,14 @@ void ServerProcess::writeRaw(const std::string& bytes) { writeAll(in_, bytes); }
 void ServerProcess::writeFrame(const std::string& body) { writeRaw(protocol::encodeFrame(body)); }
 
 json ServerProcess::waitNotification(const std::string& method, const std::function<bool(const json&)>& match,
-                                     std::size_t from) {
+                                     std::size_t from, std::size_t* index) {
   std::optional<json> found;
   auto scan = [&] {
     for (std::size_t i = from; i < notifications_.size(); ++i) {
       json message = json::parse(notifications_[i]);
       if (message["method"] == method && (!match || match(message["params"]))) {
         found = message["params"];
+        if (index) *index = i;
         return true;
       }
     }

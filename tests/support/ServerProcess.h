@@ -52,6 +52,8 @@ class ServerProcess {
   /// Sends a request without waiting; returns its id.
   long send(const std::string& method, const json& params);
   json waitResponse(long id);
+  /// Whether the response to `id` has arrived (it stays to be waited for).
+  bool hasResponse(long id);
   json waitResponse(const json& id);
   void notify(const std::string& method, const json& params);
   void writeRaw(const std::string& bytes);
@@ -61,7 +63,7 @@ class ServerProcess {
   /// Waits for the first notification after `from` (an index into all
   /// notifications) with this method that satisfies `match`.
   json waitNotification(const std::string& method, const std::function<bool(const json&)>& match = {},
-                        std::size_t from = 0);
+                        std::size_t from = 0, std::size_t* index = nullptr);
   std::vector<json> notifications(const std::string& method);
   std::size_t notificationCount();
   /// Waits for any frame that is not a notification or a known id (e.g. a batch).

@@ -1,6 +1,7 @@
 #include "rpc/LspServer.h"
 
 #include <cstdlib>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "common/Log.h"
@@ -40,53 +41,40 @@ void LspServer::delta(const p::ChatDelta& delta) { dispatcher_.notify("chat/delt
 void LspServer::status(const p::PersistenceStatus& status) {
   dispatcher_.notify("persistence/status", p::toJSON(status));
 }
-void LspServer::waiting() {
-  if (flushOutput) flushOutput();
-}
-
 template <class Params, class Handler>
 void LspServer::bind(const char* method, Handler handler) {
   dispatcher_.onRequest(method, [this, handler](const json& params, Reply reply, p::CancelToken) {
     Params typed;
     if (auto parsed = p::fromJSON(params, typed, "params"); !parsed)
       return reply.error({ErrorCode::InvalidParams, parsed.error().message()});
-    Result<json> result = handler(*workspace_, typed);
-    if (result) reply.result(*result);
+    auto result = handler(*workspace_, typed);
+    if (result) reply.result(p::toJSON(*result));
     else reply.error(result.error());
   });
 }
 
-template <class Params, class Record>
-void LspServer::bindDeferred(const char* method, const char* key,
-                             void (Workspace::*add)(const Params&, std::function<void(Result<Record>)>)) {
-  dispatcher_.onRequest(method, [this, key, add](const json& params, Reply reply, p::CancelToken) {
+template <class Params, class Result, class Handler>
+void LspServer::bindDeferred(const char* method, Handler handler) {
+  dispatcher_.onRequest(method, [this, handler](const json& params, Reply reply, p::CancelToken token) {
     Params typed;
     if (auto parsed = p::fromJSON(params, typed, "params"); !parsed)
       return reply.error({ErrorCode::InvalidParams, parsed.error().message()});
-    // The answer waits for the commit that makes the write durable.
+    // The reply outlives this call until the work is done.
     auto pending = std::make_shared<Reply>(std::move(reply));
-    ((*workspace_).*add)(typed, [pending, key](Result<Record> result) {
-      if (result) pending->result(json{{key, p::toJSON(*result)}});
+    handler(*workspace_, typed, token, [pending](p::Result<Result> result) {
+      if (result) pending->result(p::toJSON(*result));
       else pending->error(result.error());
     });
   });
 }
 
 namespace {
-/// Applies `f` to a success (std::expected's transform arrives in GCC 13).
-template <class T, class F>
-Result<json> mapResult(Result<T>&& result, F f) {
-  if (!result) return std::unexpected(std::move(result.error()));
-  if constexpr (std::is_void_v<T>) return f();
-  else return f(*result);
-}
-
-/// Wraps a list of wire records under `key`.
-template <class T>
-json listOf(const char* key, const std::vector<T>& items) {
-  json array = json::array();
-  for (const auto& item : items) array.push_back(p::toJSON(item));
-  return json{{key, std::move(array)}};
+/// A Workspace method answered later that takes no cancellation token.
+template <class Params, class Result>
+auto deferred(void (Workspace::*method)(const Params&, Callback<Result>)) {
+  return [method](Workspace& ws, const Params& params, p::CancelToken, Callback<Result> done) {
+    (ws.*method)(params, std::move(done));
+  };
 }
 }  // namespace
 
@@ -99,20 +87,29 @@ void LspServer::bindMethods() {
     const auto& init = typed.initializationOptions;
     WorkspaceOptions options;
     options.databasePath = init.databasePath.value_or(options_.databasePath.value_or(defaultDatabasePath()));
+    if (options_.busyTimeout) options.busyTimeout = *options_.busyTimeout;
+    if (options_.retryInterval) options.retryInterval = *options_.retryInterval;
     auto provider = makeProvider(init, scheduler_);
     if (!provider) return reply.error({ErrorCode::InvalidParams, provider.error()});
     initOptions_ = init;
     workspace_ = std::make_unique<Workspace>(std::move(options), std::move(*provider), scheduler_, *this);
     workspace_->openStore();
     if (typed.clientInfo) log::info("client " + typed.clientInfo->name);
-    reply.result(p::toJSON(p::InitializeResult{AIEDITOR_VERSION, workspace_->databasePath(),
-                                               workspace_->provider().name()}));
+    p::InitializeResult result;
+    result.serverInfo.version = AIEDITOR_VERSION;
+    result.capabilities.experimental.aieditor.databasePath = workspace_->databasePath();
+    result.capabilities.experimental.aieditor.provider = workspace_->provider().name();
+    reply.result(p::toJSON(result));
   });
   dispatcher_.onNotification("initialized", [](const json&) {});
   dispatcher_.onRequest("shutdown", [this](const json&, Reply reply, p::CancelToken) {
-    if (!workspace_->flushPending()) log::error("shutdown with writes still pending; they are retried until exit");
     shutdown_ = true;
-    reply.result(nullptr);
+    // The answer waits for the writes on their way; kept ones get one more try.
+    auto pending = std::make_shared<Reply>(std::move(reply));
+    workspace_->flush([pending](bool allSaved) {
+      if (!allSaved) log::error("shutdown with writes still pending; they are retried until exit");
+      pending->result(nullptr);
+    });
   });
   dispatcher_.onNotification("exit", [this](const json&) {
     if (onExit) onExit(exitCode());
@@ -125,91 +122,47 @@ void LspServer::bindMethods() {
   });
   dispatcher_.onNotification("$/setTrace", [](const json&) {});
 
-  bind<p::SessionOpenParams>("session/open", [](Workspace& ws, const p::SessionOpenParams& params) {
-    return mapResult(ws.openSession(params), [](const auto& r) { return p::toJSON(r); });
-  });
-  bind<p::SessionListParams>("session/list", [](Workspace& ws, const p::SessionListParams& params) {
-    return mapResult(ws.listSessions(params), [](const auto& r) { return p::toJSON(r); });
-  });
-  bind<p::SessionIdParams>("session/delete", [](Workspace& ws, const p::SessionIdParams& params) {
-    return mapResult(ws.deleteSession(params.sessionId), [&] {
-      return json{{"sessionId", params.sessionId}, {"deleted", true}};
-    });
-  });
-  bind<p::SessionIdParams>("session/close", [](Workspace& ws, const p::SessionIdParams& params) -> Result<json> {
-    ws.closeSession(params.sessionId);
-    return json{{"sessionId", params.sessionId}, {"closed", true}};
-  });
-  bind<p::SessionIdParams>("session/export", [](Workspace& ws, const p::SessionIdParams& params) {
-    return mapResult(ws.exportSession(params.sessionId), [](const auto& d) { return json{{"document", p::toJSON(d)}}; });
-  });
-  bind<p::SessionImportParams>("session/import", [](Workspace& ws, const p::SessionImportParams& params) {
-    return mapResult(ws.importSession(params), [](const std::string& id) { return json{{"sessionId", id}}; });
-  });
+  bindDeferred<p::SessionOpenParams, p::SessionOpenResult>("session/open", deferred(&Workspace::openSession));
+  bind<p::SessionListParams>("session/list", std::mem_fn(&Workspace::listSessions));
+  bindDeferred<p::SessionIdParams, p::SessionDeleteResult>("session/delete", deferred(&Workspace::deleteSession));
+  bind<p::SessionIdParams>("session/close", std::mem_fn(&Workspace::closeSession));
+  bind<p::SessionIdParams>("session/export", std::mem_fn(&Workspace::exportSession));
+  bindDeferred<p::SessionImportParams, p::SessionImportResult>("session/import", deferred(&Workspace::importSession));
 
-  dispatcher_.onRequest("chat/send", [this](const json& params, Reply reply, p::CancelToken token) {
-    p::ChatSendParams typed;
-    if (auto parsed = p::fromJSON(params, typed, "params"); !parsed)
-      return reply.error({ErrorCode::InvalidParams, parsed.error().message()});
-    // The reply outlives this call while the answer streams.
-    auto pending = std::make_shared<Reply>(std::move(reply));
-    workspace_->chatSend(typed, token, [pending](Result<p::ChatSendResult> result) {
-      if (result) pending->result(p::toJSON(*result));
-      else pending->error(result.error());
-    });
-  });
+  bindDeferred<p::ChatSendParams, p::ChatSendResult>("chat/send", std::mem_fn(&Workspace::chatSend));
 
-  bind<p::ProviderListParams>("provider/list", [this](Workspace& ws, const p::ProviderListParams&) -> Result<json> {
-    return p::toJSON(listProviders(initOptions_, ws.provider()));
+  bind<p::ProviderListParams>("provider/list", [this](Workspace& ws, const p::ProviderListParams&) {
+    return p::Result<p::ProviderListResult>(listProviders(initOptions_, ws.provider()));
   });
   // Switches the provider for the whole server; replies in flight on the old
   // one end as cancelled.
-  bind<p::ProviderSetParams>("provider/set", [this](Workspace& ws, const p::ProviderSetParams& params) -> Result<json> {
-    auto provider = makeProvider(initOptions_, scheduler_, ProviderChoice{params.provider, params.model});
-    if (!provider) return p::fail(ErrorCode::InvalidParams, provider.error());
-    ws.setProvider(std::move(*provider));
-    json result = {{"active", p::toJSON(p::ActiveProvider{ws.provider().name(), ws.provider().model()})}};
-    if (params.sessionId) result["sessionId"] = *params.sessionId;
-    return result;
-  });
+  bind<p::ProviderSetParams>(
+      "provider/set", [this](Workspace& ws, const p::ProviderSetParams& params) -> p::Result<p::ProviderSetResult> {
+        auto provider = makeProvider(initOptions_, scheduler_, ProviderChoice{params.provider, params.model});
+        if (!provider) return p::fail(ErrorCode::InvalidParams, provider.error());
+        ws.setProvider(std::move(*provider));
+        p::ProviderSetResult result;
+        result.active = p::ActiveProvider{ws.provider().name(), ws.provider().model()};
+        result.sessionId = params.sessionId;
+        return result;
+      });
 
-  bind<p::PageParams>("messages/list", [](Workspace& ws, const p::PageParams& params) {
-    return mapResult(ws.listMessages(params), [](const auto& r) { return p::toJSON(r); });
-  });
-  bindDeferred<p::MessagesAddParams, p::Message>("messages/add", "message",
-                                                &Workspace::addMessage);
-  bind<p::PageParams>("interactions/list", [](Workspace& ws, const p::PageParams& params) {
-    return mapResult(ws.listInteractions(params), [](const auto& r) { return p::toJSON(r); });
-  });
-  bindDeferred<p::InteractionsAddParams, p::Interaction>("interactions/add", "interaction",
-                                                        &Workspace::addInteraction);
+  bind<p::PageParams>("messages/list", std::mem_fn(&Workspace::listMessages));
+  bindDeferred<p::MessagesAddParams, p::MessagesAddResult>("messages/add", deferred(&Workspace::addMessage));
+  bind<p::PageParams>("interactions/list", std::mem_fn(&Workspace::listInteractions));
+  bindDeferred<p::InteractionsAddParams, p::InteractionsAddResult>("interactions/add",
+                                                                   deferred(&Workspace::addInteraction));
 
-  bind<p::SessionIdParams>("components/list", [](Workspace& ws, const p::SessionIdParams& params) {
-    return mapResult(ws.listComponents(params.sessionId), [](const auto& list) { return listOf("components", list); });
-  });
-  bind<p::ComponentsGetParams>("components/get", [](Workspace& ws, const p::ComponentsGetParams& params) {
-    return mapResult(ws.getComponent(params), [](const auto& c) { return json{{"component", p::toJSON(c)}}; });
-  });
-  bind<p::ComponentsSaveParams>("components/save", [](Workspace& ws, const p::ComponentsSaveParams& params) {
-    return mapResult(ws.saveComponent(params), [](const auto& c) { return json{{"component", p::toJSON(c)}}; });
-  });
-  bind<p::ComponentRefParams>("components/delete", [](Workspace& ws, const p::ComponentRefParams& params) {
-    return mapResult(ws.deleteComponent(params), [&] {
-      return json{{"componentId", params.componentId}, {"deleted", true}};
-    });
-  });
-  bind<p::ComponentRefParams>("components/history", [](Workspace& ws, const p::ComponentRefParams& params) {
-    return mapResult(ws.componentHistory(params), [](const auto& list) { return listOf("versions", list); });
-  });
-  bind<p::ComponentRefParams>("components/restore", [](Workspace& ws, const p::ComponentRefParams& params) -> Result<json> {
-    if (!params.version) return p::fail(ErrorCode::InvalidParams, "params.version: required");
-    return mapResult(ws.restoreComponent(params), [](const auto& c) { return json{{"component", p::toJSON(c)}}; });
-  });
-  bind<p::ComponentRefParams>("components/setCurrent", [](Workspace& ws, const p::ComponentRefParams& params) {
-    return mapResult(ws.setCurrentComponent(params), [](const std::string& id) {
-      return json{{"currentComponentId", id}};
-    });
-  });
+  bind<p::SessionIdParams>("components/list", std::mem_fn(&Workspace::listComponents));
+  bind<p::ComponentsGetParams>("components/get", std::mem_fn(&Workspace::getComponent));
+  bindDeferred<p::ComponentsSaveParams, p::ComponentResult>("components/save", deferred(&Workspace::saveComponent));
+  bindDeferred<p::ComponentRefParams, p::ComponentDeleteResult>("components/delete",
+                                                                deferred(&Workspace::deleteComponent));
+  bind<p::ComponentRefParams>("components/history", std::mem_fn(&Workspace::componentHistory));
+  bindDeferred<p::ComponentsRestoreParams, p::ComponentResult>("components/restore",
+                                                               deferred(&Workspace::restoreComponent));
+  bindDeferred<p::ComponentRefParams, p::ComponentsSetCurrentResult>("components/setCurrent",
+                                                                     deferred(&Workspace::setCurrentComponent));
 }
 
 }  // namespace aieditor::server

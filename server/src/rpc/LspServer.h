@@ -3,6 +3,7 @@
 // stdio or sockets: frames come in through receive() and go out via a Sink.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -17,6 +18,10 @@ namespace aieditor::server {
 struct ServerOptions {
   /// From --db or AIEDITOR_DB; initializationOptions.databasePath wins over it.
   std::optional<std::string> databasePath;
+  /// How long a write waits for another process's lock (tests shorten it).
+  std::optional<std::chrono::milliseconds> busyTimeout;
+  /// How often failed writes are replayed (tests shorten it).
+  std::optional<std::chrono::milliseconds> retryInterval;
 };
 
 /// $XDG_DATA_HOME/aieditor/aieditor.db (or ~/.local/share/...).
@@ -33,23 +38,22 @@ class LspServer final : public Events {
   void rejectFrame(std::string_view why);
   /// Called once when the client sends `exit` (0 after shutdown, else 1).
   std::function<void(int exitCode)> onExit;
-  /// Set by the transport: sends what it holds back at once (the server is
-  /// about to block on a write that waits for another process's lock).
-  std::function<void()> flushOutput;
   /// The code to exit with if the input ends now.
   int exitCode() const { return shutdown_ ? 0 : 1; }
 
   void delta(const protocol::ChatDelta&) override;
   void status(const protocol::PersistenceStatus&) override;
-  void waiting() override;
 
  private:
+  /// Binds a method answered at once: `handler(Workspace&, const Params&)`
+  /// returns a Result of the method's typed reply.
   template <class Params, class Handler>
   void bind(const char* method, Handler handler);
-  /// Binds a write whose reply waits for its group commit.
-  template <class Params, class Record>
-  void bindDeferred(const char* method, const char* key,
-                    void (Workspace::*add)(const Params&, std::function<void(Result<Record>)>));
+  /// Binds a method answered later (a write, once durable; a chat, once
+  /// streamed and saved): `handler(Workspace&, const Params&, CancelToken,
+  /// Callback<Reply>)`.
+  template <class Params, class Reply, class Handler>
+  void bindDeferred(const char* method, Handler handler);
   void bindMethods();
 
   ServerOptions options_;

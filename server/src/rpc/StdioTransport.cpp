@@ -107,7 +107,6 @@ int serveStdio(const ServerOptions& options) {
     outbox += protocol::encodeFrame(body);
     if (first) loop.post(flush);
   });
-  server->flushOutput = flush;
   server->onExit = [&](int code) {
     exitCode = code;
     loop.stop();

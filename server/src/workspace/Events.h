@@ -6,15 +6,11 @@
 
 namespace aieditor::server {
 
-/// What the logic tells the client without being asked.
 class Events {
  public:
   virtual ~Events() = default;
   virtual void delta(const protocol::ChatDelta&) = 0;
   virtual void status(const protocol::PersistenceStatus&) = 0;
-  /// A write is about to wait for another process's lock, blocking the
-  /// server: what the client has been told so far must reach it now.
-  virtual void waiting() = 0;
 };
 
 }  // namespace aieditor::server

@@ -1,95 +1,80 @@
 #include "workspace/SaveTracker.h"
 
+#include <memory>
+#include <utility>
+
 #include "common/Ids.h"
 
 namespace aieditor::server {
 
 using protocol::SaveState;
 
-SaveTracker::SaveTracker(std::string sessionId, Events& events) : events_(events) {
+SaveTracker::SaveTracker(std::string sessionId, Events& events, StorageThread& storage,
+                         std::function<void()> changed)
+    : events_(events), storage_(storage), changed_(std::move(changed)) {
   status_.sessionId = std::move(sessionId);
 }
 
-void SaveTracker::set(SaveState state, std::optional<std::string> error) {
-  const auto pending = static_cast<std::int64_t>(pending_.size());
-  // Saving while already saving is no change: the client hears changes only.
-  if (state == SaveState::Saving && status_.state == state && status_.error == error &&
-      status_.pendingWrites == pending)
-    return;
+void SaveTracker::set(SaveState state, std::optional<std::string> error, bool committed) {
+  const auto kept = static_cast<std::int64_t>(kept_.size());
+  // The client hears changes only; each commit is one (a new lastSavedAt).
+  if (!committed && status_.state == state && status_.error == error && status_.pendingWrites == kept) return;
   status_.state = state;
   status_.error = std::move(error);
-  status_.pendingWrites = pending;
-  if (state == SaveState::Saved) status_.lastSavedAt = now();
+  status_.pendingWrites = kept;
+  if (committed) status_.lastSavedAt = now();
   events_.status(status_);
 }
 
-void SaveTracker::saving() { set(SaveState::Saving, std::nullopt); }
-
-StoreResult<void> SaveTracker::runInGroup(const Write& write) {
-  saving();
-  auto done = write();
-  if (!done && done.error().kind != StoreError::Kind::Storage && status_.state == SaveState::Saving)
-    set(status_.lastSavedAt ? SaveState::Saved : SaveState::NotSaved, std::nullopt);
-  return done;
+void SaveTracker::write(Work work, Done done) {
+  std::deque<Write> writes;
+  // Kept writes go first, so the database keeps the order the user saw.
+  const bool replay = !kept_.empty() && inFlight_ == 0;
+  if (replay) writes.swap(kept_);
+  writes.push_back({std::move(work), std::move(done)});
+  send(std::move(writes), replay);
 }
 
-void SaveTracker::committed() {
-  if (status_.state == SaveState::Saving) set(SaveState::Saved, std::nullopt);
+void SaveTracker::retry() {
+  if (kept_.empty() || inFlight_ > 0) return;
+  std::deque<Write> writes;
+  writes.swap(kept_);
+  send(std::move(writes), true);
 }
 
-void SaveTracker::requeue(Write write, const std::string& error) {
-  pending_.push_back(std::move(write));
-  set(SaveState::Failed, error);
+void SaveTracker::send(std::deque<Write> writes, bool resume) {
+  inFlight_ += writes.size();
+  set(SaveState::Saving, std::nullopt);
+  std::vector<StorageThread::Job> jobs;
+  jobs.reserve(writes.size());
+  for (auto& write : writes) {
+    // The job owns its write until the outcome hands it back: a failed one
+    // is kept whole and replayed, never run a second time to read its error.
+    auto owned = std::make_shared<Write>(std::move(write));
+    jobs.push_back({status_.sessionId, owned->work,
+                    [this, owned](StoreResult<void> result) { finished(std::move(*owned), std::move(result)); },
+                    resume && jobs.empty()});
+  }
+  storage_.submit(std::move(jobs));
 }
 
-void SaveTracker::loaded(Timestamp lastUpdate) {
-  if (status_.state != SaveState::NotSaved || !pending_.empty()) return;
+void SaveTracker::finished(Write write, StoreResult<void> result) {
+  --inFlight_;
+  const bool storageFailure = !result && result.error().kind == StoreError::Kind::Storage;
+  Done done = std::exchange(write.done, nullptr);
+  if (storageFailure) kept_.push_back(std::move(write));
+  if (!kept_.empty()) set(SaveState::Failed, storageFailure ? result.error().message : status_.error);
+  else if (inFlight_ == 0 && result) set(SaveState::Saved, std::nullopt, true);
+  else if (inFlight_ == 0) set(status_.lastSavedAt ? SaveState::Saved : SaveState::NotSaved, std::nullopt);
+  if (done) done(std::move(result));
+  if (changed_) changed_();
+}
+
+void SaveTracker::loaded(protocol::Timestamp lastUpdate) {
+  if (status_.state != SaveState::NotSaved || busy()) return;
   status_.state = SaveState::Saved;
   status_.lastSavedAt = lastUpdate;
   events_.status(status_);
-}
-
-bool SaveTracker::retry() {
-  if (pending_.empty()) return true;
-  set(SaveState::Saving, std::nullopt);
-  while (!pending_.empty()) {
-    if (auto done = pending_.front()(); !done) {
-      set(SaveState::Failed, done.error().message);
-      return false;
-    }
-    pending_.pop_front();
-  }
-  set(SaveState::Saved, std::nullopt);
-  return true;
-}
-
-StoreResult<void> SaveTracker::run(Write write) {
-  set(SaveState::Saving, std::nullopt);
-  // Older writes go first so the database keeps the order the user saw.
-  while (!pending_.empty()) {
-    if (auto done = pending_.front()(); !done) break;
-    pending_.pop_front();
-  }
-  if (pending_.empty()) {
-    auto done = write();
-    if (done) {
-      set(SaveState::Saved, std::nullopt);
-      return done;
-    }
-    // A write that can never succeed (bad input) is not worth keeping.
-    if (done.error().kind != StoreError::Kind::Storage) {
-      set(status_.lastSavedAt ? SaveState::Saved : SaveState::NotSaved, std::nullopt);
-      return done;
-    }
-    pending_.push_back(std::move(write));
-    set(SaveState::Failed, done.error().message);
-    return done;
-  }
-  auto error = pending_.front()();
-  pending_.push_back(std::move(write));
-  std::string message = error ? std::string("an earlier write is still pending") : error.error().message;
-  set(SaveState::Failed, message);
-  return std::unexpected(StoreError{StoreError::Kind::Storage, message});
 }
 
 }  // namespace aieditor::server

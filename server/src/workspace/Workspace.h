@@ -1,21 +1,32 @@
 // The server's logic: sessions, chat, components and save status. It works
 // on typed values only; LspServer turns JSON into these calls and back.
+//
+// Threads: every call arrives on the loop thread and every callback runs
+// there. No request waits on another's storage:
+// - reads answer at once from their own connection, which never waits for
+//   a writer's lock; they see what is committed, and session/open adds what
+//   is still on its way (SessionStores);
+// - writes go to the storage thread through the session's SaveTracker and
+//   answer once they are durable.
 #pragma once
 
-#include <deque>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
-#include <type_traits>
+#include <string_view>
+#include <vector>
 
-#include "aieditor/protocol/JsonRpc.h"
 #include "aieditor/protocol/Protocol.h"
-#include "providers/Provider.h"
-#include "workspace/SaveTracker.h"
+#include "aieditor/protocol/RpcError.h"
 #include "common/Scheduler.h"
-#include "workspace/SessionStores.h"
+#include "providers/Provider.h"
+#include "store/StorageThread.h"
 #include "store/Store.h"
+#include "workspace/Events.h"
+#include "workspace/SaveTracker.h"
+#include "workspace/SessionStores.h"
 
 namespace aieditor::server {
 
@@ -23,15 +34,25 @@ using protocol::CancelToken;
 using protocol::Result;
 using protocol::RpcError;
 
+/// How a deferred call answers: exactly once, on the loop thread.
+template <class T>
+using Callback = std::function<void(Result<T>)>;
+
 struct WorkspaceOptions {
   std::string databasePath;
   /// How much earlier conversation goes to the model, in characters.
   std::size_t historyBudgetChars = 24000;
+  /// How long a write waits for another process's lock before it fails.
+  std::chrono::milliseconds busyTimeout = Store::kBusyTimeout;
+  /// How often kept (failed) writes are replayed.
+  std::chrono::milliseconds retryInterval{2000};
 };
 
 class Workspace {
  public:
   Workspace(WorkspaceOptions, std::unique_ptr<Provider>, Scheduler&, Events&);
+  /// Lets the storage thread finish what is queued, replays kept writes once
+  /// more, and reports any that still could not be stored.
   ~Workspace();
 
   /// Opens the database; on failure every call reports the reason.
@@ -40,84 +61,74 @@ class Workspace {
   Provider& provider() { return *provider_; }
   void setProvider(std::unique_ptr<Provider>);
 
-  Result<protocol::SessionOpenResult> openSession(const protocol::SessionOpenParams&);
+  void openSession(const protocol::SessionOpenParams&, Callback<protocol::SessionOpenResult>);
   Result<protocol::SessionListResult> listSessions(const protocol::SessionListParams&);
-  Result<void> deleteSession(const std::string& sessionId);
-  /// Resets the session's in-memory stores; pending writes stay and retry.
-  void closeSession(const std::string& sessionId);
-  Result<protocol::SessionDocument> exportSession(const std::string& sessionId);
-  Result<std::string> importSession(const protocol::SessionImportParams&);
+  void deleteSession(const protocol::SessionIdParams&, Callback<protocol::SessionDeleteResult>);
+  /// Resets the session's in-memory stores; its writes still finish or retry.
+  Result<protocol::SessionCloseResult> closeSession(const protocol::SessionIdParams&);
+  Result<protocol::SessionExportResult> exportSession(const protocol::SessionIdParams&);
+  void importSession(const protocol::SessionImportParams&, Callback<protocol::SessionImportResult>);
 
-  using ChatDone = std::function<void(Result<protocol::ChatSendResult>)>;
-  /// Saves the prompt, streams the reply as deltas, saves the reply and its
-  /// component, then calls `done` once.
-  void chatSend(const protocol::ChatSendParams&, CancelToken, ChatDone done);
+  /// Saves the prompt and streams the reply as deltas at once (the prompt's
+  /// write does not hold the stream up), then saves the reply and its
+  /// component and answers once they are durable.
+  void chatSend(const protocol::ChatSendParams&, CancelToken, Callback<protocol::ChatSendResult>);
 
   Result<protocol::MessagePage> listMessages(const protocol::PageParams&);
-  /// Adds a message; `done` is called once it is durable. Adds that arrive
-  /// together share one commit (group commit), so pipelined writes cost one
-  /// sync per batch instead of one each.
-  void addMessage(const protocol::MessagesAddParams&, std::function<void(Result<protocol::Message>)> done);
+  void addMessage(const protocol::MessagesAddParams&, Callback<protocol::MessagesAddResult>);
   Result<protocol::InteractionPage> listInteractions(const protocol::PageParams&);
-  void addInteraction(const protocol::InteractionsAddParams&,
-                      std::function<void(Result<protocol::Interaction>)> done);
+  void addInteraction(const protocol::InteractionsAddParams&, Callback<protocol::InteractionsAddResult>);
 
-  Result<std::vector<protocol::Component>> listComponents(const std::string& sessionId);
-  Result<protocol::Component> getComponent(const protocol::ComponentsGetParams&);
-  Result<protocol::Component> saveComponent(const protocol::ComponentsSaveParams&);
-  Result<void> deleteComponent(const protocol::ComponentRefParams&);
-  Result<std::vector<protocol::Component>> componentHistory(const protocol::ComponentRefParams&);
-  Result<protocol::Component> restoreComponent(const protocol::ComponentRefParams&);
-  Result<std::string> setCurrentComponent(const protocol::ComponentRefParams&);
+  Result<protocol::ComponentsListResult> listComponents(const protocol::SessionIdParams&);
+  Result<protocol::ComponentResult> getComponent(const protocol::ComponentsGetParams&);
+  void saveComponent(const protocol::ComponentsSaveParams&, Callback<protocol::ComponentResult>);
+  void deleteComponent(const protocol::ComponentRefParams&, Callback<protocol::ComponentDeleteResult>);
+  Result<protocol::ComponentHistoryResult> componentHistory(const protocol::ComponentRefParams&);
+  void restoreComponent(const protocol::ComponentsRestoreParams&, Callback<protocol::ComponentResult>);
+  void setCurrentComponent(const protocol::ComponentRefParams&, Callback<protocol::ComponentsSetCurrentResult>);
 
-  /// Retries every session's pending writes; true when nothing is pending.
-  bool flushPending();
+  /// Replays kept writes now and calls `done` once no write is on its way,
+  /// with true when none is kept.
+  void flush(std::function<void(bool allSaved)> done);
 
  private:
   struct ChatRun;
-  Result<Store*> store();
   /// The in-memory side of a session the client has touched.
   struct OpenSession {
+    OpenSession(const std::string& id, Events& events, StorageThread& storage, std::function<void()> changed)
+        : tracker(id, events, storage, std::move(changed)) {}
     SaveTracker tracker;
     ChatStore chat;
     ComponentStore components;
   };
+
+  /// The read connection, or why there is none.
+  Result<Store*> reader();
   OpenSession& session(const std::string& sessionId);
-  SaveTracker& tracker(const std::string& sessionId) { return session(sessionId).tracker; }
-  /// Drops the stores' copies of unsaved records once nothing is pending.
-  void settled(OpenSession&);
-  Result<void> write(const std::string& sessionId, SaveTracker::Write, std::string_view field = {});
-  /// Runs `op(Store&)` as a tracked write and returns its value.
-  template <class Op>
-  auto persist(const std::string& sessionId, Op op, std::string_view field = {})
-      -> Result<typename std::invoke_result_t<Op, Store&>::value_type>;
-  /// Runs `op(Store&)` inside the group commit and calls `done` after the
-  /// commit (or at once on failure); falls back to persist() when a group
-  /// cannot be used.
-  template <class T, class Op>
-  void persistGrouped(const std::string& sessionId, Op op, std::function<void(Result<T>)> done,
-                      std::function<void(const RpcError&)> onLost);
-  /// Commits the open group and acknowledges its writes.
-  void flushGroup();
+  /// After each write's outcome: drops the stores' copies of records once
+  /// nothing of the session is pending, schedules retries, wakes flush().
+  void changed(const std::string& sessionId);
   void scheduleRetry();
+  /// Runs `work(Store&)` on the storage thread as a write of `sessionId`;
+  /// `done` gets its value once durable. `field` names the param a NotFound
+  /// or Conflict is about.
+  template <class T, class Work>
+  void persist(const std::string& sessionId, Work work, Callback<T> done, std::string_view field = {});
+  Result<protocol::SessionOpenResult> readOpenSession(const protocol::SessionOpenParams&, const protocol::Session&);
   void finishChat(std::shared_ptr<ChatRun>, std::expected<Completion, ProviderError>);
+  /// Answers chat/send once the reply's write has an outcome.
+  void replied(const std::shared_ptr<ChatRun>&, const ReplyRecords&, Result<ReplyRecords> stored);
 
   WorkspaceOptions options_;
   std::unique_ptr<Provider> provider_;
   Scheduler& scheduler_;
   Events& events_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<Store> reader_;
+  std::unique_ptr<StorageThread> storage_;
   std::string storeError_;
-  std::map<std::string, OpenSession> sessions_;
+  std::map<std::string, std::unique_ptr<OpenSession>> sessions_;
   bool retryScheduled_ = false;
-  /// A write inside the open group, acknowledged when the group commits.
-  struct GroupedWrite {
-    std::string sessionId;
-    SaveTracker::Write write;                 ///< queued again if the commit fails
-    std::function<void(const RpcError*)> ack;  ///< null: committed
-  };
-  std::vector<GroupedWrite> group_;
-  bool groupOpen_ = false;
+  std::vector<std::function<void(bool)>> flushWaiters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

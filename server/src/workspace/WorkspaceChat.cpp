@@ -1,6 +1,8 @@
 // chat/send: the prompt saved, the reply streamed, then saved with its component.
 #include <chrono>
 
+#include <nlohmann/json.hpp>
+
 #include "workspace/WorkspaceWrites.h"
 #include "workspace/ComponentExtraction.h"
 #include "common/Ids.h"
@@ -29,45 +31,29 @@ std::string systemPrompt() {
 struct Workspace::ChatRun {
   protocol::ChatSendParams params;
   CancelToken token;
-  ChatDone done;
+  Callback<protocol::ChatSendResult> done;
   Message userMessage;
   std::string assistantId;
   std::string reply;
   std::optional<Component> iterating;  ///< the component the prompt changes
+  // How the reply ended, kept for the answer sent after its write.
+  bool cancelled = false;
+  RecordStatus status = RecordStatus::Complete;
+  std::optional<std::string> error;            ///< saved with the interaction
+  std::optional<std::string> providerFailure;  ///< the provider's error
   Timestamp startedAt = 0;
   std::chrono::steady_clock::time_point started;
 };
 
-void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken token, ChatDone done) {
-  auto db = store();
-  if (!db) return done(std::unexpected(db.error()));
+void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken token,
+                         Callback<protocol::ChatSendResult> done) {
+  auto db = reader();
+  if (!db || !storage_) return done(std::unexpected(reader().error()));
   Store& s = **db;
 
-  auto run = std::make_shared<ChatRun>();
-  run->params = params;
-  run->token = token;
-  run->done = std::move(done);
-  run->started = std::chrono::steady_clock::now();
-  run->startedAt = now();
-
-  // 1. The prompt is saved before anything else can go wrong.
-  run->userMessage.id = newId();
-  run->userMessage.sessionId = params.sessionId;
-  run->userMessage.role = protocol::Role::User;
-  run->userMessage.content = params.text;
-  run->userMessage.images = params.images;
-  run->userMessage.createdAt = run->startedAt;
-  auto saved = persist(params.sessionId, [message = run->userMessage](Store& st) { return st.addMessage(message); });
-  OpenSession& open = session(params.sessionId);
-  if (!saved) {
-    if (saved.error().code == ErrorCode::StorageFailed) {
-      open.chat.keepUnsaved(run->userMessage);
-      open.chat.failed(saved.error().message);
-    }
-    return run->done(std::unexpected(saved.error()));
-  }
-
-  // Which component does this prompt change, if any?
+  // Which component does this prompt change, if any? Checked before
+  // anything is stored, so a bad componentId stores nothing.
+  std::optional<Component> iterating;
   std::optional<std::string> target = params.componentId;
   if (!target && !params.newComponent && looksLikeIteration(params.text)) {
     auto current = s.currentComponentId(params.sessionId);
@@ -75,11 +61,38 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
   }
   if (target) {
     auto found = s.getComponent(params.sessionId, *target, std::nullopt);
-    if (found && *found) run->iterating = **found;
+    if (!found) return done(storeFailure(found.error()));
+    if (*found) iterating = **found;
     else if (params.componentId)
-      return run->done(fail(ErrorCode::InvalidParams, "params.componentId: no component " + *target +
-                                                          " in session " + params.sessionId));
+      return done(fail(ErrorCode::InvalidParams,
+                       "params.componentId: no component " + *target + " in session " + params.sessionId));
   }
+
+  auto run = std::make_shared<ChatRun>();
+  run->params = params;
+  run->token = token;
+  run->done = std::move(done);
+  run->iterating = std::move(iterating);
+  run->started = std::chrono::steady_clock::now();
+  run->startedAt = now();
+
+  // 1. The prompt is saved first. The reply does not wait for that write (it
+  //    may wait for another process's lock): the reply's own write is queued
+  //    behind it and the answer waits for both.
+  run->userMessage.id = newId();
+  run->userMessage.sessionId = params.sessionId;
+  run->userMessage.role = protocol::Role::User;
+  run->userMessage.content = params.text;
+  run->userMessage.images = params.images;
+  run->userMessage.createdAt = run->startedAt;
+  OpenSession& open = session(params.sessionId);
+  open.chat.keepUnsaved(run->userMessage);
+  persist<Message>(
+      params.sessionId, [message = run->userMessage](Store& st) { return st.addMessage(message); },
+      [this, sessionId = params.sessionId](Result<Message> saved) {
+        if (!saved && saved.error().code == ErrorCode::StorageFailed)
+          session(sessionId).chat.failed(saved.error().message);
+      });
 
   ProviderRequest request;
   request.model = provider_->model();
@@ -87,11 +100,13 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
   request.prompt = params.text;
   request.images = params.images;
   request.current = run->iterating;
-  // The conversation so far, newest first within the budget, sent oldest first.
-  if (auto page = s.listMessages(params.sessionId, run->userMessage.id, 50)) {
+  // The conversation so far (with what is still being written), newest
+  // first within the budget, sent oldest first.
+  if (auto page = s.listMessages(params.sessionId, std::nullopt, 50)) {
+    auto history = open.chat.merge(std::move(page->items));
     std::size_t used = 0;
-    for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
-      if (it->role == protocol::Role::System || it->content.empty()) continue;
+    for (auto it = history.rbegin(); it != history.rend(); ++it) {
+      if (it->id == run->userMessage.id || it->role == protocol::Role::System || it->content.empty()) continue;
       used += it->content.size();
       if (used > options_.historyBudgetChars) break;
       request.history.insert(request.history.begin(), ProviderTurn{it->role, it->content});
@@ -107,37 +122,36 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
   reply.createdAt = now();
   open.chat.beginReply(std::move(reply));
   std::weak_ptr<bool> alive = alive_;
-  provider_->stream(
-      request, token,
-      StreamHandlers{
-          .onDelta =
-              [this, run, alive](std::string delta) {
-                if (alive.expired() || run->token.cancelled()) return;
-                run->reply += delta;
-                session(run->params.sessionId).chat.delta(delta);
-                events_.delta({run->params.sessionId, run->assistantId, std::move(delta)});
-              },
-          .onDone =
-              [this, run, alive](std::expected<Completion, ProviderError> outcome) {
-                // The save (an fsync) waits a turn of the loop: the last
-                // deltas are still in the transport's outbox and leave first.
-                scheduler_.post([this, run, alive, outcome = std::move(outcome)]() mutable {
-                  if (!alive.expired()) finishChat(run, std::move(outcome));
-                });
-              },
-      });
+  provider_->stream(request, token,
+                    StreamHandlers{
+                        .onDelta =
+                            [this, run, alive](std::string delta) {
+                              if (alive.expired() || run->token.cancelled()) return;
+                              run->reply += delta;
+                              session(run->params.sessionId).chat.delta(delta);
+                              events_.delta({run->params.sessionId, run->assistantId, std::move(delta)});
+                            },
+                        .onDone =
+                            [this, run, alive](std::expected<Completion, ProviderError> outcome) {
+                              if (!alive.expired()) finishChat(run, std::move(outcome));
+                            },
+                    });
 }
 
 void Workspace::finishChat(std::shared_ptr<ChatRun> run, std::expected<Completion, ProviderError> outcome) {
   const bool cancelled = run->token.cancelled() ||
                          (!outcome && outcome.error().kind == ProviderError::Kind::Cancelled);
   // A failure after part of the reply arrived (a dropped stream) interrupts it.
-  RecordStatus status = outcome && !cancelled             ? RecordStatus::Complete
-                        : cancelled || !run->reply.empty() ? RecordStatus::Interrupted
-                                                            : RecordStatus::Failed;
+  const RecordStatus status = outcome && !cancelled             ? RecordStatus::Complete
+                              : cancelled || !run->reply.empty() ? RecordStatus::Interrupted
+                                                                  : RecordStatus::Failed;
   std::optional<std::string> error;
   if (cancelled) error = "cancelled by the client";
   else if (!outcome) error = outcome.error().message;
+  run->cancelled = cancelled;
+  run->status = status;
+  run->error = error;
+  if (!outcome) run->providerFailure = outcome.error().message;
 
   // 3. The reply and its interaction, saved together with (4.) its component.
   ReplyRecords records;
@@ -155,8 +169,8 @@ void Workspace::finishChat(std::shared_ptr<ChatRun> run, std::expected<Completio
                                .count();
   if (outcome) interaction.usage = outcome->usage;
   interaction.error = error;
-  interaction.metadata = "{\"userMessageId\":\"" + run->userMessage.id + "\",\"assistantMessageId\":\"" +
-                         run->assistantId + "\"}";
+  interaction.metadata =
+      nlohmann::json{{"userMessageId", run->userMessage.id}, {"assistantMessageId", run->assistantId}}.dump();
 
   Message& assistant = records.assistantMessage;
   assistant.id = run->assistantId;
@@ -171,49 +185,64 @@ void Workspace::finishChat(std::shared_ptr<ChatRun> run, std::expected<Completio
   if (status == RecordStatus::Complete) {
     if (auto extracted = extractComponent(run->reply)) {
       Component component;
+      component.id = run->iterating ? run->iterating->id : newId();
       component.sessionId = run->params.sessionId;
       component.name = extracted->name;
       component.jsx = extracted->jsx;
       component.css = extracted->css;
       component.updatedAt = assistant.createdAt;
-      component.metadata = "{\"source\":\"chat\",\"interactionId\":\"" + interaction.id + "\"}";
-      if (!run->iterating && !run->params.newComponent) {
-        // A reply that rewrites the current component by name is a new version of it.
-        auto db = store();
-        if (db) {
-          auto current = (*db)->currentComponentId(run->params.sessionId);
-          if (current && *current) {
-            auto found = (*db)->getComponent(run->params.sessionId, **current, std::nullopt);
-            if (found && *found && (*found)->name == component.name) run->iterating = **found;
-          }
-        }
-      }
-      component.id = run->iterating ? run->iterating->id : newId();
+      component.metadata = nlohmann::json{{"source", "chat"}, {"interactionId", interaction.id}}.dump();
       assistant.componentId = component.id;
       records.component = component;
     }
   }
 
-  auto stored = persist(run->params.sessionId, [records](Store& s) { return s.saveReply(records); });
+  // A reply that rewrites the current component by name is a new version of
+  // it. Which one is current is asked where the write runs, after every
+  // earlier write of the session.
+  const bool byName = records.component && !run->iterating && !run->params.newComponent;
+  auto work = [records, byName](Store& s) -> StoreResult<ReplyRecords> {
+    ReplyRecords reply = records;
+    if (byName) {
+      auto current = s.currentComponentId(reply.assistantMessage.sessionId);
+      if (!current) return std::unexpected(current.error());
+      if (*current) {
+        auto found = s.getComponent(reply.assistantMessage.sessionId, **current, std::nullopt);
+        if (!found) return std::unexpected(found.error());
+        if (*found && (*found)->name == reply.component->name) {
+          reply.component->id = (*found)->id;
+          reply.assistantMessage.componentId = (*found)->id;
+        }
+      }
+    }
+    return s.saveReply(reply);
+  };
+  session(run->params.sessionId).chat.keepUnsaved(assistant);
+  persist<ReplyRecords>(run->params.sessionId, std::move(work),
+                        [this, run, records](Result<ReplyRecords> stored) { replied(run, records, std::move(stored)); });
+  session(run->params.sessionId).chat.endReply();
+}
+
+void Workspace::replied(const std::shared_ptr<ChatRun>& run, const ReplyRecords& records,
+                        Result<ReplyRecords> stored) {
   OpenSession& open = session(run->params.sessionId);
-  open.chat.endReply();
+  const Message& assistant = records.assistantMessage;
   if (!stored && stored.error().code == ErrorCode::StorageFailed) {
-    open.chat.keepUnsaved(assistant);
     open.chat.failed(stored.error().message);
     if (records.component) open.components.keepUnsaved(*records.component);
-  } else if (error && !cancelled) {
-    open.chat.failed(*error);
+  } else if (run->error && !run->cancelled) {
+    open.chat.failed(*run->error);
   }
 
   // 5. The status was updated by the write; now the one reply.
-  if (cancelled)
+  if (run->cancelled)
     return run->done(fail(ErrorCode::RequestCancelled,
                           "request cancelled; the partial reply was saved as interrupted (message " +
                               assistant.id + ")"));
-  if (!outcome)
+  if (run->providerFailure)
     return run->done(fail(ErrorCode::ProviderFailed,
-                          outcome.error().message + " (the reply was saved as " +
-                              std::string(protocol::toString(status)) + ", message " + assistant.id + ")"));
+                          *run->providerFailure + " (the reply was saved as " +
+                              std::string(protocol::toString(run->status)) + ", message " + assistant.id + ")"));
   if (!stored) return run->done(std::unexpected(stored.error()));
   protocol::ChatSendResult result;
   result.userMessage = run->userMessage;

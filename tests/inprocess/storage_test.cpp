@@ -1,0 +1,229 @@
+// The storage thread, save tracking and the retry path, in process: a real
+// SQLite file, another connection holding its lock, a short busy timeout,
+// and retries fired by advancing the hand-driven scheduler's clock.
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <optional>
+
+#include "InProcess.h"
+#include "store/StorageThread.h"
+#include "workspace/SaveTracker.h"
+
+using namespace aieditor;
+using namespace aieditor::test;
+using server::StoreError;
+using server::StoreResult;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "aieditor-inprocess-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string file(const std::string& name) const { return path + "/" + name; }
+};
+
+/// Another connection holding `BEGIN IMMEDIATE` until released.
+struct HeldLock {
+  sqlite3* handle = nullptr;
+  explicit HeldLock(const std::string& db) {
+    REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(handle, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+  void release() {
+    if (handle) sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(handle);
+    handle = nullptr;
+  }
+  ~HeldLock() { release(); }
+};
+
+struct RecordingEvents final : server::Events {
+  std::vector<protocol::PersistenceStatus> statuses;
+  void delta(const protocol::ChatDelta&) override {}
+  void status(const protocol::PersistenceStatus& s) override { statuses.push_back(s); }
+};
+
+std::unexpected<StoreError> diskFull() { return std::unexpected(StoreError{StoreError::Kind::Storage, "disk is full"}); }
+
+std::vector<std::string> states(const std::vector<protocol::PersistenceStatus>& statuses, std::size_t from = 0) {
+  std::vector<std::string> out;
+  for (std::size_t i = from; i < statuses.size(); ++i) out.emplace_back(protocol::toString(statuses[i].state));
+  return out;
+}
+
+server::ServerOptions options(const std::string& db) {
+  server::ServerOptions o;
+  o.databasePath = db;
+  o.busyTimeout = std::chrono::milliseconds(50);
+  o.retryInterval = std::chrono::milliseconds(2000);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("a failing write runs once per attempt, keeps its own error, and is replayed in order") {
+  TempDir dir;
+  ManualScheduler scheduler;
+  auto store = server::Store::open(dir.file("a.db"));
+  REQUIRE(store);
+  server::StorageThread storage(std::move(*store), scheduler);
+  RecordingEvents events;
+  server::SaveTracker tracker("s", events, storage, [] {});
+
+  int runsA = 0;
+  int runsB = 0;
+  bool failA = true;  // read by the storage thread only while the test waits
+  std::vector<std::string> order;
+  std::optional<StoreResult<void>> doneA, doneB;
+  tracker.write(
+      [&](server::Store&) -> StoreResult<void> {
+        ++runsA;
+        order.push_back("A");
+        if (failA) return diskFull();
+        return {};
+      },
+      [&](StoreResult<void> r) { doneA = r; });
+  tracker.write(
+      [&](server::Store&) -> StoreResult<void> {
+        ++runsB;
+        order.push_back("B");
+        return {};
+      },
+      [&](StoreResult<void> r) { doneB = r; });
+  scheduler.runUntil([&] { return doneA && doneB; });
+
+  // A ran once and failed; B, a later write of the same session, did not
+  // run at all (it would have landed before A), and both are kept.
+  CHECK(runsA == 1);
+  CHECK(runsB == 0);
+  REQUIRE_FALSE(*doneA);
+  CHECK(doneA->error().message == "disk is full");
+  REQUIRE_FALSE(*doneB);
+  CHECK(doneB->error().message == "disk is full");
+  CHECK(tracker.status().state == protocol::SaveState::Failed);
+  CHECK(tracker.status().pendingWrites == 2);
+  CHECK(tracker.status().error == "disk is full");
+
+  failA = false;
+  const std::size_t before = events.statuses.size();
+  tracker.retry();
+  scheduler.runUntil([&] { return !tracker.busy(); });
+  CHECK(runsA == 2);
+  CHECK(runsB == 1);
+  CHECK(order == std::vector<std::string>{"A", "A", "B"});
+  CHECK(states(events.statuses, before) == std::vector<std::string>{"saving", "saved"});
+  CHECK(tracker.status().pendingWrites == 0);
+
+  // Nothing kept: a retry runs nothing again.
+  tracker.retry();
+  scheduler.runReady();
+  CHECK(runsA == 2);
+  CHECK(runsB == 1);
+}
+
+TEST_CASE("writes of other sessions are not held up by one session's kept write") {
+  TempDir dir;
+  ManualScheduler scheduler;
+  auto store = server::Store::open(dir.file("a.db"));
+  REQUIRE(store);
+  server::StorageThread storage(std::move(*store), scheduler);
+  RecordingEvents events;
+  server::SaveTracker broken("broken", events, storage, [] {});
+  server::SaveTracker fine("fine", events, storage, [] {});
+  std::optional<StoreResult<void>> failed, saved;
+  broken.write([](server::Store&) -> StoreResult<void> { return diskFull(); }, [&](auto r) { failed = r; });
+  fine.write([](server::Store& s) -> StoreResult<void> {
+    auto session = s.ensureSession("fine", 1);
+    if (!session) return std::unexpected(session.error());
+    return {};
+  }, [&](auto r) { saved = r; });
+  scheduler.runUntil([&] { return failed && saved; });
+  CHECK_FALSE(*failed);
+  CHECK(*saved);
+  CHECK(fine.status().state == protocol::SaveState::Saved);
+  CHECK(broken.status().state == protocol::SaveState::Failed);
+}
+
+TEST_CASE("in process: a lock held past the busy timeout fails the write, keeps it, and retries replay it") {
+  TempDir dir;
+  const std::string db = dir.file("held.db");
+  InProcessClient client(options(db));
+  client.initialize();
+  client.ok("messages/add", {{"sessionId", "s"}, {"message", {{"id", "m0"}, {"role", "user"}, {"content", "before"}}}});
+  client.ok("session/import", {{"document", client.ok("session/export", {{"sessionId", "s"}})["document"]},
+                               {"sessionId", "doomed"}});
+
+  HeldLock lock(db);
+  const long write = client.send("messages/add", {{"sessionId", "s"}, {"message", {{"id", "m1"}, {"role", "user"}, {"content", "kept"}}}});
+  // Requests that need no write answer while it waits.
+  CHECK(client.ok("provider/list", json::object())["active"]["provider"] == "offline");
+  CHECK(client.ok("messages/list", {{"sessionId", "s"}})["messages"].size() == 1);
+
+  json error = client.wait(write);
+  REQUIRE(error.contains("error"));
+  CHECK(error["error"]["code"] == -32001);
+  CHECK_THAT(error["error"]["message"].get<std::string>(), Catch::Contains("database is locked"));
+  CHECK_THAT(error["error"]["message"].get<std::string>(), Catch::Contains("kept in memory"));
+
+  // A delete and an import, also kept while the lock is held.
+  json deleted = client.call("session/delete", {{"sessionId", "doomed"}});
+  CHECK(deleted["error"]["code"] == -32001);
+  json document = client.ok("session/export", {{"sessionId", "s"}})["document"];
+  json imported = client.call("session/import", {{"document", document}, {"sessionId", "copy"}});
+  CHECK(imported["error"]["code"] == -32001);
+
+  // A retry while the lock is still held fails again and keeps them.
+  const std::size_t beforeRetry = client.notifications().size();
+  REQUIRE(client.scheduler().timers() == 1);
+  client.scheduler().advance(std::chrono::milliseconds(2000));
+  for (const char* session : {"s", "doomed", "copy"})
+    client.waitNotification("persistence/status", [&](const json& s) {
+      return s["sessionId"] == session && s["state"] == "saving"; }, beforeRetry);
+  for (const char* session : {"s", "doomed", "copy"})
+    client.waitNotification("persistence/status", [&](const json& s) {
+      return s["sessionId"] == session && s["state"] == "failed"; }, beforeRetry);
+
+  // Released: the next retry saves everything, once.
+  lock.release();
+  const std::size_t beforeSave = client.notifications().size();
+  client.scheduler().advance(std::chrono::milliseconds(2000));
+  for (const char* session : {"s", "doomed", "copy"})
+    client.waitNotification("persistence/status", [&](const json& s) {
+      return s["sessionId"] == session && s["state"] == "saved" && s["pendingWrites"] == 0; }, beforeSave);
+  CHECK(client.scheduler().timers() == 0);
+
+  // More time passing changes nothing: nothing is replayed a second time.
+  const std::size_t settled = client.notifications().size();
+  client.scheduler().advance(std::chrono::milliseconds(10000));
+  CHECK(client.notifications().size() == settled);
+  json messages = client.ok("messages/list", {{"sessionId", "s"}})["messages"];
+  REQUIRE(messages.size() == 2);
+  CHECK(messages[1]["id"] == "m1");
+  json sessions = client.ok("session/list", json::object())["sessions"];
+  std::vector<std::string> ids;
+  for (const auto& s : sessions) ids.push_back(s["id"]);
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<std::string>{"copy", "s"});
+}
+
+TEST_CASE("in process: shutdown answers once the writes on their way are durable") {
+  TempDir dir;
+  const std::string db = dir.file("shutdown.db");
+  InProcessClient client(options(db));
+  client.initialize();
+  const long add = client.send("messages/add", {{"sessionId", "s"}, {"message", {{"id", "m1"}, {"role", "user"}, {"content", "x"}}}});
+  const long shutdown = client.send("shutdown", nullptr);
+  json reply = client.wait(shutdown);
+  CHECK(reply.contains("result"));
+  // The add was answered first: its write was durable before shutdown replied.
+  CHECK(client.answered(add));
+  CHECK(client.wait(add).contains("result"));
+}

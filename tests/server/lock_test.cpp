@@ -1,0 +1,126 @@
+// Another process holds the database's write lock: the server keeps working.
+// Every wait here is on an event (a notification or a response), and the
+// order of events is what is asserted: a server that blocked on the lock
+// would answer the reads only after the write.
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "ServerProcess.h"
+
+using namespace aieditor::test;
+using nlohmann::json;
+
+namespace {
+
+/// Another process's connection holding `BEGIN IMMEDIATE` until released.
+class HeldLock {
+ public:
+  explicit HeldLock(const std::string& db) {
+    REQUIRE(sqlite3_open(db.c_str(), &handle_) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(handle_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+  void release() {
+    if (!handle_) return;
+    REQUIRE(sqlite3_exec(handle_, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(handle_);
+    handle_ = nullptr;
+  }
+  ~HeldLock() {
+    if (handle_) sqlite3_close(handle_);
+  }
+
+ private:
+  sqlite3* handle_ = nullptr;
+};
+
+}  // namespace
+
+TEST_CASE("while another process holds the lock, reads answer, replies stream and cancel works") {
+  TempDir dir;
+  const std::string db = dir.file("held.db");
+  ServerProcess server({{"--db", db}, {{"AIEDITOR_LOG", "error"}}});
+  // A pause between deltas keeps the second reply streaming while we cancel it.
+  server.initialize({{"offlineDelayMs", 20}});
+  server.ok("messages/add", {{"sessionId", "saved"}, {"message", {{"id", "m0"}, {"role", "user"}, {"content", "before"}}}});
+
+  HeldLock lock(db);
+  const std::size_t before = server.notificationCount();
+  const long write = server.send("messages/add", {{"sessionId", "saved"},
+                                                  {"message", {{"id", "m1"}, {"role", "user"}, {"content", "waiting"}}}});
+  server.waitNotification("persistence/status", [](const json& s) { return s["state"] == "saving"; }, before);
+
+  // Reads of saved data and requests that touch no data answer while the write waits.
+  CHECK(server.ok("provider/list", json::object())["active"]["provider"] == "offline");
+  CHECK(server.ok("session/list", json::object())["sessions"].size() == 1);
+  json page = server.ok("messages/list", {{"sessionId", "saved"}})["messages"];
+  REQUIRE(page.size() == 1);
+  CHECK(page[0]["id"] == "m0");
+  // session/open shows the message still on its way, and says it is saving.
+  json opened = server.ok("session/open", {{"sessionId", "saved"}});
+  CHECK(opened["messages"].size() == 2);
+  CHECK(opened["status"]["state"] == "saving");
+  CHECK_FALSE(server.hasResponse(write));
+
+  // A whole reply streams; its answer waits for its write.
+  const long chat = server.send("chat/send", {{"sessionId", "chat"}, {"text", "a pricing card"}});
+  std::string reply;
+  std::string messageId;
+  for (std::size_t from = 0; reply.find("```css") == std::string::npos || !reply.ends_with("```\n");) {
+    std::size_t at = 0;
+    json delta = server.waitNotification("chat/delta", [](const json& d) { return d["sessionId"] == "chat"; }, from, &at);
+    from = at + 1;
+    messageId = delta["messageId"];
+    reply += delta["delta"].get<std::string>();
+  }
+  CHECK_FALSE(server.hasResponse(chat));
+
+  // $/cancelRequest is seen and stops a streaming reply.
+  const long cancelled = server.send("chat/send", {{"sessionId", "cancel"}, {"text", "a big dashboard with a list"}});
+  json first = server.waitNotification("chat/delta", [](const json& d) { return d["sessionId"] == "cancel"; });
+  server.notify("$/cancelRequest", {{"id", cancelled}});
+
+  // Held past the busy timeout: the write fails, is kept, and its retry
+  // waits again, while the server still answers.
+  json failed = server.waitNotification("persistence/status", [](const json& s) {
+    return s["sessionId"] == "saved" && s["state"] == "failed"; }, before);
+  CHECK_THAT(failed["error"].get<std::string>(), Catch::Contains("database is locked"));
+  CHECK(failed["pendingWrites"] == 1);
+  json error = server.waitResponse(write);
+  REQUIRE(error.contains("error"));
+  CHECK(error["error"]["code"] == -32001);
+  const std::size_t afterFailure = server.notificationCount();
+  server.waitNotification("persistence/status", [](const json& s) {
+    return s["sessionId"] == "saved" && s["state"] == "saving"; }, afterFailure);
+  CHECK(server.ok("provider/list", json::object())["active"]["provider"] == "offline");
+
+  lock.release();
+  server.waitNotification("persistence/status", [](const json& s) {
+    return s["sessionId"] == "saved" && s["state"] == "saved" && s["pendingWrites"] == 0; }, afterFailure);
+  json chatDone = server.waitResponse(chat);
+  INFO(chatDone.dump());
+  // The reply's write queued behind the lock too, so it may have failed and
+  // been kept; either way the reply ends up stored.
+  CHECK((chatDone.contains("result") || chatDone["error"]["code"] == -32001));
+  json cancelDone = server.waitResponse(cancelled);
+  REQUIRE(cancelDone.contains("error"));
+  CHECK(cancelDone["error"]["code"] == -32800);
+  server.waitNotification("persistence/status", [](const json& s) {
+    return s["sessionId"] == "chat" && s["state"] == "saved" && s["pendingWrites"] == 0; });
+  server.waitNotification("persistence/status", [](const json& s) {
+    return s["sessionId"] == "cancel" && s["state"] == "saved" && s["pendingWrites"] == 0; });
+
+  json saved = server.ok("messages/list", {{"sessionId", "saved"}})["messages"];
+  REQUIRE(saved.size() == 2);
+  CHECK(saved[1]["id"] == "m1");
+  json chatMessages = server.ok("messages/list", {{"sessionId", "chat"}})["messages"];
+  REQUIRE(chatMessages.size() == 2);
+  CHECK(chatMessages[1]["id"] == messageId);
+  CHECK(chatMessages[1]["content"] == reply);
+  CHECK(chatMessages[1]["status"] == "complete");
+  json interrupted = server.ok("messages/list", {{"sessionId", "cancel"}})["messages"];
+  REQUIRE(interrupted.size() == 2);
+  CHECK(interrupted[1]["id"] == first["messageId"]);
+  CHECK(interrupted[1]["status"] == "interrupted");
+}
