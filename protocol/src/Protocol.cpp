@@ -562,6 +562,12 @@ Parsed fromJSON(const json& value, SessionIdParams& out, const std::string& path
   return f.result();
 }
 
+json toJSON(const SessionDeleteResult& r) { return json{{"sessionId", r.sessionId}, {"deleted", r.deleted}}; }
+
+json toJSON(const SessionCloseResult& r) { return json{{"sessionId", r.sessionId}, {"closed", r.closed}}; }
+
+json toJSON(const SessionExportResult& r) { return json{{"document", toJSON(r.document)}}; }
+
 Parsed fromJSON(const json& value, SessionOpenParams& out, const std::string& path) {
   SessionOpenParams p;
   Fields f(value, path, Naming::Camel, true);
@@ -628,6 +634,8 @@ Parsed fromJSON(const json& value, SessionImportParams& out, const std::string& 
   if (f.ok()) out = std::move(p);
   return f.result();
 }
+
+json toJSON(const SessionImportResult& r) { return json{{"sessionId", r.sessionId}}; }
 
 // ---- Chat -----------------------------------------------------------------------------------
 
@@ -700,6 +708,8 @@ Parsed fromJSON(const json& value, MessagesAddParams& out, const std::string& pa
   return f.result();
 }
 
+json toJSON(const MessagesAddResult& r) { return json{{"message", toJSON(r.message)}}; }
+
 Parsed fromJSON(const json& value, InteractionsAddParams& out, const std::string& path) {
   InteractionsAddParams p;
   Fields f(value, path, Naming::Camel, true);
@@ -714,7 +724,13 @@ Parsed fromJSON(const json& value, InteractionsAddParams& out, const std::string
   return f.result();
 }
 
+json toJSON(const InteractionsAddResult& r) { return json{{"interaction", toJSON(r.interaction)}}; }
+
 // ---- Components -------------------------------------------------------------------------------
+
+json toJSON(const ComponentsListResult& r) {
+  return json{{"components", arrayOf(r.components, [](const Component& c) { return toJSON(c); })}};
+}
 
 Parsed fromJSON(const json& value, ComponentsGetParams& out, const std::string& path) {
   ComponentsGetParams p;
@@ -725,6 +741,8 @@ Parsed fromJSON(const json& value, ComponentsGetParams& out, const std::string& 
   if (f.ok()) out = std::move(p);
   return f.result();
 }
+
+json toJSON(const ComponentResult& r) { return json{{"component", toJSON(r.component)}}; }
 
 Parsed fromJSON(const json& value, ComponentsSaveParams& out, const std::string& path) {
   ComponentsSaveParams p;
@@ -757,6 +775,14 @@ Parsed fromJSON(const json& value, ComponentRefParams& out, const std::string& p
   return f.result();
 }
 
+json toJSON(const ComponentDeleteResult& r) { return json{{"componentId", r.componentId}, {"deleted", r.deleted}}; }
+
+json toJSON(const ComponentHistoryResult& r) {
+  return json{{"versions", arrayOf(r.versions, [](const Component& c) { return toJSON(c); })}};
+}
+
+json toJSON(const ComponentsSetCurrentResult& r) { return json{{"currentComponentId", r.currentComponentId}}; }
+
 // ---- Providers ---------------------------------------------------------------------------
 
 Parsed fromJSON(const json& value, ProviderListParams&, const std::string& path) {
@@ -785,6 +811,12 @@ Parsed fromJSON(const json& value, ProviderSetParams& out, const std::string& pa
       .optional("model", p.model, checkNotBlank);
   if (f.ok()) out = std::move(p);
   return f.result();
+}
+
+json toJSON(const ProviderSetResult& r) {
+  json j = {{"active", toJSON(r.active)}};
+  if (r.sessionId) j["sessionId"] = *r.sessionId;
+  return j;
 }
 
 }  // namespace aieditor::protocol

@@ -500,6 +500,50 @@ TEST_CASE("Results and notifications", "[protocol][results]") {
   CHECK(toJSON(MessagePage{{user}, true}) == json{{"messages", {kFrontMessage}}, {"hasMore", true}});
 }
 
+TEST_CASE("Results: one struct per method's reply", "[protocol][results]") {
+  Message message;
+  REQUIRE(fromJSON(kFrontMessage, message, "m"));
+  Interaction interaction;
+  REQUIRE(fromJSON(kFrontInteraction, interaction, "i"));
+  Component component;
+  REQUIRE(fromJSON(kFrontComponent, component, "c"));
+  Component second = component;
+  second.version = 3;
+  const json secondJSON = with(kFrontComponent, "/version"_json_pointer, 3);
+
+  SECTION("sessions") {
+    CHECK(toJSON(SessionDeleteResult{"old"}) == json::parse(R"({"sessionId": "old", "deleted": true})"));
+    CHECK(toJSON(SessionCloseResult{"demo"}) == json::parse(R"({"sessionId": "demo", "closed": true})"));
+    CHECK(toJSON(SessionImportResult{"demo-copy"}) == json::parse(R"({"sessionId": "demo-copy"})"));
+
+    SessionDocument doc;
+    doc.session = {"s1", "Buttons", kCreated, kCreated};
+    doc.messages.push_back(message);
+    const json exported = toJSON(SessionExportResult{doc});
+    CHECK(exported == json{{"document", toJSON(doc)}});
+    CHECK(exported["document"]["messages"][0] == kBackMessage);
+  }
+  SECTION("messages and interactions") {
+    CHECK(toJSON(MessagesAddResult{message}) == json{{"message", kFrontMessage}});
+    CHECK(toJSON(InteractionsAddResult{interaction}) == json{{"interaction", kFrontInteraction}});
+  }
+  SECTION("components") {
+    CHECK(toJSON(ComponentsListResult{{component, second}}) == json{{"components", {kFrontComponent, secondJSON}}});
+    CHECK(toJSON(ComponentsListResult{}).dump() == R"({"components":[]})");
+    CHECK(toJSON(ComponentResult{component}) == json{{"component", kFrontComponent}});
+    CHECK(toJSON(ComponentDeleteResult{"c1"}) == json::parse(R"({"componentId": "c1", "deleted": true})"));
+    CHECK(toJSON(ComponentHistoryResult{{component, second}}) == json{{"versions", {kFrontComponent, secondJSON}}});
+    CHECK(toJSON(ComponentHistoryResult{}).dump() == R"({"versions":[]})");
+    CHECK(toJSON(ComponentsSetCurrentResult{"c1"}) == json::parse(R"({"currentComponentId": "c1"})"));
+  }
+  SECTION("providers") {
+    CHECK(toJSON(ProviderSetResult{{"openai", "gpt-4o"}, "demo"}) ==
+          json::parse(R"({"active": {"provider": "openai", "model": "gpt-4o"}, "sessionId": "demo"})"));
+    CHECK(toJSON(ProviderSetResult{{"offline", "offline-1"}, std::nullopt}).dump() ==
+          R"({"active":{"model":"offline-1","provider":"offline"}})");
+  }
+}
+
 TEST_CASE("Session documents", "[protocol][document]") {
   SessionDocument doc;
   doc.session = {"s1", "Buttons", kCreated, kCreated + 5000};

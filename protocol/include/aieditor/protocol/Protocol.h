@@ -205,6 +205,23 @@ struct SessionIdParams {
 };
 Parsed fromJSON(const json&, SessionIdParams&, const std::string& path);
 
+struct SessionDeleteResult {
+  std::string sessionId;
+  bool deleted = true;
+};
+json toJSON(const SessionDeleteResult&);
+
+struct SessionCloseResult {
+  std::string sessionId;
+  bool closed = true;
+};
+json toJSON(const SessionCloseResult&);
+
+struct SessionExportResult {
+  SessionDocument document;
+};
+json toJSON(const SessionExportResult&);
+
 struct SessionOpenParams {
   std::string sessionId;
   std::int64_t limit = 50;
@@ -264,6 +281,11 @@ struct SessionImportParams {
 };
 Parsed fromJSON(const json&, SessionImportParams&, const std::string& path);
 
+struct SessionImportResult {
+  std::string sessionId;  ///< the id the session was imported under
+};
+json toJSON(const SessionImportResult&);
+
 // ---- Chat ------------------------------------------------------------------
 
 struct ChatSendParams {
@@ -318,13 +340,29 @@ struct MessagesAddParams {
 };
 Parsed fromJSON(const json&, MessagesAddParams&, const std::string& path);
 
+struct MessagesAddResult {
+  Message message;
+};
+json toJSON(const MessagesAddResult&);
+
 struct InteractionsAddParams {
   std::string sessionId;
   Interaction interaction;
 };
 Parsed fromJSON(const json&, InteractionsAddParams&, const std::string& path);
 
+struct InteractionsAddResult {
+  Interaction interaction;
+};
+json toJSON(const InteractionsAddResult&);
+
 // ---- Components ------------------------------------------------------------
+
+/// components/list: the latest version of each component.
+struct ComponentsListResult {
+  std::vector<Component> components;
+};
+json toJSON(const ComponentsListResult&);
 
 struct ComponentsGetParams {
   std::string sessionId;
@@ -332,6 +370,12 @@ struct ComponentsGetParams {
   std::optional<std::int64_t> version;
 };
 Parsed fromJSON(const json&, ComponentsGetParams&, const std::string& path);
+
+/// The reply of components/get, /save and /restore.
+struct ComponentResult {
+  Component component;
+};
+json toJSON(const ComponentResult&);
 
 /// components/save: id names an existing component for a new version.
 struct ComponentsSaveParams {
@@ -350,6 +394,22 @@ struct ComponentRefParams {
   std::optional<std::int64_t> version;  ///< required by components/restore
 };
 Parsed fromJSON(const json&, ComponentRefParams&, const std::string& path);
+
+struct ComponentDeleteResult {
+  std::string componentId;
+  bool deleted = true;
+};
+json toJSON(const ComponentDeleteResult&);
+
+struct ComponentHistoryResult {
+  std::vector<Component> versions;  ///< oldest first
+};
+json toJSON(const ComponentHistoryResult&);
+
+struct ComponentsSetCurrentResult {
+  std::string currentComponentId;
+};
+json toJSON(const ComponentsSetCurrentResult&);
 
 // ---- Providers ---------------------------------------------------------------
 
@@ -380,5 +440,11 @@ struct ProviderSetParams {
   std::optional<std::string> model;
 };
 Parsed fromJSON(const json&, ProviderSetParams&, const std::string& path);
+
+struct ProviderSetResult {
+  ActiveProvider active;
+  std::optional<std::string> sessionId;  ///< echoes the params' sessionId
+};
+json toJSON(const ProviderSetResult&);
 
 }  // namespace aieditor::protocol
