@@ -531,13 +531,18 @@ Parsed fromJSON(const json& value, InitializeParams& out, const std::string& pat
   return f.result();
 }
 
+json toJSON(const ServerInfo& s) { return json{{"name", s.name}, {"version", s.version}}; }
+
+json toJSON(const AieditorCapabilities& a) {
+  return json{{"protocolVersion", a.protocolVersion}, {"databasePath", a.databasePath}, {"provider", a.provider}};
+}
+
+json toJSON(const ExperimentalCapabilities& e) { return json{{"aieditor", toJSON(e.aieditor)}}; }
+
+json toJSON(const ServerCapabilities& c) { return json{{"experimental", toJSON(c.experimental)}}; }
+
 json toJSON(const InitializeResult& r) {
-  return json{
-      {"serverInfo", {{"name", "aieditor"}, {"version", r.version}}},
-      {"capabilities",
-       {{"experimental",
-         {{"aieditor", {{"protocolVersion", 1}, {"databasePath", r.databasePath}, {"provider", r.provider}}}}}}},
-  };
+  return json{{"serverInfo", toJSON(r.serverInfo)}, {"capabilities", toJSON(r.capabilities)}};
 }
 
 Parsed fromJSON(const json& value, CancelParams& out, const std::string& path) {

@@ -457,9 +457,21 @@ TEST_CASE("Initialize", "[protocol][lifecycle]") {
         "params.initializationOptions.databasePath: must not be empty");
   CHECK(parse<InitializeParams>({{"initializationOptions", "x"}}) == "params.initializationOptions: must be an object");
 
-  CHECK(toJSON(InitializeResult{"0.1.0", "/tmp/a.db", "offline"}) == json::parse(R"({
+  const InitializeResult result{.serverInfo = {.version = "0.1.0"},
+                                .capabilities = {.experimental = {.aieditor = {.databasePath = "/tmp/a.db",
+                                                                               .provider = "offline"}}}};
+  CHECK(toJSON(result) == json::parse(R"({
     "serverInfo": {"name": "aieditor", "version": "0.1.0"},
     "capabilities": {"experimental": {"aieditor": {"protocolVersion": 1, "databasePath": "/tmp/a.db", "provider": "offline"}}}})"));
+  // Byte for byte: the text clients have always received.
+  CHECK(toJSON(result).dump() ==
+        R"({"capabilities":{"experimental":{"aieditor":{"databasePath":"/tmp/a.db","protocolVersion":1,)"
+        R"("provider":"offline"}}},"serverInfo":{"name":"aieditor","version":"0.1.0"}})");
+  CHECK(toJSON(ServerInfo{.version = "1.2.3"}) == json{{"name", "aieditor"}, {"version", "1.2.3"}});
+  CHECK(toJSON(AieditorCapabilities{.databasePath = "file:/x.db?mode=ro", .provider = "openai"}) ==
+        json{{"protocolVersion", 1}, {"databasePath", "file:/x.db?mode=ro"}, {"provider", "openai"}});
+  CHECK(toJSON(ServerCapabilities{}) ==
+        json::parse(R"({"experimental": {"aieditor": {"protocolVersion": 1, "databasePath": "", "provider": ""}}})"));
 }
 
 TEST_CASE("Results and notifications", "[protocol][results]") {

@@ -186,10 +186,33 @@ struct InitializeParams {
 };
 Parsed fromJSON(const json&, InitializeParams&, const std::string& path);
 
-struct InitializeResult {
+struct ServerInfo {
+  std::string name = "aieditor";
   std::string version;
+};
+json toJSON(const ServerInfo&);
+
+/// What aieditor adds to LSP's capabilities, under experimental.aieditor.
+struct AieditorCapabilities {
+  std::int64_t protocolVersion = 1;
   std::string databasePath;
   std::string provider;
+};
+json toJSON(const AieditorCapabilities&);
+
+struct ExperimentalCapabilities {
+  AieditorCapabilities aieditor;
+};
+json toJSON(const ExperimentalCapabilities&);
+
+struct ServerCapabilities {
+  ExperimentalCapabilities experimental;
+};
+json toJSON(const ServerCapabilities&);
+
+struct InitializeResult {
+  ServerInfo serverInfo;
+  ServerCapabilities capabilities;
 };
 json toJSON(const InitializeResult&);
 
