@@ -749,21 +749,31 @@ Parsed fromJSON(const json& value, ComponentsGetParams& out, const std::string& 
 
 json toJSON(const ComponentResult& r) { return json{{"component", toJSON(r.component)}}; }
 
+Parsed fromJSON(const json& value, ComponentDraft& out, const std::string& path) {
+  ComponentDraft d;
+  Fields f(value, path);
+  f.optional("id", d.id, checkRecordId)
+      .optional("name", d.name)
+      .required("jsx", d.jsx)
+      .required("css", d.css)
+      .metadata("metadata", d.metadata)
+      .check(!detail::trim(d.jsx).empty() || !detail::trim(d.css).empty(), "", "jsx and css must not both be empty");
+  if (f.ok()) out = std::move(d);
+  return f.result();
+}
+
 Parsed fromJSON(const json& value, ComponentsSaveParams& out, const std::string& path) {
   ComponentsSaveParams p;
   Fields f(value, path, Naming::Camel, true);
   f.required("sessionId", p.sessionId, checkSessionId)
-      .with("component", true, [&](const json& component, const std::string& at) {
+      .with("component", true, [&](const json& component, const std::string& at) -> Parsed {
+        if (auto r = fromJSON(component, p.component, at); !r) return r;
+        // A client saving back a whole Component repeats its sessionId:
+        // accepted, but it must be this session's.
         std::optional<std::string> sessionId;
         Fields c(component, at);
-        c.optional("id", p.id, checkRecordId)
-            .optional("sessionId", sessionId, checkSessionId)
-            .optional("name", p.name)
-            .required("jsx", p.jsx)
-            .required("css", p.css)
-            .metadata("metadata", p.metadata)
-            .check(!sessionId || *sessionId == p.sessionId, "sessionId", "must equal " + f.pathOf("sessionId"))
-            .check(!detail::trim(p.jsx).empty() || !detail::trim(p.css).empty(), "", "jsx and css must not both be empty");
+        c.optional("sessionId", sessionId, checkSessionId)
+            .check(!sessionId || *sessionId == p.sessionId, "sessionId", "must equal " + f.pathOf("sessionId"));
         return c.result();
       });
   if (f.ok()) out = std::move(p);

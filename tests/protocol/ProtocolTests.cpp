@@ -398,14 +398,22 @@ TEST_CASE("Params: chat and components", "[protocol][params]") {
     REQUIRE(fromJSON({{"sessionId", "s1"},
                       {"component", {{"jsx", "<div/>"}, {"css", ""}, {"metadata", {{"b", 1}, {"a", {1, 2}}}}}}},
                      save, "params"));
-    CHECK_FALSE(save.id);
-    CHECK(save.jsx == "<div/>");
-    CHECK(save.metadata == R"({"a":[1,2],"b":1})");
+    CHECK(save.sessionId == "s1");
+    CHECK_FALSE(save.component.id);
+    CHECK(save.component.jsx == "<div/>");
+    CHECK(save.component.metadata == R"({"a":[1,2],"b":1})");
     REQUIRE(fromJSON({{"sessionId", "s1"}, {"component", {{"id", "c1"}, {"name", "Card"}, {"jsx", ""}, {"css", "a{}"}}}},
                      save, "params"));
-    CHECK(save.id == "c1");
-    CHECK(save.name == "Card");
-    CHECK_FALSE(save.metadata);
+    CHECK(save.component.id == "c1");
+    CHECK(save.component.name == "Card");
+    CHECK(save.component.css == "a{}");
+    CHECK_FALSE(save.component.metadata);
+    // A whole Component sent back is accepted: its sessionId must match, the rest is ignored.
+    REQUIRE(fromJSON({{"sessionId", "s1"}, {"component", with(kFrontComponent, "/metadata"_json_pointer, nullptr)}},
+                     save, "params"));
+    CHECK(save.component.id == "c1");
+    CHECK(save.component.name == "Button");
+    CHECK_FALSE(save.component.metadata);
 
     CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", {{"jsx", " "}, {"css", ""}}}}) ==
           "params.component: jsx and css must not both be empty");
@@ -415,6 +423,31 @@ TEST_CASE("Params: chat and components", "[protocol][params]") {
           "params.component.metadata: must be an object");
     CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", {{"id", "a b"}, {"jsx", "x"}, {"css", ""}}}}) ==
           "params.component.id: must be 1-128 characters from [A-Za-z0-9._:-]");
+    CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", {{"css", ""}}}}) ==
+          "params.component.jsx: is required");
+    CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", {{"jsx", 1}, {"css", ""}}}}) ==
+          "params.component.jsx: must be a string");
+    CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", {{"name", 1}, {"jsx", "x"}, {"css", ""}}}}) ==
+          "params.component.name: must be a string");
+    const json draft = {{"jsx", "x"}, {"css", ""}};
+    CHECK(parse<ComponentsSaveParams>(
+              {{"sessionId", "s1"}, {"component", with(draft, "/sessionId"_json_pointer, "s2")}}) ==
+          "params.component.sessionId: must equal params.sessionId");
+    CHECK(parse<ComponentsSaveParams>(
+              {{"sessionId", "s1"}, {"component", with(draft, "/sessionId"_json_pointer, "a b")}}) ==
+          "params.component.sessionId: must be 1-128 characters from [A-Za-z0-9._:-]");
+    CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}}) == "params.component: is required");
+    CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", "x"}}) ==
+          "params.component: must be an object");
+    CHECK(parse<ComponentsSaveParams>({{"component", draft}}) == "params.sessionId: is required");
+    CHECK(parse<ComponentsSaveParams>(nullptr) == "params.sessionId: is required");
+
+    // The draft alone, as the server may read it.
+    ComponentDraft alone;
+    REQUIRE(fromJSON(with(draft, "/metadata"_json_pointer, {{"k", "v"}}), alone, "component"));
+    CHECK(alone.jsx == "x");
+    CHECK(alone.metadata == R"({"k":"v"})");
+    CHECK(parse<ComponentDraft>({{"jsx", "x"}}, "component") == "component.css: is required");
   }
   SECTION("component references") {
     ComponentRefParams ref;

@@ -400,14 +400,20 @@ struct ComponentResult {
 };
 json toJSON(const ComponentResult&);
 
-/// components/save: id names an existing component for a new version.
-struct ComponentsSaveParams {
-  std::string sessionId;
+/// What components/save stores: id names an existing component for a new
+/// version; without it (or with a new one) a component starts at version 1.
+struct ComponentDraft {
   std::optional<std::string> id;
   std::optional<std::string> name;
   std::string jsx;
   std::string css;
-  std::optional<std::string> metadata;
+  std::optional<std::string> metadata;  ///< a JSON object, kept as its compact text
+};
+Parsed fromJSON(const json&, ComponentDraft&, const std::string& path);
+
+struct ComponentsSaveParams {
+  std::string sessionId;
+  ComponentDraft component;
 };
 Parsed fromJSON(const json&, ComponentsSaveParams&, const std::string& path);
 
