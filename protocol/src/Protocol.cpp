@@ -783,9 +783,17 @@ Parsed fromJSON(const json& value, ComponentsSaveParams& out, const std::string&
 Parsed fromJSON(const json& value, ComponentRefParams& out, const std::string& path) {
   ComponentRefParams p;
   Fields f(value, path, Naming::Camel, true);
+  f.required("sessionId", p.sessionId, checkSessionId).required("componentId", p.componentId, checkRecordId);
+  if (f.ok()) out = std::move(p);
+  return f.result();
+}
+
+Parsed fromJSON(const json& value, ComponentsRestoreParams& out, const std::string& path) {
+  ComponentsRestoreParams p;
+  Fields f(value, path, Naming::Camel, true);
   f.required("sessionId", p.sessionId, checkSessionId)
       .required("componentId", p.componentId, checkRecordId)
-      .integer("version", p.version, 1);
+      .integer("version", p.version, 1, INT64_MAX, /*isRequired=*/true);
   if (f.ok()) out = std::move(p);
   return f.result();
 }

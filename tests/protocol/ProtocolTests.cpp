@@ -451,11 +451,32 @@ TEST_CASE("Params: chat and components", "[protocol][params]") {
   }
   SECTION("component references") {
     ComponentRefParams ref;
-    REQUIRE(fromJSON({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", 3}}, ref, "params"));
-    CHECK(ref.version == 3);
-    CHECK(parse<ComponentRefParams>({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", 0}}) ==
-          "params.version: must be an integer of at least 1");
+    REQUIRE(fromJSON({{"sessionId", "s1"}, {"componentId", "c1"}}, ref, "params"));
+    CHECK(ref.sessionId == "s1");
+    CHECK(ref.componentId == "c1");
     CHECK(parse<ComponentRefParams>({{"sessionId", "s1"}}) == "params.componentId: is required");
+    CHECK(parse<ComponentRefParams>({{"componentId", "c1"}}) == "params.sessionId: is required");
+    CHECK(parse<ComponentRefParams>({{"sessionId", "s1"}, {"componentId", "a b"}}) ==
+          "params.componentId: must be 1-128 characters from [A-Za-z0-9._:-]");
+    // delete, history and setCurrent take no version: like any unknown field it is ignored.
+    CHECK(parse<ComponentRefParams>({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", 0}, {"extra", true}}) ==
+          "ok");
+
+    ComponentsRestoreParams restore;
+    REQUIRE(fromJSON({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", 3}}, restore, "params"));
+    CHECK(restore.sessionId == "s1");
+    CHECK(restore.componentId == "c1");
+    CHECK(restore.version == 3);
+    CHECK(parse<ComponentsRestoreParams>({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", 0}}) ==
+          "params.version: must be an integer of at least 1");
+    CHECK(parse<ComponentsRestoreParams>({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", "2"}}) ==
+          "params.version: must be an integer of at least 1");
+    CHECK(parse<ComponentsRestoreParams>({{"sessionId", "s1"}, {"componentId", "c1"}}) ==
+          "params.version: is required");
+    CHECK(parse<ComponentsRestoreParams>({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", nullptr}}) ==
+          "params.version: is required");
+    CHECK(parse<ComponentsRestoreParams>({{"sessionId", "s1"}, {"version", 1}}) == "params.componentId: is required");
+    CHECK(parse<ComponentsRestoreParams>(nullptr) == "params.sessionId: is required");
 
     ComponentsGetParams get;
     REQUIRE(fromJSON({{"sessionId", "s1"}}, get, "params"));

@@ -417,12 +417,19 @@ struct ComponentsSaveParams {
 };
 Parsed fromJSON(const json&, ComponentsSaveParams&, const std::string& path);
 
+/// components/delete, /history and /setCurrent.
 struct ComponentRefParams {
   std::string sessionId;
   std::string componentId;
-  std::optional<std::int64_t> version;  ///< required by components/restore
 };
 Parsed fromJSON(const json&, ComponentRefParams&, const std::string& path);
+
+struct ComponentsRestoreParams {
+  std::string sessionId;
+  std::string componentId;
+  std::int64_t version = 0;  ///< required, at least 1
+};
+Parsed fromJSON(const json&, ComponentsRestoreParams&, const std::string& path);
 
 struct ComponentDeleteResult {
   std::string componentId;
