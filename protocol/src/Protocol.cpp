@@ -531,13 +531,18 @@ Parsed fromJSON(const json& value, InitializeParams& out, const std::string& pat
   return f.result();
 }
 
+json toJSON(const ServerInfo& s) { return json{{"name", s.name}, {"version", s.version}}; }
+
+json toJSON(const AieditorCapabilities& a) {
+  return json{{"protocolVersion", a.protocolVersion}, {"databasePath", a.databasePath}, {"provider", a.provider}};
+}
+
+json toJSON(const ExperimentalCapabilities& e) { return json{{"aieditor", toJSON(e.aieditor)}}; }
+
+json toJSON(const ServerCapabilities& c) { return json{{"experimental", toJSON(c.experimental)}}; }
+
 json toJSON(const InitializeResult& r) {
-  return json{
-      {"serverInfo", {{"name", "aieditor"}, {"version", r.version}}},
-      {"capabilities",
-       {{"experimental",
-         {{"aieditor", {{"protocolVersion", 1}, {"databasePath", r.databasePath}, {"provider", r.provider}}}}}}},
-  };
+  return json{{"serverInfo", toJSON(r.serverInfo)}, {"capabilities", toJSON(r.capabilities)}};
 }
 
 Parsed fromJSON(const json& value, CancelParams& out, const std::string& path) {
@@ -561,6 +566,12 @@ Parsed fromJSON(const json& value, SessionIdParams& out, const std::string& path
   if (f.ok()) out = std::move(p);
   return f.result();
 }
+
+json toJSON(const SessionDeleteResult& r) { return json{{"sessionId", r.sessionId}, {"deleted", r.deleted}}; }
+
+json toJSON(const SessionCloseResult& r) { return json{{"sessionId", r.sessionId}, {"closed", r.closed}}; }
+
+json toJSON(const SessionExportResult& r) { return json{{"document", toJSON(r.document)}}; }
 
 Parsed fromJSON(const json& value, SessionOpenParams& out, const std::string& path) {
   SessionOpenParams p;
@@ -628,6 +639,8 @@ Parsed fromJSON(const json& value, SessionImportParams& out, const std::string& 
   if (f.ok()) out = std::move(p);
   return f.result();
 }
+
+json toJSON(const SessionImportResult& r) { return json{{"sessionId", r.sessionId}}; }
 
 // ---- Chat -----------------------------------------------------------------------------------
 
@@ -700,6 +713,8 @@ Parsed fromJSON(const json& value, MessagesAddParams& out, const std::string& pa
   return f.result();
 }
 
+json toJSON(const MessagesAddResult& r) { return json{{"message", toJSON(r.message)}}; }
+
 Parsed fromJSON(const json& value, InteractionsAddParams& out, const std::string& path) {
   InteractionsAddParams p;
   Fields f(value, path, Naming::Camel, true);
@@ -714,7 +729,13 @@ Parsed fromJSON(const json& value, InteractionsAddParams& out, const std::string
   return f.result();
 }
 
+json toJSON(const InteractionsAddResult& r) { return json{{"interaction", toJSON(r.interaction)}}; }
+
 // ---- Components -------------------------------------------------------------------------------
+
+json toJSON(const ComponentsListResult& r) {
+  return json{{"components", arrayOf(r.components, [](const Component& c) { return toJSON(c); })}};
+}
 
 Parsed fromJSON(const json& value, ComponentsGetParams& out, const std::string& path) {
   ComponentsGetParams p;
@@ -726,21 +747,33 @@ Parsed fromJSON(const json& value, ComponentsGetParams& out, const std::string& 
   return f.result();
 }
 
+json toJSON(const ComponentResult& r) { return json{{"component", toJSON(r.component)}}; }
+
+Parsed fromJSON(const json& value, ComponentDraft& out, const std::string& path) {
+  ComponentDraft d;
+  Fields f(value, path);
+  f.optional("id", d.id, checkRecordId)
+      .optional("name", d.name)
+      .required("jsx", d.jsx)
+      .required("css", d.css)
+      .metadata("metadata", d.metadata)
+      .check(!detail::trim(d.jsx).empty() || !detail::trim(d.css).empty(), "", "jsx and css must not both be empty");
+  if (f.ok()) out = std::move(d);
+  return f.result();
+}
+
 Parsed fromJSON(const json& value, ComponentsSaveParams& out, const std::string& path) {
   ComponentsSaveParams p;
   Fields f(value, path, Naming::Camel, true);
   f.required("sessionId", p.sessionId, checkSessionId)
-      .with("component", true, [&](const json& component, const std::string& at) {
+      .with("component", true, [&](const json& component, const std::string& at) -> Parsed {
+        if (auto r = fromJSON(component, p.component, at); !r) return r;
+        // A client saving back a whole Component repeats its sessionId:
+        // accepted, but it must be this session's.
         std::optional<std::string> sessionId;
         Fields c(component, at);
-        c.optional("id", p.id, checkRecordId)
-            .optional("sessionId", sessionId, checkSessionId)
-            .optional("name", p.name)
-            .required("jsx", p.jsx)
-            .required("css", p.css)
-            .metadata("metadata", p.metadata)
-            .check(!sessionId || *sessionId == p.sessionId, "sessionId", "must equal " + f.pathOf("sessionId"))
-            .check(!detail::trim(p.jsx).empty() || !detail::trim(p.css).empty(), "", "jsx and css must not both be empty");
+        c.optional("sessionId", sessionId, checkSessionId)
+            .check(!sessionId || *sessionId == p.sessionId, "sessionId", "must equal " + f.pathOf("sessionId"));
         return c.result();
       });
   if (f.ok()) out = std::move(p);
@@ -750,12 +783,28 @@ Parsed fromJSON(const json& value, ComponentsSaveParams& out, const std::string&
 Parsed fromJSON(const json& value, ComponentRefParams& out, const std::string& path) {
   ComponentRefParams p;
   Fields f(value, path, Naming::Camel, true);
-  f.required("sessionId", p.sessionId, checkSessionId)
-      .required("componentId", p.componentId, checkRecordId)
-      .integer("version", p.version, 1);
+  f.required("sessionId", p.sessionId, checkSessionId).required("componentId", p.componentId, checkRecordId);
   if (f.ok()) out = std::move(p);
   return f.result();
 }
+
+Parsed fromJSON(const json& value, ComponentsRestoreParams& out, const std::string& path) {
+  ComponentsRestoreParams p;
+  Fields f(value, path, Naming::Camel, true);
+  f.required("sessionId", p.sessionId, checkSessionId)
+      .required("componentId", p.componentId, checkRecordId)
+      .integer("version", p.version, 1, INT64_MAX, /*isRequired=*/true);
+  if (f.ok()) out = std::move(p);
+  return f.result();
+}
+
+json toJSON(const ComponentDeleteResult& r) { return json{{"componentId", r.componentId}, {"deleted", r.deleted}}; }
+
+json toJSON(const ComponentHistoryResult& r) {
+  return json{{"versions", arrayOf(r.versions, [](const Component& c) { return toJSON(c); })}};
+}
+
+json toJSON(const ComponentsSetCurrentResult& r) { return json{{"currentComponentId", r.currentComponentId}}; }
 
 // ---- Providers ---------------------------------------------------------------------------
 
@@ -785,6 +834,12 @@ Parsed fromJSON(const json& value, ProviderSetParams& out, const std::string& pa
       .optional("model", p.model, checkNotBlank);
   if (f.ok()) out = std::move(p);
   return f.result();
+}
+
+json toJSON(const ProviderSetResult& r) {
+  json j = {{"active", toJSON(r.active)}};
+  if (r.sessionId) j["sessionId"] = *r.sessionId;
+  return j;
 }
 
 }  // namespace aieditor::protocol

@@ -398,14 +398,22 @@ TEST_CASE("Params: chat and components", "[protocol][params]") {
     REQUIRE(fromJSON({{"sessionId", "s1"},
                       {"component", {{"jsx", "<div/>"}, {"css", ""}, {"metadata", {{"b", 1}, {"a", {1, 2}}}}}}},
                      save, "params"));
-    CHECK_FALSE(save.id);
-    CHECK(save.jsx == "<div/>");
-    CHECK(save.metadata == R"({"a":[1,2],"b":1})");
+    CHECK(save.sessionId == "s1");
+    CHECK_FALSE(save.component.id);
+    CHECK(save.component.jsx == "<div/>");
+    CHECK(save.component.metadata == R"({"a":[1,2],"b":1})");
     REQUIRE(fromJSON({{"sessionId", "s1"}, {"component", {{"id", "c1"}, {"name", "Card"}, {"jsx", ""}, {"css", "a{}"}}}},
                      save, "params"));
-    CHECK(save.id == "c1");
-    CHECK(save.name == "Card");
-    CHECK_FALSE(save.metadata);
+    CHECK(save.component.id == "c1");
+    CHECK(save.component.name == "Card");
+    CHECK(save.component.css == "a{}");
+    CHECK_FALSE(save.component.metadata);
+    // A whole Component sent back is accepted: its sessionId must match, the rest is ignored.
+    REQUIRE(fromJSON({{"sessionId", "s1"}, {"component", with(kFrontComponent, "/metadata"_json_pointer, nullptr)}},
+                     save, "params"));
+    CHECK(save.component.id == "c1");
+    CHECK(save.component.name == "Button");
+    CHECK_FALSE(save.component.metadata);
 
     CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", {{"jsx", " "}, {"css", ""}}}}) ==
           "params.component: jsx and css must not both be empty");
@@ -415,14 +423,60 @@ TEST_CASE("Params: chat and components", "[protocol][params]") {
           "params.component.metadata: must be an object");
     CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", {{"id", "a b"}, {"jsx", "x"}, {"css", ""}}}}) ==
           "params.component.id: must be 1-128 characters from [A-Za-z0-9._:-]");
+    CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", {{"css", ""}}}}) ==
+          "params.component.jsx: is required");
+    CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", {{"jsx", 1}, {"css", ""}}}}) ==
+          "params.component.jsx: must be a string");
+    CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", {{"name", 1}, {"jsx", "x"}, {"css", ""}}}}) ==
+          "params.component.name: must be a string");
+    const json draft = {{"jsx", "x"}, {"css", ""}};
+    CHECK(parse<ComponentsSaveParams>(
+              {{"sessionId", "s1"}, {"component", with(draft, "/sessionId"_json_pointer, "s2")}}) ==
+          "params.component.sessionId: must equal params.sessionId");
+    CHECK(parse<ComponentsSaveParams>(
+              {{"sessionId", "s1"}, {"component", with(draft, "/sessionId"_json_pointer, "a b")}}) ==
+          "params.component.sessionId: must be 1-128 characters from [A-Za-z0-9._:-]");
+    CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}}) == "params.component: is required");
+    CHECK(parse<ComponentsSaveParams>({{"sessionId", "s1"}, {"component", "x"}}) ==
+          "params.component: must be an object");
+    CHECK(parse<ComponentsSaveParams>({{"component", draft}}) == "params.sessionId: is required");
+    CHECK(parse<ComponentsSaveParams>(nullptr) == "params.sessionId: is required");
+
+    // The draft alone, as the server may read it.
+    ComponentDraft alone;
+    REQUIRE(fromJSON(with(draft, "/metadata"_json_pointer, {{"k", "v"}}), alone, "component"));
+    CHECK(alone.jsx == "x");
+    CHECK(alone.metadata == R"({"k":"v"})");
+    CHECK(parse<ComponentDraft>({{"jsx", "x"}}, "component") == "component.css: is required");
   }
   SECTION("component references") {
     ComponentRefParams ref;
-    REQUIRE(fromJSON({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", 3}}, ref, "params"));
-    CHECK(ref.version == 3);
-    CHECK(parse<ComponentRefParams>({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", 0}}) ==
-          "params.version: must be an integer of at least 1");
+    REQUIRE(fromJSON({{"sessionId", "s1"}, {"componentId", "c1"}}, ref, "params"));
+    CHECK(ref.sessionId == "s1");
+    CHECK(ref.componentId == "c1");
     CHECK(parse<ComponentRefParams>({{"sessionId", "s1"}}) == "params.componentId: is required");
+    CHECK(parse<ComponentRefParams>({{"componentId", "c1"}}) == "params.sessionId: is required");
+    CHECK(parse<ComponentRefParams>({{"sessionId", "s1"}, {"componentId", "a b"}}) ==
+          "params.componentId: must be 1-128 characters from [A-Za-z0-9._:-]");
+    // delete, history and setCurrent take no version: like any unknown field it is ignored.
+    CHECK(parse<ComponentRefParams>({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", 0}, {"extra", true}}) ==
+          "ok");
+
+    ComponentsRestoreParams restore;
+    REQUIRE(fromJSON({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", 3}}, restore, "params"));
+    CHECK(restore.sessionId == "s1");
+    CHECK(restore.componentId == "c1");
+    CHECK(restore.version == 3);
+    CHECK(parse<ComponentsRestoreParams>({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", 0}}) ==
+          "params.version: must be an integer of at least 1");
+    CHECK(parse<ComponentsRestoreParams>({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", "2"}}) ==
+          "params.version: must be an integer of at least 1");
+    CHECK(parse<ComponentsRestoreParams>({{"sessionId", "s1"}, {"componentId", "c1"}}) ==
+          "params.version: is required");
+    CHECK(parse<ComponentsRestoreParams>({{"sessionId", "s1"}, {"componentId", "c1"}, {"version", nullptr}}) ==
+          "params.version: is required");
+    CHECK(parse<ComponentsRestoreParams>({{"sessionId", "s1"}, {"version", 1}}) == "params.componentId: is required");
+    CHECK(parse<ComponentsRestoreParams>(nullptr) == "params.sessionId: is required");
 
     ComponentsGetParams get;
     REQUIRE(fromJSON({{"sessionId", "s1"}}, get, "params"));
@@ -457,9 +511,21 @@ TEST_CASE("Initialize", "[protocol][lifecycle]") {
         "params.initializationOptions.databasePath: must not be empty");
   CHECK(parse<InitializeParams>({{"initializationOptions", "x"}}) == "params.initializationOptions: must be an object");
 
-  CHECK(toJSON(InitializeResult{"0.1.0", "/tmp/a.db", "offline"}) == json::parse(R"({
+  const InitializeResult result{.serverInfo = {.version = "0.1.0"},
+                                .capabilities = {.experimental = {.aieditor = {.databasePath = "/tmp/a.db",
+                                                                               .provider = "offline"}}}};
+  CHECK(toJSON(result) == json::parse(R"({
     "serverInfo": {"name": "aieditor", "version": "0.1.0"},
     "capabilities": {"experimental": {"aieditor": {"protocolVersion": 1, "databasePath": "/tmp/a.db", "provider": "offline"}}}})"));
+  // Byte for byte: the text clients have always received.
+  CHECK(toJSON(result).dump() ==
+        R"({"capabilities":{"experimental":{"aieditor":{"databasePath":"/tmp/a.db","protocolVersion":1,)"
+        R"("provider":"offline"}}},"serverInfo":{"name":"aieditor","version":"0.1.0"}})");
+  CHECK(toJSON(ServerInfo{.version = "1.2.3"}) == json{{"name", "aieditor"}, {"version", "1.2.3"}});
+  CHECK(toJSON(AieditorCapabilities{.databasePath = "file:/x.db?mode=ro", .provider = "openai"}) ==
+        json{{"protocolVersion", 1}, {"databasePath", "file:/x.db?mode=ro"}, {"provider", "openai"}});
+  CHECK(toJSON(ServerCapabilities{}) ==
+        json::parse(R"({"experimental": {"aieditor": {"protocolVersion": 1, "databasePath": "", "provider": ""}}})"));
 }
 
 TEST_CASE("Results and notifications", "[protocol][results]") {
@@ -498,6 +564,50 @@ TEST_CASE("Results and notifications", "[protocol][results]") {
   CHECK(chat["userMessage"] == kFrontMessage);
   CHECK_FALSE(chat.contains("component"));
   CHECK(toJSON(MessagePage{{user}, true}) == json{{"messages", {kFrontMessage}}, {"hasMore", true}});
+}
+
+TEST_CASE("Results: one struct per method's reply", "[protocol][results]") {
+  Message message;
+  REQUIRE(fromJSON(kFrontMessage, message, "m"));
+  Interaction interaction;
+  REQUIRE(fromJSON(kFrontInteraction, interaction, "i"));
+  Component component;
+  REQUIRE(fromJSON(kFrontComponent, component, "c"));
+  Component second = component;
+  second.version = 3;
+  const json secondJSON = with(kFrontComponent, "/version"_json_pointer, 3);
+
+  SECTION("sessions") {
+    CHECK(toJSON(SessionDeleteResult{"old"}) == json::parse(R"({"sessionId": "old", "deleted": true})"));
+    CHECK(toJSON(SessionCloseResult{"demo"}) == json::parse(R"({"sessionId": "demo", "closed": true})"));
+    CHECK(toJSON(SessionImportResult{"demo-copy"}) == json::parse(R"({"sessionId": "demo-copy"})"));
+
+    SessionDocument doc;
+    doc.session = {"s1", "Buttons", kCreated, kCreated};
+    doc.messages.push_back(message);
+    const json exported = toJSON(SessionExportResult{doc});
+    CHECK(exported == json{{"document", toJSON(doc)}});
+    CHECK(exported["document"]["messages"][0] == kBackMessage);
+  }
+  SECTION("messages and interactions") {
+    CHECK(toJSON(MessagesAddResult{message}) == json{{"message", kFrontMessage}});
+    CHECK(toJSON(InteractionsAddResult{interaction}) == json{{"interaction", kFrontInteraction}});
+  }
+  SECTION("components") {
+    CHECK(toJSON(ComponentsListResult{{component, second}}) == json{{"components", {kFrontComponent, secondJSON}}});
+    CHECK(toJSON(ComponentsListResult{}).dump() == R"({"components":[]})");
+    CHECK(toJSON(ComponentResult{component}) == json{{"component", kFrontComponent}});
+    CHECK(toJSON(ComponentDeleteResult{"c1"}) == json::parse(R"({"componentId": "c1", "deleted": true})"));
+    CHECK(toJSON(ComponentHistoryResult{{component, second}}) == json{{"versions", {kFrontComponent, secondJSON}}});
+    CHECK(toJSON(ComponentHistoryResult{}).dump() == R"({"versions":[]})");
+    CHECK(toJSON(ComponentsSetCurrentResult{"c1"}) == json::parse(R"({"currentComponentId": "c1"})"));
+  }
+  SECTION("providers") {
+    CHECK(toJSON(ProviderSetResult{{"openai", "gpt-4o"}, "demo"}) ==
+          json::parse(R"({"active": {"provider": "openai", "model": "gpt-4o"}, "sessionId": "demo"})"));
+    CHECK(toJSON(ProviderSetResult{{"offline", "offline-1"}, std::nullopt}).dump() ==
+          R"({"active":{"model":"offline-1","provider":"offline"}})");
+  }
 }
 
 TEST_CASE("Session documents", "[protocol][document]") {

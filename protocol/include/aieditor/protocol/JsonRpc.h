@@ -1,4 +1,4 @@
-// JSON-RPC 2.0: error codes, replies and the dispatcher.
+// JSON-RPC 2.0: replies and the dispatcher (error codes are in RpcError.h).
 //
 // Contract: every request gets exactly one reply. A handler receives a
 // `Reply`; it may answer at once or keep it and answer later (streaming
@@ -9,9 +9,7 @@
 // the work checks it.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <expected>
 #include <functional>
 #include <map>
 #include <memory>
@@ -21,46 +19,11 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "aieditor/protocol/RpcError.h"
+
 namespace aieditor::protocol {
 
 using nlohmann::json;
-
-enum class ErrorCode : int {
-  ParseError = -32700,
-  InvalidRequest = -32600,
-  MethodNotFound = -32601,
-  InvalidParams = -32602,
-  InternalError = -32603,
-  ServerNotInitialized = -32002,
-  /// A write could not be stored; it is kept in memory and retried.
-  StorageFailed = -32001,
-  /// The AI provider failed (auth, rate limit, bad request, network).
-  ProviderFailed = -32003,
-  RequestCancelled = -32800,
-};
-
-struct RpcError {
-  ErrorCode code = ErrorCode::InternalError;
-  std::string message;
-};
-
-template <class T>
-using Result = std::expected<T, RpcError>;
-
-inline std::unexpected<RpcError> fail(ErrorCode code, std::string message) {
-  return std::unexpected(RpcError{code, std::move(message)});
-}
-
-/// Shared flag set when the client cancels a request.
-class CancelToken {
- public:
-  CancelToken() : flag_(std::make_shared<std::atomic<bool>>(false)) {}
-  bool cancelled() const { return flag_->load(); }
-  void cancel() const { flag_->store(true); }
-
- private:
-  std::shared_ptr<std::atomic<bool>> flag_;
-};
 
 /// Where serialized messages (frame bodies) go.
 using Sink = std::function<void(std::string body)>;

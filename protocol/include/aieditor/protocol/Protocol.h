@@ -186,10 +186,33 @@ struct InitializeParams {
 };
 Parsed fromJSON(const json&, InitializeParams&, const std::string& path);
 
-struct InitializeResult {
+struct ServerInfo {
+  std::string name = "aieditor";
   std::string version;
+};
+json toJSON(const ServerInfo&);
+
+/// What aieditor adds to LSP's capabilities, under experimental.aieditor.
+struct AieditorCapabilities {
+  std::int64_t protocolVersion = 1;
   std::string databasePath;
   std::string provider;
+};
+json toJSON(const AieditorCapabilities&);
+
+struct ExperimentalCapabilities {
+  AieditorCapabilities aieditor;
+};
+json toJSON(const ExperimentalCapabilities&);
+
+struct ServerCapabilities {
+  ExperimentalCapabilities experimental;
+};
+json toJSON(const ServerCapabilities&);
+
+struct InitializeResult {
+  ServerInfo serverInfo;
+  ServerCapabilities capabilities;
 };
 json toJSON(const InitializeResult&);
 
@@ -204,6 +227,23 @@ struct SessionIdParams {
   std::string sessionId;
 };
 Parsed fromJSON(const json&, SessionIdParams&, const std::string& path);
+
+struct SessionDeleteResult {
+  std::string sessionId;
+  bool deleted = true;
+};
+json toJSON(const SessionDeleteResult&);
+
+struct SessionCloseResult {
+  std::string sessionId;
+  bool closed = true;
+};
+json toJSON(const SessionCloseResult&);
+
+struct SessionExportResult {
+  SessionDocument document;
+};
+json toJSON(const SessionExportResult&);
 
 struct SessionOpenParams {
   std::string sessionId;
@@ -264,6 +304,11 @@ struct SessionImportParams {
 };
 Parsed fromJSON(const json&, SessionImportParams&, const std::string& path);
 
+struct SessionImportResult {
+  std::string sessionId;  ///< the id the session was imported under
+};
+json toJSON(const SessionImportResult&);
+
 // ---- Chat ------------------------------------------------------------------
 
 struct ChatSendParams {
@@ -318,13 +363,29 @@ struct MessagesAddParams {
 };
 Parsed fromJSON(const json&, MessagesAddParams&, const std::string& path);
 
+struct MessagesAddResult {
+  Message message;
+};
+json toJSON(const MessagesAddResult&);
+
 struct InteractionsAddParams {
   std::string sessionId;
   Interaction interaction;
 };
 Parsed fromJSON(const json&, InteractionsAddParams&, const std::string& path);
 
+struct InteractionsAddResult {
+  Interaction interaction;
+};
+json toJSON(const InteractionsAddResult&);
+
 // ---- Components ------------------------------------------------------------
+
+/// components/list: the latest version of each component.
+struct ComponentsListResult {
+  std::vector<Component> components;
+};
+json toJSON(const ComponentsListResult&);
 
 struct ComponentsGetParams {
   std::string sessionId;
@@ -333,23 +394,58 @@ struct ComponentsGetParams {
 };
 Parsed fromJSON(const json&, ComponentsGetParams&, const std::string& path);
 
-/// components/save: id names an existing component for a new version.
-struct ComponentsSaveParams {
-  std::string sessionId;
+/// The reply of components/get, /save and /restore.
+struct ComponentResult {
+  Component component;
+};
+json toJSON(const ComponentResult&);
+
+/// What components/save stores: id names an existing component for a new
+/// version; without it (or with a new one) a component starts at version 1.
+struct ComponentDraft {
   std::optional<std::string> id;
   std::optional<std::string> name;
   std::string jsx;
   std::string css;
-  std::optional<std::string> metadata;
+  std::optional<std::string> metadata;  ///< a JSON object, kept as its compact text
+};
+Parsed fromJSON(const json&, ComponentDraft&, const std::string& path);
+
+struct ComponentsSaveParams {
+  std::string sessionId;
+  ComponentDraft component;
 };
 Parsed fromJSON(const json&, ComponentsSaveParams&, const std::string& path);
 
+/// components/delete, /history and /setCurrent.
 struct ComponentRefParams {
   std::string sessionId;
   std::string componentId;
-  std::optional<std::int64_t> version;  ///< required by components/restore
 };
 Parsed fromJSON(const json&, ComponentRefParams&, const std::string& path);
+
+struct ComponentsRestoreParams {
+  std::string sessionId;
+  std::string componentId;
+  std::int64_t version = 0;  ///< required, at least 1
+};
+Parsed fromJSON(const json&, ComponentsRestoreParams&, const std::string& path);
+
+struct ComponentDeleteResult {
+  std::string componentId;
+  bool deleted = true;
+};
+json toJSON(const ComponentDeleteResult&);
+
+struct ComponentHistoryResult {
+  std::vector<Component> versions;  ///< oldest first
+};
+json toJSON(const ComponentHistoryResult&);
+
+struct ComponentsSetCurrentResult {
+  std::string currentComponentId;
+};
+json toJSON(const ComponentsSetCurrentResult&);
 
 // ---- Providers ---------------------------------------------------------------
 
@@ -380,5 +476,11 @@ struct ProviderSetParams {
   std::optional<std::string> model;
 };
 Parsed fromJSON(const json&, ProviderSetParams&, const std::string& path);
+
+struct ProviderSetResult {
+  ActiveProvider active;
+  std::optional<std::string> sessionId;  ///< echoes the params' sessionId
+};
+json toJSON(const ProviderSetResult&);
 
 }  // namespace aieditor::protocol
