@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <mutex>
 #include <system_error>
 #include <utility>
 
@@ -30,12 +29,10 @@ Store::~Store() = default;
 const std::string& Store::path() const { return impl_->path; }
 
 void Store::onWait(std::function<void()> hook) {
-  std::lock_guard lock(impl_->mutex);
   impl_->db.onWait(std::move(hook));
 }
 
 StoreResult<void> Store::beginGroup() {
-  std::lock_guard lock(impl_->mutex);
   if (impl_->grouped) return {};
   auto begun = sqlite::retryWhileBusy(impl_->db.busyTimeout(), [&]() -> Res<void> {
     auto done = impl_->db.run("BEGIN IMMEDIATE");
@@ -49,7 +46,6 @@ StoreResult<void> Store::beginGroup() {
 }
 
 StoreResult<void> Store::endGroup() {
-  std::lock_guard lock(impl_->mutex);
   if (!impl_->grouped) return {};
   impl_->grouped = false;
   auto committed = impl_->db.run("COMMIT");

@@ -1,7 +1,14 @@
 // The SQLite store: one database file holds every session.
 //
+// A Store belongs to one thread. It owns one connection, its prepared
+// statements and its group state, and takes no lock: calls from two threads
+// at once are a data race. Open one Store per thread instead (the server's
+// storage thread writes through its own, the event loop reads through
+// another); they share the file like separate processes do.
+//
 // Every write runs in its own IMMEDIATE transaction and returns only after
-// COMMIT (or, in a group, joins one transaction committed at endGroup()), with WAL and synchronous=FULL, so a write the caller acknowledges
+// COMMIT (or, in a group, joins one transaction committed at endGroup()),
+// with WAL and synchronous=FULL, so a write the caller acknowledges
 // survives a kill -9. Several processes may share the file: SQLITE_BUSY is
 // waited out and retried in one place (a busy timeout plus a bounded retry
 // loop); it reaches the caller only when a lock outlasts the busy timeout.

@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <iterator>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -47,9 +46,9 @@ struct Store::Impl {
   using Res = store_detail::Res<T>;
   using Mode = sqlite::Transaction::Mode;
 
+  // Used by one thread (the Store's owner): nothing here is locked.
   sqlite::Connection db;
   std::string path;
-  std::mutex mutex;  ///< one call at a time: the connection and its statements are not shared
   bool grouped = false;  ///< inside beginGroup()/endGroup(): writes are savepoints
   int groupWrites = 0;   ///< writes in the open group
 
@@ -62,7 +61,6 @@ struct Store::Impl {
     using R = decltype(body());
     using store_detail::Failure;
     using store_detail::toPublic;
-    std::lock_guard lock(mutex);
     if (grouped && mode == Mode::Immediate && groupWrites++ == 0) {
       // The group's first write needs no savepoint (which would copy every
       // page it touches into a sub-journal): if it fails, the group holds

@@ -59,7 +59,7 @@ Connection::~Connection() = default;
 
 Result<Connection> Connection::open(const std::string& path, std::chrono::milliseconds busyTimeout) {
   sqlite3* raw = nullptr;
-  // NOMUTEX: the owner serialises access, so SQLite's own mutexes would only
+  // NOMUTEX: one thread at a time uses a connection, so SQLite's own mutexes would only
   // cost time. A `mode=ro` or `mode=rw` in a URI narrows these flags.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
   configureOnce();

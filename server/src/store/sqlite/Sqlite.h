@@ -4,7 +4,8 @@
 // committed). Failures are values carrying SQLite's result code and message.
 // Retrying on SQLITE_BUSY lives in one place: `retryWhileBusy` below.
 //
-// These types are not thread-safe; the owner serialises access.
+// These types are not thread-safe: a connection and its statements are used by
+// one thread at a time.
 #pragma once
 
 #include <algorithm>
