@@ -28,10 +28,6 @@ Store::~Store() = default;
 
 const std::string& Store::path() const { return impl_->path; }
 
-void Store::onWait(std::function<void()> hook) {
-  impl_->db.onWait(std::move(hook));
-}
-
 StoreResult<void> Store::beginGroup() {
   if (impl_->grouped) return {};
   auto begun = sqlite::retryWhileBusy(impl_->db.busyTimeout(), [&]() -> Res<void> {

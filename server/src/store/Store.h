@@ -18,7 +18,6 @@
 
 #include <chrono>
 #include <expected>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -135,10 +134,6 @@ class Store {
   /// the whole group is rolled back.
   StoreResult<void> beginGroup();
   StoreResult<void> endGroup();
-
-  /// `hook` runs, on the writing thread, when a write starts to wait for
-  /// another process's lock (for up to the busy timeout).
-  void onWait(std::function<void()> hook);
 
   /// `PRAGMA integrity_check` result ("ok" when healthy).
   StoreResult<std::string> integrityCheck();
