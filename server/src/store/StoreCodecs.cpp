@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <system_error>
 #include <utility>
@@ -81,27 +82,28 @@ std::string_view roleName(Role role) { return nameOf(kRoles, role); }
 
 std::string_view statusName(RecordStatus status) { return nameOf(kStatuses, status); }
 
-std::string imagesToText(const std::vector<Image>& images) {
+Res<std::string> imagesToText(const std::vector<Image>& images) {
   auto array = nlohmann::json::array();
-  for (const auto& image : images) array.push_back({{"mimeType", image.mimeType}, {"data", image.data}});
-  // `replace` instead of throwing on invalid UTF-8 (validation happens at
-  // the protocol boundary; the store must not throw).
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    auto element = protocol::toJSON(images[i]);
+    // Checked the way imagesFromText reads it, so nothing is stored that
+    // would later read as a corrupt database.
+    Image readBack;
+    if (auto valid = protocol::fromJSON(element, readBack, "images[" + std::to_string(i) + "]"); !valid)
+      return fail(Kind::Invalid, valid.error().message());
+    array.push_back(std::move(element));
+  }
+  // `replace` instead of throwing on invalid UTF-8: the store must not throw.
   return array.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Res<std::vector<Image>> imagesFromText(const std::string& text) {
-  const auto corrupt = [] { return fail(Kind::Storage, "corrupt database: messages.images is not a JSON image list"); };
   const auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_array()) return corrupt();
-  std::vector<Image> images;
-  for (const auto& entry : parsed) {
-    if (!entry.is_object()) return corrupt();
-    const auto mimeType = entry.find("mimeType");
-    const auto data = entry.find("data");
-    if (mimeType == entry.end() || !mimeType->is_string() || data == entry.end() || !data->is_string())
-      return corrupt();
-    images.push_back(Image{mimeType->get<std::string>(), data->get<std::string>()});
-  }
+  if (!parsed.is_array()) return fail(Kind::Storage, "corrupt database: messages.images is not a JSON image list");
+  std::vector<Image> images(parsed.size());
+  for (std::size_t i = 0; i < images.size(); ++i)
+    if (auto read = protocol::fromJSON(parsed[i], images[i], "messages.images[" + std::to_string(i) + "]"); !read)
+      return fail(Kind::Storage, "corrupt database: " + read.error().message());
   return images;
 }
 

@@ -28,8 +28,12 @@ std::string_view roleName(protocol::Role);
 /// messages.status and interactions.status.
 std::string_view statusName(protocol::RecordStatus);
 
-/// messages.images: a JSON array of {mimeType, data}.
-std::string imagesToText(const std::vector<protocol::Image>&);
+/// messages.images: a JSON array of {mimeType, data}, each element the
+/// protocol's own toJSON(Image). Invalid ("images[1].data: must be base64
+/// ...") for an image the protocol's fromJSON would refuse, so that every
+/// stored list reads back.
+Res<std::string> imagesToText(const std::vector<protocol::Image>&);
+/// The list back, each element read by the protocol's fromJSON(Image).
 /// Storage ("corrupt database: messages.images ...") when `text` is not one.
 Res<std::vector<protocol::Image>> imagesFromText(const std::string& text);
 

@@ -52,9 +52,11 @@ Res<Message> Store::Impl::addMessage(const Message& message) {
     if (!created) return std::unexpected(created.error());
     place.session = std::move(*created);
   }
+  const auto images = imagesToText(stored.images);
+  if (!images) return std::unexpected(images.error());
   auto inserted = execute(db, kInsertMessageIfNew, stored.sessionId, stored.id, roleName(stored.role),
-                          stored.content, imagesToText(stored.images), stored.createdAt,
-                          statusName(stored.status), stored.interactionId, stored.componentId);
+                          stored.content, *images, stored.createdAt, statusName(stored.status),
+                          stored.interactionId, stored.componentId);
   if (!inserted) return std::unexpected(inserted.error());
   if (db.changes() == 0) {  // the id is taken: a retry gets what was stored
     auto kept = selectOne(db, kFindMessage, readMessage, stored.sessionId, stored.id);
@@ -149,7 +151,9 @@ Res<void> Store::Impl::importSession(const SessionDocument& document) {
   // sessionId says, so a document can be imported under a new id.
   for (const Message& m : document.messages) {
     if (auto valid = requireId(m.id, "message id"); !valid) return valid;
-    auto inserted = execute(db, kInsertMessage, id, m.id, roleName(m.role), m.content, imagesToText(m.images),
+    const auto images = imagesToText(m.images);
+    if (!images) return fail(Kind::Invalid, "message '" + m.id + "': " + images.error().error.message);
+    auto inserted = execute(db, kInsertMessage, id, m.id, roleName(m.role), m.content, *images,
                             timeOf(m.createdAt), statusName(m.status), m.interactionId, m.componentId);
     if (!inserted) return inserted;
   }
