@@ -89,7 +89,8 @@ class Store {
   StoreResult<std::int64_t> messageCount(const std::string& sessionId);
 
   // Messages: ordered by insertion. Adding an id the session already has
-  // stores nothing and returns the stored record (idempotent retries).
+  // stores nothing and returns the stored record (idempotent retries). An
+  // image protocol::fromJSON would refuse is Invalid (so is one in an import).
   StoreResult<Message> addMessage(const Message&);
   /// The `limit` messages just older than `before` (or the newest), oldest
   /// first. NotFound when `before` is not a message of the session.
