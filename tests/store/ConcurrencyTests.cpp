@@ -1,5 +1,6 @@
 // Several writers on one database file: nothing lost, no SQLITE_BUSY.
 #include <atomic>
+#include <chrono>
 #include <latch>
 #include <thread>
 
@@ -65,16 +66,19 @@ TEST_CASE("two stores on one file, writing at once from two threads, lose nothin
   CHECK(ok(third->integrityCheck()) == "ok");
 }
 
-TEST_CASE("one store shared by threads serialises its calls") {
+// A Store belongs to one thread: threads writing at once each open their own.
+TEST_CASE("three threads, each with its own store on one file, keep every write in its writer's order") {
   TempDir dir;
   auto store = openStore(dir.file("db"));
   constexpr int kEach = 100;
   std::latch start(3);
   std::vector<std::string> errors[3];
+  // Opened here, where Catch may assert; from then on used by its thread alone.
+  std::unique_ptr<Store> own[3] = {openStore(dir.file("db")), openStore(dir.file("db")), openStore(dir.file("db"))};
   std::vector<std::thread> threads;
   for (int t = 0; t < 3; ++t)
     threads.emplace_back([&, t] {
-      errors[t] = writeMessages(*store, "s" + std::to_string(t % 2), "t" + std::to_string(t) + "-", kEach, start);
+      errors[t] = writeMessages(*own[t], "s" + std::to_string(t % 2), "t" + std::to_string(t) + "-", kEach, start);
     });
   for (auto& thread : threads) thread.join();
   for (const auto& e : errors) CHECK(e.empty());
@@ -99,29 +103,33 @@ struct GiveUp {
 
 }  // namespace
 
-TEST_CASE("a write waits for another connection's lock, and says so before it waits") {
+TEST_CASE("a write waits for another connection's lock and goes through once it is released") {
   TempDir dir;
   const std::string path = dir.file("db");
-  auto store = openStore(path);
+  auto store = openStore(path);  // the default busy timeout: 10 s
   ok(store->addMessage(message("s", "m0", "before")));
   RawDb other(path);
   other.exec("BEGIN IMMEDIATE; INSERT INTO messages SELECT session_id, 'other', 99, role, content, images, "
              "created_at, status, NULL, NULL FROM messages;");
-  // The hook runs on the writing thread before its first sleep: releasing the
-  // lock there lets the write through on its next try.
-  int waits = 0;
-  store->onWait([&] {
-    ++waits;
-    other.exec("COMMIT");
+  std::latch calling(1);
+  std::atomic<bool> done{false};
+  StoreResult<Message> added = std::unexpected(StoreError{});
+  std::thread writer([&] {
+    calling.count_down();
+    added = store->addMessage(message("s", "m1", "after"));
+    done = true;
   });
-  auto added = store->addMessage(message("s", "m1", "after"));
+  calling.wait();
+  // Longer than the retry loop's own pauses add up to (about 0.3 s), so only
+  // the busy handler's wait keeps the write from failing meanwhile.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  CHECK_FALSE(done);  // still waiting for the lock, not failed
+  other.exec("COMMIT");
+  writer.join();
   INFO((added ? "" : added.error().message));
   CHECK(added);
-  CHECK(waits == 1);
-  ok(store->addMessage(message("s", "m2", "no lock held")));
-  CHECK(waits == 1);
   auto page = ok(store->listMessages("s", std::nullopt, 10));
-  REQUIRE(page.items.size() == 4);
+  REQUIRE(page.items.size() == 3);
   CHECK(page.items[1].id == "other");
   CHECK(page.items[2].id == "m1");
 }
@@ -129,19 +137,22 @@ TEST_CASE("a write waits for another connection's lock, and says so before it wa
 TEST_CASE("a lock held past the busy timeout fails the write after one wait, not one per retry") {
   TempDir dir;
   const std::string path = dir.file("db");
-  auto opened = Store::open(path, std::chrono::milliseconds(50));
+  constexpr auto kTimeout = std::chrono::milliseconds(100);
+  auto opened = Store::open(path, kTimeout);
   REQUIRE(opened);
   auto& store = *opened;
   ok(store->addMessage(message("s", "m0", "before")));
   RawDb other(path);
   other.exec("BEGIN IMMEDIATE; DELETE FROM messages;");
-  int waits = 0;
-  store->onWait([&] { ++waits; });
+  const auto start = std::chrono::steady_clock::now();
   auto added = store->addMessage(message("s", "m1", "after"));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
   REQUIRE_FALSE(added);
   CHECK(added.error().kind == StoreError::Kind::Storage);
   CHECK_THAT(added.error().message, Catch::Contains("locked"));
-  CHECK(waits == 1);
+  // It waited the whole busy timeout once; a wait per retry would take 25.
+  CHECK(elapsed >= kTimeout);
+  CHECK(elapsed < 10 * kTimeout);
   other.exec("ROLLBACK");
   ok(store->addMessage(message("s", "m1", "after")));
   CHECK(ok(store->messageCount("s")) == 2);

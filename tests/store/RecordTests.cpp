@@ -1,6 +1,7 @@
 // Sessions, messages and interactions: idempotent adds, paging, counts,
-// titles, listing and deletion.
+// titles, images, listing and deletion.
 #include <chrono>
+#include <utility>
 
 #include "StoreTestSupport.h"
 
@@ -73,6 +74,50 @@ TEST_CASE("invalid records are refused") {
   REQUIRE_FALSE(negative);
   CHECK(negative.error().kind == StoreError::Kind::Invalid);
   CHECK_FALSE(ok(store->findSession("s")).has_value());
+}
+
+TEST_CASE("images are stored as a JSON list the protocol's image codec reads back, and nothing else is") {
+  TempDir dir;
+  const std::string path = dir.file("db");
+  auto store = openStore(path);
+  Message withImage = message("s", "m1", "look");
+  withImage.images = {Image{"image/png", "iVBORw0KGgo="}};
+  ok(store->addMessage(withImage));
+  RawDb raw(path);
+  // The same text as before the store used the protocol's codec.
+  CHECK(raw.text("SELECT images FROM messages WHERE id = 'm1'") ==
+        R"([{"data":"iVBORw0KGgo=","mimeType":"image/png"}])");
+
+  // What would not read back is refused, not stored.
+  Message badImage = message("s", "m2", "look again");
+  badImage.images = {Image{"image/png", "iVBORw0KGgo="}, Image{"text/plain", "aGk="}};
+  auto refused = store->addMessage(badImage);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == StoreError::Kind::Invalid);
+  CHECK_THAT(refused.error().message, Catch::Contains("images[1].mimeType"));
+  SessionDocument document;
+  document.session = Session{"t", "", 1, 1};
+  document.messages = {badImage};
+  auto imported = store->importSession(document);
+  REQUIRE_FALSE(imported);
+  CHECK(imported.error().kind == StoreError::Kind::Invalid);
+  CHECK_THAT(imported.error().message, Catch::Contains("message 'm2': images[1].mimeType"));
+  CHECK(ok(store->messageCount("s")) == 1);
+  CHECK_FALSE(ok(store->findSession("t")));
+
+  // Stored text that is not such a list reads as a corrupt database.
+  for (const auto& [text, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"{}", "corrupt database: messages.images is not a JSON image list"},
+           {"not json", "corrupt database: messages.images is not a JSON image list"},
+           {R"([{"mimeType":"image/png"}])", "corrupt database: messages.images[0].data"},
+           {R"([{"mimeType":"image/png","data":"!!!!"}])", "corrupt database: messages.images[0].data"}}) {
+    INFO(text);
+    raw.exec("UPDATE messages SET images = '" + text + "' WHERE id = 'm1'");
+    auto page = store->listMessages("s", std::nullopt, 10);
+    REQUIRE_FALSE(page);
+    CHECK(page.error().kind == StoreError::Kind::Storage);
+    CHECK_THAT(page.error().message, Catch::StartsWith(expected));
+  }
 }
 
 TEST_CASE("adding creates the session, titles it from the first user message and updates updated_at") {

@@ -1,7 +1,14 @@
 // The SQLite store: one database file holds every session.
 //
+// A Store belongs to one thread. It owns one connection, its prepared
+// statements and its group state, and takes no lock: calls from two threads
+// at once are a data race. Open one Store per thread instead (the server's
+// storage thread writes through its own, the event loop reads through
+// another); they share the file like separate processes do.
+//
 // Every write runs in its own IMMEDIATE transaction and returns only after
-// COMMIT (or, in a group, joins one transaction committed at endGroup()), with WAL and synchronous=FULL, so a write the caller acknowledges
+// COMMIT (or, in a group, joins one transaction committed at endGroup()),
+// with WAL and synchronous=FULL, so a write the caller acknowledges
 // survives a kill -9. Several processes may share the file: SQLITE_BUSY is
 // waited out and retried in one place (a busy timeout plus a bounded retry
 // loop); it reaches the caller only when a lock outlasts the busy timeout.
@@ -11,7 +18,6 @@
 
 #include <chrono>
 #include <expected>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,7 +89,8 @@ class Store {
   StoreResult<std::int64_t> messageCount(const std::string& sessionId);
 
   // Messages: ordered by insertion. Adding an id the session already has
-  // stores nothing and returns the stored record (idempotent retries).
+  // stores nothing and returns the stored record (idempotent retries). An
+  // image protocol::fromJSON would refuse is Invalid (so is one in an import).
   StoreResult<Message> addMessage(const Message&);
   /// The `limit` messages just older than `before` (or the newest), oldest
   /// first. NotFound when `before` is not a message of the session.
@@ -128,10 +135,6 @@ class Store {
   /// the whole group is rolled back.
   StoreResult<void> beginGroup();
   StoreResult<void> endGroup();
-
-  /// `hook` runs, on the writing thread, when a write starts to wait for
-  /// another process's lock (for up to the busy timeout).
-  void onWait(std::function<void()> hook);
 
   /// `PRAGMA integrity_check` result ("ok" when healthy).
   StoreResult<std::string> integrityCheck();

@@ -45,10 +45,9 @@ void Connection::Close::operator()(sqlite3* db) const {
   sqlite3_close_v2(db);
 }
 
-/// The busy handler's state: how long to wait, and whom to tell first.
+/// The busy handler's state: how long to wait, and since when this wait began.
 struct Connection::Waiting {
   std::chrono::milliseconds timeout;
-  std::function<void()> hook;
   std::chrono::steady_clock::time_point since;
 };
 
@@ -59,7 +58,7 @@ Connection::~Connection() = default;
 
 Result<Connection> Connection::open(const std::string& path, std::chrono::milliseconds busyTimeout) {
   sqlite3* raw = nullptr;
-  // NOMUTEX: the owner serialises access, so SQLite's own mutexes would only
+  // NOMUTEX: one thread at a time uses a connection, so SQLite's own mutexes would only
   // cost time. A `mode=ro` or `mode=rw` in a URI narrows these flags.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
   configureOnce();
@@ -72,8 +71,8 @@ Result<Connection> Connection::open(const std::string& path, std::chrono::millis
     return std::unexpected(std::move(error));
   }
   sqlite3_extended_result_codes(raw, 1);
-  // sqlite3_busy_timeout's handler, plus a hook when a wait begins.
-  connection.waiting_ = std::make_unique<Waiting>(Waiting{busyTimeout, {}, {}});
+  // Like sqlite3_busy_timeout's handler, but timed by the clock (see waitForLock).
+  connection.waiting_ = std::make_unique<Waiting>(Waiting{busyTimeout, {}});
   sqlite3_busy_handler(raw, &Connection::waitForLock, connection.waiting_.get());
   return connection;
 }
@@ -81,10 +80,7 @@ Result<Connection> Connection::open(const std::string& path, std::chrono::millis
 int Connection::waitForLock(void* state, int attempts) {
   auto& waiting = *static_cast<Waiting*>(state);
   const auto now = std::chrono::steady_clock::now();
-  if (attempts == 0) {
-    waiting.since = now;
-    if (waiting.hook) waiting.hook();
-  }
+  if (attempts == 0) waiting.since = now;
   if (now - waiting.since >= waiting.timeout) return 0;  // give up: SQLITE_BUSY
   // Short sleeps first, as SQLite's own handler does: most locks are brief.
   std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempts + 1, 20)));
@@ -93,10 +89,6 @@ int Connection::waitForLock(void* state, int attempts) {
 
 std::chrono::milliseconds Connection::busyTimeout() const {
   return waiting_ ? waiting_->timeout : std::chrono::milliseconds(0);
-}
-
-void Connection::onWait(std::function<void()> hook) {
-  if (waiting_) waiting_->hook = std::move(hook);
 }
 
 Result<void> Connection::exec(const char* sql) {

@@ -4,14 +4,14 @@
 // committed). Failures are values carrying SQLite's result code and message.
 // Retrying on SQLITE_BUSY lives in one place: `retryWhileBusy` below.
 //
-// These types are not thread-safe; the owner serialises access.
+// These types are not thread-safe: a connection and its statements are used by
+// one thread at a time.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <expected>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,7 +69,8 @@ class Connection {
  public:
   /// Opens `path` (a file name, or a `file:` URI) with SQLITE_OPEN_URI,
   /// creating the file when it is missing and the URI does not say otherwise.
-  /// Sets extended result codes and the busy timeout (see onWait).
+  /// Sets extended result codes and a busy handler that waits for another
+  /// connection's lock for up to `busyTimeout`, in short growing sleeps.
   static Result<Connection> open(const std::string& path, std::chrono::milliseconds busyTimeout);
   Connection(Connection&&) noexcept;
   Connection& operator=(Connection&&) noexcept;
@@ -97,10 +98,6 @@ class Connection {
   sqlite3* handle() const { return db_.get(); }
   /// How long one statement waits for another connection's lock.
   std::chrono::milliseconds busyTimeout() const;
-  /// `hook` runs, on the calling thread, each time a statement starts to wait
-  /// for another connection's lock: the last moment to tell anyone before
-  /// the call blocks for up to the busy timeout.
-  void onWait(std::function<void()> hook);
 
  private:
   struct Close {

@@ -1,0 +1,188 @@
+// Store internals: the schema, written as the migrations that build it, and
+// migrate(), which runs the ones a database lacks.
+//
+// Record ids are unique per session: each record table's primary key is
+// (session_id, id). `seq` numbers a session's records in insertion order;
+// the UNIQUE (session_id, seq) index makes a page one index range scan
+// (WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT n) and a count a
+// scan of the session's index entries only. Every version of a component is
+// kept in component_versions. Deleting a session cascades to everything.
+// Images are a JSON array of {mimeType, data}; metadata is JSON object text.
+// sessions.current_component_id has no foreign key (a composite key would
+// null the session id too); deleteComponent clears it.
+#include "store/StoreSchema.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "store/Store.h"
+#include "store/StoreCodecs.h"
+#include "store/StoreQuery.h"
+
+namespace aieditor::server::store_detail {
+
+namespace {
+
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE sessions (
+  id TEXT NOT NULL PRIMARY KEY,
+  title TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  current_component_id TEXT
+);
+CREATE INDEX sessions_by_update ON sessions (updated_at DESC, id);
+
+CREATE TABLE messages (
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system')),
+  content TEXT NOT NULL,
+  images TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('complete', 'streaming', 'interrupted', 'failed')),
+  interaction_id TEXT,
+  component_id TEXT,
+  PRIMARY KEY (session_id, id),
+  UNIQUE (session_id, seq)
+);
+
+CREATE TABLE interactions (
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  prompt TEXT NOT NULL,
+  response TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('complete', 'streaming', 'interrupted', 'failed')),
+  created_at INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  error TEXT,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (session_id, id),
+  UNIQUE (session_id, seq)
+);
+
+CREATE TABLE components (
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (session_id, id),
+  UNIQUE (session_id, seq)
+);
+
+CREATE TABLE component_versions (
+  session_id TEXT NOT NULL,
+  component_id TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  name TEXT NOT NULL,
+  jsx TEXT NOT NULL,
+  css TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (session_id, component_id, version),
+  FOREIGN KEY (session_id, component_id) REFERENCES components (session_id, id) ON DELETE CASCADE
+);
+
+PRAGMA user_version = 1;
+)sql";
+
+// Version 2 writes the role and status CHECKs as OR chains. For `x IN (a, b,
+// c)` SQLite builds a throwaway index on every row it checks, which was half
+// the CPU of an insert. A CHECK cannot be altered, so the two tables are
+// rebuilt (renamed, recreated, copied, dropped), in the migration's
+// transaction. Version 1 stays as it was: fresh databases run both.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE messages RENAME TO messages_v1;
+CREATE TABLE messages (
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  role TEXT NOT NULL CHECK (role = 'user' OR role = 'assistant' OR role = 'system'),
+  content TEXT NOT NULL,
+  images TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL
+    CHECK (status = 'complete' OR status = 'streaming' OR status = 'interrupted' OR status = 'failed'),
+  interaction_id TEXT,
+  component_id TEXT,
+  PRIMARY KEY (session_id, id),
+  UNIQUE (session_id, seq)
+);
+INSERT INTO messages SELECT * FROM messages_v1;
+DROP TABLE messages_v1;
+
+ALTER TABLE interactions RENAME TO interactions_v1;
+CREATE TABLE interactions (
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  prompt TEXT NOT NULL,
+  response TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  status TEXT NOT NULL
+    CHECK (status = 'complete' OR status = 'streaming' OR status = 'interrupted' OR status = 'failed'),
+  created_at INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  error TEXT,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (session_id, id),
+  UNIQUE (session_id, seq)
+);
+INSERT INTO interactions SELECT * FROM interactions_v1;
+DROP TABLE interactions_v1;
+
+PRAGMA user_version = 2;
+)sql";
+
+/// kMigrations[v] takes a database from user_version v to v + 1 and sets
+/// user_version itself. Version 0 is an empty (or foreign) database.
+constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2};
+
+constexpr const char* kUserVersion = "PRAGMA user_version";
+constexpr const char* kTableCount = "SELECT count(*) FROM sqlite_master";
+
+}  // namespace
+
+Res<void> migrate(sqlite::Connection& db, const std::string& path) {
+  auto version = selectOne(db, kUserVersion, readInt);
+  if (!version) return std::unexpected(version.error());
+  const std::int64_t from = version->value_or(0);
+  if (from == Store::kSchemaVersion) return {};
+  if (from > Store::kSchemaVersion || from < 0)
+    return fail(Kind::Invalid, "database schema version " + std::to_string(from) +
+                                   " is newer than this aieditor supports (" +
+                                   std::to_string(Store::kSchemaVersion) + "); upgrade aieditor to open " + path);
+  auto tables = selectOne(db, kTableCount, readInt);
+  if (!tables) return std::unexpected(tables.error());
+  if (const std::string file = db.filename(); !file.empty() && (from > 0 || tables->value_or(0) > 0)) {
+    if (auto copied = db.backupTo(file + ".bak-v" + std::to_string(from)); !copied) {
+      Failure failure(copied.error());
+      failure.error.message = "backup before migrating failed: " + failure.error.message;
+      return std::unexpected(std::move(failure));
+    }
+  }
+  auto transaction = sqlite::Transaction::begin(db, sqlite::Transaction::Mode::Immediate);
+  if (!transaction) return std::unexpected(transaction.error());
+  // Another process may have migrated while we made the backup.
+  auto current = selectOne(db, kUserVersion, readInt);
+  if (!current) return std::unexpected(current.error());
+  for (std::int64_t v = current->value_or(0); v < Store::kSchemaVersion; ++v)
+    if (auto migrated = db.exec(kMigrations[static_cast<std::size_t>(v)]); !migrated)
+      return std::unexpected(migrated.error());
+  if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+  return {};
+}
+
+}  // namespace aieditor::server::store_detail

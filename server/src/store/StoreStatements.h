@@ -1,0 +1,116 @@
+// Store internals: the SQL of every statement the store runs outside
+// migrations (StoreSchema.cpp has those). Each SELECT list is what one row
+// reader in StoreCodecs.h expects; parameters are numbered (?1, ?2, ...) in
+// the order the Impl bodies bind them. The schema the statements assume is
+// described in StoreSchema.cpp.
+#pragma once
+
+namespace aieditor::server::store_detail {
+
+// The first session's updated_at column may lag its last message (see
+// Impl::addMessage); what a reader sees is the later of the two.
+#define AIEDITOR_LAST_MESSAGE_AT(session) \
+  "(SELECT m.created_at FROM messages m WHERE m.session_id = " session ".id ORDER BY m.seq DESC LIMIT 1)"
+#define AIEDITOR_SESSION_UPDATED_AT "max(s.updated_at, coalesce(" AIEDITOR_LAST_MESSAGE_AT("s") ", s.updated_at))"
+#define AIEDITOR_SESSION_COLUMNS "s.id, s.title, s.created_at, " AIEDITOR_SESSION_UPDATED_AT
+#define AIEDITOR_SESSION_SELECT "SELECT " AIEDITOR_SESSION_COLUMNS " FROM sessions s"
+#define AIEDITOR_MESSAGE_SELECT                                                                   \
+  "SELECT id, session_id, role, content, images, created_at, status, interaction_id, component_id " \
+  "FROM messages"
+#define AIEDITOR_INTERACTION_SELECT                                                            \
+  "SELECT id, session_id, prompt, response, provider, model, status, created_at, duration_ms, " \
+  "input_tokens, output_tokens, error, metadata FROM interactions"
+#define AIEDITOR_COMPONENT_SELECT                                                                \
+  "SELECT v.component_id, v.session_id, v.name, v.jsx, v.css, v.version, c.created_at, v.updated_at, " \
+  "v.metadata FROM component_versions v "                                                        \
+  "JOIN components c ON c.session_id = v.session_id AND c.id = v.component_id"
+
+inline constexpr const char* kIntegrityCheck = "PRAGMA integrity_check";
+
+inline constexpr const char* kFindSession = AIEDITOR_SESSION_SELECT " WHERE s.id = ?1";
+inline constexpr const char* kInsertSession =
+    "INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4)";
+inline constexpr const char* kTouchSession = "UPDATE sessions SET updated_at = max(updated_at, ?2) WHERE id = ?1";
+// The session, and whether it sorts first in sessions/list with no other at
+// its time: a new message to that one leaves its row alone (Impl::addMessage).
+inline constexpr const char* kFindSessionPlace =
+    "SELECT " AIEDITOR_SESSION_COLUMNS ", NOT EXISTS (SELECT 1 FROM sessions o WHERE o.updated_at >= s.updated_at "
+    "AND o.id <> s.id) FROM sessions s WHERE s.id = ?1";
+// So that only the first session ever lags, it catches up before any other
+// session's row is written: that row may now sort above it. ?1 is the other.
+inline constexpr const char* kSettleFirstSession =
+    "UPDATE sessions SET updated_at = " AIEDITOR_LAST_MESSAGE_AT("sessions") " WHERE id = "
+    "(SELECT id FROM sessions ORDER BY updated_at DESC, id LIMIT 1) AND id <> ?1 "
+    "AND updated_at < coalesce(" AIEDITOR_LAST_MESSAGE_AT("sessions") ", updated_at)";
+inline constexpr const char* kSetTitleIfEmpty = "UPDATE sessions SET title = ?2 WHERE id = ?1 AND title = ''";
+inline constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE id = ?1";
+inline constexpr const char* kCurrentComponent = "SELECT current_component_id FROM sessions WHERE id = ?1";
+inline constexpr const char* kSetCurrent = "UPDATE sessions SET current_component_id = ?2 WHERE id = ?1";
+inline constexpr const char* kClearCurrent =
+    "UPDATE sessions SET current_component_id = NULL WHERE id = ?1 AND current_component_id = ?2";
+// Keyset paging in (updated_at DESC, id) order, which is sessions_by_update's
+// order: rows at or before the cursor's time, minus those up to and
+// including the cursor itself among equal times.
+inline constexpr const char* kListSessions =
+    "SELECT s.id, s.title, s.created_at, " AIEDITOR_SESSION_UPDATED_AT ", "
+    "(SELECT count(*) FROM messages m WHERE m.session_id = s.id), "
+    "(SELECT count(*) FROM components c WHERE c.session_id = s.id), s.updated_at "
+    "FROM sessions s WHERE s.updated_at <= ?1 AND NOT (s.updated_at = ?1 AND s.id <= ?2) "
+    "ORDER BY s.updated_at DESC, s.id LIMIT ?3";
+
+inline constexpr const char* kFindMessage = AIEDITOR_MESSAGE_SELECT " WHERE session_id = ?1 AND id = ?2";
+inline constexpr const char* kMessageSeq = "SELECT seq FROM messages WHERE session_id = ?1 AND id = ?2";
+inline constexpr const char* kMessagePage =
+    AIEDITOR_MESSAGE_SELECT " WHERE session_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
+inline constexpr const char* kAllMessages = AIEDITOR_MESSAGE_SELECT " WHERE session_id = ?1 ORDER BY seq";
+inline constexpr const char* kCountMessages = "SELECT count(*) FROM messages WHERE session_id = ?1";
+#define AIEDITOR_INSERT_MESSAGE                                                                          \
+  "INSERT INTO messages (session_id, id, seq, role, content, images, created_at, status, interaction_id, " \
+  "component_id) VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE session_id = ?1), " \
+  "?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+inline constexpr const char* kInsertMessage = AIEDITOR_INSERT_MESSAGE;
+// For messages/add, whose id may be a retry's: nothing changes if it is taken.
+inline constexpr const char* kInsertMessageIfNew = AIEDITOR_INSERT_MESSAGE " ON CONFLICT (session_id, id) DO NOTHING";
+#undef AIEDITOR_INSERT_MESSAGE
+
+inline constexpr const char* kFindInteraction = AIEDITOR_INTERACTION_SELECT " WHERE session_id = ?1 AND id = ?2";
+inline constexpr const char* kInteractionSeq = "SELECT seq FROM interactions WHERE session_id = ?1 AND id = ?2";
+inline constexpr const char* kInteractionPage =
+    AIEDITOR_INTERACTION_SELECT " WHERE session_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
+inline constexpr const char* kAllInteractions = AIEDITOR_INTERACTION_SELECT " WHERE session_id = ?1 ORDER BY seq";
+inline constexpr const char* kInsertInteraction =
+    "INSERT INTO interactions (session_id, id, seq, prompt, response, provider, model, status, created_at, "
+    "duration_ms, input_tokens, output_tokens, error, metadata) VALUES (?1, ?2, "
+    "(SELECT coalesce(max(seq), 0) + 1 FROM interactions WHERE session_id = ?1), "
+    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+inline constexpr const char* kLatestVersion =
+    AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 AND v.component_id = ?2 ORDER BY v.version DESC LIMIT 1";
+inline constexpr const char* kVersion =
+    AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 AND v.component_id = ?2 AND v.version = ?3";
+inline constexpr const char* kHistory =
+    AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 AND v.component_id = ?2 ORDER BY v.version";
+inline constexpr const char* kLatestVersions =
+    AIEDITOR_COMPONENT_SELECT
+    " WHERE v.session_id = ?1 AND v.version = (SELECT max(version) FROM component_versions m "
+    "WHERE m.session_id = v.session_id AND m.component_id = v.component_id) ORDER BY c.seq";
+inline constexpr const char* kAllVersions =
+    AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 ORDER BY c.seq, v.version";
+inline constexpr const char* kComponentExists = "SELECT 1 FROM components WHERE session_id = ?1 AND id = ?2";
+inline constexpr const char* kInsertComponent =
+    "INSERT INTO components (session_id, id, seq, created_at) VALUES (?1, ?2, "
+    "(SELECT coalesce(max(seq), 0) + 1 FROM components WHERE session_id = ?1), ?3)";
+inline constexpr const char* kInsertVersion =
+    "INSERT INTO component_versions (session_id, component_id, version, name, jsx, css, updated_at, metadata) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+inline constexpr const char* kDeleteComponent = "DELETE FROM components WHERE session_id = ?1 AND id = ?2";
+
+#undef AIEDITOR_SESSION_UPDATED_AT
+#undef AIEDITOR_LAST_MESSAGE_AT
+#undef AIEDITOR_SESSION_SELECT
+#undef AIEDITOR_SESSION_COLUMNS
+#undef AIEDITOR_MESSAGE_SELECT
+#undef AIEDITOR_INTERACTION_SELECT
+#undef AIEDITOR_COMPONENT_SELECT
+
+}  // namespace aieditor::server::store_detail
