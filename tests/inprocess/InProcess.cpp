@@ -58,8 +58,10 @@ InProcessClient::InProcessClient(server::ServerOptions options)
     : server_(std::make_unique<server::LspServer>(std::move(options), scheduler_, [this](std::string body) {
         json message = json::parse(body);
         if (message.contains("method")) notifications_.push_back(std::move(message));
-        else if (message.contains("id") && message["id"].is_number_integer())
-          responses_[message["id"].get<long>()] = std::move(message);
+        else if (message.contains("id") && message["id"].is_number_integer()) {
+          const long id = message["id"].get<long>();
+          responses_[id] = std::move(message);
+        }
       })) {}
 
 InProcessClient::~InProcessClient() { stop(); }
