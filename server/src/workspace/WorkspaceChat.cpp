@@ -1,5 +1,7 @@
 // chat/send: the prompt saved, the reply streamed, then saved with its component.
 #include <chrono>
+#include <functional>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +43,10 @@ struct Workspace::ChatRun {
   RecordStatus status = RecordStatus::Complete;
   std::optional<std::string> error;            ///< saved with the interaction
   std::optional<std::string> providerFailure;  ///< the provider's error
+  // The reply's write is queued once the prompt's has an outcome, so the
+  // status reads saving → saved for each, as the editor expects.
+  bool promptSettled = false;
+  std::function<void()> saveReply;  ///< waiting for the prompt's outcome
   Timestamp startedAt = 0;
   std::chrono::steady_clock::time_point started;
 };
@@ -89,9 +95,11 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
   open.chat.keepUnsaved(run->userMessage);
   persist<Message>(
       params.sessionId, [message = run->userMessage](Store& st) { return st.addMessage(message); },
-      [this, sessionId = params.sessionId](Result<Message> saved) {
+      [this, run](Result<Message> saved) {
         if (!saved && saved.error().code == ErrorCode::StorageFailed)
-          session(sessionId).chat.failed(saved.error().message);
+          session(run->params.sessionId).chat.failed(saved.error().message);
+        run->promptSettled = true;
+        if (auto save = std::exchange(run->saveReply, nullptr)) save();
       });
 
   ProviderRequest request;
@@ -218,9 +226,13 @@ void Workspace::finishChat(std::shared_ptr<ChatRun> run, std::expected<Completio
     return s.saveReply(reply);
   };
   session(run->params.sessionId).chat.keepUnsaved(assistant);
-  persist<ReplyRecords>(run->params.sessionId, std::move(work),
-                        [this, run, records](Result<ReplyRecords> stored) { replied(run, records, std::move(stored)); });
   session(run->params.sessionId).chat.endReply();
+  auto save = [this, run, records, work = std::move(work)]() mutable {
+    persist<ReplyRecords>(run->params.sessionId, std::move(work),
+                          [this, run, records](Result<ReplyRecords> stored) { replied(run, records, std::move(stored)); });
+  };
+  if (run->promptSettled) save();
+  else run->saveReply = std::move(save);
 }
 
 void Workspace::replied(const std::shared_ptr<ChatRun>& run, const ReplyRecords& records,
