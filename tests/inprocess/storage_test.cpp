@@ -172,6 +172,10 @@ TEST_CASE("in process: a lock held past the busy timeout fails the write, keeps 
   CHECK(error["error"]["code"] == -32001);
   CHECK_THAT(error["error"]["message"].get<std::string>(), Catch::Contains("database is locked"));
   CHECK_THAT(error["error"]["message"].get<std::string>(), Catch::Contains("kept in memory"));
+  json failed = client.waitNotification("persistence/status", [](const json& s) {
+    return s["sessionId"] == "s" && s["state"] == "failed"; });
+  CHECK(failed["pendingWrites"] == 1);
+  CHECK_THAT(failed["error"].get<std::string>(), Catch::Contains("database is locked"));
 
   // A delete and an import, also kept while the lock is held.
   json deleted = client.call("session/delete", {{"sessionId", "doomed"}});

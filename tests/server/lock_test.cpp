@@ -81,28 +81,19 @@ TEST_CASE("while another process holds the lock, reads answer, replies stream an
   json first = server.waitNotification("chat/delta", [](const json& d) { return d["sessionId"] == "cancel"; });
   server.notify("$/cancelRequest", {{"id", cancelled}});
 
-  // Held past the busy timeout: the write fails, is kept, and its retry
-  // waits again, while the server still answers.
-  json failed = server.waitNotification("persistence/status", [](const json& s) {
-    return s["sessionId"] == "saved" && s["state"] == "failed"; }, before);
-  CHECK_THAT(failed["error"].get<std::string>(), Catch::Contains("database is locked"));
-  CHECK(failed["pendingWrites"] == 1);
-  json error = server.waitResponse(write);
-  REQUIRE(error.contains("error"));
-  CHECK(error["error"]["code"] == -32001);
-  const std::size_t afterFailure = server.notificationCount();
-  server.waitNotification("persistence/status", [](const json& s) {
-    return s["sessionId"] == "saved" && s["state"] == "saving"; }, afterFailure);
-  CHECK(server.ok("provider/list", json::object())["active"]["provider"] == "offline");
-
+  // (Held past the busy timeout, the write fails, is kept and is retried:
+  // tests/inprocess covers that with a short timeout, so no test here waits
+  // for the real 10 s.)
+  CHECK_FALSE(server.hasResponse(write));
   lock.release();
+  json added = server.waitResponse(write);
+  INFO(added.dump());
+  CHECK(added["result"]["message"]["id"] == "m1");
   server.waitNotification("persistence/status", [](const json& s) {
-    return s["sessionId"] == "saved" && s["state"] == "saved" && s["pendingWrites"] == 0; }, afterFailure);
+    return s["sessionId"] == "saved" && s["state"] == "saved" && s["pendingWrites"] == 0; }, before);
   json chatDone = server.waitResponse(chat);
   INFO(chatDone.dump());
-  // The reply's write queued behind the lock too, so it may have failed and
-  // been kept; either way the reply ends up stored.
-  CHECK((chatDone.contains("result") || chatDone["error"]["code"] == -32001));
+  CHECK(chatDone["result"]["assistantMessage"]["content"] == reply);
   json cancelDone = server.waitResponse(cancelled);
   REQUIRE(cancelDone.contains("error"));
   CHECK(cancelDone["error"]["code"] == -32800);
