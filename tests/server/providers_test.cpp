@@ -64,6 +64,13 @@ FakeResponse status(int code, std::string body, std::vector<std::pair<std::strin
   return r;
 }
 
+/// The upstream's requests once `count` have arrived (fails the test otherwise).
+std::vector<FakeRequest> arrived(FakeUpstream& up, std::size_t count) {
+  auto requests = up.waitRequests(count);
+  REQUIRE(requests.size() >= count);
+  return requests;
+}
+
 std::string streamed(ServerProcess& server) {
   std::string text;
   for (auto& d : server.notifications("chat/delta")) text += d["delta"].get<std::string>();
@@ -118,7 +125,7 @@ TEST_CASE("openai: a reply streams as deltas and is saved with usage and its com
   CHECK(lastState(server) == "saved");
 
   // The request, as the Chat Completions API wants it.
-  FakeRequest request = up.waitRequests(1)[0];
+  FakeRequest request = arrived(up, 1)[0];
   CHECK(request.method == "POST");
   CHECK(request.path == "/v1/chat/completions");
   CHECK(request.headers["authorization"] == "Bearer " + kKey);
@@ -139,7 +146,7 @@ TEST_CASE("openai: a reply streams as deltas and is saved with usage and its com
                                         {"images", {{{"mimeType", "image/png"}, {"data", "aGVsbG8="}}}}});
   CHECK(second["component"]["id"] == result["component"]["id"]);
   CHECK(second["component"]["version"] == 2);
-  json messages = json::parse(up.waitRequests(2)[1].body)["messages"];
+  json messages = json::parse(arrived(up, 2)[1].body)["messages"];
   REQUIRE(messages.size() == 4);
   CHECK(messages[1] == json({{"role", "user"}, {"content", "a counter"}}));
   CHECK(messages[2] == json({{"role", "assistant"}, {"content", joined(kReply)}}));
@@ -394,7 +401,7 @@ TEST_CASE("anthropic: the Messages stream, its headers, images and usage") {
   CHECK(result["interaction"]["usage"]["outputTokens"] == 15);
   CHECK(result["component"]["name"] == "Counter");
 
-  FakeRequest request = up.waitRequests(1)[0];
+  FakeRequest request = arrived(up, 1)[0];
   CHECK(request.path == "/v1/messages");
   CHECK(request.headers["x-api-key"] == kKey);
   CHECK(request.headers["anthropic-version"] == "2023-06-01");
@@ -459,7 +466,7 @@ TEST_CASE("configuration: initializationOptions over the environment over the co
     ServerProcess server(serverOptions(dir, env));
     CHECK(server.initialize(init)["capabilities"]["experimental"]["aieditor"]["provider"] == "openai");
     server.ok("chat/send", {{"sessionId", "cfg"}, {"text", "a counter"}});
-    return json::parse(up.waitRequests(n)[n - 1].body)["model"].get<std::string>();
+    return json::parse(arrived(up, n)[n - 1].body)["model"].get<std::string>();
   };
   CHECK(modelAsked({}, json::object(), 1) == "file-model");
   CHECK(modelAsked({{"AIEDITOR_MODEL", "env-model"}}, json::object(), 2) == "env-model");
@@ -511,7 +518,7 @@ TEST_CASE("provider/list and provider/set") {
   up.enqueue(stream(openAiStream(kReply)));
   json result = server.ok("chat/send", {{"sessionId", "ps"}, {"text", "a counter"}});
   CHECK(result["interaction"]["provider"] == "openai");
-  CHECK(json::parse(up.waitRequests(1)[0].body)["model"] == "picked");
+  CHECK(json::parse(arrived(up, 1)[0].body)["model"] == "picked");
 
   CHECK(server.ok("provider/set", {{"provider", "offline"}})["active"]["provider"] == "offline");
   CHECK(server.ok("chat/send", {{"sessionId", "ps"}, {"text", "a card"}})["interaction"]["provider"] == "offline");
