@@ -2,7 +2,6 @@
 // 127.0.0.1: the wire formats, streaming, retries, faults, cancellation,
 // configuration, provider/list and provider/set, and that keys never leak.
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,7 +13,6 @@
 
 using namespace aieditor::test;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -165,12 +163,41 @@ TEST_CASE("openai: 429 is retried after Retry-After") {
   up.enqueue(stream(openAiStream(kReply)));
   ServerProcess server(serverOptions(dir));
   server.initialize(openAiOptions(up));
-  auto started = Clock::now();
   json result = server.ok("chat/send", {{"sessionId", "rl"}, {"text", "a counter"}});
-  CHECK(Clock::now() - started >= std::chrono::milliseconds(950));  // the base delay is 10 ms
-  CHECK(up.requests().size() == 2);
+  auto requests = up.requests();
+  REQUIRE(requests.size() == 2);  // retried once
+  CHECK(requests[1].body == requests[0].body);  // the same request again
   CHECK(result["assistantMessage"]["status"] == "complete");
   CHECK(streamed(server) == joined(kReply));
+}
+
+// That the wait is Retry-After's, told by the order in which the upstream sees
+// requests, not by a clock: the 429 asks for 30 s (the longest wait honoured;
+// the base delay is 10 ms), and while this server waits, a second server's whole
+// reply goes through the same upstream. A cancel then ends the wait.
+TEST_CASE("openai: Retry-After holds the retry back while another client's request goes through") {
+  TempDir dir, otherDir;
+  FakeUpstream up;
+  up.enqueue(status(429, R"({"error":{"message":"Rate limit reached"}})", {{"Retry-After", "30"}}));
+  up.enqueue(stream(openAiStream(kReply)));
+  ServerProcess server(serverOptions(dir));
+  server.initialize(openAiOptions(up));
+  long id = server.send("chat/send", {{"sessionId", "held"}, {"text", "first"}});
+  arrived(up, 1);
+
+  ServerProcess other(serverOptions(otherDir));
+  other.initialize(openAiOptions(up));
+  json result = other.ok("chat/send", {{"sessionId", "other"}, {"text", "second"}});
+  CHECK(result["assistantMessage"]["status"] == "complete");
+
+  server.notify("$/cancelRequest", {{"id", id}});
+  json response = server.waitResponse(id);
+  REQUIRE(response.contains("error"));
+  CHECK(response["error"]["code"] == -32800);  // cancelled while waiting
+  auto requests = up.requests();
+  REQUIRE(requests.size() == 2);  // the held request was never retried
+  CHECK(json::parse(requests[0].body)["messages"].back()["content"] == "first");
+  CHECK(json::parse(requests[1].body)["messages"].back()["content"] == "second");
 }
 
 TEST_CASE("openai: 500 and 502 are retried, then the reply completes") {
@@ -300,21 +327,19 @@ TEST_CASE("openai: $/cancelRequest aborts the transfer at once and other request
   FakeResponse r = stream({openAiStream({})[0], openAiDelta("So far")});
   r.end = FakeResponse::End::Hold;
   up.enqueue(r);
-  ServerProcess server(serverOptions(dir));
+  // No timeout can end the held transfer while the test runs: only the cancel can.
+  ServerProcess server(serverOptions(dir, {{"AIEDITOR_IDLE_TIMEOUT_MS", "3600000"}, {"AIEDITOR_TIMEOUT_MS", "3600000"}}));
   server.initialize(openAiOptions(up));
   long id = server.send("chat/send", {{"sessionId", "cancel"}, {"text", "a counter"}});
   json first = server.waitNotification("chat/delta");
   CHECK(server.ok("session/list", json::object())["sessions"].size() == 1);  // the loop is free
 
-  auto cancelledAt = Clock::now();
   server.notify("$/cancelRequest", {{"id", id}});
   json response = server.waitResponse(id);
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - cancelledAt);
-  INFO("cancel took " << took.count() << " ms");
-  CHECK(took < std::chrono::milliseconds(500));  // 100 ms in normal builds; sanitizers are slower
   REQUIRE(response.contains("error"));
   CHECK(response["error"]["code"] == -32800);
-  CHECK(up.waitClientGone(1));
+  CHECK(up.waitClientGone(1));  // the cancel closed the connection: the transfer was aborted
+  CHECK(up.requests().size() == 1);
   auto [message, interaction] = savedReply(server, "cancel");
   CHECK(message["id"] == first["messageId"]);
   CHECK(message["status"] == "interrupted");
