@@ -7,7 +7,7 @@
 #
 # Installs what it needs (Debian packages if missing, the npm packages pinned by
 # bench/package-lock.json into bench/node_modules), builds the server in Release
-# into build/bench together with bench/driver.cpp, and runs it. Nothing asserts a time.
+# into build/bench together with the driver (bench/*.cpp), and runs it. Nothing asserts a time.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

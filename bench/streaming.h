@@ -1,0 +1,17 @@
+// The streaming measurements: a fake OpenAI upstream (tests/support's
+// FakeUpstream, HTTP/1.1 on 127.0.0.1 on a thread of the driver) streams
+// replies whose content chunk i carries the marker «i»; a sample is, for each
+// marker found in a chat/delta, the time the driver has read and parsed that
+// notification minus the upstream's write() of that chunk.
+#pragma once
+
+#include "config.h"
+#include "results.h"
+
+namespace bench {
+
+/// chat/delta overhead: aieditor and the C++ relay floor taking turns, reply
+/// by reply, so both see the same machine.
+Streaming measureStreaming(const Config& cfg);
+
+}  // namespace bench
