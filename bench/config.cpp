@@ -8,8 +8,8 @@ namespace bench {
 namespace fs = std::filesystem;
 
 const char* const kUsage =
-    "usage: driver --server BIN [--copilot BIN] [--node BIN --reference JS] --work DIR --out FILE\n"
-    "              [--command TEXT] [--smoke]\n"
+    "usage: driver --server BIN [--reference-server BIN [--reference-label TEXT]] [--copilot BIN]\n"
+    "              [--node BIN --reference JS] --work DIR --out FILE [--command TEXT] [--smoke]\n"
     "       driver --echo | --relay PORT\n";
 
 namespace {
@@ -59,6 +59,8 @@ std::optional<Config> parseConfig(int argc, char** argv) {
     std::string* value = nullptr;
     if (args[i] == "--smoke") cfg.smoke = true;
     else if (args[i] == "--server") value = &cfg.server;
+    else if (args[i] == "--reference-server") value = &cfg.referenceServer;
+    else if (args[i] == "--reference-label") value = &cfg.referenceLabel;
     else if (args[i] == "--copilot") value = &cfg.copilot;
     else if (args[i] == "--node") value = &cfg.node;
     else if (args[i] == "--reference") value = &cfg.reference;
@@ -80,6 +82,10 @@ std::optional<Config> parseConfig(int argc, char** argv) {
     return std::nullopt;
   }
   cfg.work = fs::absolute(cfg.work).string();
+  if (cfg.hasReferenceServer()) {
+    cfg.referenceServer = fs::absolute(cfg.referenceServer).string();
+    if (cfg.referenceLabel.empty()) cfg.referenceLabel = cfg.referenceServer;
+  }
   sizeFor(cfg);
   return cfg;
 }

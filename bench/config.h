@@ -11,6 +11,8 @@ struct Config {
   bool smoke = false;
   std::string self;  ///< this driver, for its --echo and --relay children
   std::string server, copilot, node, reference, work, out, command;
+  std::string referenceServer;  ///< a second aieditor binary (e.g. the previous design), measured beside `server`
+  std::string referenceLabel;   ///< how the report names it
   // sizes
   std::vector<long> sizes;  ///< session sizes for the round trip (ascending)
   int rttSamples = 0;       ///< sequential adds per size
@@ -22,6 +24,8 @@ struct Config {
   int streamChunks = 0;      ///< content chunks per reply
   int chunkPauseMs = 2;      ///< between chunks, so each goes out alone
   unsigned timeLimitSeconds = 0;  ///< the run ends by itself after this, whatever happens
+
+  bool hasReferenceServer() const { return !referenceServer.empty(); }
 };
 
 /// The usage line.

@@ -4,8 +4,8 @@
 // LSP Content-Length framing, exactly as an editor does. Every figure is
 // measured in this one run next to its reference; nothing here asserts a time.
 //
-//   driver --server BIN [--copilot BIN] [--node BIN --reference JS]
-//          --work DIR --out FILE [--command TEXT] [--smoke]
+//   driver --server BIN [--reference-server BIN [--reference-label TEXT]] [--copilot BIN]
+//          [--node BIN --reference JS] --work DIR --out FILE [--command TEXT] [--smoke]
 //   driver --echo                 framed echo on stdio (the pipe floor)
 //   driver --relay PORT           the C++ relay floor: chat/send → fake upstream → chat/delta
 //
@@ -46,7 +46,7 @@ int run(const bench::Config& cfg) {
   r.floors = measureFloors(cfg);
   r.aieditorStart = measureColdStart(cfg);
   r.copilotStart = measureCopilotColdStart(cfg);
-  r.aieditor = measureSessions(cfg);
+  measureSessions(cfg, r.aieditor, r.referenceServer);
   r.jsonFile = measureJsonFileServer(cfg);
   r.aieditorOpen = measureOpen(cfg, r.aieditor);
   r.jsonFileOpen = measureJsonFileOpen(cfg, r.jsonFile);

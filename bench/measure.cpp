@@ -62,6 +62,7 @@ class GrowingSession {
     removeDb(db);
     auto s = start({binary, "--db", db}, {}, initializeParams(db), serversLog(cfg), 10000);
     if (s.child && s.error.empty()) {
+      out_.version = s.result.value("/serverInfo/version"_json_pointer, std::string{});
       child_ = std::move(s.child);
     } else {
       out_.error = s.error;
@@ -167,14 +168,18 @@ ColdStart measureCopilotColdStart(const Config& cfg) {
   return coldStarts({cfg.copilot, "--stdio"}, env, params, cfg.work + "/copilot.stderr", 60000, cfg.copilotRuns, false);
 }
 
-SessionRun measureSessions(const Config& cfg) {
-  SessionRun aieditor;
-  say("aieditor: messages/add round trip and throughput as the session grows");
-  {
-    GrowingSession ours(cfg, "aieditor", cfg.server, sessionDb(cfg), aieditor);
-    for (long target : cfg.sizes) ours.measureAt(target);
+void measureSessions(const Config& cfg, SessionRun& aieditor, SessionRun& referenceServer) {
+  say(cfg.hasReferenceServer()
+          ? "aieditor and the reference server, side by side: messages/add round trip and throughput as the session grows"
+          : "aieditor: messages/add round trip and throughput as the session grows");
+  GrowingSession ours(cfg, "aieditor", cfg.server, sessionDb(cfg), aieditor);
+  std::optional<GrowingSession> theirs;
+  if (cfg.hasReferenceServer())
+    theirs.emplace(cfg, "reference server", cfg.referenceServer, cfg.work + "/reference-server.db", referenceServer);
+  for (long target : cfg.sizes) {
+    ours.measureAt(target);
+    if (theirs) theirs->measureAt(target);
   }
-  return aieditor;
 }
 
 SessionRun measureJsonFileServer(const Config& cfg) {

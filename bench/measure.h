@@ -13,9 +13,10 @@ ColdStart measureColdStart(const Config& cfg);
 /// copilot-language-server's cold start (killed at once: it would try to reach GitHub).
 ColdStart measureCopilotColdStart(const Config& cfg);
 
-/// messages/add round trips and pipelined throughput while one session of
-/// aieditor's grows through the sizes.
-SessionRun measureSessions(const Config& cfg);
+/// messages/add round trips and pipelined throughput while one session grows
+/// through the sizes, in aieditor and, side by side (size by size), in the
+/// reference server when there is one.
+void measureSessions(const Config& cfg, SessionRun& aieditor, SessionRun& referenceServer);
 
 /// The same in the JSON-file reference server, prefilled by writing its file.
 SessionRun measureJsonFileServer(const Config& cfg);

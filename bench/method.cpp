@@ -31,6 +31,11 @@ std::string methodSection(const Config& cfg) {
         "its two indexes; the session row is left alone while the session is first in the list) plus SQLite's "
         "bookkeeping, so it cannot reach that minimum. One floor sample is taken after each sequential add, so the "
         "two see the same disk.\n";
+  if (cfg.hasReferenceServer())
+    md << "- Reference server (`--reference-server`, " << cfg.referenceLabel
+       << "): a second aieditor binary, measured by the same code in the same run: its own session and database grow "
+          "beside aieditor's, size by size (aieditor first at each size, each with its own interleaved floor), and it "
+          "takes its turn after aieditor and the relay floor in the streaming run, from an upstream of its own.\n";
   md << "- JSON-file reference (`bench/reference/json-file-server.js`, vscode-jsonrpc): its session file is written "
         "by the driver at each size (the file it would have produced), then it serves the same requests; on each "
         "message it rewrites the whole file (write temporary, fsync, rename). For the pipelined run it is restarted "

@@ -57,7 +57,7 @@ std::string cpuModel() {
 
 // ---------------------------------------------------------------- the results table
 
-/// The results table.
+/// The results table; with a reference server, its column beside aieditor's.
 class MainTable {
  public:
   MainTable(const Config& cfg, const Results& r) : cfg_(cfg), r_(r) {
@@ -69,13 +69,18 @@ class MainTable {
   }
 
   std::string text() const {
-    return table({"metric", "aieditor", "reference", "ratio", "target", "target met?"}, rows_);
+    std::vector<std::string> head = {"metric", "aieditor", "reference", "ratio", "target", "target met?"};
+    if (cfg_.hasReferenceServer()) head.insert(head.begin() + 2, "reference server (" + cfg_.referenceLabel + ")");
+    return table(head, rows_);
   }
 
  private:
   void row(std::string metric, std::string value, std::string reference, std::string r, std::string target,
-           std::optional<bool> met) {
-    rows_.push_back({std::move(metric), std::move(value), std::move(reference), std::move(r), std::move(target), metText(met)});
+           std::optional<bool> met, std::string theirs = "—") {
+    std::vector<std::string> cells = {std::move(metric), std::move(value), std::move(reference), std::move(r),
+                                      std::move(target), metText(met)};
+    if (cfg_.hasReferenceServer()) cells.insert(cells.begin() + 2, std::move(theirs));
+    rows_.push_back(std::move(cells));
   }
 
   void coldStart() {
@@ -92,6 +97,7 @@ class MainTable {
   void roundTrips() {
     for (std::size_t i = 0; i < cfg_.sizes.size(); ++i) {
       auto* a = at(r_.aieditor, i);
+      auto* t = at(r_.referenceServer, i);
       double p50 = a ? a->rtt.ms.median() : NAN;
       // The floor interleaved with this size's adds (the disk's latency drifts during a run).
       const Floors& fl = a ? a->floor : r_.floors;
@@ -103,34 +109,36 @@ class MainTable {
       row(format("`messages/add` p50, session of {} (n={})", label, a ? a->rtt.ms.n() : 0), ms(p50),
           format("{} (floor: pipe {} + SQLite commit {}); vs pipe + bare fdatasync ({}): {}", ms(floorHere),
                  ms(fl.pipe.median()), ms(fl.sqlite.median()), ms(bareHere), ratio(p50, bareHere)),
-          ratio(p50, floorHere), "≤ 1.5× floor", known(a != nullptr, p50 <= 1.5 * floorHere));
+          ratio(p50, floorHere), "≤ 1.5× floor", known(a != nullptr, p50 <= 1.5 * floorHere),
+          t ? format("{} ({} its floor)", ms(t->rtt.ms.median()), ratio(t->rtt.ms.median(), addFloor(t->floor))) : "n/a");
       double p99 = a ? a->rtt.ms.pct(99) : NAN;
       double floor99 = fl.pipe.pct(99) + fl.sqlite.pct(99);
       row(format("`messages/add` p99, session of {}", label), ms(p99), format("{} (pipe p99 + SQLite commit p99)", ms(floor99)),
-          ratio(p99, floor99), "—", std::nullopt);
+          ratio(p99, floor99), "—", std::nullopt, t ? ms(t->rtt.ms.pct(99)) : "n/a");
     }
     auto flatness = [&](const SessionRun& run) {
       auto* first = at(run, 0);
       auto* last = at(run, cfg_.sizes.size() - 1);
       return first && last ? last->rtt.ms.median() / first->rtt.ms.median() : NAN;
     };
-    double f = flatness(r_.aieditor), rf = flatness(r_.jsonFile);
+    double f = flatness(r_.aieditor), rf = flatness(r_.jsonFile), tf = flatness(r_.referenceServer);
     row(format("flatness: p50 at {} ÷ p50 at {}", size(cfg_.sizes.back()), size(cfg_.sizes.front())),
         std::isnan(f) ? "n/a" : num(f, 2) + "×", std::isnan(rf) ? "n/a" : num(rf, 1) + "× (JSON-file server)", "—", "≤ 1.2×",
-        known(!std::isnan(f), f <= 1.2));
+        known(!std::isnan(f), f <= 1.2), std::isnan(tf) ? "n/a" : num(tf, 2) + "×");
   }
 
   void throughput() {
     for (std::size_t i = 0; i < cfg_.sizes.size(); ++i) {
       auto* a = at(r_.aieditor, i);
       auto* j = at(r_.jsonFile, i);
-      double ar = a ? a->thr.rate() : NAN, jr = j ? j->thr.rate() : NAN;
+      auto* t = at(r_.referenceServer, i);
+      double ar = a ? a->thr.rate() : NAN, jr = j ? j->thr.rate() : NAN, tr = t ? t->thr.rate() : NAN;
       const std::string& jsonError = r_.jsonFile.error;
       row(format("pipelined durable adds, {} in flight, session of {}", cfg_.window, size(cfg_.sizes[i])),
           std::isnan(ar) ? "n/a" : num(ar, 0) + " msg/s",
           std::isnan(jr) ? "JSON-file server: " + (jsonError.empty() ? std::string("n/a") : jsonError)
                          : format("{} msg/s (JSON-file server, n={})", num(jr, jr < 100 ? 1 : 0), j->thr.done),
-          ratio(ar, jr), "≥ 20,000 msg/s", known(a != nullptr, ar >= 20000));
+          ratio(ar, jr), "≥ 20,000 msg/s", known(a != nullptr, ar >= 20000), std::isnan(tr) ? "n/a" : num(tr, 0) + " msg/s");
     }
   }
 
@@ -148,14 +156,17 @@ class MainTable {
 
   void streaming() {
     const Streaming& s = r_.streaming;
-    const Stats &da = s.aieditor.all, &fa = s.relay.all;
+    const Stats &da = s.aieditor.all, &fa = s.relay.all, &ta = s.referenceServer.all;
+    auto theirs = [&](double v) { return ta.empty() ? std::string("n/a") : ms(v); };
     row(format("chat/delta overhead p50 (fake OpenAI upstream → client; n={})", da.n()), ms(da.median()),
-        format("{} (C++ relay floor, n={})", ms(fa.median()), fa.n()), ratio(da.median(), fa.median()), "—", std::nullopt);
+        format("{} (C++ relay floor, n={})", ms(fa.median()), fa.n()), ratio(da.median(), fa.median()), "—", std::nullopt,
+        theirs(ta.median()));
     row("chat/delta overhead p99 (fake OpenAI upstream → client)", ms(da.pct(99)), format("{} (C++ relay floor)", ms(fa.pct(99))),
-        ratio(da.pct(99), fa.pct(99)), format("p99 ≤ {} ms", kDeltaP99TargetMs), known(!da.empty(), da.pct(99) <= kDeltaP99TargetMs));
+        ratio(da.pct(99), fa.pct(99)), format("p99 ≤ {} ms", kDeltaP99TargetMs), known(!da.empty(), da.pct(99) <= kDeltaP99TargetMs),
+        theirs(ta.pct(99)));
     row(format("chat/delta overhead, last chunk of a reply, median (n={})", s.aieditor.last.n()), ms(s.aieditor.last.median()),
         format("{} (C++ relay floor)", ms(s.relay.last.median())), ratio(s.aieditor.last.median(), s.relay.last.median()),
-        "—", std::nullopt);
+        "—", std::nullopt, s.referenceServer.last.empty() ? "n/a" : ms(s.referenceServer.last.median()));
   }
 
   const Config& cfg_;
@@ -221,6 +232,30 @@ std::string fillTable(const SessionRun& ai) {
   return rows.empty() ? "" : table({"aieditor session size at end of prefill chunk", "µs per message", "msg/s"}, rows);
 }
 
+/// aieditor beside the reference server, with the ratio of the two.
+std::string sideBySideTable(const Config& cfg, const Results& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < cfg.sizes.size(); ++i) {
+    auto* a = at(r.aieditor, i);
+    auto* t = at(r.referenceServer, i);
+    double ap = a ? a->rtt.ms.median() : NAN, tp = t ? t->rtt.ms.median() : NAN;
+    rows.push_back({format("`messages/add` p50 ÷ its floor, session of {}", size(cfg.sizes[i])),
+                    a ? ratio(ap, addFloor(a->floor)) + " (" + ms(ap) + ")" : "n/a",
+                    t ? ratio(tp, addFloor(t->floor)) + " (" + ms(tp) + ")" : "n/a", ratio(ap, tp)});
+  }
+  for (std::size_t i = 0; i < cfg.sizes.size(); ++i) {
+    auto* a = at(r.aieditor, i);
+    auto* t = at(r.referenceServer, i);
+    double ar = a ? a->thr.rate() : NAN, tr = t ? t->thr.rate() : NAN;
+    rows.push_back({format("pipelined adds per second, session of {}", size(cfg.sizes[i])),
+                    std::isnan(ar) ? "n/a" : num(ar, 0) + " msg/s", std::isnan(tr) ? "n/a" : num(tr, 0) + " msg/s",
+                    ratio(ar, tr)});
+  }
+  const Stats &da = r.streaming.aieditor.all, &ta = r.streaming.referenceServer.all;
+  rows.push_back({"chat/delta overhead p99", ms(da.pct(99)), ms(ta.pct(99)), ratio(da.pct(99), ta.pct(99))});
+  return table({"metric", "aieditor", "reference server", "aieditor ÷ reference server"}, rows);
+}
+
 // ---------------------------------------------------------------- notes
 
 struct Notes {
@@ -246,6 +281,8 @@ Notes notesFor(const Results& r) {
   n.aieditorFailed = !notes.empty();
   add("copilot-language-server: ", r.copilotStart.error);
   add("JSON-file reference: ", r.jsonFile.error);
+  add("reference server messages/add: ", r.referenceServer.error);
+  add("reference server chat/send: ", r.streaming.referenceServerError);
   // A shared host's neighbours show up first in the pipe floor (two process
   // wake-ups and nothing else). Its best samples tell what the machine does
   // when quiet; where its median is far above them, the host was busy and the
@@ -258,6 +295,8 @@ Notes notesFor(const Results& r) {
   };
   busy(r.floors.pipe.median(), "at the start of the run (floors, cold start)");
   for (auto& p : r.aieditor.points) busy(p.floor.pipe.median(), format("during the round trips at size {}", size(p.size)));
+  for (auto& p : r.referenceServer.points)
+    busy(p.floor.pipe.median(), format("during the reference server's round trips at size {}", size(p.size)));
   const Stats& relay = r.streaming.relay.all;
   if (!relay.empty() && relay.pct(99) > kDeltaP99TargetMs)
     notes.push_back(format("the host was busy during the streaming run: the C++ relay floor alone had a chat/delta p99 of {}, "
@@ -289,7 +328,12 @@ std::string machineSection(const Config& cfg, const Results& r) {
   md << "- kernel: " << u.sysname << " " << u.release << " " << u.machine << "\n";
   md << "- disk (databases and JSON files): " << disk << "; block devices (name rotational model): " << rota << "\n";
   md << "- aieditor " << r.aieditorStart.version << " (Release build), SQLite " << sqlite3_libversion()
-     << "; copilot-language-server " << (cpVersion.empty() ? "n/a" : cpVersion) << "; Node " << nodeVersion << "\n\n";
+     << "; copilot-language-server " << (cpVersion.empty() ? "n/a" : cpVersion) << "; Node " << nodeVersion << "\n";
+  if (cfg.hasReferenceServer())
+    md << "- reference server: " << cfg.referenceLabel
+       << (cfg.referenceLabel == cfg.referenceServer ? "" : " (`" + cfg.referenceServer + "`)") << ", aieditor "
+       << (r.referenceServer.version.empty() ? "n/a" : r.referenceServer.version) << "\n";
+  md << "\n";
   return md.str();
 }
 
@@ -309,6 +353,11 @@ int writeReport(const Config& cfg, const Results& r) {
         "nothing asserts a time. Issue 6 describes the metrics and targets.\n\n";
   md << machineSection(cfg, r);
   md << "## Results\n\n" << mainTable << "\n";
+  if (cfg.hasReferenceServer())
+    md << "## Side by side with the reference server\n\nThe reference server (" << cfg.referenceLabel
+       << ") was measured in this run by the same code, size by size and reply by reply in turn with aieditor; each "
+          "`messages/add` ratio is to the floor interleaved with that server's own adds.\n\n"
+       << sideBySideTable(cfg, r) << "\n";
   md << "## Floors\n\nAt the start of the run:\n\n" << floors
      << "\nAnd interleaved with each round-trip measurement, one floor sample after each `messages/add` (the targets use these):\n\n"
      << drift << "\n";

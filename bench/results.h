@@ -48,6 +48,7 @@ struct SizePoint {
 
 /// One server's session through the sizes.
 struct SessionRun {
+  std::string version;  ///< serverInfo.version, from initialize
   std::vector<SizePoint> points;
   std::vector<std::pair<long, double>> growth;  ///< (session size at chunk end, µs per message pipelined)
   std::string error;
@@ -68,14 +69,14 @@ struct Streamed {
 };
 
 struct Streaming {
-  Streamed aieditor, relay;
-  std::string error, relayError;
+  Streamed aieditor, relay, referenceServer;
+  std::string error, relayError, referenceServerError;
 };
 
 struct Results {
   Floors floors;
   ColdStart aieditorStart, copilotStart;
-  SessionRun aieditor, jsonFile;
+  SessionRun aieditor, referenceServer, jsonFile;
   Opening aieditorOpen, jsonFileOpen;
   Streaming streaming;
 };

@@ -97,8 +97,8 @@ std::string streamOnce(Child& c, FakeUpstream& up, std::int64_t id, const std::s
   return "";
 }
 
-/// aieditor on a fresh database with its `openai` provider pointed at the
-/// upstream, with `sessions` opened.
+/// aieditor (or the reference server) on a fresh database with its `openai`
+/// provider pointed at the upstream, with `sessions` opened.
 std::optional<Child> startChatServer(const Config& cfg, const std::string& binary, const std::string& db,
                                      const FakeUpstream& up, const std::vector<std::string>& sessions, std::string& error) {
   for (auto suffix : {"", "-wal", "-shm"}) fs::remove(db + suffix);
@@ -129,21 +129,29 @@ std::optional<Child> startChatServer(const Config& cfg, const std::string& binar
 
 Streaming measureStreaming(const Config& cfg) {
   Streaming out;
-  say(format("streaming: {} replies of {} chunks ({} ms apart) from a fake OpenAI upstream, aieditor and the C++ relay in turn",
-             cfg.streams, cfg.streamChunks, cfg.chunkPauseMs));
-  FakeUpstream up;
+  say(format("streaming: {} replies of {} chunks ({} ms apart) from a fake OpenAI upstream, aieditor{} and the C++ relay in turn",
+             cfg.streams, cfg.streamChunks, cfg.chunkPauseMs, cfg.hasReferenceServer() ? ", the reference server" : ""));
+  FakeUpstream up, theirs;  // the reference server has its own, so a failure of either cannot mix their streams
   up.setFallback(markedReply(cfg.streamChunks, cfg.chunkPauseMs));
+  theirs.setFallback(markedReply(cfg.streamChunks, cfg.chunkPauseMs));
   auto ai = startChatServer(cfg, cfg.server, cfg.work + "/chat.db", up, {"bench-chat"}, out.error);
   auto relay = Child::spawn({cfg.self, "--relay", std::to_string(up.port())}, {}, cfg.work + "/relay.stderr");
   if (!relay) out.relayError = "cannot spawn the relay";
-  // Taking turns, both see the same machine; after a failure a stream may
-  // still be in flight, so both stop.
+  std::optional<Child> ref;
+  if (cfg.hasReferenceServer())
+    ref = startChatServer(cfg, cfg.referenceServer, cfg.work + "/chat-reference.db", theirs, {"bench-chat"},
+                          out.referenceServerError);
+  // Taking turns, all see the same machine; after a failure a stream may
+  // still be in flight, so aieditor and the relay (which share the upstream) both stop.
   for (int i = 0; i < cfg.streams && out.error.empty() && out.relayError.empty(); ++i) {
     out.error = streamOnce(*ai, up, 100 + i, "bench-chat", cfg.streamChunks, out.aieditor);
     if (out.error.empty()) out.relayError = streamOnce(*relay, up, 100 + i, "relay", cfg.streamChunks, out.relay);
+    if (ref && out.referenceServerError.empty())
+      out.referenceServerError = streamOnce(*ref, theirs, 100 + i, "bench-chat", cfg.streamChunks, out.referenceServer);
   }
   if (ai) ai->stop(out.error.empty());
   if (relay) relay->stop(false);
+  if (ref) ref->stop(out.referenceServerError.empty());
   return out;
 }
 

@@ -10,8 +10,8 @@
 
 namespace bench {
 
-/// chat/delta overhead: aieditor and the C++ relay floor taking turns, reply
-/// by reply, so both see the same machine.
+/// chat/delta overhead: aieditor, the C++ relay floor and the reference server
+/// (when there is one) taking turns, reply by reply, so all see the same machine.
 Streaming measureStreaming(const Config& cfg);
 
 }  // namespace bench
