@@ -26,6 +26,7 @@ void sizeFor(Config& cfg) {
     cfg.streams = 2;
     cfg.streamChunks = 30;
     cfg.refCapSeconds = 3;
+    cfg.floorWarmupCommits = 50;  // a floor probe per size: 1,100 commits each took most of the smoke run
     cfg.timeLimitSeconds = 240;
   } else {
     cfg.sizes = {100, 10000, 100000};
@@ -38,6 +39,7 @@ void sizeFor(Config& cfg) {
     cfg.streams = 5;
     cfg.streamChunks = 200;
     cfg.refCapSeconds = 20;
+    cfg.floorWarmupCommits = 1100;
     cfg.timeLimitSeconds = 1500;
   }
 }

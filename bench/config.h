@@ -23,6 +23,7 @@ struct Config {
   int streams = 0;           ///< replies from the fake upstream, to aieditor and as many to the relay floor
   int streamChunks = 0;      ///< content chunks per reply
   int chunkPauseMs = 2;      ///< between chunks, so each goes out alone
+  int floorWarmupCommits = 0;  ///< before a floor's SQLite samples (1,100: past the first checkpoint)
   unsigned timeLimitSeconds = 0;  ///< the run ends by itself after this, whatever happens
 
   bool hasReferenceServer() const { return !referenceServer.empty(); }

@@ -13,7 +13,7 @@ namespace bench {
 
 namespace fs = std::filesystem;
 
-FloorProbe::FloorProbe(const Config& cfg) : work_(cfg.work) {
+FloorProbe::FloorProbe(const Config& cfg) : work_(cfg.work), warmup_(cfg.floorWarmupCommits) {
   echo_ = Child::spawn({cfg.self, "--echo"}, {}, cfg.work + "/echo.stderr");
   fd_ = ::open((work_ + "/fdatasync.probe").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd_ >= 0) {  // allocated and synced once: the samples overwrite it
@@ -27,10 +27,10 @@ FloorProbe::FloorProbe(const Config& cfg) : work_(cfg.work) {
     sqlite3_exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                       "CREATE TABLE m(seq INTEGER PRIMARY KEY, session_id TEXT, content TEXT)", nullptr, nullptr, nullptr);
     sqlite3_prepare_v2(db_, "INSERT INTO m(session_id, content) VALUES('floor', ?1)", -1, &insert_, nullptr);
-    // Past the first checkpoint (1000 WAL pages): from then on the WAL is
-    // reused, the steady state. While a WAL grows, each sync also writes
-    // the file's new size.
-    for (int i = 0; i < 1100 && insert_; ++i) commitOne();
+    // Past the first checkpoint (1000 WAL pages, so 1,100 commits): from then
+    // on the WAL is reused, the steady state. While a WAL grows, each sync
+    // also writes the file's new size.
+    for (int i = 0; i < warmup_ && insert_; ++i) commitOne();
   }
 }
 

@@ -35,6 +35,7 @@ class FloorProbe {
   void commitOne();
 
   std::string work_;
+  int warmup_;
   std::optional<Child> echo_;
   int fd_ = -1;
   sqlite3* db_ = nullptr;

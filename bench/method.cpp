@@ -22,8 +22,11 @@ std::string methodSection(const Config& cfg) {
      << " by the server's own pipelined `messages/add`; at each size, " << cfg.rttSamples
      << " sequential adds, then " << cfg.thrCount << " pipelined ones. The floor is a C++ echo of the same frame over "
         "the same kind of pipe plus one SQLite INSERT+COMMIT (WAL, synchronous=FULL) on the same disk, as the issue "
-        "defines it; the target's ratio is to this floor. The floor's database is warmed up first (1,100 commits, "
-        "past the first checkpoint), so its commits overwrite a WAL that has wrapped; aieditor's session of 100 is "
+        "defines it; the target's ratio is to this floor. The floor's database is warmed up first ("
+     << num(cfg.floorWarmupCommits, 0) << " commits"
+     << (cfg.floorWarmupCommits >= 1100 ? ", past the first checkpoint), so its commits overwrite a WAL that has wrapped"
+                                        : "; too few to pass the first checkpoint: the smoke run's floor is rough)")
+     << "; aieditor's session of 100 is "
         "measured soon after the server started, whose WAL (deleted by SQLite when the last connection closes) is "
         "laid out in zeros 4 MiB at a time by the server, so its commits do not extend the file either. Beside it, "
         "the disk's own minimum: one bare `fdatasync` of a 200-byte overwrite in an allocated file (no size change, "
