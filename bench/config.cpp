@@ -26,6 +26,8 @@ void sizeFor(Config& cfg) {
     cfg.streams = 2;
     cfg.streamChunks = 30;
     cfg.refCapSeconds = 3;
+    cfg.lockedStreams = 1;
+    cfg.lockWaitMs = 2000;
     cfg.floorWarmupCommits = 50;  // a floor probe per size: 1,100 commits each took most of the smoke run
     cfg.timeLimitSeconds = 240;
   } else {
@@ -39,6 +41,8 @@ void sizeFor(Config& cfg) {
     cfg.streams = 5;
     cfg.streamChunks = 200;
     cfg.refCapSeconds = 20;
+    cfg.lockedStreams = 5;
+    cfg.lockWaitMs = 5000;
     cfg.floorWarmupCommits = 1100;
     cfg.timeLimitSeconds = 1500;
   }

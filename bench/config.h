@@ -24,6 +24,8 @@ struct Config {
   int streamChunks = 0;      ///< content chunks per reply
   int chunkPauseMs = 2;      ///< between chunks, so each goes out alone
   int floorWarmupCommits = 0;  ///< before a floor's SQLite samples (1,100: past the first checkpoint)
+  int lockedStreams = 0;     ///< replies while another process holds the database's write lock
+  int lockWaitMs = 0;        ///< how long a reply's deltas may take under the lock before it counts as blocked
   unsigned timeLimitSeconds = 0;  ///< the run ends by itself after this, whatever happens
 
   bool hasReferenceServer() const { return !referenceServer.empty(); }

@@ -18,7 +18,7 @@
 //   floors    the pipe, SQLite-commit and fdatasync floors
 //   rounds    sequential and pipelined requests
 //   measure   cold start, messages/add as a session grows, session/open
-//   streaming chat/delta from the fake upstream
+//   streaming chat/delta from the fake upstream, also under another process's write lock
 //   report    the markdown report and its notes (method: its Method section)
 
 #include <signal.h>
@@ -51,6 +51,8 @@ int run(const bench::Config& cfg) {
   r.aieditorOpen = measureOpen(cfg, r.aieditor);
   r.jsonFileOpen = measureJsonFileOpen(cfg, r.jsonFile);
   r.streaming = measureStreaming(cfg);
+  r.locked = measureUnderLock(cfg, false);
+  if (cfg.hasReferenceServer()) r.referenceServerLocked = measureUnderLock(cfg, true);
   return writeReport(cfg, r);
 }
 

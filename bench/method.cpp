@@ -65,6 +65,17 @@ std::string methodSection(const Config& cfg) {
         "stdout; it is timed by the same code, one relay reply after each aieditor reply, so both see the same "
         "machine. The floor is thus loopback TCP + parse + pipe + two process wake-ups; what aieditor adds is "
         "libcurl, the hand-off from its transfer thread to the event loop, and the notification's JSON.\n";
+  md << "- Under another process's write lock: a fresh server on its own database, pointed at its own fake upstream, "
+        "with one session per reply opened (and one reply streamed) first. The driver then opens the database with "
+        "its own SQLite connection and runs `BEGIN IMMEDIATE`, and sends "
+     << cfg.lockedStreams
+     << " `chat/send`, each once the last chunk of the one before has arrived, without waiting for their responses: "
+        "each prompt's write waits for the lock, the chunks are timed as above from the `chat/delta` notifications. "
+        "The lock is rolled back (nothing is written) once the last reply's last chunk has arrived, or when a reply's "
+        "chunks have not all arrived within "
+     << num(cfg.lockWaitMs / 1000.0, 1)
+     << " s plus the stream's length, which is reported as blocked; only then are the responses awaited. A -32001 "
+        "response (the write outlasted the server's busy timeout) counts as a reply saved later.\n";
   return md.str();
 }
 

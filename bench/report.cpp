@@ -36,6 +36,15 @@ long medianOf(std::vector<long> v) {
 /// The floor for messages/add: pipe round trip + one SQLite insert and commit with fdatasync.
 double addFloor(const Floors& f) { return f.pipe.median() + f.sqlite.median(); }
 
+/// A held-lock result for a table cell: its p99, or that the server was blocked.
+std::string lockedP99(const Locked& l) {
+  if (!l.ran) return "n/a";
+  std::string v = l.all.empty() ? "" : ms(l.all.pct(99));
+  if (l.blocked) v += (v.empty() ? "" : "; then ") + std::string("blocked: ") + l.blockedWhy;
+  if (v.empty()) v = l.error.empty() ? "n/a" : "failed";
+  return v;
+}
+
 std::string sh(const std::string& cmd) {
   std::string out;
   if (FILE* p = ::popen(cmd.c_str(), "r")) {
@@ -167,6 +176,10 @@ class MainTable {
     row(format("chat/delta overhead, last chunk of a reply, median (n={})", s.aieditor.last.n()), ms(s.aieditor.last.median()),
         format("{} (C++ relay floor)", ms(s.relay.last.median())), ratio(s.aieditor.last.median(), s.relay.last.median()),
         "—", std::nullopt, s.referenceServer.last.empty() ? "n/a" : ms(s.referenceServer.last.median()));
+    const Locked& l = r_.locked;
+    row(format("chat/delta overhead p99 while another process holds the database's write lock (n={})", l.all.n()),
+        lockedP99(l), format("{} without the lock (above)", ms(da.pct(99))), ratio(l.all.pct(99), da.pct(99)), "—",
+        std::nullopt, lockedP99(r_.referenceServerLocked));
   }
 
   const Config& cfg_;
@@ -253,7 +266,28 @@ std::string sideBySideTable(const Config& cfg, const Results& r) {
   }
   const Stats &da = r.streaming.aieditor.all, &ta = r.streaming.referenceServer.all;
   rows.push_back({"chat/delta overhead p99", ms(da.pct(99)), ms(ta.pct(99)), ratio(da.pct(99), ta.pct(99))});
+  rows.push_back({"chat/delta overhead p99 under another process's write lock", lockedP99(r.locked),
+                  lockedP99(r.referenceServerLocked), ratio(r.locked.all.pct(99), r.referenceServerLocked.all.pct(99))});
   return table({"metric", "aieditor", "reference server", "aieditor ÷ reference server"}, rows);
+}
+
+/// The held-lock measurement, per server.
+std::string lockTable(const Config& cfg, const Results& r) {
+  auto line = [](const std::string& who, const Locked& l, const Streamed& free) -> std::vector<std::string> {
+    return {who,
+            l.all.empty() ? "n/a" : ms(l.all.median()),
+            lockedP99(l),
+            std::to_string(l.all.n()),
+            format("{} of {}", l.streamed, l.replies),
+            ms(l.heldMs),
+            format("{} saved, {} saved later (-32001)", l.saved, l.savedLater),
+            ms(free.all.pct(99))};
+  };
+  std::vector<std::vector<std::string>> rows = {line("aieditor", r.locked, r.streaming.aieditor)};
+  if (cfg.hasReferenceServer()) rows.push_back(line("reference server", r.referenceServerLocked, r.streaming.referenceServer));
+  return table({"server", "chat/delta p50 under the lock", "p99 under the lock", "n", "replies streamed while it was held",
+                "lock held", "chat/send answers after its release", "p99 without the lock"},
+               rows);
 }
 
 // ---------------------------------------------------------------- notes
@@ -264,7 +298,7 @@ struct Notes {
 };
 
 /// The run's notes; aieditor's own failures also fail the run (the references may be missing).
-Notes notesFor(const Results& r) {
+Notes notesFor(const Config& cfg, const Results& r) {
   Notes n;
   auto& notes = n.lines;
   auto add = [&](const std::string& what, const std::string& error) {
@@ -275,6 +309,7 @@ Notes notesFor(const Results& r) {
   add("aieditor session/open: ", r.aieditorOpen.error);
   add("aieditor chat/send: ", r.streaming.error);
   add("C++ relay floor: ", r.streaming.relayError);
+  add("aieditor chat/send under another process's write lock: ", r.locked.error);
   for (auto& p : r.aieditor.points)
     if (p.rtt.errors || p.thr.errors)
       notes.push_back(format("aieditor at size {}: {} error replies", p.size, p.rtt.errors + p.thr.errors));
@@ -283,6 +318,15 @@ Notes notesFor(const Results& r) {
   add("JSON-file reference: ", r.jsonFile.error);
   add("reference server messages/add: ", r.referenceServer.error);
   add("reference server chat/send: ", r.streaming.referenceServerError);
+  add("reference server chat/send under another process's write lock: ", r.referenceServerLocked.error);
+  auto blocked = [&](const std::string& who, const Locked& l) {
+    if (l.blocked)
+      notes.push_back(format("{} was blocked while another process held the database's write lock ({}); the lock was "
+                             "released then, and {} of {} replies had streamed",
+                             who, l.blockedWhy, l.streamed, l.replies));
+  };
+  blocked("aieditor", r.locked);
+  if (cfg.hasReferenceServer()) blocked("the reference server", r.referenceServerLocked);
   // A shared host's neighbours show up first in the pipe floor (two process
   // wake-ups and nothing else). Its best samples tell what the machine does
   // when quiet; where its median is far above them, the host was busy and the
@@ -343,8 +387,8 @@ int writeReport(const Config& cfg, const Results& r) {
   say("writing the report");
   std::string mainTable = MainTable(cfg, r).text();
   std::string floors = floorTable(r.floors), drift = driftTable(r.aieditor), rtt = rttTable(cfg, r),
-              growth = growthTable(cfg, r), fill = fillTable(r.aieditor);
-  Notes notes = notesFor(r);
+              growth = growthTable(cfg, r), fill = fillTable(r.aieditor), locked = lockTable(cfg, r);
+  Notes notes = notesFor(cfg, r);
 
   std::ostringstream md;
   md << "# Benchmarks\n\n";
@@ -377,13 +421,20 @@ int writeReport(const Config& cfg, const Results& r) {
             "commits, so throughput is bounded by the commit (fdatasync) rate.\n\n";
   }
   if (!fill.empty()) md << "aieditor while prefilling the session by its own pipelined `messages/add`:\n\n" << fill << "\n";
+  md << "## chat/delta while another process holds the database's write lock\n\n"
+        "The driver opens the server's database with its own SQLite connection and holds `BEGIN IMMEDIATE` while "
+        "the replies stream, so each prompt's write waits for the lock. A reply that answers -32001 (the write "
+        "outlasted the server's busy timeout) is saved later, not a failure; a server that sends no chat/delta while "
+        "the lock is held is blocked, and the lock is released after "
+     << num(cfg.lockWaitMs / 1000.0, 1) << " s.\n\n"
+     << locked << "\n";
   md << methodSection(cfg);
   if (!notes.lines.empty()) {
     md << "\n## Notes from this run\n\n";
     for (auto& n : notes.lines) md << "- " << n << "\n";
   }
 
-  std::cout << "\n" << mainTable << "\n" << floors << "\n" << drift << "\n" << rtt << "\n" << growth << "\n";
+  std::cout << "\n" << mainTable << "\n" << floors << "\n" << drift << "\n" << rtt << "\n" << growth << "\n" << locked << "\n";
   for (auto& n : notes.lines) std::cout << "note: " << n << "\n";
   fs::create_directories(fs::path(cfg.out).parent_path());
   std::ofstream(cfg.out) << md.str();

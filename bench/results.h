@@ -73,12 +73,27 @@ struct Streaming {
   std::string error, relayError, referenceServerError;
 };
 
+/// chat/delta while another process holds the database's write lock.
+struct Locked {
+  bool ran = false;
+  int replies = 0;           ///< chat/send sent while the lock was held
+  int streamed = 0;          ///< of them, whose last chunk arrived while it was held
+  bool blocked = false;      ///< a reply's chunks did not all come while the lock was held
+  std::string blockedWhy;    ///< e.g. "no chat/delta within 3.1 s"
+  double heldMs = NAN;       ///< how long the lock was held
+  Stats all;                 ///< every chunk that arrived while the lock was held
+  int saved = 0;             ///< chat/send answered with a result
+  int savedLater = 0;        ///< answered -32001: the write failed and is retried later
+  std::string error;         ///< the measurement failed
+};
+
 struct Results {
   Floors floors;
   ColdStart aieditorStart, copilotStart;
   SessionRun aieditor, referenceServer, jsonFile;
   Opening aieditorOpen, jsonFileOpen;
   Streaming streaming;
+  Locked locked, referenceServerLocked;
 };
 
 }  // namespace bench

@@ -1,5 +1,8 @@
 #include "streaming.h"
 
+#include <sqlite3.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -19,6 +22,8 @@ using aieditor::test::FakeResponse;
 using aieditor::test::FakeUpstream;
 
 namespace {
+
+constexpr int kStorageFailed = -32001;  // a write that failed (here: the lock outlasted the busy timeout)
 
 // ---------------------------------------------------------------- marked replies
 
@@ -125,6 +130,111 @@ std::optional<Child> startChatServer(const Config& cfg, const std::string& binar
   return std::move(s.child);
 }
 
+/// Another process's write lock on a database: BEGIN IMMEDIATE on the
+/// driver's own SQLite connection, held until release() (or destruction),
+/// which rolls it back: nothing is written.
+class WriteLock {
+ public:
+  explicit WriteLock(const std::string& path) {
+    // Never creates the file: the server made it.
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+      error_ = "cannot open " + path + ": " + sqlite3_errmsg(db_);
+      return;
+    }
+    sqlite3_busy_timeout(db_, 10000);  // the server may be finishing a write
+    char* message = nullptr;
+    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, &message) != SQLITE_OK) {
+      error_ = std::string("BEGIN IMMEDIATE failed: ") + (message ? message : "?");
+      sqlite3_free(message);
+      return;
+    }
+    held_ = true;
+  }
+  ~WriteLock() {
+    release();
+    sqlite3_close(db_);
+  }
+  WriteLock(const WriteLock&) = delete;
+  WriteLock& operator=(const WriteLock&) = delete;
+
+  const std::string& error() const { return error_; }
+  void release() {
+    if (held_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    held_ = false;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  bool held_ = false;
+  std::string error_;
+};
+
+/// The replies under the lock, one after another: each chat/send is sent once
+/// the previous reply's last chunk has arrived; its response is not awaited.
+/// Stops at the first reply whose chunks do not all come within the wait.
+void streamWhileLocked(const Config& cfg, Child& c, FakeUpstream& up, std::map<std::int64_t, json>& responses, Locked& out) {
+  const int chunks = cfg.streamChunks;
+  const auto wait = std::chrono::milliseconds(cfg.lockWaitMs + chunks * cfg.chunkPauseMs);
+  for (int k = 0; k < cfg.lockedStreams; ++k) {
+    const std::int64_t id = 200 + k;
+    const std::string session = format("bench-lock-{}", k);
+    c.send(json{{"jsonrpc", "2.0"}, {"id", id}, {"method", "chat/send"},
+                {"params", {{"sessionId", session}, {"text", "A pricing card with three tiers"}}}}.dump());
+    responses[id] = nullptr;
+    ++out.replies;
+    std::vector<Arrival> arrivals;
+    bool lastArrived = false;
+    c.pump(Clock::now() + wait, [&](const json& j) {
+      if (isDelta(j) && j.value("/params/sessionId"_json_pointer, std::string{}) == session) {
+        noteArrivals(j, arrivals);
+        lastArrived = lastArrived || (!arrivals.empty() && arrivals.back().first == chunks - 1);
+      } else if (j.is_object() && j.contains("id") && !j.contains("method") && j["id"].is_number()) {
+        responses[j["id"].get<std::int64_t>()] = j;  // e.g. -32001 once the busy timeout has passed
+      }
+      return lastArrived;
+    });
+    if (!lastArrived) {
+      out.blocked = true;
+      out.blockedWhy = arrivals.empty() ? format("no chat/delta within {} s", num(static_cast<double>(wait.count()) / 1000, 1))
+                                        : format("{} of {} chunks within {} s", arrivals.size(), chunks,
+                                                 num(static_cast<double>(wait.count()) / 1000, 1));
+      return;
+    }
+    if (auto why = addSamples(arrivals, up.takeExchange(std::chrono::seconds(10)), chunks, out.all, nullptr); !why.empty()) {
+      out.error = why;
+      return;
+    }
+    ++out.streamed;
+  }
+}
+
+/// Every chat/send's response, once the lock is released: a result, or
+/// -32001 (the prompt's write outlasted the busy timeout and is saved later).
+void collectResponses(Child& c, std::map<std::int64_t, json>& responses, Locked& out) {
+  auto missing = [&] {
+    return std::ranges::count_if(responses, [](const auto& r) { return r.second.is_null(); });
+  };
+  if (missing() > 0)
+    c.pump(Clock::now() + std::chrono::seconds(30), [&](const json& j) {
+      if (j.is_object() && j.contains("id") && !j.contains("method") && j["id"].is_number()) {
+        auto it = responses.find(j["id"].get<std::int64_t>());
+        if (it != responses.end()) it->second = j;
+      }
+      return missing() == 0;
+    });
+  for (auto& [id, r] : responses) {
+    if (r.is_null()) {
+      if (out.error.empty()) out.error = "no chat/send response within 30 s of the lock's release (" + c.error + ")";
+    } else if (!r.contains("error")) {
+      ++out.saved;
+    } else if (r["error"].value("code", 0) == kStorageFailed) {
+      ++out.savedLater;
+    } else if (out.error.empty()) {
+      out.error = "chat/send: " + r.dump().substr(0, 300);
+    }
+  }
+}
+
 }  // namespace
 
 Streaming measureStreaming(const Config& cfg) {
@@ -152,6 +262,43 @@ Streaming measureStreaming(const Config& cfg) {
   if (ai) ai->stop(out.error.empty());
   if (relay) relay->stop(false);
   if (ref) ref->stop(out.referenceServerError.empty());
+  return out;
+}
+
+Locked measureUnderLock(const Config& cfg, bool referenceServer) {
+  Locked out;
+  out.ran = true;
+  say(format("streaming while another process holds the database's write lock: {}, {} replies",
+             referenceServer ? "the reference server" : "aieditor", cfg.lockedStreams));
+  FakeUpstream up;
+  up.setFallback(markedReply(cfg.streamChunks, cfg.chunkPauseMs));
+  const std::string server = referenceServer ? cfg.referenceServer : cfg.server;
+  const std::string db = cfg.work + (referenceServer ? "/chat-lock-reference.db" : "/chat-lock.db");
+  std::vector<std::string> sessions = {"bench-lock-warm"};  // opened now: opening a new session writes it
+  for (int k = 0; k < cfg.lockedStreams; ++k) sessions.push_back(format("bench-lock-{}", k));
+  auto c = startChatServer(cfg, server, db, up, sessions, out.error);
+  if (!c) return out;
+  // One reply before the lock: the provider's first use (libcurl loads) is not measured.
+  Streamed warm;
+  if (out.error = streamOnce(*c, up, 150, "bench-lock-warm", cfg.streamChunks, warm); !out.error.empty()) {
+    c->stop(false);
+    return out;
+  }
+  std::map<std::int64_t, json> responses;  // chat/send id → its response (null until it comes)
+  {
+    WriteLock lock(db);
+    if (!lock.error().empty()) {
+      out.error = "the driver's lock: " + lock.error();
+      c->stop(false);
+      return out;
+    }
+    auto heldAt = Clock::now();
+    streamWhileLocked(cfg, *c, up, responses, out);
+    lock.release();
+    out.heldMs = msSince(heldAt);
+  }
+  collectResponses(*c, responses, out);
+  c->stop(out.error.empty());
   return out;
 }
 

@@ -14,4 +14,12 @@ namespace bench {
 /// (when there is one) taking turns, reply by reply, so all see the same machine.
 Streaming measureStreaming(const Config& cfg);
 
+/// chat/delta overhead while the driver, another process, holds the write
+/// lock of the server's database (BEGIN IMMEDIATE on its own SQLite
+/// connection). The lock is released once the last chunk of the last reply
+/// has arrived, or when a reply's chunks do not come within cfg.lockWaitMs
+/// (the server is blocked); only then are the chat/send responses awaited.
+/// aieditor's, or with `referenceServer` the reference server's.
+Locked measureUnderLock(const Config& cfg, bool referenceServer);
+
 }  // namespace bench
