@@ -66,6 +66,11 @@ void noteArrivals(const json& delta, std::vector<Arrival>& arrivals) {
 }
 
 bool isDelta(const json& j) { return j.is_object() && j.value("method", "") == "chat/delta"; }
+/// A response's id, or nothing for any other message.
+std::optional<std::int64_t> responseId(const json& j) {
+  if (!j.is_object() || !j.contains("id") || j.contains("method") || !j["id"].is_number()) return std::nullopt;
+  return j["id"].get<std::int64_t>();
+}
 
 /// The samples of one reply: each arrival minus the write() of its chunk
 /// (content chunk i is the exchange's chunk i + 1, after the role chunk).
@@ -188,16 +193,16 @@ void streamWhileLocked(const Config& cfg, Child& c, FakeUpstream& up, std::map<s
       if (isDelta(j) && j.value("/params/sessionId"_json_pointer, std::string{}) == session) {
         noteArrivals(j, arrivals);
         lastArrived = lastArrived || (!arrivals.empty() && arrivals.back().first == chunks - 1);
-      } else if (j.is_object() && j.contains("id") && !j.contains("method") && j["id"].is_number()) {
-        responses[j["id"].get<std::int64_t>()] = j;  // e.g. -32001 once the busy timeout has passed
+      } else if (auto rid = responseId(j); rid && responses.contains(*rid)) {
+        responses[*rid] = j;  // e.g. -32001 once the busy timeout has passed
       }
       return lastArrived;
     });
     if (!lastArrived) {
       out.blocked = true;
-      out.blockedWhy = arrivals.empty() ? format("no chat/delta within {} s", num(static_cast<double>(wait.count()) / 1000, 1))
-                                        : format("{} of {} chunks within {} s", arrivals.size(), chunks,
-                                                 num(static_cast<double>(wait.count()) / 1000, 1));
+      std::string within = num(static_cast<double>(wait.count()) / 1000, 1) + " s";
+      out.blockedWhy = arrivals.empty() ? "no chat/delta within " + within
+                                        : format("{} of {} chunks within {}", arrivals.size(), chunks, within);
       return;
     }
     if (auto why = addSamples(arrivals, up.takeExchange(std::chrono::seconds(10)), chunks, out.all, nullptr); !why.empty()) {
@@ -216,10 +221,7 @@ void collectResponses(Child& c, std::map<std::int64_t, json>& responses, Locked&
   };
   if (missing() > 0)
     c.pump(Clock::now() + std::chrono::seconds(30), [&](const json& j) {
-      if (j.is_object() && j.contains("id") && !j.contains("method") && j["id"].is_number()) {
-        auto it = responses.find(j["id"].get<std::int64_t>());
-        if (it != responses.end()) it->second = j;
-      }
+      if (auto rid = responseId(j); rid && responses.contains(*rid)) responses[*rid] = j;
       return missing() == 0;
     });
   for (auto& [id, r] : responses) {
@@ -239,8 +241,9 @@ void collectResponses(Child& c, std::map<std::int64_t, json>& responses, Locked&
 
 Streaming measureStreaming(const Config& cfg) {
   Streaming out;
-  say(format("streaming: {} replies of {} chunks ({} ms apart) from a fake OpenAI upstream, aieditor{} and the C++ relay in turn",
-             cfg.streams, cfg.streamChunks, cfg.chunkPauseMs, cfg.hasReferenceServer() ? ", the reference server" : ""));
+  say(format("streaming: {} replies of {} chunks ({} ms apart) from a fake OpenAI upstream, aieditor{} in turn",
+             cfg.streams, cfg.streamChunks, cfg.chunkPauseMs,
+             cfg.hasReferenceServer() ? ", the C++ relay and the reference server" : " and the C++ relay"));
   FakeUpstream up, theirs;  // the reference server has its own, so a failure of either cannot mix their streams
   up.setFallback(markedReply(cfg.streamChunks, cfg.chunkPauseMs));
   theirs.setFallback(markedReply(cfg.streamChunks, cfg.chunkPauseMs));
