@@ -2,7 +2,6 @@
 // 127.0.0.1: the wire formats, streaming, retries, faults, cancellation,
 // configuration, provider/list and provider/set, and that keys never leak.
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,7 +13,6 @@
 
 using namespace aieditor::test;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -62,6 +60,13 @@ FakeResponse status(int code, std::string body, std::vector<std::pair<std::strin
   r.chunks = {std::move(body)};
   r.headers = std::move(headers);
   return r;
+}
+
+/// The upstream's requests once `count` have arrived (fails the test otherwise).
+std::vector<FakeRequest> arrived(FakeUpstream& up, std::size_t count) {
+  auto requests = up.waitRequests(count);
+  REQUIRE(requests.size() >= count);
+  return requests;
 }
 
 std::string streamed(ServerProcess& server) {
@@ -118,7 +123,7 @@ TEST_CASE("openai: a reply streams as deltas and is saved with usage and its com
   CHECK(lastState(server) == "saved");
 
   // The request, as the Chat Completions API wants it.
-  FakeRequest request = up.waitRequests(1)[0];
+  FakeRequest request = arrived(up, 1)[0];
   CHECK(request.method == "POST");
   CHECK(request.path == "/v1/chat/completions");
   CHECK(request.headers["authorization"] == "Bearer " + kKey);
@@ -139,7 +144,7 @@ TEST_CASE("openai: a reply streams as deltas and is saved with usage and its com
                                         {"images", {{{"mimeType", "image/png"}, {"data", "aGVsbG8="}}}}});
   CHECK(second["component"]["id"] == result["component"]["id"]);
   CHECK(second["component"]["version"] == 2);
-  json messages = json::parse(up.waitRequests(2)[1].body)["messages"];
+  json messages = json::parse(arrived(up, 2)[1].body)["messages"];
   REQUIRE(messages.size() == 4);
   CHECK(messages[1] == json({{"role", "user"}, {"content", "a counter"}}));
   CHECK(messages[2] == json({{"role", "assistant"}, {"content", joined(kReply)}}));
@@ -158,12 +163,41 @@ TEST_CASE("openai: 429 is retried after Retry-After") {
   up.enqueue(stream(openAiStream(kReply)));
   ServerProcess server(serverOptions(dir));
   server.initialize(openAiOptions(up));
-  auto started = Clock::now();
   json result = server.ok("chat/send", {{"sessionId", "rl"}, {"text", "a counter"}});
-  CHECK(Clock::now() - started >= std::chrono::milliseconds(950));  // the base delay is 10 ms
-  CHECK(up.requests().size() == 2);
+  auto requests = up.requests();
+  REQUIRE(requests.size() == 2);  // retried once
+  CHECK(requests[1].body == requests[0].body);  // the same request again
   CHECK(result["assistantMessage"]["status"] == "complete");
   CHECK(streamed(server) == joined(kReply));
+}
+
+// That the wait is Retry-After's, told by the order in which the upstream sees
+// requests, not by a clock: the 429 asks for 30 s (the longest wait honoured;
+// the base delay is 10 ms), and while this server waits, a second server's whole
+// reply goes through the same upstream. A cancel then ends the wait.
+TEST_CASE("openai: Retry-After holds the retry back while another client's request goes through") {
+  TempDir dir, otherDir;
+  FakeUpstream up;
+  up.enqueue(status(429, R"({"error":{"message":"Rate limit reached"}})", {{"Retry-After", "30"}}));
+  up.enqueue(stream(openAiStream(kReply)));
+  ServerProcess server(serverOptions(dir));
+  server.initialize(openAiOptions(up));
+  long id = server.send("chat/send", {{"sessionId", "held"}, {"text", "first"}});
+  arrived(up, 1);
+
+  ServerProcess other(serverOptions(otherDir));
+  other.initialize(openAiOptions(up));
+  json result = other.ok("chat/send", {{"sessionId", "other"}, {"text", "second"}});
+  CHECK(result["assistantMessage"]["status"] == "complete");
+
+  server.notify("$/cancelRequest", {{"id", id}});
+  json response = server.waitResponse(id);
+  REQUIRE(response.contains("error"));
+  CHECK(response["error"]["code"] == -32800);  // cancelled while waiting
+  auto requests = up.requests();
+  REQUIRE(requests.size() == 2);  // the held request was never retried
+  CHECK(json::parse(requests[0].body)["messages"].back()["content"] == "first");
+  CHECK(json::parse(requests[1].body)["messages"].back()["content"] == "second");
 }
 
 TEST_CASE("openai: 500 and 502 are retried, then the reply completes") {
@@ -293,7 +327,8 @@ TEST_CASE("openai: $/cancelRequest aborts the transfer at once and other request
   FakeResponse r = stream({openAiStream({})[0], openAiDelta("So far")});
   r.end = FakeResponse::End::Hold;
   up.enqueue(r);
-  ServerProcess server(serverOptions(dir));
+  // No timeout can end the held transfer while the test runs: only the cancel can.
+  ServerProcess server(serverOptions(dir, {{"AIEDITOR_IDLE_TIMEOUT_MS", "3600000"}, {"AIEDITOR_TIMEOUT_MS", "3600000"}}));
   server.initialize(openAiOptions(up));
   long id = server.send("chat/send", {{"sessionId", "cancel"}, {"text", "a counter"}});
   json first = server.waitNotification("chat/delta");
@@ -301,15 +336,12 @@ TEST_CASE("openai: $/cancelRequest aborts the transfer at once and other request
   server.waitNotification("persistence/status", [](const json& s) { return s["state"] == "saved"; });
   CHECK(server.ok("session/list", json::object())["sessions"].size() == 1);  // the loop is free
 
-  auto cancelledAt = Clock::now();
   server.notify("$/cancelRequest", {{"id", id}});
   json response = server.waitResponse(id);
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - cancelledAt);
-  INFO("cancel took " << took.count() << " ms");
-  CHECK(took < std::chrono::milliseconds(500));  // 100 ms in normal builds; sanitizers are slower
   REQUIRE(response.contains("error"));
   CHECK(response["error"]["code"] == -32800);
-  CHECK(up.waitClientGone(1));
+  CHECK(up.waitClientGone(1));  // the cancel closed the connection: the transfer was aborted
+  CHECK(up.requests().size() == 1);
   auto [message, interaction] = savedReply(server, "cancel");
   CHECK(message["id"] == first["messageId"]);
   CHECK(message["status"] == "interrupted");
@@ -396,7 +428,7 @@ TEST_CASE("anthropic: the Messages stream, its headers, images and usage") {
   CHECK(result["interaction"]["usage"]["outputTokens"] == 15);
   CHECK(result["component"]["name"] == "Counter");
 
-  FakeRequest request = up.waitRequests(1)[0];
+  FakeRequest request = arrived(up, 1)[0];
   CHECK(request.path == "/v1/messages");
   CHECK(request.headers["x-api-key"] == kKey);
   CHECK(request.headers["anthropic-version"] == "2023-06-01");
@@ -461,7 +493,7 @@ TEST_CASE("configuration: initializationOptions over the environment over the co
     ServerProcess server(serverOptions(dir, env));
     CHECK(server.initialize(init)["capabilities"]["experimental"]["aieditor"]["provider"] == "openai");
     server.ok("chat/send", {{"sessionId", "cfg"}, {"text", "a counter"}});
-    return json::parse(up.waitRequests(n)[n - 1].body)["model"].get<std::string>();
+    return json::parse(arrived(up, n)[n - 1].body)["model"].get<std::string>();
   };
   CHECK(modelAsked({}, json::object(), 1) == "file-model");
   CHECK(modelAsked({{"AIEDITOR_MODEL", "env-model"}}, json::object(), 2) == "env-model");
@@ -513,7 +545,7 @@ TEST_CASE("provider/list and provider/set") {
   up.enqueue(stream(openAiStream(kReply)));
   json result = server.ok("chat/send", {{"sessionId", "ps"}, {"text", "a counter"}});
   CHECK(result["interaction"]["provider"] == "openai");
-  CHECK(json::parse(up.waitRequests(1)[0].body)["model"] == "picked");
+  CHECK(json::parse(arrived(up, 1)[0].body)["model"] == "picked");
 
   CHECK(server.ok("provider/set", {{"provider", "offline"}})["active"]["provider"] == "offline");
   CHECK(server.ok("chat/send", {{"sessionId", "ps"}, {"text", "a card"}})["interaction"]["provider"] == "offline");

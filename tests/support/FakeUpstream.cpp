@@ -1,7 +1,6 @@
 #include "FakeUpstream.h"
 
 #include <asio.hpp>
-#include <catch2/catch.hpp>
 #include <condition_variable>
 #include <deque>
 #include <list>
@@ -37,6 +36,13 @@ std::string reason(int status) {
     default: return "Status";
   }
 }
+
+FakeResponse emptyScript() {
+  FakeResponse response;
+  response.status = 500;
+  response.chunks = {R"({"error":{"message":"the fake upstream has no scripted response"}})"};
+  return response;
+}
 }  // namespace
 
 struct FakeUpstream::Impl {
@@ -47,7 +53,9 @@ struct FakeUpstream::Impl {
   std::mutex mutex;
   std::condition_variable changed;
   std::deque<FakeResponse> script;
+  FakeResponse fallback = emptyScript();
   std::vector<FakeRequest> requests;
+  std::deque<FakeExchange> ended;  ///< exchanges not taken yet, oldest first
   std::size_t clientsGone = 0;
   std::list<asio::steady_timer*> waitingForRelease;  ///< touched on the io thread only
 
@@ -91,13 +99,13 @@ struct FakeUpstream::Impl {
     if (ec) co_return;
     request.body = buffer.substr(headerEnd, length);
 
+    FakeExchange exchange{std::move(request), {}};
     FakeResponse response;
     {
       std::lock_guard lock(mutex);
-      requests.push_back(std::move(request));
+      requests.push_back(exchange.request);
       if (script.empty()) {
-        response.status = 500;
-        response.chunks = {R"({"error":{"message":"the fake upstream has no scripted response"}})"};
+        response = fallback;
       } else {
         response = std::move(script.front());
         script.pop_front();
@@ -105,6 +113,20 @@ struct FakeUpstream::Impl {
     }
     changed.notify_all();
 
+    co_await play(socket, response, exchange.chunkWritten);
+    {
+      std::lock_guard lock(mutex);
+      ended.push_back(std::move(exchange));
+    }
+    changed.notify_all();
+  }
+
+  /// Writes the response, then ends the connection as it says; the time just
+  /// before each chunk's write() goes into `written`.
+  asio::awaitable<void> play(tcp::socket& socket, const FakeResponse& response,
+                             std::vector<std::chrono::steady_clock::time_point>& written) {
+    asio::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);  // each chunk leaves at once, as a real upstream's do
     std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + reason(response.status) + "\r\n";
     if (response.status == 200) {
       out += "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n";
@@ -116,12 +138,16 @@ struct FakeUpstream::Impl {
     for (auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
     out += "Connection: close\r\n\r\n";
     co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+    written.resize(response.chunks.size());
     asio::steady_timer timer(io);
     for (std::size_t i = 0; i < response.chunks.size() && !ec; ++i) {
       if (i > 0 && response.gap.count() > 0) {
         timer.expires_after(response.gap);
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
       }
+      // asio tries the write at once, inside async_write, when nothing else is queued.
+      written[i] = std::chrono::steady_clock::now();
       co_await asio::async_write(socket, asio::buffer(response.chunks[i]), asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec) co_return;
@@ -164,19 +190,23 @@ FakeUpstream::~FakeUpstream() {
   impl_->thread.join();
 }
 
-std::string FakeUpstream::url() const {
-  return "http://127.0.0.1:" + std::to_string(impl_->acceptor.local_endpoint().port());
-}
+std::string FakeUpstream::url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+
+int FakeUpstream::port() const { return impl_->acceptor.local_endpoint().port(); }
 
 void FakeUpstream::enqueue(FakeResponse response) {
   std::lock_guard lock(impl_->mutex);
   impl_->script.push_back(std::move(response));
 }
 
+void FakeUpstream::setFallback(FakeResponse response) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->fallback = std::move(response);
+}
+
 std::vector<FakeRequest> FakeUpstream::waitRequests(std::size_t count) {
   std::unique_lock lock(impl_->mutex);
-  bool arrived = impl_->changed.wait_for(lock, kSafetyLimit, [&] { return impl_->requests.size() >= count; });
-  REQUIRE(arrived);
+  impl_->changed.wait_for(lock, kSafetyLimit, [&] { return impl_->requests.size() >= count; });
   return impl_->requests;
 }
 
@@ -188,6 +218,14 @@ std::vector<FakeRequest> FakeUpstream::requests() {
 bool FakeUpstream::waitClientGone(std::size_t count) {
   std::unique_lock lock(impl_->mutex);
   return impl_->changed.wait_for(lock, kSafetyLimit, [&] { return impl_->clientsGone >= count; });
+}
+
+std::optional<FakeExchange> FakeUpstream::takeExchange(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mutex);
+  if (!impl_->changed.wait_for(lock, timeout, [&] { return !impl_->ended.empty(); })) return std::nullopt;
+  FakeExchange exchange = std::move(impl_->ended.front());
+  impl_->ended.pop_front();
+  return exchange;
 }
 
 void FakeUpstream::release() {

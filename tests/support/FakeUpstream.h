@@ -1,14 +1,25 @@
-// A fake AI provider for the tests: an HTTP/1.1 server on 127.0.0.1 (random
-// port) that answers each request with the next scripted response, written
-// chunk by chunk, byte for byte, with the faults a real upstream has: error
-// statuses, slow trickles, stalls and connection resets. asio stays inside
-// FakeUpstream.cpp.
+// A fake AI provider: an HTTP/1.1 server on 127.0.0.1 (random port) that
+// answers each request with the next scripted response, written chunk by
+// chunk, byte for byte, in the providers' real streaming wire formats (OpenAI
+// chat.completion.chunk and Anthropic Messages server-sent events), with the
+// faults a real upstream has: error statuses, slow trickles, stalls and
+// connection resets.
+//
+// Two users share it, the server tests and the benchmark driver (bench/), so
+// it needs no test framework. What the benchmark adds: a fallback response for
+// every request once the script is empty, TCP_NODELAY on every connection (a
+// chunk leaves in its own segment at once, as a real upstream's do), and for
+// each finished response the time just before each chunk's write(), so a
+// receiver can time a chunk from the moment it left the upstream.
+//
+// asio stays inside FakeUpstream.cpp; its io thread serves every connection.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,6 +47,13 @@ struct FakeRequest {
   std::string body;
 };
 
+/// One request and what was done with it, once its response has ended.
+struct FakeExchange {
+  FakeRequest request;
+  /// Just before each chunk's write(), by chunk index; unset for a chunk never written.
+  std::vector<std::chrono::steady_clock::time_point> chunkWritten;
+};
+
 class FakeUpstream {
  public:
   FakeUpstream();
@@ -45,15 +63,23 @@ class FakeUpstream {
 
   /// http://127.0.0.1:PORT
   std::string url() const;
-  /// Responses go out in the order queued; with none left a request gets 500.
+  int port() const;
+  /// Responses go out in the order queued.
   void enqueue(FakeResponse);
-  /// Waits until `count` requests have arrived (fails the test on the safety limit).
+  /// What every request gets while nothing is queued; by default a 500
+  /// saying the script is empty.
+  void setFallback(FakeResponse);
+  /// Waits until `count` requests have arrived; every request so far, fewer
+  /// than `count` only when the safety limit (30 s) passed first.
   std::vector<FakeRequest> waitRequests(std::size_t count);
   std::vector<FakeRequest> requests();
   /// Waits until `count` held connections were closed by the client.
   bool waitClientGone(std::size_t count);
   /// Lets every ResetOnRelease connection reset now.
   void release();
+  /// The oldest exchange not taken yet whose response has ended; nothing
+  /// when none ends within `timeout`.
+  std::optional<FakeExchange> takeExchange(std::chrono::milliseconds timeout);
 
   struct Impl;
 
