@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "HeldLock.h"
 #include "InProcess.h"
 #include "store/StorageThread.h"
 #include "workspace/SaveTracker.h"
@@ -30,25 +31,23 @@ struct TempDir {
   std::string file(const std::string& name) const { return path + "/" + name; }
 };
 
-/// Another connection holding `BEGIN IMMEDIATE` until released.
-struct HeldLock {
-  sqlite3* handle = nullptr;
-  explicit HeldLock(const std::string& db) {
-    REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(handle, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
-  }
-  void release() {
-    if (handle) sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
-    sqlite3_close(handle);
-    handle = nullptr;
-  }
-  ~HeldLock() { release(); }
-};
-
 struct RecordingEvents final : server::Events {
   std::vector<protocol::PersistenceStatus> statuses;
   void delta(const protocol::ChatDelta&) override {}
   void status(const protocol::PersistenceStatus& s) override { statuses.push_back(s); }
+};
+
+/// A storage thread on a fresh database, with trackers' events recorded.
+struct Storage {
+  TempDir dir;
+  ManualScheduler scheduler;
+  RecordingEvents events;
+  std::unique_ptr<server::StorageThread> thread;
+  Storage() {
+    auto store = server::Store::open(dir.file("a.db"));
+    REQUIRE(store);
+    thread = std::make_unique<server::StorageThread>(std::move(*store), scheduler);
+  }
 };
 
 std::unexpected<StoreError> diskFull() { return std::unexpected(StoreError{StoreError::Kind::Storage, "disk is full"}); }
@@ -70,13 +69,9 @@ server::ServerOptions options(const std::string& db) {
 }  // namespace
 
 TEST_CASE("a failing write runs once per attempt, keeps its own error, and is replayed in order") {
-  TempDir dir;
-  ManualScheduler scheduler;
-  auto store = server::Store::open(dir.file("a.db"));
-  REQUIRE(store);
-  server::StorageThread storage(std::move(*store), scheduler);
-  RecordingEvents events;
-  server::SaveTracker tracker("s", events, storage, [] {});
+  Storage storage;
+  auto& [dir, scheduler, events, thread] = storage;
+  server::SaveTracker tracker("s", events, *thread, [] {});
 
   int runsA = 0;
   int runsB = 0;
@@ -130,14 +125,10 @@ TEST_CASE("a failing write runs once per attempt, keeps its own error, and is re
 }
 
 TEST_CASE("writes of other sessions are not held up by one session's kept write") {
-  TempDir dir;
-  ManualScheduler scheduler;
-  auto store = server::Store::open(dir.file("a.db"));
-  REQUIRE(store);
-  server::StorageThread storage(std::move(*store), scheduler);
-  RecordingEvents events;
-  server::SaveTracker broken("broken", events, storage, [] {});
-  server::SaveTracker fine("fine", events, storage, [] {});
+  Storage storage;
+  auto& [dir, scheduler, events, thread] = storage;
+  server::SaveTracker broken("broken", events, *thread, [] {});
+  server::SaveTracker fine("fine", events, *thread, [] {});
   std::optional<StoreResult<void>> failed, saved;
   broken.write([](server::Store&) -> StoreResult<void> { return diskFull(); }, [&](auto r) { failed = r; });
   fine.write([](server::Store& s) -> StoreResult<void> {

@@ -2,40 +2,15 @@
 // Every wait here is on an event (a notification or a response), and the
 // order of events is what is asserted: a server that blocked on the lock
 // would answer the reads only after the write.
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "HeldLock.h"
 #include "ServerProcess.h"
 
 using namespace aieditor::test;
 using nlohmann::json;
 
-namespace {
-
-/// Another process's connection holding `BEGIN IMMEDIATE` until released.
-class HeldLock {
- public:
-  explicit HeldLock(const std::string& db) {
-    REQUIRE(sqlite3_open(db.c_str(), &handle_) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(handle_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
-  }
-  void release() {
-    if (!handle_) return;
-    REQUIRE(sqlite3_exec(handle_, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(handle_);
-    handle_ = nullptr;
-  }
-  ~HeldLock() {
-    if (handle_) sqlite3_close(handle_);
-  }
-
- private:
-  sqlite3* handle_ = nullptr;
-};
-
-}  // namespace
 
 TEST_CASE("while another process holds the lock, reads answer, replies stream and cancel works") {
   TempDir dir;

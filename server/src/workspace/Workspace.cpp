@@ -2,7 +2,6 @@
 
 #include "common/Ids.h"
 #include "common/Log.h"
-#include "workspace/ComponentExtraction.h"
 #include "workspace/WorkspaceWrites.h"
 
 namespace aieditor::server {
@@ -30,8 +29,10 @@ Workspace::~Workspace() {
 }
 
 void Workspace::openStore() {
+  // The write connection opens first: it creates and migrates the file.
   auto writer = Store::open(options_.databasePath, options_.busyTimeout);
-  auto reader = writer ? Store::open(options_.databasePath, options_.busyTimeout) : std::move(writer);
+  auto reader = writer ? Store::open(options_.databasePath, options_.busyTimeout)
+                       : StoreResult<std::unique_ptr<Store>>(std::unexpected(writer.error()));
   if (!reader) {
     storeError_ = reader.error().message;
     log::error("cannot open database " + options_.databasePath + ": " + storeError_);
