@@ -34,10 +34,18 @@ inline std::string joined(const std::vector<std::string>& parts) {
 /// A server isolated from the user's environment and config, with fast retries.
 inline ServerProcess::Options serverOptions(const TempDir& dir, std::map<std::string, std::string> extra = {}) {
   std::map<std::string, std::string> env = {
-      {"XDG_CONFIG_HOME", dir.file("config")}, {"OPENAI_API_KEY", ""},        {"ANTHROPIC_API_KEY", ""},
-      {"AIEDITOR_PROVIDER", ""},               {"AIEDITOR_MODEL", ""},        {"AIEDITOR_BASE_URL", ""},
-      {"AIEDITOR_RETRY_ATTEMPTS", "3"},        {"AIEDITOR_RETRY_BASE_MS", "10"}, {"AIEDITOR_IDLE_TIMEOUT_MS", "5000"},
-      {"AIEDITOR_CONNECT_TIMEOUT_MS", "2000"}, {"AIEDITOR_TIMEOUT_MS", "20000"}, {"AIEDITOR_LOG", "debug"},
+      {"XDG_CONFIG_HOME", dir.file("config")},
+      {"OPENAI_API_KEY", ""},
+      {"ANTHROPIC_API_KEY", ""},
+      {"AIEDITOR_PROVIDER", ""},
+      {"AIEDITOR_MODEL", ""},
+      {"AIEDITOR_BASE_URL", ""},
+      {"AIEDITOR_RETRY_ATTEMPTS", "3"},
+      {"AIEDITOR_RETRY_BASE_MS", "10"},
+      {"AIEDITOR_IDLE_TIMEOUT_MS", "5000"},
+      {"AIEDITOR_CONNECT_TIMEOUT_MS", "2000"},
+      {"AIEDITOR_TIMEOUT_MS", "20000"},
+      {"AIEDITOR_LOG", "debug"},
   };
   for (auto& [k, v] : extra) env[k] = v;
   return {{"--db", dir.file("a.db")}, env};

@@ -69,9 +69,10 @@ TEST_CASE("redaction: every configured key, and placeholder keys leave words alo
   CHECK(r.redact("abc abc") == "abc abc");  // shorter than 4: not a key worth scrubbing
 
   const Redactor placeholder({"sk-no-key-required"});
-  CHECK(placeholder.redact("a key is required") == "a key is required");  // not key-shaped
+  CHECK(placeholder.redact("a key is required") == "a key is required");      // not key-shaped
   CHECK(placeholder.redact("key: sk-no-key-required") == "key: [redacted]");  // the whole key always
-  CHECK(Redactor({kKey}).redact("sk-T3st- alone is a public-looking prefix") == "[redacted] alone is a public-looking prefix");
+  CHECK(Redactor({kKey}).redact("sk-T3st- alone is a public-looking prefix") ==
+        "[redacted] alone is a public-looking prefix");
   CHECK(Redactor({"sk-proj-Ab12Cd34Ef56"}).redact("keys start with sk-proj-") == "keys start with sk-proj-");
 }
 
@@ -93,15 +94,30 @@ TEST_CASE("redaction: cut after redaction, so a key across the cut leaves nothin
   std::string excerpt = upstreamExcerpt(body, 300, r);
   CHECK(excerpt == std::string(290, 'x') + "[redacted]");
   CHECK(upstreamMessage(body, r).find(kKey.substr(0, 8)) == std::string::npos);
-  CHECK(upstreamMessage(R"({"error":{"message":"bad key )" + kKey.substr(0, 12) + R"(..."}})", r) == "bad key [redacted]...");
+  CHECK(upstreamMessage(R"({"error":{"message":"bad key )" + kKey.substr(0, 12) + R"(..."}})", r) ==
+        "bad key [redacted]...");
   CHECK(validUtf8(upstreamExcerpt(std::string(299, 'x') + "é", 300, Redactor())));
 }
 
 TEST_CASE("redaction: a stream split anywhere redacts as the whole text does") {
   const Redactor r({kKey, kOtherKey});
-  const std::vector<std::string> parts = {"Hello ", "wörld ", "🙂", "sk-", "required ", "\n", "a", "s", "e",
-                                          kKey, kOtherKey, kKey.substr(0, 9), kKey.substr(20), kOtherKey.substr(4, 8),
-                                          kKey.substr(0, 7), "code", "```jsx\n"};
+  const std::vector<std::string> parts = {"Hello ",
+                                          "wörld ",
+                                          "🙂",
+                                          "sk-",
+                                          "required ",
+                                          "\n",
+                                          "a",
+                                          "s",
+                                          "e",
+                                          kKey,
+                                          kOtherKey,
+                                          kKey.substr(0, 9),
+                                          kKey.substr(20),
+                                          kOtherKey.substr(4, 8),
+                                          kKey.substr(0, 7),
+                                          "code",
+                                          "```jsx\n"};
   std::mt19937 random(13);
   for (int round = 0; round < 300; ++round) {
     std::string text;
@@ -121,10 +137,10 @@ TEST_CASE("redaction: a stream holds back only a tail that could begin a key") {
   const Redactor r({kKey});
   RedactingStream stream(r);
   CHECK(stream.feed("Here is `Counter`.\n") == "Here is `Counter`.\n");  // nothing held
-  CHECK(stream.feed("Your key is sk") == "Your key is ");  // "sk" could begin the key
+  CHECK(stream.feed("Your key is sk") == "Your key is ");                // "sk" could begin the key
   const std::string rest = kKey.substr(2, kKey.size() - 3);
   for (char c : rest) CHECK(stream.feed(std::string(1, c)).empty());  // one byte a delta
-  CHECK(stream.feed(kKey.substr(kKey.size() - 1)) == "[redacted]");  // no longer key can follow
+  CHECK(stream.feed(kKey.substr(kKey.size() - 1)) == "[redacted]");   // no longer key can follow
   CHECK(stream.feed(", and more") == ", and more");
   CHECK(stream.feed(" sk-T3") == " ");
   CHECK(stream.finish() == "sk-T3");  // at the end, what was held goes out

@@ -30,7 +30,9 @@ std::vector<std::string> keyParts() {
   for (const auto& key : {kOpenAiKey, kAnthropicKey})
     for (std::size_t at = 0; at + 8 <= key.size(); ++at) {
       std::string run = key.substr(at, 8);
-      if (std::any_of(run.begin(), run.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || std::isupper(static_cast<unsigned char>(c)); }))
+      if (std::any_of(run.begin(), run.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c)) || std::isupper(static_cast<unsigned char>(c));
+          }))
         parts.push_back(run);
     }
   return parts;
@@ -92,8 +94,10 @@ TEST_CASE("secrets: keys echoed inside a successful stream never reach deltas, r
   CHECK(arrived(up, 1)[0].headers["authorization"] == "Bearer " + k);  // the key was used
 
   // What is left of the reply is the reply, with one marker per key or part.
-  const std::string expected = "Your key is [redacted], the other is [redacted].\nParts: [redacted] [redacted] "
-                               "[redacted] [redacted]\n[redacted]\n" + joined(kReply);
+  const std::string expected =
+      "Your key is [redacted], the other is [redacted].\nParts: [redacted] [redacted] "
+      "[redacted] [redacted]\n[redacted]\n" +
+      joined(kReply);
   CHECK(result["assistantMessage"]["content"] == expected);
   CHECK(result["assistantMessage"]["status"] == "complete");
   CHECK(result["component"]["name"] == "Counter");
@@ -158,13 +162,14 @@ TEST_CASE("secrets: anthropic, a key split across deltas and echoed by an error 
   const std::string& a = kAnthropicKey;
   auto broken = anthropicStream({"Echo: " + a.substr(0, 5), a.substr(5, 5), a.substr(10) + " end"}, "claude-" + a);
   broken.resize(6);  // message_start, content_block_start, ping, the three deltas
-  broken.push_back("event: error\ndata: " +
-                   json{{"type", "error"}, {"error", {{"type", "overloaded_error"}, {"message", "Overloaded for " + a}}}}
-                       .dump() +
-                   "\n\n");
+  broken.push_back(
+      "event: error\ndata: " +
+      json{{"type", "error"}, {"error", {{"type", "overloaded_error"}, {"message", "Overloaded for " + a}}}}.dump() +
+      "\n\n");
   up.enqueue(stream(broken));
   ServerProcess server(keyedServer(dir));
-  server.initialize({{"provider", "anthropic"}, {"baseUrl", up.url()}, {"model", "claude-test"}});  // its key: the env's
+  server.initialize(
+      {{"provider", "anthropic"}, {"baseUrl", up.url()}, {"model", "claude-test"}});  // its key: the env's
   json error = server.error("chat/send", {{"sessionId", "an"}, {"text", "a counter"}});
   CHECK_THAT(error["message"].get<std::string>(), Catch::Contains("Overloaded for [redacted]"));
   CHECK(streamed(server) == "Echo: [redacted] end");

@@ -48,8 +48,9 @@ class AnthropicDecoder final : public EventDecoder {
       const json* error = member(data, "error");
       const json* kind = error ? member(*error, "type") : nullptr;
       bool rateLimited = kind && kind->is_string() && kind->get<std::string>() == "rate_limit_error";
-      return DecodedEvent::failure(ProviderError{rateLimited ? ProviderError::Kind::RateLimited : ProviderError::Kind::Upstream,
-                                     "provider anthropic reported an error mid-stream: " + upstreamMessage(event.data, *redactor_)});
+      return DecodedEvent::failure(
+          ProviderError{rateLimited ? ProviderError::Kind::RateLimited : ProviderError::Kind::Upstream,
+                        "provider anthropic reported an error mid-stream: " + upstreamMessage(event.data, *redactor_)});
     }
     // ping, content_block_start/stop and event types added later: nothing to do.
     return {};
@@ -69,9 +70,9 @@ class AnthropicDecoder final : public EventDecoder {
   }
 
   DecodedEvent malformed(const std::string& data) const {
-    return DecodedEvent::failure(ProviderError{ProviderError::Kind::Malformed,
-                                   "provider anthropic sent a malformed event: " +
-                                       upstreamExcerpt(data, 120, *redactor_)});
+    return DecodedEvent::failure(
+        ProviderError{ProviderError::Kind::Malformed,
+                      "provider anthropic sent a malformed event: " + upstreamExcerpt(data, 120, *redactor_)});
   }
 
   std::shared_ptr<const Redactor> redactor_;

@@ -177,7 +177,8 @@ class Transfer {
 
   void deliver(std::string delta) {
     delivered_ = true;
-    scheduler_.post([handlers = handlers_, delta = std::move(delta)]() mutable { handlers->onDelta(std::move(delta)); });
+    scheduler_.post(
+        [handlers = handlers_, delta = std::move(delta)]() mutable { handlers->onDelta(std::move(delta)); });
   }
 
   /// Waits `delay` unless stopped first; false when stopped.
@@ -440,6 +441,7 @@ void HttpStreamer::reap() {
 }
 
 void HttpStreamer::start(HttpJob job, protocol::CancelToken token, StreamHandlers handlers) {
+  if (!job.redactor) job.redactor = std::make_shared<const Redactor>();  // a job built without one
   auto shared = std::make_shared<StreamHandlers>(std::move(handlers));
   std::lock_guard lock(mutex_);
   reap();

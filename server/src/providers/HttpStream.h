@@ -24,9 +24,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/Scheduler.h"
 #include "providers/Provider.h"
 #include "providers/Redaction.h"
-#include "common/Scheduler.h"
 
 namespace aieditor::server {
 

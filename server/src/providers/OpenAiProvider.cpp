@@ -29,9 +29,9 @@ class OpenAiDecoder final : public EventDecoder {
     json chunk = json::parse(event.data, nullptr, false);
     if (!chunk.is_object()) return malformed(event.data);
     if (auto error = chunk.find("error"); error != chunk.end() && !error->is_null())
-      return DecodedEvent::failure(ProviderError{ProviderError::Kind::Upstream,
-                                     "provider " + provider_ + " reported an error mid-stream: " +
-                                         upstreamMessage(event.data, *redactor_)});
+      return DecodedEvent::failure(ProviderError{
+          ProviderError::Kind::Upstream,
+          "provider " + provider_ + " reported an error mid-stream: " + upstreamMessage(event.data, *redactor_)});
     if (auto model = chunk.find("model"); model != chunk.end() && model->is_string())
       completion_.model = model->get<std::string>();
     if (auto usage = chunk.find("usage"); usage != chunk.end() && usage->is_object())
@@ -56,9 +56,9 @@ class OpenAiDecoder final : public EventDecoder {
 
  private:
   DecodedEvent malformed(const std::string& data) const {
-    return DecodedEvent::failure(ProviderError{ProviderError::Kind::Malformed,
-                                   "provider " + provider_ + " sent a malformed event: " +
-                                                       upstreamExcerpt(data, 120, *redactor_)});
+    return DecodedEvent::failure(
+        ProviderError{ProviderError::Kind::Malformed,
+                      "provider " + provider_ + " sent a malformed event: " + upstreamExcerpt(data, 120, *redactor_)});
   }
 
   std::string provider_;

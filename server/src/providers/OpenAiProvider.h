@@ -11,8 +11,8 @@ namespace aieditor::server {
 std::string openAiRequestBody(const ProviderRequest&, const std::string& model);
 /// A decoder for the chat.completion.chunk stream; `redactor` scrubs the
 /// upstream text its error messages quote.
-std::unique_ptr<EventDecoder> makeOpenAiDecoder(std::string provider,
-                                                std::shared_ptr<const Redactor> redactor = std::make_shared<const Redactor>());
+std::unique_ptr<EventDecoder> makeOpenAiDecoder(
+    std::string provider, std::shared_ptr<const Redactor> redactor = std::make_shared<const Redactor>());
 
 class OpenAiProvider final : public HttpProvider {
  public:
