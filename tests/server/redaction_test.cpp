@@ -144,6 +144,11 @@ TEST_CASE("redaction: a stream holds back only a tail that could begin a key") {
   CHECK(stream.feed(", and more") == ", and more");
   CHECK(stream.feed(" sk-T3") == " ");
   CHECK(stream.finish() == "sk-T3");  // at the end, what was held goes out
+  const Redactor placeholderKey({"sk-no-key-required"});
+  RedactingStream local(placeholderKey);
+  CHECK(local.feed("no key is requ") == "no key is requ");  // only the whole key could follow
+  CHECK(local.feed("ired, sk-no") == "ired, ");
+  CHECK(local.feed("-key-required!") == "[redacted]!");
   const Redactor nothing;
   RedactingStream none(nothing);
   CHECK(none.feed("sk-T3") == "sk-T3");  // no key configured: nothing held

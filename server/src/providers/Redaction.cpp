@@ -24,11 +24,16 @@ std::uint64_t runAt(std::string_view text, std::size_t at) {
 }  // namespace
 
 Redactor::Redactor(const std::vector<std::string>& keys) {
+  bool keyShapedRuns = false;
   for (const auto& key : keys) {
     if (key.size() < kMinKey || std::find(keys_.begin(), keys_.end(), key) != keys_.end()) continue;
     keys_.push_back(key);
-    for (std::size_t at = 0; at + kMinRun <= key.size(); ++at) runs_.insert(runAt(key, at));
+    for (std::size_t at = 0; at + kMinRun <= key.size(); ++at) {
+      runs_.insert(runAt(key, at));
+      keyShapedRuns = keyShapedRuns || keyShaped(std::string_view(key).substr(at, kMinRun));
+    }
   }
+  if (!keyShapedRuns) runs_.clear();  // no run could ever be redacted, nor hold a stream back
 }
 
 std::vector<Redactor::Stretch> Redactor::stretches(std::string_view text) const {
@@ -78,7 +83,7 @@ bool Redactor::couldBeginKey(std::string_view tail) const {
   for (const auto& key : keys_) {
     if (tail.size() < key.size() && key.starts_with(tail)) return true;
     // The start of some kMinRun-byte run of the key.
-    if (tail.size() < kMinRun && key.size() >= kMinRun) {
+    if (tail.size() < kMinRun && key.size() >= kMinRun && !runs_.empty()) {
       auto at = key.find(tail);
       if (at != std::string::npos && at <= key.size() - kMinRun) return true;
     }

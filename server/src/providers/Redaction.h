@@ -54,7 +54,9 @@ class Redactor {
   bool couldBeginKey(std::string_view tail) const;
 
   std::vector<std::string> keys_;
-  std::unordered_set<std::uint64_t> runs_;  ///< every kMinRun-byte run of a key, as its 8 bytes
+  /// Every kMinRun-byte run of a key, as its 8 bytes; empty when none is
+  /// key-shaped (placeholder keys), since then only whole keys are redacted.
+  std::unordered_set<std::uint64_t> runs_;
 };
 
 /// Redacts a text that arrives in pieces (a streamed reply): a key split
