@@ -11,6 +11,11 @@
 // Retries (connect failure, timeout, 429, 500/502/503/529) happen only while
 // no delta has been delivered; after the first token a failure ends the
 // reply with what arrived.
+//
+// Keys: whatever comes back from upstream (each delta, the model's name,
+// error text) passes through the job's Redactor on the worker thread, before
+// anything is cut short; deltas through a RedactingStream, so a key split
+// across two deltas is caught (see Redaction.h).
 #pragma once
 
 #include <atomic>
