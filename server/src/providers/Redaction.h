@@ -62,7 +62,8 @@ class Redactor {
 /// Redacts a text that arrives in pieces (a streamed reply): a key split
 /// across two pieces is still caught. Only a tail that could still turn out
 /// to be part of a key is held back, and `finish` gives it out at the end.
-/// Joined, its output is exactly `redact` of the joined input.
+/// Joined, its output is exactly `redact` of the joined input (unless a
+/// tail outgrows kMaxHeld, which no issued key comes near).
 class RedactingStream {
  public:
   explicit RedactingStream(const Redactor& redactor) : redactor_(&redactor) {}
