@@ -5,100 +5,14 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "FakeUpstream.h"
+#include "ProviderTestSupport.h"
 #include "ServerProcess.h"
 #include "providers/HttpStream.h"
 
 using namespace aieditor::test;
 using nlohmann::json;
-
-namespace {
-
-const std::string kKey = "sk-test-SECRET-0123456789abcdef";
-
-const std::vector<std::string> kReply = {
-    "Here is `Counter`.\n\n```jsx\n",
-    "export default function Counter() {\n  return <button className=\"counter\">0</button>;\n}\n",
-    "```\n\n```css\n.counter {\n  color: red;\n}\n```\n",
-};
-
-std::string joined(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) out += p;
-  return out;
-}
-
-/// A server isolated from the user's environment and config, with fast retries.
-ServerProcess::Options serverOptions(const TempDir& dir, std::map<std::string, std::string> extra = {}) {
-  std::map<std::string, std::string> env = {
-      {"XDG_CONFIG_HOME", dir.file("config")}, {"OPENAI_API_KEY", ""},        {"ANTHROPIC_API_KEY", ""},
-      {"AIEDITOR_PROVIDER", ""},               {"AIEDITOR_MODEL", ""},        {"AIEDITOR_BASE_URL", ""},
-      {"AIEDITOR_RETRY_ATTEMPTS", "3"},        {"AIEDITOR_RETRY_BASE_MS", "10"}, {"AIEDITOR_IDLE_TIMEOUT_MS", "5000"},
-      {"AIEDITOR_CONNECT_TIMEOUT_MS", "2000"}, {"AIEDITOR_TIMEOUT_MS", "20000"}, {"AIEDITOR_LOG", "debug"},
-  };
-  for (auto& [k, v] : extra) env[k] = v;
-  return {{"--db", dir.file("a.db")}, env};
-}
-
-json openAiOptions(const FakeUpstream& up, const std::string& key = kKey) {
-  return {{"provider", "openai"}, {"baseUrl", up.url() + "/v1"}, {"model", "gpt-test"}, {"apiKey", key}};
-}
-json anthropicOptions(const FakeUpstream& up) {
-  return {{"provider", "anthropic"}, {"baseUrl", up.url()}, {"model", "claude-test"}, {"apiKey", kKey}};
-}
-
-FakeResponse stream(std::vector<std::string> chunks) {
-  FakeResponse r;
-  r.chunks = std::move(chunks);
-  return r;
-}
-FakeResponse status(int code, std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
-  FakeResponse r;
-  r.status = code;
-  r.chunks = {std::move(body)};
-  r.headers = std::move(headers);
-  return r;
-}
-
-/// The upstream's requests once `count` have arrived (fails the test otherwise).
-std::vector<FakeRequest> arrived(FakeUpstream& up, std::size_t count) {
-  auto requests = up.waitRequests(count);
-  REQUIRE(requests.size() >= count);
-  return requests;
-}
-
-std::string streamed(ServerProcess& server) {
-  std::string text;
-  for (auto& d : server.notifications("chat/delta")) text += d["delta"].get<std::string>();
-  return text;
-}
-
-/// The one assistant message and interaction of a session.
-std::pair<json, json> savedReply(ServerProcess& server, const std::string& session) {
-  json messages = server.ok("messages/list", {{"sessionId", session}})["messages"];
-  json interactions = server.ok("interactions/list", {{"sessionId", session}})["interactions"];
-  REQUIRE(messages.size() == 2);
-  REQUIRE(interactions.size() == 1);
-  CHECK(messages[0]["role"] == "user");
-  return {messages[1], interactions[0]};
-}
-
-std::string lastState(ServerProcess& server) {
-  auto statuses = server.notifications("persistence/status");
-  REQUIRE(!statuses.empty());
-  return statuses.back()["state"];
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
 
 TEST_CASE("openai: a reply streams as deltas and is saved with usage and its component") {
   TempDir dir;
@@ -565,7 +479,7 @@ TEST_CASE("the SSE parser handles every line ending, comments, multi-line data a
   CHECK(events[0].event.empty());
   CHECK(events[1].data == "[DONE]");
   CHECK(parser.feed("event: only\n\n").empty());  // no data, no event
-  CHECK(aieditor::server::upstreamMessage(R"({"error":{"message":"m"}})") == "m");
-  CHECK(aieditor::server::upstreamMessage("plain\ntext") == "plain text");
-  CHECK(aieditor::server::redact("key sk-abcd and sk-abcd", "sk-abcd") == "key [redacted] and [redacted]");
+  const aieditor::server::Redactor none;
+  CHECK(aieditor::server::upstreamMessage(R"({"error":{"message":"m"}})", none) == "m");
+  CHECK(aieditor::server::upstreamMessage("plain\ntext", none) == "plain text");
 }

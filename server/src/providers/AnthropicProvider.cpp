@@ -21,6 +21,8 @@ const json* member(const json& object, const char* key) {
 
 class AnthropicDecoder final : public EventDecoder {
  public:
+  explicit AnthropicDecoder(std::shared_ptr<const Redactor> redactor) : redactor_(std::move(redactor)) {}
+
   DecodedEvent decode(const SseEvent& event) override {
     json data = json::parse(event.data, nullptr, false);
     if (!data.is_object()) return malformed(event.data);
@@ -46,8 +48,9 @@ class AnthropicDecoder final : public EventDecoder {
       const json* error = member(data, "error");
       const json* kind = error ? member(*error, "type") : nullptr;
       bool rateLimited = kind && kind->is_string() && kind->get<std::string>() == "rate_limit_error";
-      return DecodedEvent::failure(ProviderError{rateLimited ? ProviderError::Kind::RateLimited : ProviderError::Kind::Upstream,
-                                     "provider anthropic reported an error mid-stream: " + upstreamMessage(event.data)});
+      return DecodedEvent::failure(
+          ProviderError{rateLimited ? ProviderError::Kind::RateLimited : ProviderError::Kind::Upstream,
+                        "provider anthropic reported an error mid-stream: " + upstreamMessage(event.data, *redactor_)});
     }
     // ping, content_block_start/stop and event types added later: nothing to do.
     return {};
@@ -66,11 +69,13 @@ class AnthropicDecoder final : public EventDecoder {
     completion_.usage = u;
   }
 
-  static DecodedEvent malformed(const std::string& data) {
-    return DecodedEvent::failure(ProviderError{ProviderError::Kind::Malformed,
-                                   "provider anthropic sent a malformed event: " + data.substr(0, 120)});
+  DecodedEvent malformed(const std::string& data) const {
+    return DecodedEvent::failure(
+        ProviderError{ProviderError::Kind::Malformed,
+                      "provider anthropic sent a malformed event: " + upstreamExcerpt(data, 120, *redactor_)});
   }
 
+  std::shared_ptr<const Redactor> redactor_;
   Completion completion_;
   bool stopped_ = false;
 };
@@ -106,7 +111,9 @@ std::string anthropicRequestBody(const ProviderRequest& request, const std::stri
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::unique_ptr<EventDecoder> makeAnthropicDecoder() { return std::make_unique<AnthropicDecoder>(); }
+std::unique_ptr<EventDecoder> makeAnthropicDecoder(std::shared_ptr<const Redactor> redactor) {
+  return std::make_unique<AnthropicDecoder>(std::move(redactor));
+}
 
 void AnthropicProvider::describe(const ProviderRequest& request, const std::string& model, HttpJob& job) const {
   job.url = config().baseUrl + "/v1/messages";
@@ -114,7 +121,7 @@ void AnthropicProvider::describe(const ProviderRequest& request, const std::stri
                  std::string("anthropic-version: ") + kApiVersion};
   if (!config().apiKey.empty()) job.headers.push_back("x-api-key: " + config().apiKey);
   job.body = anthropicRequestBody(request, model, kMaxTokens);
-  job.decoder = makeAnthropicDecoder();
+  job.decoder = makeAnthropicDecoder(config().redactor);
 }
 
 }  // namespace aieditor::server

@@ -7,8 +7,10 @@ namespace aieditor::server {
 
 /// The request body for `request` (exposed for tests).
 std::string anthropicRequestBody(const ProviderRequest&, const std::string& model, int maxTokens);
-/// A decoder for the message_start ... message_stop event stream.
-std::unique_ptr<EventDecoder> makeAnthropicDecoder();
+/// A decoder for the message_start ... message_stop event stream; `redactor`
+/// scrubs the upstream text its error messages quote.
+std::unique_ptr<EventDecoder> makeAnthropicDecoder(
+    std::shared_ptr<const Redactor> redactor = std::make_shared<const Redactor>());
 
 class AnthropicProvider final : public HttpProvider {
  public:

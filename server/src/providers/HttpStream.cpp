@@ -68,18 +68,23 @@ void SseParser::line(std::string_view text, std::vector<SseEvent>& out) {
 
 // ---- Helpers -----------------------------------------------------------------
 
-std::string redact(std::string text, std::string_view secret) {
-  if (secret.size() < 4) return text;  // nothing worth scrubbing (and "" would loop)
-  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
-    text.replace(at, secret.size(), "[redacted]");
-  return text;
+std::string upstreamExcerpt(std::string_view text, std::size_t limit, const Redactor& redactor) {
+  std::string excerpt = redactor.redact(text);
+  if (excerpt.size() > limit) {
+    std::size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(excerpt[cut]) & 0xC0) == 0x80) --cut;
+    excerpt.resize(cut);
+  }
+  std::replace_if(excerpt.begin(), excerpt.end(), [](unsigned char c) { return c < 0x20; }, ' ');
+  while (!excerpt.empty() && excerpt.back() == ' ') excerpt.pop_back();
+  return excerpt;
 }
 
-std::string upstreamMessage(std::string_view body) {
+std::string upstreamMessage(std::string_view body, const Redactor& redactor) {
   auto value = nlohmann::json::parse(body, nullptr, false);
   if (value.is_object()) {
-    auto text = [](const nlohmann::json& v) -> std::optional<std::string> {
-      if (v.is_string()) return v.get<std::string>();
+    auto text = [&](const nlohmann::json& v) -> std::optional<std::string> {
+      if (v.is_string()) return redactor.redact(v.get<std::string>());
       return std::nullopt;
     };
     if (auto it = value.find("error"); it != value.end()) {
@@ -92,9 +97,7 @@ std::string upstreamMessage(std::string_view body) {
       if (auto it = value.find(key); it != value.end())
         if (auto s = text(*it)) return *s;
   }
-  std::string excerpt(body.substr(0, 300));
-  std::replace_if(excerpt.begin(), excerpt.end(), [](unsigned char c) { return c < 0x20; }, ' ');
-  while (!excerpt.empty() && excerpt.back() == ' ') excerpt.pop_back();
+  std::string excerpt = upstreamExcerpt(body, 300, redactor);
   return excerpt.empty() ? "no details given" : excerpt;
 }
 
@@ -139,12 +142,12 @@ class Transfer {
 
   /// Tries, retries, and posts exactly one onDone.
   void run() {
-    log::debug("provider " + job_.provider + ": POST " + job_.url);
+    log::debug("provider " + job_.provider + ": POST " + job_.redactor->redact(job_.url));
     for (int attempt = 1;; ++attempt) {
       AttemptResult result = perform();
       if (!result.error) return finish(job_.decoder->completion());
       ProviderError error = std::move(*result.error);
-      error.message = redact(std::move(error.message), job_.secret);
+      error.message = job_.redactor->redact(error.message);
       if (error.kind == ProviderError::Kind::Cancelled || !result.retryable || delivered_ ||
           attempt >= settings_.retryAttempts) {
         if (result.retryable && !delivered_ && attempt > 1)
@@ -163,10 +166,19 @@ class Transfer {
   bool stopped() const { return token_.cancelled() || stopping_.load(); }
   ProviderError cancelled() const { return {ProviderError::Kind::Cancelled, "cancelled"}; }
 
+  /// Posts the reply's held tail, then the one onDone.
   void finish(std::expected<Completion, ProviderError> outcome) {
+    if (std::string tail = reply_.finish(); !tail.empty()) deliver(std::move(tail));
+    if (outcome) outcome->model = job_.redactor->redact(outcome->model);
     scheduler_.post([handlers = handlers_, outcome = std::move(outcome)]() mutable {
       handlers->onDone(std::move(outcome));
     });
+  }
+
+  void deliver(std::string delta) {
+    delivered_ = true;
+    scheduler_.post(
+        [handlers = handlers_, delta = std::move(delta)]() mutable { handlers->onDelta(std::move(delta)); });
   }
 
   /// Waits `delay` unless stopped first; false when stopped.
@@ -188,6 +200,7 @@ class Transfer {
     streamError_.reset();
     finished_ = false;
     parser_ = SseParser{};
+    reply_.finish();  // what a failed attempt held back is not part of this one
     lastData_ = Clock::now();
 
     CURL* easy = curl().easy_init();
@@ -285,7 +298,7 @@ class Transfer {
 
   AttemptResult statusFailure() const {
     const std::string& who = job_.provider;
-    const std::string detail = upstreamMessage(errorBody_);
+    const std::string detail = upstreamMessage(errorBody_, *job_.redactor);
     const std::string http = " (HTTP " + std::to_string(status_) + ")";
     using K = ProviderError::Kind;
     switch (status_) {
@@ -351,12 +364,9 @@ class Transfer {
     }
     for (auto& event : t.parser_.feed(std::string_view(data, n))) {
       DecodedEvent decoded = t.job_.decoder->decode(event);
-      if (!decoded.delta.empty()) {
-        t.delivered_ = true;
-        t.scheduler_.post([handlers = t.handlers_, delta = std::move(decoded.delta)]() mutable {
-          handlers->onDelta(std::move(delta));
-        });
-      }
+      // A key split across two deltas is caught: the redactor holds back a
+      // tail that could begin one, until the next delta or the end.
+      if (std::string text = t.reply_.feed(decoded.delta); !text.empty()) t.deliver(std::move(text));
       if (decoded.error) {
         t.streamError_ = std::move(decoded.error);
         return 0;  // aborts the transfer
@@ -385,6 +395,7 @@ class Transfer {
   std::optional<milliseconds> retryAfter_;
   std::string errorBody_;
   SseParser parser_;
+  RedactingStream reply_{*job_.redactor};
   std::optional<ProviderError> streamError_;
   bool finished_ = false;
   bool delivered_ = false;  ///< a delta went out: no more retries
@@ -403,7 +414,7 @@ void HttpProvider::stream(const ProviderRequest& request, protocol::CancelToken 
   HttpJob job;
   job.provider = name();
   job.keySource = config_.keySource;
-  job.secret = config_.apiKey;
+  job.redactor = config_.redactor;
   describe(request, request.model.empty() ? config_.model : request.model, job);
   streamer_.start(std::move(job), std::move(token), std::move(handlers));
 }
@@ -430,6 +441,7 @@ void HttpStreamer::reap() {
 }
 
 void HttpStreamer::start(HttpJob job, protocol::CancelToken token, StreamHandlers handlers) {
+  if (!job.redactor) job.redactor = std::make_shared<const Redactor>();  // a job built without one
   auto shared = std::make_shared<StreamHandlers>(std::move(handlers));
   std::lock_guard lock(mutex_);
   reap();

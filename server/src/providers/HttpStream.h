@@ -11,6 +11,11 @@
 // Retries (connect failure, timeout, 429, 500/502/503/529) happen only while
 // no delta has been delivered; after the first token a failure ends the
 // reply with what arrived.
+//
+// Keys: whatever comes back from upstream (each delta, the model's name,
+// error text) passes through the job's Redactor on the worker thread, before
+// anything is cut short; deltas through a RedactingStream, so a key split
+// across two deltas is caught (see Redaction.h).
 #pragma once
 
 #include <atomic>
@@ -24,8 +29,9 @@
 #include <thread>
 #include <vector>
 
-#include "providers/Provider.h"
 #include "common/Scheduler.h"
+#include "providers/Provider.h"
+#include "providers/Redaction.h"
 
 namespace aieditor::server {
 
@@ -70,6 +76,8 @@ struct EndpointConfig {
   std::string apiKey;     ///< may be empty (local servers need none)
   std::string keySource;  ///< the env var that holds the key, for messages
   HttpSettings http;
+  /// Every configured key, scrubbed from all that comes back from upstream.
+  std::shared_ptr<const Redactor> redactor = std::make_shared<const Redactor>();
 };
 
 /// What one streamed event means to a provider. Decoders run on the worker.
@@ -98,7 +106,7 @@ class EventDecoder {
 struct HttpJob {
   std::string provider;   ///< "openai", for messages
   std::string keySource;  ///< "OPENAI_API_KEY", named by auth failures
-  std::string secret;     ///< the API key: scrubbed from every message
+  std::shared_ptr<const Redactor> redactor;  ///< applied to every delta, model and message
   std::string url;
   std::vector<std::string> headers;  ///< "Name: value"
   std::string body;
@@ -106,11 +114,13 @@ struct HttpJob {
 };
 
 /// The provider's message in an error body ({"error":{"message":..}} and
-/// the like), or a short excerpt of the body.
-std::string upstreamMessage(std::string_view body);
+/// the like), or a short excerpt of the body; redacted.
+std::string upstreamMessage(std::string_view body, const Redactor&);
 
-/// Replaces every occurrence of `secret` in `text`.
-std::string redact(std::string text, std::string_view secret);
+/// At most `limit` bytes of upstream text for a message, on one line:
+/// redacted first, then cut (at a character's start), so no cut leaves part
+/// of a key behind.
+std::string upstreamExcerpt(std::string_view text, std::size_t limit, const Redactor&);
 
 /// How long to wait before retry number `retry` (1-based): exponential from
 /// `base`, capped, with jitter in [50%, 100%].

@@ -21,16 +21,17 @@ std::int64_t tokens(const json& usage, const char* key) {
 
 class OpenAiDecoder final : public EventDecoder {
  public:
-  explicit OpenAiDecoder(std::string provider) : provider_(std::move(provider)) {}
+  OpenAiDecoder(std::string provider, std::shared_ptr<const Redactor> redactor)
+      : provider_(std::move(provider)), redactor_(std::move(redactor)) {}
 
   DecodedEvent decode(const SseEvent& event) override {
     if (event.data == "[DONE]") return DecodedEvent::end();
     json chunk = json::parse(event.data, nullptr, false);
     if (!chunk.is_object()) return malformed(event.data);
     if (auto error = chunk.find("error"); error != chunk.end() && !error->is_null())
-      return DecodedEvent::failure(ProviderError{ProviderError::Kind::Upstream,
-                                     "provider " + provider_ + " reported an error mid-stream: " +
-                                         upstreamMessage(event.data)});
+      return DecodedEvent::failure(ProviderError{
+          ProviderError::Kind::Upstream,
+          "provider " + provider_ + " reported an error mid-stream: " + upstreamMessage(event.data, *redactor_)});
     if (auto model = chunk.find("model"); model != chunk.end() && model->is_string())
       completion_.model = model->get<std::string>();
     if (auto usage = chunk.find("usage"); usage != chunk.end() && usage->is_object())
@@ -55,11 +56,13 @@ class OpenAiDecoder final : public EventDecoder {
 
  private:
   DecodedEvent malformed(const std::string& data) const {
-    return DecodedEvent::failure(ProviderError{ProviderError::Kind::Malformed,
-                                   "provider " + provider_ + " sent a malformed event: " + data.substr(0, 120)});
+    return DecodedEvent::failure(
+        ProviderError{ProviderError::Kind::Malformed,
+                      "provider " + provider_ + " sent a malformed event: " + upstreamExcerpt(data, 120, *redactor_)});
   }
 
   std::string provider_;
+  std::shared_ptr<const Redactor> redactor_;
   Completion completion_;
   bool finishReason_ = false;
 };
@@ -88,8 +91,8 @@ std::string openAiRequestBody(const ProviderRequest& request, const std::string&
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::unique_ptr<EventDecoder> makeOpenAiDecoder(std::string provider) {
-  return std::make_unique<OpenAiDecoder>(std::move(provider));
+std::unique_ptr<EventDecoder> makeOpenAiDecoder(std::string provider, std::shared_ptr<const Redactor> redactor) {
+  return std::make_unique<OpenAiDecoder>(std::move(provider), std::move(redactor));
 }
 
 void OpenAiProvider::describe(const ProviderRequest& request, const std::string& model, HttpJob& job) const {
@@ -97,7 +100,7 @@ void OpenAiProvider::describe(const ProviderRequest& request, const std::string&
   job.headers = {"Content-Type: application/json", "Accept: text/event-stream"};
   if (!config().apiKey.empty()) job.headers.push_back("Authorization: Bearer " + config().apiKey);
   job.body = openAiRequestBody(request, model);
-  job.decoder = makeOpenAiDecoder(name());
+  job.decoder = makeOpenAiDecoder(name(), config().redactor);
 }
 
 }  // namespace aieditor::server

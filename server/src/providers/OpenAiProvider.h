@@ -9,8 +9,10 @@ namespace aieditor::server {
 
 /// The request body for `request` (exposed for tests).
 std::string openAiRequestBody(const ProviderRequest&, const std::string& model);
-/// A decoder for the chat.completion.chunk stream.
-std::unique_ptr<EventDecoder> makeOpenAiDecoder(std::string provider);
+/// A decoder for the chat.completion.chunk stream; `redactor` scrubs the
+/// upstream text its error messages quote.
+std::unique_ptr<EventDecoder> makeOpenAiDecoder(
+    std::string provider, std::shared_ptr<const Redactor> redactor = std::make_shared<const Redactor>());
 
 class OpenAiProvider final : public HttpProvider {
  public:

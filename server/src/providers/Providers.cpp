@@ -155,6 +155,9 @@ std::expected<Resolved, std::string> resolve(const protocol::InitializationOptio
   e.baseUrl = first({baseUrl, sectionString(file, r.provider, "baseUrl"), defaults->baseUrl});
   while (e.baseUrl.ends_with('/')) e.baseUrl.pop_back();
   e.apiKey = first({generic ? options.apiKey.value_or("") : "", env(defaults->keyVariable)});
+  // Every key the server knows, not only this provider's: an upstream may echo any of them.
+  e.redactor = std::make_shared<const Redactor>(
+      std::vector<std::string>{options.apiKey.value_or(""), env(kOpenAi.keyVariable), env(kAnthropic.keyVariable)});
   return r;
 }
 
