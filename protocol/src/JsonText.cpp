@@ -11,7 +11,7 @@ namespace {
 
 /// What one pass over the text finds before anything is parsed.
 struct Scan {
-  std::size_t depth = 0;                     ///< the deepest nesting of [ and {
+  std::size_t depth = 0;                    ///< the deepest nesting of [ and {
   std::vector<std::size_t> loneSurrogates;  ///< offsets of "\uXXXX" escapes that are half a pair
 };
 

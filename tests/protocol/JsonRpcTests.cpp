@@ -230,11 +230,15 @@ TEST_CASE("JSON-RPC requests and ids", "[jsonrpc]") {
   }
   SECTION("a request nested too deep is answered with its id when the id can be read") {
     const std::string deep = std::string(600, '[') + std::string(600, ']');
-    const json refused = rig.exchange(R"({"jsonrpc":"2.0","method":"get_data","params":{"list":)" + deep + R"(},"id":"d"})");
+    const json refused =
+        rig.exchange(R"({"jsonrpc":"2.0","method":"get_data","params":{"list":)" + deep + R"(},"id":"d"})");
     CHECK(refused["id"] == "d");
     CHECK(refused["error"]["code"] == -32602);
     CHECK_THAT(refused["error"]["message"].get<std::string>(),
                Catch::StartsWith("params.list[0][0]") && Catch::EndsWith("...: nested deeper than 512 levels"));
+    const json outside = rig.exchange(R"({"jsonrpc":"2.0","method":"get_data","id":3,"extra":)" + deep + "}");
+    CHECK(outside["id"] == 3);
+    CHECK(outside["error"]["code"] == -32600);
     // A notification is not answered; an unreadable id gets null.
     CHECK(rig.exchange(R"({"jsonrpc":"2.0","method":"get_data","params":)" + deep + "}").is_null());
     CHECK(rig.exchange(R"({"jsonrpc":"2.0","method":"get_data","id":)" + deep + "}")["id"].is_null());

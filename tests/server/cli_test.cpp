@@ -150,10 +150,10 @@ TEST_CASE("aieditor export and import round-trip the deepest metadata the server
   {
     ServerProcess server({{"--db", db}, {}});
     server.initialize(json::object());
-    server.ok("interactions/add", {{"sessionId", "src"},
-                                   {"interaction",
-                                    {{"prompt", "p"}, {"response", "r"}, {"provider", "o"}, {"model", "m"},
-                                     {"metadata", metadata}}}});
+    server.ok("interactions/add",
+              {{"sessionId", "src"},
+               {"interaction",
+                {{"prompt", "p"}, {"response", "r"}, {"provider", "o"}, {"model", "m"}, {"metadata", metadata}}}});
     server.ok("shutdown", nullptr);
     server.notify("exit", nullptr);
     REQUIRE(server.wait() == 0);

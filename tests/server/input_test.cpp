@@ -70,11 +70,13 @@ TEST_CASE_METHOD(Fixture, "a message nested too deep without a readable id gets 
 
 TEST_CASE_METHOD(Fixture, "metadata is refused past its depth limit, and the deepest accepted round-trips") {
   constexpr std::size_t kDeepest = 256;  // kMaxValueDepth
-  json refused = server.error("interactions/add", {{"sessionId", "src"}, {"interaction", interactionWithMetadata(nested(kDeepest + 1))}});
+  json refused = server.error("interactions/add",
+                              {{"sessionId", "src"}, {"interaction", interactionWithMetadata(nested(kDeepest + 1))}});
   CHECK(refused["code"] == -32602);
   CHECK(refused["message"] == "params.interaction.metadata: is nested deeper than 256 levels");
-  refused = server.error("components/save",
-                         {{"sessionId", "src"}, {"component", {{"jsx", "x"}, {"css", ""}, {"metadata", nested(kDeepest + 1)}}}});
+  refused = server.error(
+      "components/save",
+      {{"sessionId", "src"}, {"component", {{"jsx", "x"}, {"css", ""}, {"metadata", nested(kDeepest + 1)}}}});
   CHECK(refused["message"] == "params.component.metadata: is nested deeper than 256 levels");
 
   server.ok("interactions/add", {{"sessionId", "src"}, {"interaction", interactionWithMetadata(nested(kDeepest))}});
@@ -85,7 +87,9 @@ TEST_CASE_METHOD(Fixture, "metadata is refused past its depth limit, and the dee
 
   // One call, and one batch (a level deeper), bring the export back.
   CHECK(server.ok("session/import", {{"sessionId", "copy"}, {"document", exported}})["sessionId"] == "copy");
-  const json batch = json::array({{{"jsonrpc", "2.0"}, {"id", "in-batch"}, {"method", "session/import"},
+  const json batch = json::array({{{"jsonrpc", "2.0"},
+                                   {"id", "in-batch"},
+                                   {"method", "session/import"},
                                    {"params", {{"sessionId", "copy2"}, {"document", exported}}}}});
   server.writeFrame(batch.dump());
   CHECK(server.waitOther()[0]["result"]["sessionId"] == "copy2");
@@ -105,7 +109,7 @@ TEST_CASE_METHOD(Fixture, "lone surrogate escapes are stored as U+FFFD and valid
   const Case cases[] = {
       {R"(a\ud83db)", "a" + replacement + "b"},           // a lone high surrogate, as JSON.stringify writes it
       {R"(a\uDC00b)", "a" + replacement + "b"},           // a lone low one
-      {R"(\ud83d)", replacement},                          // at the end of the string
+      {R"(\ud83d)", replacement},                         // at the end of the string
       {R"(\ud83d\ud83d\ude00)", replacement + grinning},  // a high one before a pair
       {R"(\ude00\ud83d\ude00\ud83d)", replacement + grinning + replacement},
       {R"(\ud83d\ude00)", grinning},  // a pair stays
@@ -127,8 +131,9 @@ TEST_CASE_METHOD(Fixture, "lone surrogate escapes are stored as U+FFFD and valid
   for (std::size_t i = 0; i < std::size(cases); ++i) CHECK(opened["messages"][i]["content"] == cases[i].stored);
 
   // In a key, in the session id's own string, in the request id.
-  server.writeFrame(R"({"jsonrpc":"2.0","id":"k\ud83d","method":"interactions/add","params":{"sessionId":"sur",)"
-                    R"("interaction":{"prompt":"p","response":"r","provider":"o","model":"m","metadata":{"\udc00":1}}}})");
+  server.writeFrame(
+      R"({"jsonrpc":"2.0","id":"k\ud83d","method":"interactions/add","params":{"sessionId":"sur",)"
+      R"("interaction":{"prompt":"p","response":"r","provider":"o","model":"m","metadata":{"\udc00":1}}}})");
   json response = server.waitResponse(json("k" + replacement));
   REQUIRE(response.contains("result"));
   CHECK(response["result"]["interaction"]["metadata"] == json{{replacement, 1}});

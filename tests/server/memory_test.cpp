@@ -39,7 +39,8 @@ TEST_CASE("the memory of a large message is given back once it is handled") {
 
   SECTION("a 40 MB message, stored") {
     const std::string content(40'000'000, 'x');
-    json stored = server.ok("messages/add", {{"sessionId", "big"}, {"message", {{"role", "user"}, {"content", content}}}});
+    json stored =
+        server.ok("messages/add", {{"sessionId", "big"}, {"message", {{"role", "user"}, {"content", content}}}});
     CHECK(stored["message"]["content"].get_ref<const std::string&>().size() == content.size());
   }
   SECTION("a 60 MB frame, refused") {
