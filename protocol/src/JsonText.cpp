@@ -156,6 +156,18 @@ std::string shownPath(const std::string& path) {
   return path.size() <= kShown ? path : path.substr(0, kShown) + "...";
 }
 
+/// What is left of a document read without its too-deep parts: a member
+/// whose value was left out still holds a discarded placeholder, so only the
+/// top level's scalars (a request's id) are kept.
+void keepTopLevelScalars(json& document) {
+  if (!document.is_object()) {
+    document = json(json::value_t::discarded);
+    return;
+  }
+  for (auto it = document.begin(); it != document.end();)
+    it = it->is_primitive() ? std::next(it) : document.erase(it);
+}
+
 }  // namespace
 
 std::optional<JsonTextError> readJson(std::string_view text, json& out, std::size_t maxDepth) {
@@ -174,6 +186,7 @@ std::optional<JsonTextError> readJson(std::string_view text, json& out, std::siz
     }
     DepthLimit limit(maxDepth);
     out = json::parse(text, std::ref(limit));
+    keepTopLevelScalars(out);
     return JsonTextError{JsonTextError::Kind::TooDeep,
                          shownPath(limit.firstPath()) + ": nested deeper than " + std::to_string(maxDepth) + " levels",
                          limit.firstPath()};

@@ -37,8 +37,8 @@ struct JsonTextError {
 };
 
 /// Parses `text` into `out`. Returns the error, or nothing when it was read
-/// whole. On TooDeep, `out` still holds the document without its too-deep
-/// containers, so a top-level member (a request's id) can be read from it.
+/// whole. On TooDeep, `out` keeps only the top-level object's strings,
+/// numbers, booleans and nulls, so a request's id can still be read.
 std::optional<JsonTextError> readJson(std::string_view text, json& out, std::size_t maxDepth = kMaxJsonDepth);
 
 /// How deeply a value's arrays and objects nest (a scalar is 0, `{}` is 1).
