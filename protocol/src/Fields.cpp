@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aieditor/protocol/JsonText.h"
+
 namespace aieditor::protocol::detail {
 namespace {
 
@@ -245,6 +247,9 @@ Fields& Fields::metadata(std::string_view key, std::optional<std::string>& out) 
   const json* value = find(key);
   if (!value) return *this;
   if (!value->is_object()) return fail(key, "must be an object");
+  // Bounded so that every reply and export carrying it can be read back.
+  if (nestingDepth(*value) > kMaxValueDepth)
+    return fail(key, "is nested deeper than " + std::to_string(kMaxValueDepth) + " levels");
   out = value->dump(-1, ' ', false, json::error_handler_t::replace);
   return *this;
 }

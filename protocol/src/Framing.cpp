@@ -13,6 +13,9 @@ constexpr std::string_view kContentLength = "content-length";
 /// line is garbage; giving up on it keeps a stream of garbage from being
 /// buffered forever while we wait for "\r\n\r\n".
 constexpr std::size_t kMaxHeaderBlock = 64 * 1024;
+/// A buffer grown past this by one large frame is given back once the frame
+/// is consumed, instead of being held for the rest of the session.
+constexpr std::size_t kKeptCapacity = 1u << 20;
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -161,6 +164,7 @@ void FrameDecoder::parse() {
     buffer_.erase(0, start_);
     start_ = 0;
   }
+  if (buffer_.capacity() > kKeptCapacity && buffer_.size() < kKeptCapacity / 2) buffer_.shrink_to_fit();
 }
 
 // Looks for the next "Content-Length" (any case) from start_. Without one,

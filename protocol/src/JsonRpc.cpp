@@ -6,12 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aieditor/protocol/JsonText.h"
+
 namespace aieditor::protocol {
 namespace {
-
-/// Deeper JSON is refused before parsing: nlohmann's dump, copy and compare
-/// recurse, so a body of 10^6 "[" could otherwise exhaust the stack.
-constexpr std::size_t kMaxNesting = 512;
 
 void logLine(std::string_view text) { std::cerr << "aieditor: " << text << '\n'; }
 
@@ -30,28 +28,6 @@ std::string response(std::string_view idJson, std::string_view member, std::stri
   out += valueJson;
   out += '}';
   return out;
-}
-
-bool nestedTooDeep(std::string_view body) {
-  std::size_t depth = 0;
-  bool inString = false, escaped = false;
-  for (char c : body) {
-    if (inString) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        inString = false;
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxNesting) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
 }
 
 const RpcError kParseError{ErrorCode::ParseError, "Parse error"};
@@ -161,13 +137,9 @@ Reply Dispatcher::makeReply(const std::string& idJson, std::shared_ptr<Batch> ba
 
 void Dispatcher::receive(std::string_view body) {
   try {
-    if (nestedTooDeep(body)) {
-      sink_(errorResponse("null", {ErrorCode::ParseError,
-                                   "Parse error: nested deeper than " + std::to_string(kMaxNesting) + " levels"}));
-      return;
-    }
-    const json message = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-    if (message.is_discarded()) {
+    json message;
+    if (const auto unread = readJson(body, message)) {
+      if (unread->kind == JsonTextError::Kind::TooDeep) return refuseTooDeep(message, *unread);
       sink_(errorResponse("null", kParseError));
       return;
     }
@@ -188,6 +160,26 @@ void Dispatcher::receive(std::string_view body) {
   } catch (...) {
     logLine("unknown error while handling a message");
   }
+}
+
+// A message nested past kMaxJsonDepth, read without its too-deep parts. A
+// request is answered with its own id when that can be read, so the client's
+// call ends; a notification is never answered.
+void Dispatcher::refuseTooDeep(const json& message, const JsonTextError& unread) {
+  const std::string_view path = unread.path;
+  const std::string_view member = path.substr(0, path.find_first_of(".["));
+  const auto id = message.is_object() ? message.find("id") : message.end();
+  if (!message.is_object() || member == "id" ||
+      (id != message.end() && !(id->is_string() || id->is_number() || id->is_null()))) {
+    sink_(errorResponse("null", {ErrorCode::ParseError, "Parse error: " + unread.message}));
+    return;
+  }
+  if (id == message.end()) {
+    logLine("notification refused: " + unread.message);
+    return;
+  }
+  const ErrorCode code = member == "params" ? ErrorCode::InvalidParams : ErrorCode::InvalidRequest;
+  makeReply(dump(*id), nullptr, 0).error({code, unread.message});
 }
 
 // One request, notification or client response; `batch` is null outside a batch.

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Fields.h"
+#include "aieditor/protocol/JsonText.h"
 
 namespace aieditor::protocol {
 
@@ -35,8 +36,9 @@ std::string str(std::string_view text) { return std::string(text); }
 
 /// Metadata is kept as compact text; on the wire it is the object itself.
 json metadataJSON(const std::string& text) {
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return value.is_object() ? value : json::object();
+  json value;
+  const bool read = !readJson(text, value);
+  return read && value.is_object() ? value : json::object();
 }
 
 template <class T, class Write>

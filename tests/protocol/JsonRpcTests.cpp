@@ -228,6 +228,26 @@ TEST_CASE("JSON-RPC requests and ids", "[jsonrpc]") {
     CHECK(rig.exchange(R"({"jsonrpc":"2.0","method":"get_data","id":1,"params":)" + nested + "}") ==
           result({"hello", 5}, 1));
   }
+  SECTION("a request nested too deep is answered with its id when the id can be read") {
+    const std::string deep = std::string(600, '[') + std::string(600, ']');
+    const json refused =
+        rig.exchange(R"({"jsonrpc":"2.0","method":"get_data","params":{"list":)" + deep + R"(},"id":"d"})");
+    CHECK(refused["id"] == "d");
+    CHECK(refused["error"]["code"] == -32602);
+    CHECK_THAT(refused["error"]["message"].get<std::string>(),
+               Catch::StartsWith("params.list[0][0]") && Catch::EndsWith("...: nested deeper than 512 levels"));
+    const json outside = rig.exchange(R"({"jsonrpc":"2.0","method":"get_data","id":3,"extra":)" + deep + "}");
+    CHECK(outside["id"] == 3);
+    CHECK(outside["error"]["code"] == -32600);
+    // A notification is not answered; an unreadable id gets null.
+    CHECK(rig.exchange(R"({"jsonrpc":"2.0","method":"get_data","params":)" + deep + "}").is_null());
+    CHECK(rig.exchange(R"({"jsonrpc":"2.0","method":"get_data","id":)" + deep + "}")["id"].is_null());
+  }
+  SECTION("lone surrogate escapes read as U+FFFD") {
+    rig.dispatcher.onRequest("echo", [](const json& params, Reply reply, CancelToken) { reply.result(params); });
+    CHECK(rig.exchange(R"({"jsonrpc":"2.0","method":"echo","params":["\ud83d","\udc00x","\ud83d\ude00"],"id":1})") ==
+          result({"\xEF\xBF\xBD", "\xEF\xBF\xBDx", "\xF0\x9F\x98\x80"}, 1));
+  }
   SECTION("a handler that throws gets -32603 and the dispatcher keeps serving") {
     rig.dispatcher.onRequest("throws", [](const json&, Reply, CancelToken) { throw std::runtime_error("bad"); });
     CHECK(rig.exchange(R"({"jsonrpc":"2.0","method":"throws","id":1})") ==

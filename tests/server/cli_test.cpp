@@ -18,8 +18,8 @@ struct Run {
 Run run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
   ServerProcess cli({std::move(args), std::move(env), false});
   cli.closeStdin();
+  cli.waitForEndOfOutput();  // first: it fails the test if the command hangs
   const int code = cli.wait();
-  cli.waitForEndOfOutput();
   return {code, cli.output(), cli.stderrText()};
 }
 
@@ -96,4 +96,72 @@ TEST_CASE("Ctrl-C during aieditor chat cancels the reply and keeps what arrived 
   CHECK(messages[1]["status"] == "interrupted");
   CHECK_THAT(messages[1]["content"].get<std::string>(), Catch::Contains("```jsx"));
   CHECK(server.ok("components/list", {{"sessionId", "ctrlc"}})["components"].empty());
+}
+
+TEST_CASE("aieditor import names the file and what was wrong with it") {
+  TempDir dir;
+  const std::string db = dir.file("imp.db");
+  Run directory = run({"import", dir.path(), "--db", db});
+  CHECK(directory.code == 1);
+  CHECK_THAT(directory.err, Catch::Contains(dir.path() + ": cannot be read: Is a directory"));
+
+  Run missing = run({"import", dir.file("missing.json"), "--db", db});
+  CHECK(missing.code == 1);
+  CHECK_THAT(missing.err, Catch::Contains(dir.file("missing.json") + ": cannot be opened: No such file or directory"));
+
+  const std::string deep = dir.file("deep.json");
+  std::ofstream(deep) << std::string(100000, '[') << std::string(100000, ']');
+  Run tooDeep = run({"import", deep, "--db", db});
+  CHECK(tooDeep.code == 1);
+  CHECK_THAT(tooDeep.err, Catch::Contains(deep + ": [0][0][0]"));
+  CHECK_THAT(tooDeep.err, Catch::Contains("nested deeper than 512 levels"));
+
+  const std::string broken = dir.file("broken.json");
+  std::ofstream(broken) << R"({"format":)";
+  Run notJson = run({"import", broken, "--db", db});
+  CHECK(notJson.code == 1);
+  CHECK_THAT(notJson.err, Catch::Contains(broken + ": not valid JSON: parse error"));
+}
+
+TEST_CASE("aieditor import of a document the server refuses as too deep fails instead of waiting") {
+  TempDir dir;
+  const std::string db = dir.file("deep.db");
+  REQUIRE(run({"chat", "--db", db, "--session", "src", "a", "card"}).code == 0);
+  REQUIRE(run({"export", "--db", db, "--session", "src", "-o", dir.file("src.json")}).code == 0);
+  json document = json::parse(std::ifstream(dir.file("src.json")));
+  // 511 levels in the file, within the limit; more than 512 once the request
+  // wraps it in params.document.
+  json metadata = 1;
+  for (int i = 0; i < 508; ++i) metadata = json{{"a", std::move(metadata)}};
+  document["interactions"][0]["metadata"] = std::move(metadata);
+  std::ofstream(dir.file("deep.json")) << document.dump();
+
+  Run imported = run({"import", dir.file("deep.json"), "--db", db, "--session", "copy"});
+  CHECK(imported.code == 1);
+  CHECK_THAT(imported.err, Catch::Contains("params.document.interactions[0].metadata.a.a"));
+  CHECK_THAT(imported.err, Catch::Contains("nested deeper than 512 levels"));
+}
+
+TEST_CASE("aieditor export and import round-trip the deepest metadata the server accepts") {
+  TempDir dir;
+  const std::string db = dir.file("meta.db");
+  json metadata = 1;
+  for (int i = 0; i < 256; ++i) metadata = json{{"a", std::move(metadata)}};  // kMaxValueDepth
+  {
+    ServerProcess server({{"--db", db}, {}});
+    server.initialize(json::object());
+    server.ok("interactions/add",
+              {{"sessionId", "src"},
+               {"interaction",
+                {{"prompt", "p"}, {"response", "r"}, {"provider", "o"}, {"model", "m"}, {"metadata", metadata}}}});
+    server.ok("shutdown", nullptr);
+    server.notify("exit", nullptr);
+    REQUIRE(server.wait() == 0);
+  }
+  REQUIRE(run({"export", "--db", db, "--session", "src", "-o", dir.file("src.json")}).code == 0);
+  Run imported = run({"import", dir.file("src.json"), "--db", db, "--session", "copy"});
+  INFO(imported.err);
+  REQUIRE(imported.code == 0);
+  REQUIRE(run({"export", "--db", db, "--session", "copy", "-o", dir.file("copy.json")}).code == 0);
+  CHECK(json::parse(std::ifstream(dir.file("copy.json")))["interactions"][0]["metadata"] == metadata);
 }

@@ -1,8 +1,11 @@
 #include "cli/Cli.h"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -10,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "aieditor/protocol/JsonText.h"
 #include "rpc/EventLoop.h"
 #include "rpc/StdioTransport.h"
 
@@ -90,16 +94,31 @@ class LocalClient {
   int send(const std::string& method, json params) {
     const int id = nextId_++;
     server_.receive(json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}.dump());
+    // The server answers a message it could not read at once, with id null:
+    // that answer is this request's.
+    if (stray_) {
+      responses_[id] = std::move(*stray_);
+      stray_.reset();
+    }
     return id;
   }
 
   void onInterrupt(std::function<void(int)> handler) { loop_.onInterrupt(std::move(handler)); }
 
+  /// Waits for the reply to `id`. Never forever: an answer without a
+  /// readable id, or a loop with nothing left to run, ends the wait.
   std::expected<json, std::string> wait(int id) {
-    while (!responses_.contains(id)) loop_.runOne();
+    while (!responses_.contains(id)) {
+      if (stray_) {
+        json stray = std::move(*stray_);
+        stray_.reset();
+        return std::unexpected(errorText(stray));
+      }
+      if (!loop_.runOne()) return std::unexpected("the server stopped without answering request " + std::to_string(id));
+    }
     json response = std::move(responses_[id]);
     responses_.erase(id);
-    if (response.contains("error")) return std::unexpected(response["error"].value("message", "unknown error"));
+    if (response.contains("error")) return std::unexpected(errorText(response));
     return response["result"];
   }
 
@@ -108,13 +127,21 @@ class LocalClient {
   }
 
  private:
+  static std::string errorText(const json& response) {
+    const auto error = response.find("error");
+    if (error == response.end() || !error->is_object()) return "the server's reply was not readable";
+    return error->value("message", "unknown error");
+  }
+
   void outgoing(const std::string& body) {
-    json message = json::parse(body);
-    if (message.contains("method")) {
+    json message = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (message.is_object() && message.contains("method")) {
       if (onNotification) onNotification(message["method"], message.value("params", json::object()));
-    } else if (message.contains("id") && message["id"].is_number_integer()) {
+    } else if (message.is_object() && message.contains("id") && message["id"].is_number_integer()) {
       const int id = message["id"].get<int>();
       responses_[id] = std::move(message);
+    } else {
+      stray_ = std::move(message);
     }
   }
 
@@ -122,6 +149,7 @@ class LocalClient {
   LspServer server_;
   int nextId_ = 1;
   std::map<int, json> responses_;
+  std::optional<json> stray_;  ///< a reply without a readable id
 };
 
 int fail(const std::string& message) {
@@ -237,14 +265,32 @@ int exportSession(LocalClient& client, const Args& args) {
   return 0;
 }
 
+/// An import file, read whole and parsed within the protocol's limits; the
+/// error names the file and what was wrong with it.
+std::expected<json, std::string> readDocument(const std::string& path) {
+  std::string text;
+  try {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::unexpected(path + ": cannot be opened: " + std::strerror(errno));
+    // libstdc++'s filebuf throws on a read error (a directory: EISDIR).
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure& e) {
+    return std::unexpected(path + ": cannot be read: " + e.code().message());
+  }
+  json document;
+  if (const auto unread = protocol::readJson(text, document)) {
+    const bool notJson = unread->kind == protocol::JsonTextError::Kind::NotJson;
+    return std::unexpected(path + (notJson ? ": not valid JSON: " : ": ") + unread->message);
+  }
+  return document;
+}
+
 int importSession(LocalClient& client, const Args& args) {
   if (args.positional.size() != 1) return fail("import needs one FILE");
-  std::ifstream in(args.positional[0], std::ios::binary);
-  if (!in) return fail("cannot read " + args.positional[0]);
-  json document = json::parse(in, nullptr, false);
-  if (document.is_discarded()) return fail(args.positional[0] + " is not valid JSON");
+  auto document = readDocument(args.positional[0]);
+  if (!document) return fail(document.error());
   if (auto init = start(client); !init) return fail(init.error());
-  json params = {{"document", std::move(document)}};
+  json params = {{"document", std::move(*document)}};
   if (args.session) params["sessionId"] = *args.session;
   auto imported = client.call("session/import", params);
   if (!imported) return fail(imported.error());

@@ -20,7 +20,7 @@ void EventLoop::run() {
   impl_->io.run();
 }
 
-void EventLoop::runOne() { impl_->io.run_one(); }
+bool EventLoop::runOne() { return impl_->io.run_one() > 0; }
 
 void EventLoop::stop() { impl_->io.stop(); }
 

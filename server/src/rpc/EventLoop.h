@@ -16,8 +16,9 @@ class EventLoop final : public Scheduler {
   void after(std::chrono::milliseconds delay, std::function<void()> work) override;
   /// Runs handlers until `stop()`.
   void run();
-  /// Runs one handler, waiting for it if none is ready.
-  void runOne();
+  /// Runs one handler, waiting for it if none is ready; false when there was
+  /// nothing left to wait for (no work pending, or stopped).
+  bool runOne();
   void stop();
   /// Calls `handler` on the loop when SIGINT or SIGTERM arrives (every time).
   void onInterrupt(std::function<void(int signal)> handler);

@@ -1,4 +1,5 @@
 // The stdio transport: LSP frames on stdin in, on stdout out.
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,16 @@
 namespace aieditor::server {
 
 namespace {
+
+/// Frames and replies at least this large are the rare ones whose memory is
+/// given back to the system once they are handled.
+constexpr std::size_t kLargeMessage = 1u << 20;
+
+/// glibc raises its mmap threshold each time a mapped block is freed (up to
+/// 32 MiB), after which large blocks come from the heap and stay in it when
+/// freed. A fixed threshold keeps every large block mapped, so freeing it
+/// returns it to the system.
+void giveLargeBlocksBack() { ::mallopt(M_MMAP_THRESHOLD, static_cast<int>(kLargeMessage / 4)); }
 
 class StdioConnection {
  public:
@@ -51,6 +62,12 @@ class StdioConnection {
       auto event = decoder_.take();
       if (auto* body = std::get_if<std::string>(&event)) {
         server_.receive(*body);
+        // The parsed document of a large message leaves many small freed
+        // blocks in the heap; hand their pages back.
+        if (body->size() >= kLargeMessage) {
+          *body = std::string();
+          ::malloc_trim(0);
+        }
       } else {
         const auto& error = std::get<protocol::FrameError>(event);
         log::warn("skipped a bad frame: " + error.message);
@@ -92,6 +109,7 @@ void writeStdout(const std::string& frame) {
 
 int serveStdio(const ServerOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is an error value, not a death
+  giveLargeBlocksBack();
   EventLoop loop;
   std::optional<int> exitCode;
   // Frames produced in one turn of the loop (a reply and its status
@@ -101,6 +119,7 @@ int serveStdio(const ServerOptions& options) {
   auto flush = [&] {
     writeStdout(outbox);
     outbox.clear();
+    if (outbox.capacity() >= kLargeMessage) outbox.shrink_to_fit();  // a large reply's buffer is not kept
   };
   auto server = std::make_unique<LspServer>(options, loop, [&](std::string body) {
     const bool first = outbox.empty();

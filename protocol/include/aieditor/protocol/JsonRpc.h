@@ -23,6 +23,8 @@
 
 namespace aieditor::protocol {
 
+struct JsonTextError;
+
 using nlohmann::json;
 
 /// Where serialized messages (frame bodies) go.
@@ -77,6 +79,7 @@ class Dispatcher {
  private:
   struct Batch;
   void handleOne(const json& message, std::shared_ptr<Batch> batch, std::size_t slot);
+  void refuseTooDeep(const json& message, const JsonTextError& unread);
   Reply makeReply(const std::string& idJson, std::shared_ptr<Batch> batch, std::size_t slot);
 
   Sink sink_;
