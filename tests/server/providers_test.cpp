@@ -199,6 +199,23 @@ TEST_CASE("openai: a malformed event ends the reply with a reason and the server
   CHECK(server.ok("session/list", json::object())["sessions"].size() == 2);
 }
 
+TEST_CASE("openai: a lone surrogate escape in a chunk reads as U+FFFD, as browsers decode it") {
+  TempDir dir;
+  FakeUpstream up;
+  // A model may split an emoji's UTF-16 pair across tokens; the chunk then
+  // carries half a pair, which nlohmann alone refuses as malformed.
+  auto chunks = openAiStream({"half ", "HALF", " kept"});
+  for (auto& chunk : chunks)
+    if (auto at = chunk.find("HALF"); at != std::string::npos) chunk.replace(at, 4, "\\ud83d");
+  up.enqueue(stream(chunks));
+  ServerProcess server(serverOptions(dir));
+  server.initialize(openAiOptions(up));
+  json result = server.ok("chat/send", {{"sessionId", "surrogate"}, {"text", "hi"}});
+  CHECK(result["assistantMessage"]["status"] == "complete");
+  CHECK(result["assistantMessage"]["content"] == "half \xEF\xBF\xBD kept");
+  CHECK(savedReply(server, "surrogate").first["content"] == "half \xEF\xBF\xBD kept");
+}
+
 TEST_CASE("openai: a stall past the idle timeout interrupts the reply") {
   TempDir dir;
   FakeUpstream up;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aieditor/protocol/JsonText.h"
 #include "providers/Prompt.h"
 
 namespace aieditor::server {
@@ -24,8 +25,8 @@ class AnthropicDecoder final : public EventDecoder {
   explicit AnthropicDecoder(std::shared_ptr<const Redactor> redactor) : redactor_(std::move(redactor)) {}
 
   DecodedEvent decode(const SseEvent& event) override {
-    json data = json::parse(event.data, nullptr, false);
-    if (!data.is_object()) return malformed(event.data);
+    json data;
+    if (protocol::readJson(event.data, data) || !data.is_object()) return malformed(event.data);
     const json* typeField = member(data, "type");
     const std::string type = typeField && typeField->is_string() ? typeField->get<std::string>() : event.event;
     if (type == "message_start") {

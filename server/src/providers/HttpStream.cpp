@@ -1,5 +1,6 @@
 #include "providers/HttpStream.h"
 
+#include "aieditor/protocol/JsonText.h"
 #include "providers/CurlLibrary.h"
 
 #include <algorithm>
@@ -81,8 +82,8 @@ std::string upstreamExcerpt(std::string_view text, std::size_t limit, const Reda
 }
 
 std::string upstreamMessage(std::string_view body, const Redactor& redactor) {
-  auto value = nlohmann::json::parse(body, nullptr, false);
-  if (value.is_object()) {
+  nlohmann::json value;
+  if (!protocol::readJson(body, value) && value.is_object()) {
     auto text = [&](const nlohmann::json& v) -> std::optional<std::string> {
       if (v.is_string()) return redactor.redact(v.get<std::string>());
       return std::nullopt;

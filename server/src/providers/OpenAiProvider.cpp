@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aieditor/protocol/JsonText.h"
 #include "providers/Prompt.h"
 
 namespace aieditor::server {
@@ -26,8 +27,8 @@ class OpenAiDecoder final : public EventDecoder {
 
   DecodedEvent decode(const SseEvent& event) override {
     if (event.data == "[DONE]") return DecodedEvent::end();
-    json chunk = json::parse(event.data, nullptr, false);
-    if (!chunk.is_object()) return malformed(event.data);
+    json chunk;
+    if (protocol::readJson(event.data, chunk) || !chunk.is_object()) return malformed(event.data);
     if (auto error = chunk.find("error"); error != chunk.end() && !error->is_null())
       return DecodedEvent::failure(ProviderError{
           ProviderError::Kind::Upstream,

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "aieditor/protocol/JsonText.h"
 #include "providers/AnthropicProvider.h"
 #include "common/Log.h"
 #include "providers/CurlLibrary.h"
@@ -46,7 +47,9 @@ std::expected<json, std::string> readConfigFile() {
   if (!in) return json::object();
   std::stringstream text;
   text << in.rdbuf();
-  json value = json::parse(text.str(), nullptr, false);
+  json value;
+  if (auto error = protocol::readJson(text.str(), value))
+    return std::unexpected("config file " + path + ": not valid JSON: " + error->message);
   if (!value.is_object()) return std::unexpected("config file " + path + ": must hold a JSON object");
   return value;
 }
