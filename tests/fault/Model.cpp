@@ -15,7 +15,8 @@ constexpr Weighted kMethods[] = {
     {"messages/add", 20},        {"interactions/add", 8},  {"chat/send", 10},     {"components/save", 15},
     {"components/restore", 8},   {"components/setCurrent", 8}, {"session/delete", 5}, {"session/import", 5},
     {"session/open", 5},         {"session/list", 3},      {"messages/list", 6},  {"components/list", 3},
-    {"components/history", 4},   {"session/export", 2},
+    {"components/history", 4},   {"session/export", 2},     {"components/delete", 4}, {"session/close", 2},
+    {"messages/add again", 4},   {"interactions/add again", 2}, {"interactions/list", 4}, {"components/get", 5},
 };
 constexpr int kSessions = 3;
 
@@ -71,10 +72,7 @@ Step Step::random(std::mt19937& random) {
 
 std::string Model::sessionName(int index) { return "s" + std::to_string(index); }
 
-std::string Model::sessionOf(const Call& call) {
-  if (call.method == "session/import") return call.params["sessionId"];
-  return call.params.value("sessionId", "");
-}
+std::string Model::sessionOf(const Call& call) { return call.params.value("sessionId", ""); }
 
 Call Model::resolve(const Step& step, int counter, const std::optional<json>& sourceExport) const {
   const std::string id = sessionName(step.session);
@@ -113,25 +111,47 @@ Call Model::resolve(const Step& step, int counter, const std::optional<json>& so
   } else if (step.method == "session/import") {
     const std::string source = sessionName(step.pick % kSessions);
     if (!sourceExport || !sessions_.contains(source)) return {step.method, {}, true, true};
-    // Into a session that exists: refused, never overwritten.
+    // Into a session that exists: refused, never overwritten. Without a
+    // sessionId the document's own id is taken, or one made from it.
     const std::string target = v % 4 == 0 && s ? id : "imp" + fresh;
     call.params = {{"sessionId", target}, {"document", *sourceExport}};
-    call.expectOk = !sessions_.contains(target);
+    if (v % 4 == 1) call.params.erase("sessionId");
+    call.expectOk = !sessions_.contains(target) || v % 4 == 1;
   } else if (step.method == "session/open") {
     p["limit"] = 1000;
   } else if (step.method == "session/list") {
     call.params = {{"limit", v % 3 + 1}};
-  } else if (step.method == "messages/list") {
-    if (!s) call.skip = true;
+  } else if (step.method == "messages/list" || step.method == "interactions/list") {
+    const auto* records = !s ? nullptr : step.method == "messages/list" ? &s->messages : &s->interactions;
+    if (!records) call.skip = true;
     else {
       p["limit"] = v % 3 + 1;
-      if (step.pick % 2 && !s->messages.empty()) p["before"] = s->messages[static_cast<std::size_t>(step.pick) % s->messages.size()]["id"];
+      if (step.pick % 2 && !records->empty()) p["before"] = (*records)[static_cast<std::size_t>(step.pick) % records->size()]["id"];
     }
+  } else if (step.method == "components/get") {
+    // The current component's latest version, or a given one's, or one of its versions.
+    if (!s) return {step.method, {}, true, true};
+    if (v % 3 != 0) p["componentId"] = component;
+    if (v % 3 == 2 && hasComponents) p["version"] = step.pick % static_cast<int>(s->versions.at(component).size() + 1) + 1;
+    call.expectOk = v % 3 == 0 ? !s->current.empty() : hasComponents && (!p.contains("version") || p["version"] <= static_cast<int>(s->versions.at(component).size()));
   } else if (step.method == "components/history") {
     p["componentId"] = component;
     call.expectOk = hasComponents;
   } else if (step.method == "components/list" || step.method == "session/export") {
     call.skip = !s;
+  } else if (step.method == "components/delete") {
+    p["componentId"] = component;
+    call.expectOk = hasComponents;
+  } else if (step.method == "messages/add again" || step.method == "interactions/add again") {
+    // The same id again, with other content: one record, the first one, is kept and returned.
+    const bool messages = step.method == "messages/add again";
+    const auto& records = !s ? std::vector<json>{} : messages ? s->messages : s->interactions;
+    if (records.empty()) return {step.method, {}, true, true};
+    const std::string again = records[static_cast<std::size_t>(step.pick) % records.size()]["id"];
+    call.method = messages ? "messages/add" : "interactions/add";
+    if (messages) p["message"] = {{"id", again}, {"role", kRoles[v % 3]}, {"content", "again"}};
+    else p["interaction"] = {{"id", again}, {"prompt", "again"}, {"provider", "anthropic"}, {"model", "m"}};
+    p["again"] = true;  // read by apply(), removed before sending
   }
   return call;
 }
@@ -162,6 +182,12 @@ std::string Model::apply(const Call& call, const json& result) {
   const std::string id = sessionOf(call);
   const json& p = call.params;
   const std::string& m = call.method;
+  if (p.contains("again")) {
+    const bool messages = m == "messages/add";
+    const auto& records = messages ? sessions_.at(id).messages : sessions_.at(id).interactions;
+    const auto first = std::find_if(records.begin(), records.end(), [&](const json& r) { return r["id"] == p[messages ? "message" : "interaction"]["id"]; });
+    return differs(m + " of an id stored before", *first, result[messages ? "message" : "interaction"]);
+  }
   if (m == "messages/add") {
     json message = p["message"];
     message["status"] = "complete";
@@ -218,15 +244,29 @@ std::string Model::apply(const Call& call, const json& result) {
     return differs("session/delete's reply", {{"sessionId", id}, {"deleted", true}}, result);
   }
   if (m == "session/import") {
-    sessions_[id] = sessions_.at(p["document"]["session"]["id"]);
-    return differs("session/import's reply", {{"sessionId", id}}, result);
+    const std::string source = p["document"]["session"]["id"];
+    const std::string target = result["sessionId"];
+    if (p.contains("sessionId") && target != p["sessionId"]) return "session/import's reply names " + target;
+    if (!p.contains("sessionId") && (sessions_.contains(target) || !target.starts_with(source + "-")))
+      return "session/import without a sessionId, of " + source + " which exists, chose " + target;
+    sessions_[target] = sessions_.at(source);
+    return "";
+  }
+  if (m == "components/delete") {
+    Session& s = sessions_.at(id);
+    const std::string componentId = p["componentId"];
+    s.versions.erase(componentId);
+    std::erase(s.componentOrder, componentId);
+    if (s.current == componentId) s.current = "";
+    return differs("components/delete's reply", {{"componentId", componentId}, {"deleted", true}}, result);
   }
   if (m == "session/open") {
     create(id);
     return "";
   }
-  if (m == "messages/list") {
-    const auto& all = sessions_.at(id).messages;
+  if (m == "messages/list" || m == "interactions/list") {
+    const bool messages = m == "messages/list";
+    const auto& all = messages ? sessions_.at(id).messages : sessions_.at(id).interactions;
     std::size_t end = all.size();
     if (p.contains("before"))
       end = static_cast<std::size_t>(std::find_if(all.begin(), all.end(), [&](const json& x) { return x["id"] == p["before"]; }) - all.begin());
@@ -234,10 +274,20 @@ std::string Model::apply(const Call& call, const json& result) {
     const std::size_t begin = end > limit ? end - limit : 0;
     json ids = json::array(), got = json::array();
     for (std::size_t i = begin; i < end; ++i) ids.push_back(all[i]["id"]);
-    for (const auto& x : result["messages"]) got.push_back(x["id"]);
-    if (got != ids) return "messages/list returned " + got.dump() + ", the model says " + ids.dump();
-    if (result["hasMore"] != (begin > 0)) return "messages/list's hasMore is " + result["hasMore"].dump();
+    for (const auto& x : result[messages ? "messages" : "interactions"]) got.push_back(x["id"]);
+    if (got != ids) return m + " returned " + got.dump() + ", the model says " + ids.dump();
+    if (result["hasMore"] != (begin > 0)) return m + "'s hasMore is " + result["hasMore"].dump();
     return "";
+  }
+  if (m == "components/get") {
+    const Session& s = sessions_.at(id);
+    const std::string componentId = p.value("componentId", s.current);
+    const auto& versions = s.versions.at(componentId);
+    const std::size_t version = p.value("version", static_cast<int>(versions.size()));
+    json expected = versions[version - 1];
+    expected["id"] = componentId;
+    expected["version"] = version;
+    return differs("components/get", expected, result["component"]);
   }
   if (m == "components/history") {
     const auto& versions = sessions_.at(id).versions.at(p["componentId"]);

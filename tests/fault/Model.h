@@ -51,7 +51,7 @@ class Model {
 
   const std::map<std::string, Session>& sessions() const { return sessions_; }
   static std::string sessionName(int index);
-  /// The session a resolved call is about (the import's target for an import).
+  /// The session a resolved call names ("" for none; an import's target may be chosen by the server).
   static std::string sessionOf(const Call& call);
 
  private:

@@ -98,12 +98,19 @@ class KillMatrix {
   /// One round: restart, check the last round's expectations, run a workload, kill it.
   void round() {
     ServerProcess server(serverOn(db_));
-    server.initialize(json::object());
+    // Replies stream for a while, so that some kills land inside one.
+    server.initialize({{"offlineDelayMs", 1}});
     if (expected_) verify(server, *expected_);
     std::vector<Op> ops = workload();
+    const std::size_t notificationsBefore = server.notificationCount();
     for (auto& op : ops) op.request = server.send(op.method, op.params);
+    // Kill at once, after some reply arrived, or in the middle of a chat's stream.
     const long waitFor = pick(-1, static_cast<long>(ops.size()) - 1);
-    if (waitFor >= 0) {
+    const bool chats = std::any_of(ops.begin(), ops.end(), [](const Op& op) { return op.method == "chat/send"; });
+    if (chats && chance(30)) {
+      std::size_t at = notificationsBefore;
+      for (long deltas = pick(1, 3); deltas > 0; --deltas, ++at) server.waitNotification("chat/delta", {}, at, &at);
+    } else if (waitFor >= 0) {
       Op& op = ops[static_cast<std::size_t>(waitFor)];
       collect(server, op, server.tryWaitResponse(op.request));
     }
@@ -150,7 +157,7 @@ class KillMatrix {
       if (id.starts_with("imp")) pool.push_back(id);
     std::set<std::string> chatted, deleted, written;
     std::vector<Op> ops;
-    const long count = pick(6, 30);
+    const long count = pick(6, 50);
     for (long n = 0; n < count; ++n) {
       const std::string session = pool[static_cast<std::size_t>(pick(0, static_cast<long>(pool.size()) - 1))];
       // Components as the last check left them, while no delete of this round may have removed them.
