@@ -63,8 +63,6 @@ std::optional<json> exportOf(ServerProcess& server, const std::string& sessionId
   return std::nullopt;
 }
 
-ServerProcess::Options serverOn(const std::string& db) {
-  return {{"--db", db}, {{"AIEDITOR_LOG", "error"}}};
-}
+ServerProcess::Options serverOn(const std::string& db) { return {{"--db", db}, {{"AIEDITOR_LOG", "error"}}}; }
 
 }  // namespace aieditor::test

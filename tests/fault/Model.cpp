@@ -12,11 +12,11 @@ struct Weighted {
   int weight;
 };
 constexpr Weighted kMethods[] = {
-    {"messages/add", 20},        {"interactions/add", 8},  {"chat/send", 10},     {"components/save", 15},
-    {"components/restore", 8},   {"components/setCurrent", 8}, {"session/delete", 5}, {"session/import", 5},
-    {"session/open", 5},         {"session/list", 3},      {"messages/list", 6},  {"components/list", 3},
-    {"components/history", 4},   {"session/export", 2},     {"components/delete", 4}, {"session/close", 2},
-    {"messages/add again", 4},   {"interactions/add again", 2}, {"interactions/list", 4}, {"components/get", 5},
+    {"messages/add", 20},      {"interactions/add", 8},       {"chat/send", 10},        {"components/save", 15},
+    {"components/restore", 8}, {"components/setCurrent", 8},  {"session/delete", 5},    {"session/import", 5},
+    {"session/open", 5},       {"session/list", 3},           {"messages/list", 6},     {"components/list", 3},
+    {"components/history", 4}, {"session/export", 2},         {"components/delete", 4}, {"session/close", 2},
+    {"messages/add again", 4}, {"interactions/add again", 2}, {"interactions/list", 4}, {"components/get", 5},
 };
 constexpr int kSessions = 3;
 
@@ -79,7 +79,8 @@ Call Model::resolve(const Step& step, int counter, const std::optional<json>& so
   const auto found = sessions_.find(id);
   const Session* s = found == sessions_.end() ? nullptr : &found->second;
   const bool hasComponents = s && !s->componentOrder.empty();
-  const std::string component = hasComponents ? s->componentOrder[static_cast<std::size_t>(step.pick) % s->componentOrder.size()] : "nope";
+  const std::string component =
+      hasComponents ? s->componentOrder[static_cast<std::size_t>(step.pick) % s->componentOrder.size()] : "nope";
   const std::string fresh = std::to_string(counter);
   Call call{step.method, {{"sessionId", id}}};
   json& p = call.params;
@@ -87,12 +88,17 @@ Call Model::resolve(const Step& step, int counter, const std::optional<json>& so
   if (step.method == "messages/add") {
     p["message"] = {{"id", "m" + fresh}, {"role", kRoles[v % 3]}, {"content", kContents[v % 4]}};
   } else if (step.method == "interactions/add") {
-    p["interaction"] = {{"id", "i" + fresh}, {"prompt", "p" + std::to_string(v)}, {"response", "r"},
-                        {"provider", "openai"}, {"model", "gpt-4o"}};
+    p["interaction"] = {{"id", "i" + fresh},
+                        {"prompt", "p" + std::to_string(v)},
+                        {"response", "r"},
+                        {"provider", "openai"},
+                        {"model", "gpt-4o"}};
   } else if (step.method == "chat/send") {
     p["text"] = kPrompts[v % 4];
-    if (v % 5 == 4) p["newComponent"] = true;
-    else if (v % 7 == 6 && hasComponents) p["componentId"] = component;
+    if (v % 5 == 4)
+      p["newComponent"] = true;
+    else if (v % 7 == 6 && hasComponents)
+      p["componentId"] = component;
   } else if (step.method == "components/save") {
     p["component"] = {{"id", hasComponents && step.pick % 2 == 0 ? component : "c" + fresh},
                       {"jsx", kJsx[v % 3]},
@@ -123,17 +129,22 @@ Call Model::resolve(const Step& step, int counter, const std::optional<json>& so
     call.params = {{"limit", v % 3 + 1}};
   } else if (step.method == "messages/list" || step.method == "interactions/list") {
     const auto* records = !s ? nullptr : step.method == "messages/list" ? &s->messages : &s->interactions;
-    if (!records) call.skip = true;
+    if (!records)
+      call.skip = true;
     else {
       p["limit"] = v % 3 + 1;
-      if (step.pick % 2 && !records->empty()) p["before"] = (*records)[static_cast<std::size_t>(step.pick) % records->size()]["id"];
+      if (step.pick % 2 && !records->empty())
+        p["before"] = (*records)[static_cast<std::size_t>(step.pick) % records->size()]["id"];
     }
   } else if (step.method == "components/get") {
     // The current component's latest version, or a given one's, or one of its versions.
     if (!s) return {step.method, {}, true, true};
     if (v % 3 != 0) p["componentId"] = component;
-    if (v % 3 == 2 && hasComponents) p["version"] = step.pick % static_cast<int>(s->versions.at(component).size() + 1) + 1;
-    call.expectOk = v % 3 == 0 ? !s->current.empty() : hasComponents && (!p.contains("version") || p["version"] <= static_cast<int>(s->versions.at(component).size()));
+    if (v % 3 == 2 && hasComponents)
+      p["version"] = step.pick % static_cast<int>(s->versions.at(component).size() + 1) + 1;
+    call.expectOk = v % 3 == 0 ? !s->current.empty()
+                               : hasComponents && (!p.contains("version") ||
+                                                   p["version"] <= static_cast<int>(s->versions.at(component).size()));
   } else if (step.method == "components/history") {
     p["componentId"] = component;
     call.expectOk = hasComponents;
@@ -149,8 +160,10 @@ Call Model::resolve(const Step& step, int counter, const std::optional<json>& so
     if (records.empty()) return {step.method, {}, true, true};
     const std::string again = records[static_cast<std::size_t>(step.pick) % records.size()]["id"];
     call.method = messages ? "messages/add" : "interactions/add";
-    if (messages) p["message"] = {{"id", again}, {"role", kRoles[v % 3]}, {"content", "again"}};
-    else p["interaction"] = {{"id", again}, {"prompt", "again"}, {"provider", "anthropic"}, {"model", "m"}};
+    if (messages)
+      p["message"] = {{"id", again}, {"role", kRoles[v % 3]}, {"content", "again"}};
+    else
+      p["interaction"] = {{"id", again}, {"prompt", "again"}, {"provider", "anthropic"}, {"model", "m"}};
     p["again"] = true;  // read by apply(), removed before sending
   }
   return call;
@@ -167,7 +180,9 @@ std::string Model::saveVersion(Session& s, const std::string& id, const std::opt
                                const std::string& jsx, const std::string& css, const json& reply) {
   auto& versions = s.versions[id];
   const bool isNew = versions.empty();
-  json version = {{"name", name ? *name : isNew ? nameFromJsx(jsx) : versions.back()["name"].get<std::string>()},
+  json version = {{"name", name    ? *name
+                           : isNew ? nameFromJsx(jsx)
+                                   : versions.back()["name"].get<std::string>()},
                   {"jsx", jsx},
                   {"css", css}};
   if (isNew) s.componentOrder.push_back(id);
@@ -185,7 +200,9 @@ std::string Model::apply(const Call& call, const json& result) {
   if (p.contains("again")) {
     const bool messages = m == "messages/add";
     const auto& records = messages ? sessions_.at(id).messages : sessions_.at(id).interactions;
-    const auto first = std::find_if(records.begin(), records.end(), [&](const json& r) { return r["id"] == p[messages ? "message" : "interaction"]["id"]; });
+    const auto first = std::find_if(records.begin(), records.end(), [&](const json& r) {
+      return r["id"] == p[messages ? "message" : "interaction"]["id"];
+    });
     return differs(m + " of an id stored before", *first, result[messages ? "message" : "interaction"]);
   }
   if (m == "messages/add") {
@@ -211,10 +228,15 @@ std::string Model::apply(const Call& call, const json& result) {
     user["id"] = result["userMessage"]["id"];
     addMessage(s, user);
     const json& assistant = result["assistantMessage"];
-    addMessage(s, {{"id", assistant["id"]}, {"role", "assistant"}, {"content", assistant["content"]}, {"status", "complete"}});
+    addMessage(
+        s, {{"id", assistant["id"]}, {"role", "assistant"}, {"content", assistant["content"]}, {"status", "complete"}});
     const json& i = result["interaction"];
-    s.interactions.push_back({{"id", i["id"]}, {"prompt", i["prompt"]}, {"response", i["response"]},
-                              {"provider", i["provider"]}, {"model", i["model"]}, {"status", "complete"}});
+    s.interactions.push_back({{"id", i["id"]},
+                              {"prompt", i["prompt"]},
+                              {"response", i["response"]},
+                              {"provider", i["provider"]},
+                              {"model", i["model"]},
+                              {"status", "complete"}});
     if (!result.contains("component")) return "";
     const json& c = result["component"];
     const std::string componentId = c["id"];
@@ -233,7 +255,8 @@ std::string Model::apply(const Call& call, const json& result) {
   if (m == "components/restore") {
     Session& s = sessions_.at(id);
     const json old = s.versions.at(p["componentId"])[p["version"].get<std::size_t>() - 1];
-    return saveVersion(s, p["componentId"], old["name"].get<std::string>(), old["jsx"], old["css"], result["component"]);
+    return saveVersion(s, p["componentId"], old["name"].get<std::string>(), old["jsx"], old["css"],
+                       result["component"]);
   }
   if (m == "components/setCurrent") {
     sessions_.at(id).current = p["componentId"];
@@ -269,7 +292,8 @@ std::string Model::apply(const Call& call, const json& result) {
     const auto& all = messages ? sessions_.at(id).messages : sessions_.at(id).interactions;
     std::size_t end = all.size();
     if (p.contains("before"))
-      end = static_cast<std::size_t>(std::find_if(all.begin(), all.end(), [&](const json& x) { return x["id"] == p["before"]; }) - all.begin());
+      end = static_cast<std::size_t>(
+          std::find_if(all.begin(), all.end(), [&](const json& x) { return x["id"] == p["before"]; }) - all.begin());
     const std::size_t limit = p["limit"];
     const std::size_t begin = end > limit ? end - limit : 0;
     json ids = json::array(), got = json::array();
@@ -295,7 +319,8 @@ std::string Model::apply(const Call& call, const json& result) {
       return "components/history has " + std::to_string(result["versions"].size()) + " versions, the model " +
              std::to_string(versions.size());
     for (std::size_t i = 0; i < versions.size(); ++i)
-      if (auto d = differs("components/history's version " + std::to_string(i + 1), versions[i], result["versions"][i]); !d.empty())
+      if (auto d = differs("components/history's version " + std::to_string(i + 1), versions[i], result["versions"][i]);
+          !d.empty())
         return d;
     return "";
   }

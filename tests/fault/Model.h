@@ -41,7 +41,7 @@ class Model {
     std::vector<json> interactions;  ///< {id, prompt, response, provider, model, status}
     std::vector<std::string> componentOrder;
     std::map<std::string, std::vector<json>> versions;  ///< id -> [{name, jsx, css}], version i+1 at i
-    std::string current;                               ///< "" for none
+    std::string current;                                ///< "" for none
   };
 
   /// The call `step` makes in the current state; `counter` makes fresh ids.

@@ -32,9 +32,12 @@ std::string compare(const std::string& what, const json& server, const json& mod
 /// A reply's result, or why there is none.
 std::optional<json> resultOf(ServerProcess& server, const std::string& method, const json& params, std::string& why) {
   auto response = server.tryWaitResponse(server.send(method, params));
-  if (!response) why = method + ": no response; the server ended or hung";
-  else if (!response->contains("result")) why = method + " " + params.dump() + " failed: " + response->dump();
-  else return (*response)["result"];
+  if (!response)
+    why = method + ": no response; the server ended or hung";
+  else if (!response->contains("result"))
+    why = method + " " + params.dump() + " failed: " + response->dump();
+  else
+    return (*response)["result"];
   return std::nullopt;
 }
 
@@ -62,18 +65,23 @@ std::string compareSession(ServerProcess& server, const Model::Session& s, const
   const json& doc = (*exported)["document"];
   const json current = doc["session"].value("current_component_id", json());
   std::string d = compare("session/export " + id + ": the title", doc["session"]["title"], s.title);
-  if (d.empty()) d = compare("session/export " + id + ": the current component", current.is_null() ? json("") : current, s.current);
-  if (d.empty()) d = compare("session/export " + id + ": the messages", only(doc["messages"], kMessageFields), messages);
   if (d.empty())
-    d = compare("session/export " + id + ": the interactions", only(doc["interactions"], kInteractionFields), interactions);
-  if (d.empty()) d = compare("session/export " + id + ": the component versions", only(doc["components"], kComponentFields), all);
+    d = compare("session/export " + id + ": the current component", current.is_null() ? json("") : current, s.current);
+  if (d.empty())
+    d = compare("session/export " + id + ": the messages", only(doc["messages"], kMessageFields), messages);
+  if (d.empty())
+    d = compare("session/export " + id + ": the interactions", only(doc["interactions"], kInteractionFields),
+                interactions);
+  if (d.empty())
+    d = compare("session/export " + id + ": the component versions", only(doc["components"], kComponentFields), all);
   if (!d.empty()) return d;
 
   auto opened = resultOf(server, "session/open", {{"sessionId", id}, {"limit", 1000}}, why);
   if (!opened) return why;
   const json& o = *opened;
   d = compare("session/open " + id + ": the messages", only(o["messages"], kMessageFields), messages);
-  if (d.empty()) d = compare("session/open " + id + ": the components", only(o["components"], kComponentFields), latest);
+  if (d.empty())
+    d = compare("session/open " + id + ": the components", only(o["components"], kComponentFields), latest);
   if (d.empty())
     d = compare("session/open " + id + ": the current component",
                 o["currentComponentId"].is_null() ? json("") : o["currentComponentId"], s.current);
@@ -113,13 +121,15 @@ std::string compareWithServer(ServerProcess& server, const Model& model, const s
       if (!previousUpdate.empty() && s["updatedAt"].get<std::string>() > previousUpdate)
         return "session/list is out of order at " + id;
       previousUpdate = s["updatedAt"];
-      listed[id] = {{"title", s["title"]}, {"messageCount", s["messageCount"]}, {"componentCount", s["componentCount"]}};
+      listed[id] = {
+          {"title", s["title"]}, {"messageCount", s["messageCount"]}, {"componentCount", s["componentCount"]}};
     }
     cursor = (*page).contains("nextCursor") ? std::optional<std::string>((*page)["nextCursor"]) : std::nullopt;
   } while (cursor);
   json expected = json::object();
   for (const auto& [id, s] : model.sessions())
-    expected[id] = {{"title", s.title}, {"messageCount", s.messages.size()}, {"componentCount", s.componentOrder.size()}};
+    expected[id] = {
+        {"title", s.title}, {"messageCount", s.messages.size()}, {"componentCount", s.componentOrder.size()}};
   return compare("session/list", listed, expected);
 }
 

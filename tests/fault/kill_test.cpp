@@ -40,8 +40,10 @@ json promised(const std::string& list, const json& record) {
       {"components", {"name", "jsx", "css", "version"}}};
   json out = json::object();
   for (const auto& field : kFields.at(list)) {
-    if (record.contains(field)) out[field] = record[field];
-    else if (field == "created_at" && record.contains("createdAt")) out[field] = record["createdAt"];
+    if (record.contains(field))
+      out[field] = record[field];
+    else if (field == "created_at" && record.contains("createdAt"))
+      out[field] = record["createdAt"];
   }
   return out;
 }
@@ -174,12 +176,17 @@ class KillMatrix {
       if (kind < 30) {
         op.method = "messages/add";
         const char* roles[] = {"user", "assistant", "system"};
-        op.params["message"] = {{"id", fresh("m")}, {"role", roles[pick(0, 2)]},
-                                {"content", "note " + std::to_string(counter_) + (chance(30) ? "\nsecond line é" : "")}};
+        op.params["message"] = {
+            {"id", fresh("m")},
+            {"role", roles[pick(0, 2)]},
+            {"content", "note " + std::to_string(counter_) + (chance(30) ? "\nsecond line é" : "")}};
       } else if (kind < 40) {
         op.method = "interactions/add";
-        op.params["interaction"] = {{"id", fresh("i")}, {"prompt", "p" + std::to_string(counter_)}, {"response", "r"},
-                                    {"provider", "openai"}, {"model", "gpt-4o"}};
+        op.params["interaction"] = {{"id", fresh("i")},
+                                    {"prompt", "p" + std::to_string(counter_)},
+                                    {"response", "r"},
+                                    {"provider", "openai"},
+                                    {"model", "gpt-4o"}};
       } else if (kind < 50 && !chatted.contains(session) && !deleted.contains(session)) {
         // One chat per session and round, never beside a delete of it: those
         // two races are defects of their own (issue 13), tested elsewhere.
@@ -224,19 +231,41 @@ class KillMatrix {
     const std::string id = fresh("imp");
     const std::string at = "2026-11-25T08:40:00.123Z";
     auto component = [&](int version, const std::string& jsx) {
-      return json{{"id", "ic" + id}, {"session_id", id},   {"name", "Imported"}, {"jsx", jsx},       {"css", ".x {}"},
-                  {"version", version}, {"created_at", at}, {"updated_at", at},   {"metadata", json::object()}};
+      return json{{"id", "ic" + id},  {"session_id", id}, {"name", "Imported"},
+                  {"jsx", jsx},       {"css", ".x {}"},   {"version", version},
+                  {"created_at", at}, {"updated_at", at}, {"metadata", json::object()}};
     };
     json document = {
         {"format", "aieditor.session"},
         {"schema_version", 1},
-        {"session", {{"id", id}, {"title", "Imported"}, {"created_at", at}, {"updated_at", at}, {"current_component_id", "ic" + id}}},
-        {"messages",
-         json::array({{{"id", "im1"}, {"session_id", id}, {"role", "user"}, {"content", "hello"}, {"created_at", at}, {"status", "complete"}},
-                      {{"id", "im2"}, {"session_id", id}, {"role", "assistant"}, {"content", "hi"}, {"created_at", at}, {"status", "complete"}}})},
-        {"interactions", json::array({{{"id", "ii1"}, {"session_id", id}, {"prompt", "hello"}, {"response", "hi"},
-                                       {"provider", "offline"}, {"model", "offline-1"}, {"status", "complete"},
-                                       {"created_at", at}, {"duration_ms", 3}, {"metadata", json::object()}}})},
+        {"session",
+         {{"id", id},
+          {"title", "Imported"},
+          {"created_at", at},
+          {"updated_at", at},
+          {"current_component_id", "ic" + id}}},
+        {"messages", json::array({{{"id", "im1"},
+                                   {"session_id", id},
+                                   {"role", "user"},
+                                   {"content", "hello"},
+                                   {"created_at", at},
+                                   {"status", "complete"}},
+                                  {{"id", "im2"},
+                                   {"session_id", id},
+                                   {"role", "assistant"},
+                                   {"content", "hi"},
+                                   {"created_at", at},
+                                   {"status", "complete"}}})},
+        {"interactions", json::array({{{"id", "ii1"},
+                                       {"session_id", id},
+                                       {"prompt", "hello"},
+                                       {"response", "hi"},
+                                       {"provider", "offline"},
+                                       {"model", "offline-1"},
+                                       {"status", "complete"},
+                                       {"created_at", at},
+                                       {"duration_ms", 3},
+                                       {"metadata", json::object()}}})},
         {"components", json::array({component(1, "export default function Imported() { return <p/>; }"),
                                     component(2, "export default function Imported() { return <b/>; }")})}};
     Op op{id, "session/import", {{"sessionId", id}, {"document", document}}, "ic" + id};
@@ -257,9 +286,12 @@ class KillMatrix {
         if (mine[i]->method == "session/delete") deleteAt = i;
       const bool deleteAcked = deleteAt < mine.size() && mine[deleteAt]->result;
       auto settle = [&](const Record& record, bool beforeDelete) {
-        if (!beforeDelete || deleteAt == mine.size()) e.present.push_back(record);
-        else if (deleteAcked) gone_.insert(record.name());
-        else e.presentUnlessDeleted[session].push_back(record);
+        if (!beforeDelete || deleteAt == mine.size())
+          e.present.push_back(record);
+        else if (deleteAcked)
+          gone_.insert(record.name());
+        else
+          e.presentUnlessDeleted[session].push_back(record);
       };
       for (auto it = acked_.begin(); it != acked_.end();) {
         if (it->second.session != session) {
@@ -280,8 +312,10 @@ class KillMatrix {
       for (const Op* op : mine) {
         if (op->method == "chat/send") chat = true;
         if (!op->makesCurrent) continue;
-        if (op->result) currents = {*op->makesCurrent};
-        else currents.insert(*op->makesCurrent);
+        if (op->result)
+          currents = {*op->makesCurrent};
+        else
+          currents.insert(*op->makesCurrent);
       }
       if (!chat) e.currents[session] = currents;
     }
@@ -311,7 +345,8 @@ class KillMatrix {
       acked_[record.name()] = record;
     }
     for (const auto& [session, records] : e.presentUnlessDeleted) {
-      const auto there = std::count_if(records.begin(), records.end(), [&](const Record& r) { return stored.contains(r.name()); });
+      const auto there =
+          std::count_if(records.begin(), records.end(), [&](const Record& r) { return stored.contains(r.name()); });
       INFO("session " << session << ": " << there << " of " << records.size() << " records from before a delete");
       CHECK((there == 0 || there == static_cast<long>(records.size())));
       for (const auto& record : records) {

@@ -30,8 +30,8 @@ Outcome run(const std::vector<Step>& steps) {
     const Step& step = steps[i];
     std::optional<json> source;
     if (step.method == "session/import") {
-      auto response = server.tryWaitResponse(
-          server.send("session/export", {{"sessionId", Model::sessionName(step.pick % 3)}}));
+      auto response =
+          server.tryWaitResponse(server.send("session/export", {{"sessionId", Model::sessionName(step.pick % 3)}}));
       if (response && response->contains("result")) source = (*response)["result"]["document"];
     }
     const Call call = model.resolve(step, static_cast<int>(i), source);
@@ -52,7 +52,8 @@ Outcome run(const std::vector<Step>& steps) {
       return out;
     }
     if (response->contains("result") != call.expectOk) {
-      out.failure = std::string("the model expected ") + (call.expectOk ? "success" : "a -32602 error") + ", the server answered " + response->dump();
+      out.failure = std::string("the model expected ") + (call.expectOk ? "success" : "a -32602 error") +
+                    ", the server answered " + response->dump();
       return out;
     }
     if (!call.expectOk) {
@@ -79,7 +80,8 @@ std::vector<Step> shrink(std::vector<Step> steps, Outcome& outcome) {
     bool removed = false;
     for (std::size_t start = 0; start < steps.size() && runs < kMaxRuns;) {
       std::vector<Step> candidate(steps.begin(), steps.begin() + static_cast<long>(start));
-      candidate.insert(candidate.end(), steps.begin() + static_cast<long>(std::min(steps.size(), start + chunk)), steps.end());
+      candidate.insert(candidate.end(), steps.begin() + static_cast<long>(std::min(steps.size(), start + chunk)),
+                       steps.end());
       ++runs;
       Outcome tried = run(candidate);
       if (!tried.failure.empty()) {

@@ -37,7 +37,8 @@ std::vector<std::string> messageIds(ServerProcess& server, const std::string& se
 
 /// Waits for the session's `saved` after notification number `from`.
 void waitSaved(ServerProcess& server, const std::string& session, std::size_t from) {
-  server.waitNotification("persistence/status", [&](const json& s) { return s["sessionId"] == session && s["state"] == "saved"; }, from);
+  server.waitNotification(
+      "persistence/status", [&](const json& s) { return s["sessionId"] == session && s["state"] == "saved"; }, from);
 }
 
 /// A write refused for storage reasons: -32001, the reason, and the promise to keep it.
@@ -79,7 +80,8 @@ class SmallDisk {
 
 }  // namespace
 
-TEST_CASE("a full disk: failed with the reason, nothing acknowledged lost, kept writes saved once there is room", "[storage]") {
+TEST_CASE("a full disk: failed with the reason, nothing acknowledged lost, kept writes saved once there is room",
+          "[storage]") {
   TempDir dir;
   SmallDisk disk(dir.file("disk"), 24 << 20);
   if (!disk.mounted()) {
@@ -89,7 +91,9 @@ TEST_CASE("a full disk: failed with the reason, nothing acknowledged lost, kept 
   const std::string db = dir.file("disk/full.db");
   ServerProcess server(serverOn(db));
   server.initialize(json::object());
-  server.ok("components/save", {{"sessionId", "full"}, {"component", {{"id", "card"}, {"jsx", "export default function Card() {}"}, {"css", ""}}}});
+  server.ok("components/save",
+            {{"sessionId", "full"},
+             {"component", {{"id", "card"}, {"jsx", "export default function Card() {}"}, {"css", ""}}}});
   disk.fill();
   // The WAL runs ahead of its end in zeros, so the first writes still fit.
   std::vector<std::string> acknowledged, kept;
@@ -106,10 +110,13 @@ TEST_CASE("a full disk: failed with the reason, nothing acknowledged lost, kept 
     kept.push_back(id);
   }
   REQUIRE(!kept.empty());
-  json failed = server.waitNotification("persistence/status", [](const json& s) { return s["state"] == "failed"; }, before);
+  json failed = server.waitNotification(
+      "persistence/status", [](const json& s) { return s["state"] == "failed"; }, before);
   CHECK_THAT(failed["error"].get<std::string>(), Catch::Contains("full"));
   // Writes of every kind are kept behind it, in order.
-  checkKept(server.call("components/save", {{"sessionId", "full"}, {"component", {{"id", "card"}, {"jsx", big}, {"css", ""}}}}), "full");
+  checkKept(server.call("components/save",
+                        {{"sessionId", "full"}, {"component", {{"id", "card"}, {"jsx", big}, {"css", ""}}}}),
+            "full");
   checkKept(server.call("messages/add", addMessage("full", "after", "after")), "full");
   kept.push_back("after");
   // Reads answer, and show what is kept.
@@ -165,8 +172,10 @@ TEST_CASE("a database made read-only while the server writes, and while it resta
     }
     for (std::size_t i = 0; i < requests.size(); ++i) {
       json response = server.waitResponse(requests[i]);
-      if (response.contains("result")) acknowledged.push_back("m" + std::to_string(i + 1));
-      else checkKept(response, "readonly");
+      if (response.contains("result"))
+        acknowledged.push_back("m" + std::to_string(i + 1));
+      else
+        checkKept(response, "readonly");
     }
     CHECK(messageIds(server, "ro") == acknowledged);
     server.ok("shutdown", nullptr);
@@ -210,9 +219,11 @@ TEST_CASE("the database file moved away while open: writes fail clearly until it
   const std::size_t before = server.notificationCount();
   // Saved into a log that no longer belongs to the file, these would be lost.
   checkKept(server.call("messages/add", addMessage("mv", "during", "during")), "moved or deleted");
-  checkKept(server.call("components/save", {{"sessionId", "other"}, {"component", {{"id", "c"}, {"jsx", "x"}, {"css", ""}}}}),
-            "moved or deleted");
-  json failed = server.waitNotification("persistence/status", [](const json& s) { return s["state"] == "failed"; }, before);
+  checkKept(
+      server.call("components/save", {{"sessionId", "other"}, {"component", {{"id", "c"}, {"jsx", "x"}, {"css", ""}}}}),
+      "moved or deleted");
+  json failed = server.waitNotification(
+      "persistence/status", [](const json& s) { return s["state"] == "failed"; }, before);
   CHECK_THAT(failed["error"].get<std::string>(), Catch::Contains(db));
 
   SECTION("what was acknowledged went with the file") {

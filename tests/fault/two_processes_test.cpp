@@ -37,7 +37,10 @@ std::vector<Sent> workloadFor(const std::string& who, std::mt19937& random, int 
       case 1:
         // Both servers add versions to one component: each version lands once.
         s.method = "components/save";
-        s.params["component"] = {{"id", "card"}, {"name", "Card"}, {"jsx", "export default function Card() { return <i>" + tag + "</i>; }"}, {"css", ""}};
+        s.params["component"] = {{"id", "card"},
+                                 {"name", "Card"},
+                                 {"jsx", "export default function Card() { return <i>" + tag + "</i>; }"},
+                                 {"css", ""}};
         break;
       case 2:
         if (session != "shared") {  // one chat at a time per session and process is another defect's ground
@@ -119,7 +122,8 @@ TEST_CASE("two servers writing one database at once: every acknowledged write, s
       auto document = exportOf(server, session);
       REQUIRE(document);
       exports[who][session] = *document;
-      for (const auto& i : (*document)["interactions"]) seenInteractions.insert(session + "/" + i["id"].get<std::string>());
+      for (const auto& i : (*document)["interactions"])
+        seenInteractions.insert(session + "/" + i["id"].get<std::string>());
       for (const auto& c : (*document)["components"])
         if (c["id"] == "card") seenVersions[versionKey(session, c)] = c["jsx"];
     }
