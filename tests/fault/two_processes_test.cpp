@@ -69,7 +69,7 @@ TEST_CASE("two servers writing one database at once: every acknowledged write, s
   ServerProcess a(serverOn(db)), b(serverOn(db));
   a.initialize(json::object());
   b.initialize(json::object());
-  const int count = countFrom("AIEDITOR_FAULT_TWO_WRITES", 150, 3);
+  const int count = countFrom("AIEDITOR_FAULT_TWO_WRITES", 150, 1);
   auto sentA = workloadFor("a", random, count), sentB = workloadFor("b", random, count);
   // Interleaved, all in flight at once.
   for (int i = 0; i < count; ++i) {
