@@ -394,7 +394,7 @@ class KillMatrix {
 
 TEST_CASE("kill -9 at random points of a mixed workload loses no acknowledged write", "[kill]") {
   const unsigned seed = seedFrom("AIEDITOR_FAULT_SEED");
-  const int rounds = countFrom("AIEDITOR_FAULT_ITERATIONS", 100, 1);
+  const int rounds = countFrom("AIEDITOR_FAULT_ITERATIONS", 100, 4);
   TempDir dir;
   KillMatrix matrix(seed, dir.file("killed.db"));
   for (int round = 0; round < rounds; ++round) {
