@@ -55,6 +55,7 @@ ServerProcess::ServerProcess(Options options) : framed_(options.framed) {
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(err[1], STDERR_FILENO);
     for (const auto& [key, value] : options.environment) ::setenv(key.c_str(), value.c_str(), 1);
+    if (options.beforeExec) options.beforeExec();
     std::vector<char*> argv{const_cast<char*>(AIEDITOR_BINARY)};
     for (auto& arg : options.args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -165,6 +166,12 @@ json ServerProcess::waitResponse(const json& id) {
   json response = json::parse(responses_[key]);
   responses_.erase(key);
   return response;
+}
+
+std::optional<json> ServerProcess::tryWaitResponse(long id) {
+  const std::string key = json(id).dump();
+  if (!waitUntil([&] { return responses_.contains(key); })) return std::nullopt;
+  return waitResponse(id);
 }
 
 bool ServerProcess::hasResponse(long id) {

@@ -37,6 +37,9 @@ class ServerProcess {
     std::vector<std::string> args;                   ///< after the binary, e.g. {"--db", path}
     std::map<std::string, std::string> environment;  ///< added to the inherited one
     bool framed = true;  ///< false: stdout is plain text (the CLI's commands)
+    /// Runs in the child between fork and exec (async-signal-safe calls only),
+    /// e.g. to drop privileges so that file permissions apply.
+    std::function<void()> beforeExec = nullptr;
   };
   explicit ServerProcess(Options);
   ~ServerProcess();
@@ -55,6 +58,9 @@ class ServerProcess {
   /// Whether the response to `id` has arrived (it stays to be waited for).
   bool hasResponse(long id);
   json waitResponse(const json& id);
+  /// The response to `id`, or nothing once the process has closed its output
+  /// (or the safety limit passed) without one; never fails the test.
+  std::optional<json> tryWaitResponse(long id);
   void notify(const std::string& method, const json& params);
   void writeRaw(const std::string& bytes);
   /// A whole frame, as sent.

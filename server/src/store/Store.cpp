@@ -30,6 +30,7 @@ const std::string& Store::path() const { return impl_->path; }
 
 StoreResult<void> Store::beginGroup() {
   if (impl_->grouped) return {};
+  if (auto ready = impl_->readyToWrite(); !ready) return std::unexpected(ready.error().error);
   auto begun = sqlite::retryWhileBusy(impl_->db.busyTimeout(), [&]() -> Res<void> {
     auto done = impl_->db.run("BEGIN IMMEDIATE");
     if (!done) return std::unexpected(Failure(done.error()));
@@ -49,6 +50,13 @@ StoreResult<void> Store::endGroup() {
   // Nothing of the group is kept: roll back whatever SQLite left open.
   if (impl_->db.inTransaction()) (void)impl_->db.exec("ROLLBACK");
   return std::unexpected(Failure(committed.error()).error);
+}
+
+Res<void> Store::Impl::readyToWrite() {
+  if (!db.movedAway()) return {};
+  // What was acknowledged goes with the file: its log is copied into it.
+  (void)db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  return fail(Kind::Storage, "the database file " + db.filename() + " was moved or deleted while open");
 }
 
 StoreResult<std::unique_ptr<Store>> Store::open(const std::string& path, std::chrono::milliseconds busyTimeout) {

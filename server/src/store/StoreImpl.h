@@ -82,6 +82,8 @@ struct Store::Impl {
         return toPublic(R(std::unexpected(Failure(released.error()))));
       return toPublic(std::move(result));
     }
+    if (mode == Mode::Immediate)
+      if (auto ready = readyToWrite(); !ready) return toPublic(R(std::unexpected(std::move(ready.error()))));
     return toPublic(sqlite::retryWhileBusy(db.busyTimeout(), [&]() -> R {
       auto transaction = sqlite::Transaction::begin(db, mode);
       if (!transaction) return std::unexpected(transaction.error());
@@ -99,6 +101,11 @@ struct Store::Impl {
   auto write(F&& body) {
     return transact(Mode::Immediate, std::forward<F>(body));
   }
+
+  /// Before a write transaction (Store.cpp). A file moved or deleted while
+  /// open would take the write into a log that no longer belongs to it, to
+  /// be lost: refused, after copying the log into the file wherever it went.
+  Res<void> readyToWrite();
 
   // -- Bodies: each runs inside a transaction.
 

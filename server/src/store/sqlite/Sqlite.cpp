@@ -143,6 +143,11 @@ std::int64_t Connection::changes() const { return sqlite3_changes64(db_.get()); 
 
 bool Connection::inTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
 
+bool Connection::movedAway() const {
+  int moved = 0;
+  return sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved != 0;
+}
+
 // ---- Statement ---------------------------------------------------------------
 
 void Statement::Finalize::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }

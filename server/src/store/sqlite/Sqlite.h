@@ -95,6 +95,9 @@ class Connection {
   /// Rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const;
   bool inTransaction() const;
+  /// Whether the main database file is no longer at the name it was opened
+  /// by (renamed or deleted while open; SQLITE_FCNTL_HAS_MOVED).
+  bool movedAway() const;
   sqlite3* handle() const { return db_.get(); }
   /// How long one statement waits for another connection's lock.
   std::chrono::milliseconds busyTimeout() const;
