@@ -17,7 +17,7 @@
 #include "store/StoreQuery.h"
 #include "store/StoreSchema.h"
 #include "store/StoreStatements.h"
-#include "store/sqlite/Sqlite.h"
+#include "aieditor/sqlite/Sqlite.h"
 
 namespace aieditor::server {
 

@@ -13,7 +13,7 @@
 // waited out and retried in one place (a busy timeout plus a bounded retry
 // loop); it reaches the caller only when a lock outlasts the busy timeout.
 // Failures are values carrying SQLite's own message.
-// <sqlite3.h> stays inside sqlite/Sqlite.cpp.
+// <sqlite3.h> stays inside the shared SQLite layer (sqlite/src/).
 #pragma once
 
 #include <chrono>

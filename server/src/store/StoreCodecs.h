@@ -15,7 +15,7 @@
 #include "aieditor/protocol/Protocol.h"
 #include "store/Store.h"
 #include "store/StoreFailure.h"
-#include "store/sqlite/Sqlite.h"
+#include "aieditor/sqlite/Sqlite.h"
 
 namespace aieditor::server::store_detail {
 

@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "store/Store.h"
-#include "store/sqlite/Sqlite.h"
+#include "aieditor/sqlite/Sqlite.h"
 
 namespace aieditor::server::store_detail {
 

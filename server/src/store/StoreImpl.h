@@ -22,7 +22,7 @@
 #include "store/StoreCodecs.h"
 #include "store/StoreFailure.h"
 #include "store/StoreQuery.h"
-#include "store/sqlite/Sqlite.h"
+#include "aieditor/sqlite/Sqlite.h"
 
 namespace aieditor::server {
 

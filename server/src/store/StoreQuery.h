@@ -11,7 +11,7 @@
 
 #include "store/StoreCodecs.h"
 #include "store/StoreFailure.h"
-#include "store/sqlite/Sqlite.h"
+#include "aieditor/sqlite/Sqlite.h"
 
 namespace aieditor::server::store_detail {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "store/StoreFailure.h"
-#include "store/sqlite/Sqlite.h"
+#include "aieditor/sqlite/Sqlite.h"
 
 namespace aieditor::server::store_detail {
 

@@ -1,8 +1,8 @@
-#include "store/sqlite/Sqlite.h"
+#include "aieditor/sqlite/Sqlite.h"
 
 #include <sqlite3.h>
 
-#include "store/sqlite/GrowingWalVfs.h"
+#include "GrowingWalVfs.h"
 
 namespace aieditor::server::sqlite {
 

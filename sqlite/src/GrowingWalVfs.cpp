@@ -1,4 +1,4 @@
-#include "store/sqlite/GrowingWalVfs.h"
+#include "GrowingWalVfs.h"
 
 #include <sqlite3.h>
 
