@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "FakeUpstream.h"
@@ -75,6 +76,27 @@ long startReply(ServerProcess& server, const std::string& sessionId, json* first
   json delta = server.waitNotification("chat/delta", [&](const json& d) { return d["sessionId"] == sessionId; });
   if (firstDelta) *firstDelta = delta;
   return id;
+}
+
+/// The process's resident memory, in kB.
+long residentKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  FAIL("no VmRSS in /proc/" << pid << "/status");
+  return 0;
+}
+
+/// Writes one message into each of `count` new sessions, as batches of 1000.
+void writeSessions(ServerProcess& server, int from, int count) {
+  for (int start = from; start < from + count; start += 1000) {
+    json batch = json::array();
+    for (int i = start; i < start + 1000; ++i)
+      batch.push_back({{"jsonrpc", "2.0"}, {"id", "add-" + std::to_string(i)}, {"method", "messages/add"},
+                       {"params", {{"sessionId", "s" + std::to_string(i)}, {"message", {{"role", "user"}, {"content", "x"}}}}}});
+    server.writeFrame(batch.dump());
+    for (const auto& reply : server.waitOther()) REQUIRE(reply.contains("result"));
+  }
 }
 
 }  // namespace
@@ -260,6 +282,20 @@ TEST_CASE("shutdown with writes that could not be saved reports them and the exi
   server.notify("exit", nullptr);
   CHECK(server.wait() == 1);
   CHECK_THAT(server.stderrText(), Catch::Contains("3 writes could not be saved"));
+}
+
+TEST_CASE("the server's memory does not grow with every session ever written") {
+  TempDir dir;
+  ServerProcess server({{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}}});
+  server.initialize(json::object());
+  writeSessions(server, 0, 10000);
+  server.ok("session/list", {{"limit", 1}});  // the releases of idle sessions have run
+  const long warm = residentKb(server.pid());
+  writeSessions(server, 10000, 10000);
+  server.ok("session/list", {{"limit", 1}});
+  // Kept for every session, 10,000 more took about 15 MB.
+  CHECK(residentKb(server.pid()) - warm < 4000);
+  CHECK(server.ok("session/open", {{"sessionId", "s12345"}})["messages"].size() == 1);
 }
 
 TEST_CASE("sessions idle in memory answer session/open and save as before") {
