@@ -272,7 +272,8 @@ TEST_CASE("in process: a session stays in memory only while something of it is o
     CHECK(workspace.unsaved().size() == 1);
     lock.release();
     scheduler.advance(o.retryInterval);
-    scheduler.runUntil([&] { return workspace.unsaved().empty() && events.statuses.back().state == protocol::SaveState::Saved; });
+    scheduler.runUntil(
+        [&] { return workspace.unsaved().empty() && events.statuses.back().state == protocol::SaveState::Saved; });
     scheduler.runReady();
     CHECK(workspace.sessionsInMemory() == 0);
   }

@@ -38,9 +38,8 @@ int rows(const std::string& db, const std::string& table, const std::string& ses
 
 /// Every row the session has anywhere.
 int storedRows(const std::string& db, const std::string& sessionId) {
-  return rows(db, "sessions", sessionId, "id") + rows(db, "messages", sessionId) +
-         rows(db, "interactions", sessionId) + rows(db, "components", sessionId) +
-         rows(db, "component_versions", sessionId);
+  return rows(db, "sessions", sessionId, "id") + rows(db, "messages", sessionId) + rows(db, "interactions", sessionId) +
+         rows(db, "components", sessionId) + rows(db, "component_versions", sessionId);
 }
 
 /// A server on the openai provider against `up`, isolated from the user's
@@ -92,8 +91,11 @@ void writeSessions(ServerProcess& server, int from, int count) {
   for (int start = from; start < from + count; start += 1000) {
     json batch = json::array();
     for (int i = start; i < start + 1000; ++i)
-      batch.push_back({{"jsonrpc", "2.0"}, {"id", "add-" + std::to_string(i)}, {"method", "messages/add"},
-                       {"params", {{"sessionId", "s" + std::to_string(i)}, {"message", {{"role", "user"}, {"content", "x"}}}}}});
+      batch.push_back(
+          {{"jsonrpc", "2.0"},
+           {"id", "add-" + std::to_string(i)},
+           {"method", "messages/add"},
+           {"params", {{"sessionId", "s" + std::to_string(i)}, {"message", {{"role", "user"}, {"content", "x"}}}}}});
     server.writeFrame(batch.dump());
     for (const auto& reply : server.waitOther()) REQUIRE(reply.contains("result"));
   }
@@ -227,8 +229,10 @@ TEST_CASE("the editor leaving mid-reply (end of input, SIGTERM) saves the partia
     ServerProcess server(networkServer(dir));
     server.initialize(openAi(up));
     const long chat = startReply(server, "left");
-    if (bySignal) ::kill(server.pid(), SIGTERM);
-    else server.closeStdin();
+    if (bySignal)
+      ::kill(server.pid(), SIGTERM);
+    else
+      server.closeStdin();
     json answer = server.waitResponse(chat);
     INFO(answer.dump());
     REQUIRE(answer.contains("error"));
@@ -266,10 +270,10 @@ TEST_CASE("shutdown with writes that could not be saved reports them and the exi
   ServerProcess server({{"--db", "file:" + db + "?mode=ro"}, {{"AIEDITOR_LOG", "error"}}});
   server.initialize(json::object());
   for (const char* content : {"one", "two"})
-    CHECK(server.error("messages/add", {{"sessionId", "ro"}, {"message", {{"role", "user"}, {"content", content}}}})[
-              "code"] == -32001);
-  CHECK(server.error("messages/add", {{"sessionId", "ro2"}, {"message", {{"role", "user"}, {"content", "x"}}}})[
-            "code"] == -32001);
+    CHECK(server.error("messages/add",
+                       {{"sessionId", "ro"}, {"message", {{"role", "user"}, {"content", content}}}})["code"] == -32001);
+  CHECK(server.error("messages/add",
+                     {{"sessionId", "ro2"}, {"message", {{"role", "user"}, {"content", "x"}}}})["code"] == -32001);
 
   CHECK(server.ok("shutdown", nullptr).is_null());
   // The report comes before the reply.
@@ -321,8 +325,8 @@ TEST_CASE("sessions idle in memory answer session/open and save as before") {
   // A later write of an idle session reports saving, then saved, as any write.
   const std::size_t before = server.notificationCount();
   server.ok("messages/add", {{"sessionId", "s0"}, {"message", {{"role", "user"}, {"content", "again"}}}});
-  json saved = server.waitNotification("persistence/status", [](const json& s) { return s["state"] == "saved"; },
-                                       before);
+  json saved = server.waitNotification(
+      "persistence/status", [](const json& s) { return s["state"] == "saved"; }, before);
   CHECK(saved["sessionId"] == "s0");
   CHECK(saved["lastSavedAt"].is_string());
   CHECK(server.ok("session/open", {{"sessionId", "s0"}})["messages"].size() == 2);

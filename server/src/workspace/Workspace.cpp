@@ -39,7 +39,8 @@ std::vector<UnsavedWrites> Workspace::close() {
 std::vector<UnsavedWrites> Workspace::unsaved() const {
   std::vector<UnsavedWrites> out;
   for (const auto& [id, open] : sessions_)
-    if (open->tracker.hasKept()) out.push_back({id, open->tracker.status().pendingWrites, open->tracker.status().error});
+    if (open->tracker.hasKept())
+      out.push_back({id, open->tracker.status().pendingWrites, open->tracker.status().error});
   return out;
 }
 
@@ -197,7 +198,8 @@ Result<p::SessionListResult> Workspace::listSessions(const p::SessionListParams&
 void Workspace::deleteSession(const p::SessionIdParams& params, Callback<p::SessionDeleteResult> done) {
   // Its replies end now, and nothing of them is written after the delete.
   if (auto it = sessions_.find(params.sessionId); it != sessions_.end())
-    for (auto run : std::vector(it->second->replies)) stopReply(run, "session " + params.sessionId + " was deleted", true);
+    for (auto run : std::vector(it->second->replies))
+      stopReply(run, "session " + params.sessionId + " was deleted", true);
   // A replay (its first attempt failed as a whole) finding nothing to delete
   // finds its own earlier work: that is success, not "no session".
   auto attempts = std::make_shared<int>(0);

@@ -82,9 +82,9 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
   if (auto it = sessions_.find(params.sessionId); it != sessions_.end())
     for (const auto& other : it->second->replies)
       if (!other->streamEnded)
-        return done(fail(ErrorCode::RequestFailed,
-                         "params.sessionId: session " + params.sessionId + " already has a reply streaming (message " +
-                             other->assistantId + "); wait for it to end or cancel it with $/cancelRequest"));
+        return done(fail(ErrorCode::RequestFailed, "params.sessionId: session " + params.sessionId +
+                                                       " already has a reply streaming (message " + other->assistantId +
+                                                       "); wait for it to end or cancel it with $/cancelRequest"));
 
   auto run = std::make_shared<ChatRun>();
   run->params = params;
