@@ -198,7 +198,7 @@ Result<p::SessionListResult> Workspace::listSessions(const p::SessionListParams&
 void Workspace::deleteSession(const p::SessionIdParams& params, Callback<p::SessionDeleteResult> done) {
   // Its replies end now, and nothing of them is written after the delete.
   if (auto it = sessions_.find(params.sessionId); it != sessions_.end())
-    for (auto run : std::vector(it->second->replies))
+    for (const auto& run : std::vector(it->second->replies))
       stopReply(run, "session " + params.sessionId + " was deleted", true);
   // A replay (its first attempt failed as a whole) finding nothing to delete
   // finds its own earlier work: that is success, not "no session".
