@@ -679,6 +679,8 @@ json toJSON(const ChatDelta& d) {
   return json{{"sessionId", d.sessionId}, {"messageId", d.messageId}, {"delta", d.delta}};
 }
 
+json toJSON(const ShowMessageParams& m) { return json{{"type", static_cast<int>(m.type)}, {"message", m.message}}; }
+
 // ---- Messages and interactions ----------------------------------------------------------------
 
 Parsed fromJSON(const json& value, PageParams& out, const std::string& path) {

@@ -10,8 +10,10 @@
 
 #include "HeldLock.h"
 #include "InProcess.h"
+#include "providers/OfflineProvider.h"
 #include "store/StorageThread.h"
 #include "workspace/SaveTracker.h"
+#include "workspace/Workspace.h"
 
 using namespace aieditor;
 using namespace aieditor::test;
@@ -221,4 +223,83 @@ TEST_CASE("in process: shutdown answers once the writes on their way are durable
   // The add was answered first: its write was durable before shutdown replied.
   CHECK(client.answered(add));
   CHECK(client.wait(add).contains("result"));
+}
+
+TEST_CASE("in process: a session stays in memory only while something of it is on its way, kept or streaming") {
+  using namespace std::chrono_literals;
+  TempDir dir;
+  const std::string db = dir.file("sessions.db");
+  ManualScheduler scheduler;
+  RecordingEvents events;
+  server::WorkspaceOptions o;
+  o.databasePath = db;
+  o.busyTimeout = 50ms;
+  server::Workspace workspace(o, std::make_unique<server::OfflineProvider>(scheduler, 10ms), scheduler, events);
+  workspace.openStore();
+  int answered = 0;
+  auto add = [&](const std::string& sessionId) {
+    protocol::MessagesAddParams params;
+    params.sessionId = sessionId;
+    params.message.role = protocol::Role::User;
+    params.message.content = "hello";
+    workspace.addMessage(params, [&](auto) { ++answered; });
+  };
+  auto settle = [&](int count) {
+    scheduler.runUntil([&] { return answered == count; });
+    scheduler.runReady();
+  };
+
+  for (int i = 0; i < 100; ++i) add("s" + std::to_string(i));
+  CHECK(workspace.sessionsInMemory() == 100);
+  settle(100);
+  CHECK(workspace.sessionsInMemory() == 0);
+
+  // Opening reads the session back; nothing stays.
+  std::optional<protocol::Result<protocol::SessionOpenResult>> opened;
+  workspace.openSession({"s7", 50}, [&](auto r) { opened = std::move(r); });
+  REQUIRE(opened.has_value());
+  REQUIRE(opened->has_value());
+  CHECK((*opened)->status.state == protocol::SaveState::Saved);
+  CHECK((*opened)->messages.size() == 1);
+  scheduler.runReady();
+  CHECK(workspace.sessionsInMemory() == 0);
+
+  SECTION("a kept write keeps its session until its retry stores it") {
+    HeldLock lock(db);
+    add("kept");
+    settle(101);
+    CHECK(workspace.sessionsInMemory() == 1);
+    CHECK(workspace.unsaved().size() == 1);
+    lock.release();
+    scheduler.advance(o.retryInterval);
+    scheduler.runUntil(
+        [&] { return workspace.unsaved().empty() && events.statuses.back().state == protocol::SaveState::Saved; });
+    scheduler.runReady();
+    CHECK(workspace.sessionsInMemory() == 0);
+  }
+  SECTION("a streaming reply keeps its session until its write is stored") {
+    std::optional<protocol::Result<protocol::ChatSendResult>> sent;
+    workspace.chatSend({"chat", "a todo list", {}, {}, false}, {}, [&](auto r) { sent = std::move(r); });
+    scheduler.runReady();  // the prompt is saved; the reply streams on
+    CHECK(workspace.sessionsInMemory() == 1);
+    while (!sent) {
+      scheduler.advance(10ms);
+      scheduler.runReady();
+    }
+    REQUIRE(sent->has_value());
+    scheduler.runReady();
+    CHECK(workspace.sessionsInMemory() == 0);
+  }
+  SECTION("a delete drops the session, and its streaming reply") {
+    std::optional<protocol::Result<protocol::ChatSendResult>> sent;
+    workspace.chatSend({"s3", "a todo list", {}, {}, false}, {}, [&](auto r) { sent = std::move(r); });
+    std::optional<protocol::Result<protocol::SessionDeleteResult>> deleted;
+    workspace.deleteSession({"s3"}, [&](auto r) { deleted = std::move(r); });
+    REQUIRE(sent.has_value());  // at once: nothing of the reply is written
+    CHECK(sent->error().code == protocol::ErrorCode::RequestCancelled);
+    scheduler.runUntil([&] { return deleted.has_value(); });
+    CHECK(deleted->has_value());
+    scheduler.runReady();
+    CHECK(workspace.sessionsInMemory() == 0);
+  }
 }

@@ -32,7 +32,23 @@ LspServer::LspServer(ServerOptions options, Scheduler& scheduler, protocol::Sink
   bindMethods();
 }
 
-LspServer::~LspServer() = default;
+LspServer::~LspServer() { close(); }
+
+int LspServer::close() {
+  if (closedWith_) return *closedWith_;
+  closedWith_ = shutdown_ ? 0 : 1;
+  if (!workspace_) return *closedWith_;
+  auto lost = workspace_->close();
+  if (lost.empty()) return *closedWith_;
+  const std::string text = describeUnsaved(lost) + " and are lost: the server stopped";
+  log::error(text);
+  showMessage(p::ShowMessageParams::Type::Error, text);
+  return *closedWith_ = 1;
+}
+
+void LspServer::showMessage(p::ShowMessageParams::Type type, std::string message) {
+  dispatcher_.notify("window/showMessage", p::toJSON(p::ShowMessageParams{type, std::move(message)}));
+}
 
 void LspServer::receive(std::string_view body) { dispatcher_.receive(body); }
 void LspServer::rejectFrame(std::string_view why) { dispatcher_.rejectFrame(why); }
@@ -106,13 +122,19 @@ void LspServer::bindMethods() {
     shutdown_ = true;
     // The answer waits for the writes on their way; kept ones get one more try.
     auto pending = std::make_shared<Reply>(std::move(reply));
-    workspace_->flush([pending](bool allSaved) {
-      if (!allSaved) log::error("shutdown with writes still pending; they are retried until exit");
+    workspace_->flush([this, pending] {
+      if (auto unsaved = workspace_->unsaved(); !unsaved.empty()) {
+        const std::string text = describeUnsaved(unsaved) +
+                                 ". They stay in memory and are retried until exit; what still fails then is lost, "
+                                 "and the server exits with code 1";
+        log::error(text);
+        showMessage(p::ShowMessageParams::Type::Error, text);
+      }
       pending->result(nullptr);
     });
   });
   dispatcher_.onNotification("exit", [this](const json&) {
-    if (onExit) onExit(exitCode());
+    if (onExit) onExit();
   });
   dispatcher_.onNotification("$/cancelRequest", [this](const json& params) {
     p::CancelParams typed;

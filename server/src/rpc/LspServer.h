@@ -36,10 +36,13 @@ class LspServer final : public Events {
   void receive(std::string_view body);
   /// Answers a frame the transport could not decode.
   void rejectFrame(std::string_view why);
-  /// Called once when the client sends `exit` (0 after shutdown, else 1).
-  std::function<void(int exitCode)> onExit;
-  /// The code to exit with if the input ends now.
-  int exitCode() const { return shutdown_ ? 0 : 1; }
+  /// Called once when the client sends `exit`; close() then gives the exit code.
+  std::function<void()> onExit;
+  /// For the end of the process (exit, end of input, a signal): saves replies
+  /// still streaming as interrupted and lets the last writes finish. Returns
+  /// the exit code: 0 after shutdown with every write saved, else 1. Writes
+  /// that could not be saved are logged and shown to the client.
+  int close();
 
   void delta(const protocol::ChatDelta&) override;
   void status(const protocol::PersistenceStatus&) override;
@@ -55,6 +58,7 @@ class LspServer final : public Events {
   template <class Params, class Reply, class Handler>
   void bindDeferred(const char* method, Handler handler);
   void bindMethods();
+  void showMessage(protocol::ShowMessageParams::Type, std::string message);
 
   ServerOptions options_;
   Scheduler& scheduler_;
@@ -63,6 +67,7 @@ class LspServer final : public Events {
   /// Kept for provider/set and provider/list (the key stays in memory only).
   protocol::InitializationOptions initOptions_;
   bool shutdown_ = false;
+  std::optional<int> closedWith_;  ///< close()'s exit code once closed
 };
 
 }  // namespace aieditor::server

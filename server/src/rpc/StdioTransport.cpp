@@ -111,7 +111,6 @@ int serveStdio(const ServerOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is an error value, not a death
   giveLargeBlocksBack();
   EventLoop loop;
-  std::optional<int> exitCode;
   // Frames produced in one turn of the loop (a reply and its status
   // notifications) leave in one write: fewer syscalls, one wake-up for the
   // client.
@@ -126,10 +125,7 @@ int serveStdio(const ServerOptions& options) {
     outbox += protocol::encodeFrame(body);
     if (first) loop.post(flush);
   });
-  server->onExit = [&](int code) {
-    exitCode = code;
-    loop.stop();
-  };
+  server->onExit = [&] { loop.stop(); };
   loop.onInterrupt([&](int signal) {
     log::warn("stopping on signal " + std::to_string(signal));
     loop.stop();
@@ -137,8 +133,10 @@ int serveStdio(const ServerOptions& options) {
   StdioConnection connection(loop, *server);
   connection.start();
   loop.run();
-  const int code = exitCode.value_or(server->exitCode());
-  server.reset();  // last writes and their replies go into the outbox
+  // Replies still streaming are saved as interrupted; the last writes and
+  // their replies go into the outbox.
+  const int code = server->close();
+  server.reset();
   flush();
   return code;
 }

@@ -32,6 +32,8 @@ class StoreStatus {
   void clearError() { error_.reset(); }
   protocol::StoreActivity activity() const { return activity_; }
   const std::optional<std::string>& error() const { return error_; }
+  /// Idle, with no error kept.
+  bool atRest() const { return activity_ == protocol::StoreActivity::Idle && !error_; }
 
  private:
   protocol::StoreActivity activity_ = protocol::StoreActivity::Idle;
@@ -58,6 +60,8 @@ class ChatStore {
   /// streaming reply, in order.
   std::vector<protocol::Message> merge(std::vector<protocol::Message> page) const;
   protocol::ChatState state() const;
+  /// No reply streaming, nothing unsaved, no error: it shows only the database.
+  bool empty() const { return !streaming_ && unsaved_.empty() && status_.atRest(); }
   void reset();
 
  private:
@@ -75,6 +79,7 @@ class ComponentStore {
   void keepUnsaved(const protocol::Component&);
   void allSaved();
   protocol::ComponentState state() const;
+  bool empty() const { return unsaved_.empty() && status_.atRest(); }
   void reset();
 
  private:

@@ -17,15 +17,42 @@ Workspace::Workspace(WorkspaceOptions options, std::unique_ptr<Provider> provide
     : options_(std::move(options)), provider_(std::move(provider)), scheduler_(scheduler), events_(events) {}
 
 Workspace::~Workspace() {
+  if (!closed_) close();
   *alive_ = false;
-  if (!storage_) return;
+}
+
+std::vector<UnsavedWrites> Workspace::close() {
+  if (closed_ || !storage_) return {};
+  closed_ = true;
+  // Replies still streaming are saved with what arrived. Their providers are
+  // not waited for: what they send later is never read.
+  std::vector<std::shared_ptr<ChatRun>> streaming;
+  for (auto& [id, open] : sessions_) streaming.insert(streaming.end(), open->replies.begin(), open->replies.end());
+  for (auto& run : streaming) stopReply(run, "the server stopped before the reply ended", false);
   // One last attempt for what failed before, then the thread drains the
   // queue and hands back every outcome, here, before the stores go.
   for (auto& [id, open] : sessions_) open->tracker.retry();
   storage_->finish();
-  std::size_t kept = 0;
-  for (auto& [id, open] : sessions_) kept += static_cast<std::size_t>(open->tracker.status().pendingWrites);
-  if (kept > 0) log::error(std::to_string(kept) + " writes could not be stored before exit; see the errors above");
+  return unsaved();
+}
+
+std::vector<UnsavedWrites> Workspace::unsaved() const {
+  std::vector<UnsavedWrites> out;
+  for (const auto& [id, open] : sessions_)
+    if (open->tracker.hasKept())
+      out.push_back({id, open->tracker.status().pendingWrites, open->tracker.status().error});
+  return out;
+}
+
+std::string describeUnsaved(const std::vector<UnsavedWrites>& unsaved) {
+  std::int64_t writes = 0;
+  std::string sessions;
+  for (const auto& u : unsaved) {
+    writes += u.writes;
+    sessions += (sessions.empty() ? "" : "; ") + ("session " + u.sessionId) + ": " + std::to_string(u.writes) +
+                (u.writes == 1 ? " write" : " writes") + (u.error ? " (" + *u.error + ")" : "");
+  }
+  return std::to_string(writes) + (writes == 1 ? " write" : " writes") + " could not be saved (" + sessions + ")";
 }
 
 void Workspace::openStore() {
@@ -66,14 +93,28 @@ void Workspace::changed(const std::string& sessionId) {
   if (!open.tracker.busy()) {
     open.chat.allSaved();
     open.components.allSaved();
+    releaseLater(sessionId);
   }
   if (open.tracker.hasKept()) scheduleRetry();
   if (flushWaiters_.empty()) return;
   for (const auto& [id, other] : sessions_)
     if (other->tracker.writing()) return;
-  bool allSaved = true;
-  for (const auto& [id, other] : sessions_) allSaved = allSaved && !other->tracker.hasKept();
-  for (auto& waiter : std::exchange(flushWaiters_, {})) waiter(allSaved);
+  for (auto& waiter : std::exchange(flushWaiters_, {})) waiter();
+}
+
+void Workspace::releaseLater(const std::string& sessionId) {
+  // One post however many sessions go idle in a turn (a group commit's).
+  if (!releasing_.insert(sessionId).second || releasing_.size() > 1) return;
+  scheduler_.post([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    for (const auto& id : std::exchange(releasing_, {})) release(id);
+  });
+}
+
+void Workspace::release(const std::string& sessionId) {
+  // An idle entry holds nothing session/open would miss: a new one reads
+  // the same from the database.
+  if (auto it = sessions_.find(sessionId); it != sessions_.end() && it->second->idle()) sessions_.erase(it);
 }
 
 void Workspace::scheduleRetry() {
@@ -86,15 +127,13 @@ void Workspace::scheduleRetry() {
   });
 }
 
-void Workspace::flush(std::function<void(bool)> done) {
+void Workspace::flush(std::function<void()> done) {
   bool writing = false;
-  bool kept = false;
   for (auto& [id, open] : sessions_) {
     open->tracker.retry();
     writing = writing || open->tracker.writing();
-    kept = kept || open->tracker.hasKept();
   }
-  if (!writing) return done(!kept);
+  if (!writing) return done();
   flushWaiters_.push_back(std::move(done));
 }
 
@@ -144,6 +183,7 @@ Result<p::SessionOpenResult> Workspace::readOpenSession(const p::SessionOpenPara
   result.status = open.tracker.status();
   result.chatState = open.chat.state();
   result.componentState = open.components.state();
+  releaseLater(params.sessionId);
   return result;
 }
 
@@ -156,6 +196,10 @@ Result<p::SessionListResult> Workspace::listSessions(const p::SessionListParams&
 }
 
 void Workspace::deleteSession(const p::SessionIdParams& params, Callback<p::SessionDeleteResult> done) {
+  // Its replies end now, and nothing of them is written after the delete.
+  if (auto it = sessions_.find(params.sessionId); it != sessions_.end())
+    for (const auto& run : std::vector(it->second->replies))
+      stopReply(run, "session " + params.sessionId + " was deleted", true);
   // A replay (its first attempt failed as a whole) finding nothing to delete
   // finds its own earlier work: that is success, not "no session".
   auto attempts = std::make_shared<int>(0);
@@ -173,6 +217,7 @@ void Workspace::deleteSession(const p::SessionIdParams& params, Callback<p::Sess
           it->second->chat.reset();
           it->second->components.reset();
         }
+        releaseLater(id);
         p::SessionDeleteResult result;
         result.sessionId = id;
         done(std::move(result));
@@ -184,8 +229,8 @@ Result<p::SessionCloseResult> Workspace::closeSession(const p::SessionIdParams& 
   if (auto it = sessions_.find(params.sessionId); it != sessions_.end()) {
     it->second->chat.reset();
     it->second->components.reset();
-    // Writes still on their way or kept keep their session entry.
-    if (!it->second->tracker.busy()) sessions_.erase(it);
+    // Writes still on their way or kept, or a reply, keep the entry.
+    release(params.sessionId);
   }
   p::SessionCloseResult result;
   result.sessionId = params.sessionId;

@@ -14,6 +14,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,12 +50,26 @@ struct WorkspaceOptions {
   std::chrono::milliseconds retryInterval{2000};
 };
 
+/// Writes of one session that could not be stored and are kept in memory.
+struct UnsavedWrites {
+  std::string sessionId;
+  std::int64_t writes = 0;
+  std::optional<std::string> error;  ///< the last storage error
+};
+
+/// "3 writes could not be saved (session a: 2 writes (why); session b: ...)".
+std::string describeUnsaved(const std::vector<UnsavedWrites>&);
+
 class Workspace {
  public:
   Workspace(WorkspaceOptions, std::unique_ptr<Provider>, Scheduler&, Events&);
-  /// Lets the storage thread finish what is queued, replays kept writes once
-  /// more, and reports any that still could not be stored.
+  /// close()s.
   ~Workspace();
+  /// For the end of the process: saves replies still streaming as
+  /// interrupted, replays kept writes once more and lets the storage thread
+  /// finish what is queued. Returns the writes that still could not be
+  /// stored, which are lost. Every later write fails.
+  std::vector<UnsavedWrites> close();
 
   /// Opens the database; on failure every call reports the reason.
   void openStore();
@@ -87,9 +103,13 @@ class Workspace {
   void restoreComponent(const protocol::ComponentsRestoreParams&, Callback<protocol::ComponentResult>);
   void setCurrentComponent(const protocol::ComponentRefParams&, Callback<protocol::ComponentsSetCurrentResult>);
 
-  /// Replays kept writes now and calls `done` once no write is on its way,
-  /// with true when none is kept.
-  void flush(std::function<void(bool allSaved)> done);
+  /// Replays kept writes now and calls `done` once no write is on its way.
+  void flush(std::function<void()> done);
+  /// The writes kept after a storage failure, by session.
+  std::vector<UnsavedWrites> unsaved() const;
+  /// Sessions with an in-memory entry: those with something streaming, on
+  /// its way to storage or kept (for tests).
+  std::size_t sessionsInMemory() const { return sessions_.size(); }
 
  private:
   struct ChatRun;
@@ -100,6 +120,12 @@ class Workspace {
     SaveTracker tracker;
     ChatStore chat;
     ComponentStore components;
+    /// chat/send runs whose reply is not queued for saving yet: the one
+    /// streaming (one at a time), and ended ones waiting for their prompt's
+    /// write.
+    std::vector<std::shared_ptr<ChatRun>> replies;
+    /// Holds nothing the database lacks: the entry can go.
+    bool idle() const { return !tracker.busy() && replies.empty() && chat.empty() && components.empty(); }
   };
 
   /// The read connection, or why there is none.
@@ -108,6 +134,10 @@ class Workspace {
   /// After each write's outcome: drops the stores' copies of records once
   /// nothing of the session is pending, schedules retries, wakes flush().
   void changed(const std::string& sessionId);
+  /// Drops the session's entry on the next turn of the loop if it is idle
+  /// then (not now: the caller may be the entry's own tracker).
+  void releaseLater(const std::string& sessionId);
+  void release(const std::string& sessionId);
   void scheduleRetry();
   /// Runs `work(Store&)` on the storage thread as a write of `sessionId`;
   /// `done` gets its value once durable. `field` names the param a NotFound
@@ -116,6 +146,12 @@ class Workspace {
   void persist(const std::string& sessionId, Work work, Callback<T> done, std::string_view field = {});
   Result<protocol::SessionOpenResult> readOpenSession(const protocol::SessionOpenParams&, const protocol::Session&);
   void finishChat(std::shared_ptr<ChatRun>, std::expected<Completion, ProviderError>);
+  /// Ends a reply not yet queued for saving, for `reason`: its provider is
+  /// cancelled, and what arrived is saved as interrupted, or dropped when
+  /// its session was deleted.
+  void stopReply(const std::shared_ptr<ChatRun>&, std::string reason, bool sessionDeleted);
+  /// Answers a reply of a deleted session, which is never written.
+  void dropReply(const std::shared_ptr<ChatRun>&);
   /// Answers chat/send once the reply's write has an outcome.
   void replied(const std::shared_ptr<ChatRun>&, const ReplyRecords&, Result<ReplyRecords> stored);
 
@@ -127,8 +163,10 @@ class Workspace {
   std::unique_ptr<StorageThread> storage_;
   std::string storeError_;
   std::map<std::string, std::unique_ptr<OpenSession>> sessions_;
+  std::set<std::string> releasing_;  ///< sessions to drop if idle on the next turn
   bool retryScheduled_ = false;
-  std::vector<std::function<void(bool)>> flushWaiters_;
+  bool closed_ = false;
+  std::vector<std::function<void()>> flushWaiters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

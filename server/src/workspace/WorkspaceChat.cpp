@@ -47,6 +47,10 @@ struct Workspace::ChatRun {
   // status reads saving → saved for each, as the editor expects.
   bool promptSettled = false;
   std::function<void()> saveReply;  ///< waiting for the prompt's outcome
+  bool streamEnded = false;
+  /// Why the server, not the client, ended the reply (the reason saved).
+  std::optional<std::string> stopReason;
+  bool sessionDeleted = false;  ///< nothing of the reply may be written
   Timestamp startedAt = 0;
   std::chrono::steady_clock::time_point started;
 };
@@ -73,6 +77,14 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
       return done(fail(ErrorCode::InvalidParams,
                        "params.componentId: no component " + *target + " in session " + params.sessionId));
   }
+  // One reply streams per session: a second would be written without the
+  // first in its history, and the editor shows one streaming message.
+  if (auto it = sessions_.find(params.sessionId); it != sessions_.end())
+    for (const auto& other : it->second->replies)
+      if (!other->streamEnded)
+        return done(fail(ErrorCode::RequestFailed, "params.sessionId: session " + params.sessionId +
+                                                       " already has a reply streaming (message " + other->assistantId +
+                                                       "); wait for it to end or cancel it with $/cancelRequest"));
 
   auto run = std::make_shared<ChatRun>();
   run->params = params;
@@ -92,6 +104,7 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
   run->userMessage.images = params.images;
   run->userMessage.createdAt = run->startedAt;
   OpenSession& open = session(params.sessionId);
+  open.replies.push_back(run);
   open.chat.keepUnsaved(run->userMessage);
   persist<Message>(
       params.sessionId, [message = run->userMessage](Store& st) { return st.addMessage(message); },
@@ -134,7 +147,7 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
                     StreamHandlers{
                         .onDelta =
                             [this, run, alive](std::string delta) {
-                              if (alive.expired() || run->token.cancelled()) return;
+                              if (alive.expired() || run->token.cancelled() || run->streamEnded) return;
                               run->reply += delta;
                               session(run->params.sessionId).chat.delta(delta);
                               events_.delta({run->params.sessionId, run->assistantId, std::move(delta)});
@@ -146,7 +159,33 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
                     });
 }
 
+void Workspace::stopReply(const std::shared_ptr<ChatRun>& run, std::string reason, bool sessionDeleted) {
+  run->stopReason = std::move(reason);
+  run->sessionDeleted = sessionDeleted;
+  run->token.cancel();
+  if (!run->streamEnded)
+    return finishChat(run, std::unexpected(ProviderError{ProviderError::Kind::Cancelled, *run->stopReason}));
+  // Ended already; its write waits for the prompt's outcome.
+  if (sessionDeleted) return dropReply(run);
+  if (auto save = std::exchange(run->saveReply, nullptr)) save();
+}
+
+void Workspace::dropReply(const std::shared_ptr<ChatRun>& run) {
+  run->saveReply = nullptr;
+  std::erase(session(run->params.sessionId).replies, run);
+  releaseLater(run->params.sessionId);
+  run->done(fail(ErrorCode::RequestCancelled, "request cancelled: " + run->stopReason.value_or("stopped") +
+                                                  "; nothing of the reply was saved (message " + run->assistantId +
+                                                  ")"));
+}
+
 void Workspace::finishChat(std::shared_ptr<ChatRun> run, std::expected<Completion, ProviderError> outcome) {
+  // Once per reply: a provider ending a reply the server stopped finds it ended.
+  if (std::exchange(run->streamEnded, true)) return;
+  if (run->sessionDeleted) {
+    session(run->params.sessionId).chat.endReply();
+    return dropReply(run);
+  }
   const bool cancelled = run->token.cancelled() ||
                          (!outcome && outcome.error().kind == ProviderError::Kind::Cancelled);
   // A failure after part of the reply arrived (a dropped stream) interrupts it.
@@ -154,7 +193,7 @@ void Workspace::finishChat(std::shared_ptr<ChatRun> run, std::expected<Completio
                               : cancelled || !run->reply.empty() ? RecordStatus::Interrupted
                                                                   : RecordStatus::Failed;
   std::optional<std::string> error;
-  if (cancelled) error = "cancelled by the client";
+  if (cancelled) error = run->stopReason.value_or("cancelled by the client");
   else if (!outcome) error = outcome.error().message;
   run->cancelled = cancelled;
   run->status = status;
@@ -228,10 +267,12 @@ void Workspace::finishChat(std::shared_ptr<ChatRun> run, std::expected<Completio
   session(run->params.sessionId).chat.keepUnsaved(assistant);
   session(run->params.sessionId).chat.endReply();
   auto save = [this, run, records, work = std::move(work)]() mutable {
+    std::erase(session(run->params.sessionId).replies, run);
     persist<ReplyRecords>(run->params.sessionId, std::move(work),
                           [this, run, records](Result<ReplyRecords> stored) { replied(run, records, std::move(stored)); });
   };
-  if (run->promptSettled) save();
+  // At close the reply's write goes now: the storage thread keeps the order.
+  if (run->promptSettled || closed_) save();
   else run->saveReply = std::move(save);
 }
 
@@ -249,8 +290,8 @@ void Workspace::replied(const std::shared_ptr<ChatRun>& run, const ReplyRecords&
   // 5. The status was updated by the write; now the one reply.
   if (run->cancelled)
     return run->done(fail(ErrorCode::RequestCancelled,
-                          "request cancelled; the partial reply was saved as interrupted (message " +
-                              assistant.id + ")"));
+                          "request cancelled" + (run->stopReason ? ": " + *run->stopReason : std::string()) +
+                              "; the partial reply was saved as interrupted (message " + assistant.id + ")"));
   if (run->providerFailure)
     return run->done(fail(ErrorCode::ProviderFailed,
                           *run->providerFailure + " (the reply was saved as " +

@@ -335,6 +335,15 @@ struct ChatDelta {
 };
 json toJSON(const ChatDelta&);
 
+/// LSP's window/showMessage: a message the editor shows the user, such as
+/// writes that could not be saved before shutdown.
+struct ShowMessageParams {
+  enum class Type { Error = 1, Warning = 2, Info = 3, Log = 4 };
+  Type type = Type::Info;
+  std::string message;
+};
+json toJSON(const ShowMessageParams&);
+
 // ---- Messages and interactions --------------------------------------------
 
 struct PageParams {

@@ -25,6 +25,9 @@ enum class ErrorCode : int {
   /// The AI provider failed (auth, rate limit, bad request, network).
   ProviderFailed = -32003,
   RequestCancelled = -32800,
+  /// A valid request the server cannot take in the current state (LSP's
+  /// RequestFailed), e.g. a second chat/send while a reply streams.
+  RequestFailed = -32803,
 };
 
 struct RpcError {
