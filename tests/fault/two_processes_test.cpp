@@ -43,7 +43,7 @@ std::vector<Sent> workloadFor(const std::string& who, std::mt19937& random, int 
                                  {"css", ""}};
         break;
       case 2:
-        if (session != "shared") {  // one chat at a time per session and process is another defect's ground
+        if (session != "shared") {
           s.method = "chat/send";
           s.params["text"] = "A pricing card " + tag;
           break;
@@ -87,6 +87,9 @@ TEST_CASE("two servers writing one database at once: every acknowledged write, s
     for (auto& s : *sent) {
       json response = server->waitResponse(s.request);
       INFO(s.method << " " << s.params.dump() << " -> " << response.dump());
+      // Chats are pipelined: one sent while the session's reply still streams
+      // is refused (-32803) and stores nothing, so it acknowledges nothing.
+      if (s.method == "chat/send" && response.contains("error") && response["error"]["code"] == -32803) continue;
       REQUIRE(response.contains("result"));
       const json& r = response["result"];
       if (s.method == "messages/add") messageIds.insert(s.session + "/" + r["message"]["id"].get<std::string>());

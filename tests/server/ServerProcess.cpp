@@ -273,6 +273,10 @@ int ServerProcess::wait() {
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   exitCode_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  // The reader threads may not have drained the pipes yet: what the process
+  // wrote just before it exited (its last log lines) belongs to its output.
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, kSafetyLimit, [&] { return eof_ && errEof_; });
   return *exitCode_;
 }
 

@@ -83,7 +83,8 @@ class ServerProcess {
   void interrupt();
 
   void closeStdin();
-  /// Waits for the process to end; its exit code (or 128+signal).
+  /// Waits for the process to end and its output to be read; its exit code
+  /// (or 128+signal).
   int wait();
   void kill9();
   pid_t pid() const { return pid_; }
