@@ -72,8 +72,8 @@ class BoundedPool final : public httplib::TaskQueue {
   std::vector<std::thread> workers_;
 };
 
-/// The refusals made before a body is read: overload, and a declared size
-/// over the limit. The connection closes after them, so the unread body is
+/// The refusals made before a body is read: overload, a body without a
+/// declared size, and a declared size over the limit. The connection closes after them, so the unread body is
 /// never read.
 std::optional<int> refuseEarly(const httplib::Request& req, httplib::Response& res, const ServeOptions& options) {
   if (tRefusing) {
@@ -81,6 +81,13 @@ std::optional<int> refuseEarly(const httplib::Request& req, httplib::Response& r
     res.set_header("Connection", "close");
     sendError(res, 503, "unavailable", "too many connections; retry shortly");
     return 503;
+  }
+  // cpp-httplib reads a chunked body whole, whatever its size: refused, so
+  // every body declares its size and the check below holds.
+  if (req.has_header("Transfer-Encoding")) {
+    res.set_header("Connection", "close");
+    sendError(res, 411, "length_required", "Transfer-Encoding: not accepted; send the body with a Content-Length");
+    return 411;
   }
   const std::string length = req.get_header_value("Content-Length");
   std::uint64_t declared = 0;
@@ -112,7 +119,7 @@ int serveHttp(const Api& api, const ServeOptions& options) {
   server.set_read_timeout(options.ioTimeout);
   server.set_write_timeout(options.ioTimeout);
   server.set_keep_alive_timeout(options.ioTimeout.count());
-  server.set_payload_max_length(static_cast<std::size_t>(options.maxBody));  // bodies without a declared size
+  server.set_payload_max_length(static_cast<std::size_t>(options.maxBody));  // a second guard
   server.set_pre_routing_handler([&options](const httplib::Request& req, httplib::Response& res) {
     return refuseEarly(req, res, options) ? httplib::Server::HandlerResponse::Handled
                                           : httplib::Server::HandlerResponse::Unhandled;
