@@ -129,7 +129,7 @@ TEST_CASE("interactions are stored, replayed and listed") {
   CHECK(list["interactions"][0]["response"] == "r");
 }
 
-TEST_CASE("components get server versions; a stale base is kept as a conflict; replays store nothing") {
+TEST_CASE("components get server versions, a stale base is kept as a conflict, replays store nothing") {
   Fixture f;
   json card{{"id", "card"}, {"name", "Card"}, {"jsx", "<div/>"}, {"css", ""}};
   auto v1 = f.call("POST", "/api/sessions/demo/components", card);

@@ -31,7 +31,7 @@ bool eventuallyUnauthorized(const std::function<HttpReply()>& request) {
 
 }  // namespace
 
-TEST_CASE("the refresh-token grant answers a Bearer access token; bad grants are refused") {
+TEST_CASE("the refresh-token grant answers a Bearer access token, bad grants are refused") {
   TempDir dir;
   const std::string signIn = addUser(dir.file("b.db"), "alice");
   Backend backend(dir.file("b.db"), {}, {{"AIEDITOR_LOG", "debug"}});

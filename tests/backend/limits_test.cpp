@@ -33,7 +33,7 @@ std::string errorMessage(const HttpReply& reply) { return reply.json()["error"][
 
 }  // namespace
 
-TEST_CASE("wrong methods get 405 with Allow; unknown routes 404; wrong content types 415; bad JSON 400") {
+TEST_CASE("wrong methods get 405 with Allow, unknown routes 404, wrong content types 415, bad JSON 400") {
   Fixture f;
   auto& b = f.backend;
   auto method = b.call("PUT", "/api/sessions/demo/messages", f.alice, json::object());
