@@ -1,3 +1,4 @@
+// Route matching (404, 405 with Allow) and Bearer authentication before a handler runs.
 #include "Api.h"
 
 #include <httplib.h>
@@ -15,7 +16,8 @@ void sendError(httplib::Response& res, int status, std::string_view code, const 
 }
 
 Api::Api(Storage& storage, ApiOptions options) : storage_(storage), options_(options), routes_(apiRoutes()) {
-  for (const auto& route : routes_) patterns_.emplace_back(route.pattern, std::regex::ECMAScript | std::regex::optimize);
+  for (const auto& route : routes_)
+    patterns_.emplace_back(route.pattern, std::regex::ECMAScript | std::regex::optimize);
 }
 
 std::optional<User> Api::authenticate(const httplib::Request& req, httplib::Response& res) const {
@@ -28,7 +30,8 @@ std::optional<User> Api::authenticate(const httplib::Request& req, httplib::Resp
   const std::string header = req.get_header_value("Authorization");
   constexpr std::string_view kScheme = "Bearer ";
   if (header.empty()) return refuse("Authorization: missing; send \"Bearer <access_token>\"");
-  if (header.size() <= kScheme.size() || !std::equal(kScheme.begin(), kScheme.end(), header.begin(), [](char a, char b) {
+  if (header.size() <= kScheme.size() ||
+      !std::equal(kScheme.begin(), kScheme.end(), header.begin(), [](char a, char b) {
         return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
       }))
     return refuse("Authorization: expected \"Bearer <access_token>\"");

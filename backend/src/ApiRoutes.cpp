@@ -26,9 +26,12 @@ void sendJSON(Call& call, int status, const json& body) {
 
 void sendStorageError(Call& call, const StorageError& error) {
   switch (error.failure) {
-    case Failure::BadInput: return sendError(call.response, 400, "invalid_request", error.message);
-    case Failure::NotFound: return sendError(call.response, 404, "not_found", error.message);
-    case Failure::Conflict: return sendError(call.response, 409, "conflict", error.message);
+    case Failure::BadInput:
+      return sendError(call.response, 400, "invalid_request", error.message);
+    case Failure::NotFound:
+      return sendError(call.response, 404, "not_found", error.message);
+    case Failure::Conflict:
+      return sendError(call.response, 409, "conflict", error.message);
     case Failure::Unavailable:
       server::log::error("storage failed: " + error.message);
       return sendError(call.response, 503, "unavailable", error.message);
@@ -70,9 +73,9 @@ std::optional<std::int64_t> queryInteger(Call& call, const char* name, std::int6
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
-    return sendError(call.response, 400, "invalid_request",
-                     std::string(name) + ": must be an integer from " + std::to_string(min) + " to " +
-                         std::to_string(max)),
+    return sendError(
+               call.response, 400, "invalid_request",
+               std::string(name) + ": must be an integer from " + std::to_string(min) + " to " + std::to_string(max)),
            std::nullopt;
   return value;
 }
@@ -189,9 +192,7 @@ void listRecords(const Api& api, Call& call, const char* plural) {
   sendJSON(call, 200, {{plural, records(page->items)}, {"has_more", page->hasMore}});
 }
 
-void listMessages(const Api& api, Call& call) {
-  listRecords<Message, &Storage::listMessages>(api, call, "messages");
-}
+void listMessages(const Api& api, Call& call) { listRecords<Message, &Storage::listMessages>(api, call, "messages"); }
 void listInteractions(const Api& api, Call& call) {
   listRecords<Interaction, &Storage::listInteractions>(api, call, "interactions");
 }
@@ -291,16 +292,19 @@ void changes(const Api& api, Call& call) {
     json record = std::visit(
         [](const auto& r) -> json {
           using R = std::decay_t<decltype(r)>;
-          if constexpr (std::is_same_v<R, std::monostate>) return nullptr;
-          else if constexpr (std::is_same_v<R, CurrentComponent>) return {{"component_id", r.componentId}};
-          else return protocol::toBackendJSON(r);
+          if constexpr (std::is_same_v<R, std::monostate>)
+            return nullptr;
+          else if constexpr (std::is_same_v<R, CurrentComponent>)
+            return {{"component_id", r.componentId}};
+          else
+            return protocol::toBackendJSON(r);
         },
         change.record);
     list.push_back(
         {{"seq", change.seq}, {"session_id", change.sessionId}, {"kind", change.kind}, {"record", std::move(record)}});
   }
-  sendJSON(call, 200, {{"changes", std::move(list)}, {"next", page->next}, {"has_more", page->hasMore},
-                       {"latest", page->latest}});
+  sendJSON(call, 200,
+           {{"changes", std::move(list)}, {"next", page->next}, {"has_more", page->hasMore}, {"latest", page->latest}});
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+// The command line: serve, and the user commands over the same database.
 #include "Cli.h"
 
 #include <charconv>
@@ -87,7 +88,8 @@ int userCommand(const Args& args) {
   if (p.size() < 2) return usageError("user needs a command: add, token, list or revoke");
   const std::string& command = p[1];
   const bool named = command != "list";
-  if (p.size() != (named ? 3u : 2u)) return usageError("user " + command + (named ? " takes one NAME" : " takes no NAME"));
+  if (p.size() != (named ? 3u : 2u))
+    return usageError("user " + command + (named ? " takes one NAME" : " takes no NAME"));
   auto storage = openStorage(args);
   if (!storage) return 1;
   if (command == "list") {
@@ -98,8 +100,9 @@ int userCommand(const Args& args) {
   }
   const std::string& name = p[2];
   if (command == "add") {
-    if (name.empty() || name.size() > 64 || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                                   "0123456789._-@") != std::string::npos)
+    if (name.empty() || name.size() > 64 ||
+        name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789._-@") != std::string::npos)
       return usageError("NAME: must be 1-64 characters from [A-Za-z0-9._@-]");
     auto user = storage->addUser(name);
     if (!user) return std::cerr << "aieditor-backend: " << user.error().message << "\n", 1;

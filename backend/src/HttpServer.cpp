@@ -1,3 +1,4 @@
+// cpp-httplib configured for the API: limits, the bounded connection pool, signals.
 #include "HttpServer.h"
 
 #include <httplib.h>

@@ -13,10 +13,10 @@ class Api;
 
 struct ServeOptions {
   std::string host = "127.0.0.1";
-  int port = 8787;                         ///< 0 picks a free port
-  std::int64_t maxBody = 16 << 20;         ///< bigger bodies get 413 before they are read
-  std::size_t maxConnections = 64;         ///< one worker each; the next connection gets 503
-  std::chrono::seconds ioTimeout{5};       ///< per read or write on a connection
+  int port = 8787;                    ///< 0 picks a free port
+  std::int64_t maxBody = 16 << 20;    ///< bigger bodies get 413 before they are read
+  std::size_t maxConnections = 64;    ///< one worker each; the next connection gets 503
+  std::chrono::seconds ioTimeout{5};  ///< per read or write on a connection
 };
 
 /// Serves until SIGTERM or SIGINT, then finishes the requests in flight.

@@ -64,8 +64,7 @@ StorageResult<SessionPage> SqliteStorage::listSessions(std::int64_t userId, std:
 }
 
 StorageResult<Page<Message>> SqliteStorage::listMessages(std::int64_t userId, const std::string& sessionId,
-                                                         const std::optional<std::string>& before,
-                                                         std::int64_t limit) {
+                                                         const std::optional<std::string>& before, std::int64_t limit) {
   return impl_->listRecords<Message>(userId, "message", sessionId, before, limit);
 }
 
@@ -80,13 +79,11 @@ StorageResult<Page<Interaction>> SqliteStorage::listInteractions(std::int64_t us
   return impl_->listRecords<Interaction>(userId, "interaction", sessionId, before, limit);
 }
 
-StorageResult<Saved<Interaction>> SqliteStorage::addInteraction(std::int64_t userId,
-                                                                const Incoming<Interaction>& in) {
+StorageResult<Saved<Interaction>> SqliteStorage::addInteraction(std::int64_t userId, const Incoming<Interaction>& in) {
   return impl_->addRecord(userId, "interaction", in, "");
 }
 
-StorageResult<std::vector<Component>> SqliteStorage::listComponents(std::int64_t userId,
-                                                                    const std::string& sessionId) {
+StorageResult<std::vector<Component>> SqliteStorage::listComponents(std::int64_t userId, const std::string& sessionId) {
   return impl_->read([&](sqlite::Connection& c) -> StorageResult<std::vector<Component>> {
     auto exists = impl_->sessionExists(c, userId, sessionId);
     if (!exists) return std::unexpected(exists.error());
@@ -168,12 +165,12 @@ StorageResult<void> SqliteStorage::setCurrentComponent(std::int64_t userId, cons
     auto exists = impl_->sessionExists(c, userId, sessionId);
     if (!exists) return std::unexpected(exists.error());
     if (!*exists) return std::unexpected(notFound("session \"" + sessionId + "\" not found"));
-    auto known = integer(c, "SELECT 1 FROM components WHERE user_id = ? AND session_id = ? AND id = ? LIMIT 1",
-                         userId, sessionId, componentId);
+    auto known = integer(c, "SELECT 1 FROM components WHERE user_id = ? AND session_id = ? AND id = ? LIMIT 1", userId,
+                         sessionId, componentId);
     if (!known) return std::unexpected(known.error());
     if (!*known)
-      return std::unexpected(StorageError{Failure::BadInput, "component_id: no component \"" + componentId +
-                                                                 "\" in session \"" + sessionId + "\""});
+      return std::unexpected(StorageError{
+          Failure::BadInput, "component_id: no component \"" + componentId + "\" in session \"" + sessionId + "\""});
     if (auto set = run(c, "UPDATE sessions SET current_component_id = ?, updated_at = ? WHERE user_id = ? AND id = ?",
                        componentId, server::now(), userId, sessionId);
         !set)
@@ -235,8 +232,10 @@ StorageResult<ChangePage> SqliteStorage::changesSince(std::int64_t userId, std::
       if (row.body && (row.kind == "message" || row.kind == "interaction" || row.kind == "component")) {
         StorageResult<void> decoded;
         auto keep = [&](auto record) {
-          if (record) change.record = std::move(*record);
-          else decoded = std::unexpected(record.error());
+          if (record)
+            change.record = std::move(*record);
+          else
+            decoded = std::unexpected(record.error());
         };
         if (row.kind == "message") keep(decode<Message>(*row.body, "message"));
         if (row.kind == "interaction") keep(decode<Interaction>(*row.body, "interaction"));

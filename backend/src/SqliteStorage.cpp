@@ -47,8 +47,9 @@ StorageResult<std::vector<User>> SqliteStorage::listUsers() {
 StorageResult<User> SqliteStorage::findUser(const std::string& name) {
   return impl_->read([&](sqlite::Connection& c) -> StorageResult<User> {
     std::optional<User> user;
-    auto rows = each(c, std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.name = ?",
-                     [&](const sqlite::Statement::Use& u) { user = readUser(u); }, name);
+    auto rows = each(
+        c, std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.name = ?",
+        [&](const sqlite::Statement::Use& u) { user = readUser(u); }, name);
     if (!rows) return std::unexpected(rows.error());
     if (!user) return std::unexpected(notFound("no user \"" + name + "\""));
     return *user;
@@ -71,10 +72,11 @@ StorageResult<void> SqliteStorage::revokeTokens(std::int64_t userId) {
 StorageResult<User> SqliteStorage::userForSignInToken(const TokenHash& hash) {
   return impl_->read([&](sqlite::Connection& c) -> StorageResult<User> {
     std::optional<User> user;
-    auto rows = each(c,
-                     std::string("SELECT ") + kUserColumns +
-                         " FROM sign_in_tokens s JOIN users u ON u.id = s.user_id WHERE s.hash = ?",
-                     [&](const sqlite::Statement::Use& u) { user = readUser(u); }, hash);
+    auto rows = each(
+        c,
+        std::string("SELECT ") + kUserColumns +
+            " FROM sign_in_tokens s JOIN users u ON u.id = s.user_id WHERE s.hash = ?",
+        [&](const sqlite::Statement::Use& u) { user = readUser(u); }, hash);
     if (!rows) return std::unexpected(rows.error());
     if (!user) return std::unexpected(notFound("unknown or revoked sign-in token"));
     return *user;
@@ -94,10 +96,11 @@ StorageResult<void> SqliteStorage::addAccessToken(std::int64_t userId, const Tok
 StorageResult<User> SqliteStorage::userForAccessToken(const TokenHash& hash, Timestamp now) {
   return impl_->read([&](sqlite::Connection& c) -> StorageResult<User> {
     std::optional<User> user;
-    auto rows = each(c,
-                     std::string("SELECT ") + kUserColumns +
-                         " FROM access_tokens a JOIN users u ON u.id = a.user_id WHERE a.hash = ? AND a.expires_at > ?",
-                     [&](const sqlite::Statement::Use& u) { user = readUser(u); }, hash, now);
+    auto rows = each(
+        c,
+        std::string("SELECT ") + kUserColumns +
+            " FROM access_tokens a JOIN users u ON u.id = a.user_id WHERE a.hash = ? AND a.expires_at > ?",
+        [&](const sqlite::Statement::Use& u) { user = readUser(u); }, hash, now);
     if (!rows) return std::unexpected(rows.error());
     if (!user) return std::unexpected(notFound("unknown, expired or revoked access token"));
     return *user;

@@ -64,13 +64,15 @@ StorageResult<void> each(sqlite::Connection& c, std::string_view sql, Row&& row,
 }
 template <class... Args>
 StorageResult<void> run(sqlite::Connection& c, std::string_view sql, const Args&... args) {
-  return each(c, sql, [](const sqlite::Statement::Use&) {}, args...);
+  return each(
+      c, sql, [](const sqlite::Statement::Use&) {}, args...);
 }
 /// The first column of the first row, when there is one.
 template <class... Args>
 StorageResult<std::optional<std::int64_t>> integer(sqlite::Connection& c, std::string_view sql, const Args&... args) {
   std::optional<std::int64_t> value;
-  auto done = each(c, sql, [&](const sqlite::Statement::Use& u) { value = u.getOptionalInt(0); }, args...);
+  auto done = each(
+      c, sql, [&](const sqlite::Statement::Use& u) { value = u.getOptionalInt(0); }, args...);
   if (!done) return std::unexpected(done.error());
   return value;
 }
@@ -175,8 +177,7 @@ struct SqliteStorage::Impl {
       std::optional<std::string> stored;
       auto found = each(
           c, "SELECT body FROM records WHERE user_id = ? AND session_id = ? AND kind = ? AND id = ?",
-          [&](const sqlite::Statement::Use& u) { stored = u.getString(0); }, userId, record.sessionId, kind,
-          record.id);
+          [&](const sqlite::Statement::Use& u) { stored = u.getString(0); }, userId, record.sessionId, kind, record.id);
       if (!found) return std::unexpected(found.error());
       if (stored) {
         auto previous = decode<T>(*stored, std::string(kind).c_str());
@@ -184,8 +185,8 @@ struct SqliteStorage::Impl {
         T candidate = record;
         if (!in.createdAtGiven) candidate.createdAt = previous->createdAt;
         if (candidate == *previous) return Saved<T>{std::move(*previous), false};
-        return std::unexpected(StorageError{
-            Failure::Conflict, std::string(kind) + ".id: \"" + record.id + "\" is already stored with different content"});
+        return std::unexpected(StorageError{Failure::Conflict, std::string(kind) + ".id: \"" + record.id +
+                                                                   "\" is already stored with different content"});
       }
       if (auto touched = touchSession(c, userId, record.sessionId, title); !touched)
         return std::unexpected(touched.error());
@@ -211,8 +212,8 @@ struct SqliteStorage::Impl {
                            userId, sessionId, kind, *before);
         if (!pos) return std::unexpected(pos.error());
         if (!*pos)
-          return std::unexpected(StorageError{Failure::BadInput, "before: no " + std::string(kind) + " \"" + *before +
-                                                                     "\" in this session"});
+          return std::unexpected(StorageError{
+              Failure::BadInput, "before: no " + std::string(kind) + " \"" + *before + "\" in this session"});
         beforePos = **pos;
       }
       std::vector<std::string> bodies;
@@ -235,14 +236,16 @@ struct SqliteStorage::Impl {
     });
   }
 
-  StorageResult<std::vector<Component>> components(sqlite::Connection& c, std::string_view sql,
-                                                   std::int64_t userId, const std::string& sessionId,
+  StorageResult<std::vector<Component>> components(sqlite::Connection& c, std::string_view sql, std::int64_t userId,
+                                                   const std::string& sessionId,
                                                    const std::optional<std::string>& componentId) {
     std::vector<std::string> bodies;
-    auto rows = componentId ? each(c, sql, [&](const sqlite::Statement::Use& u) { bodies.push_back(u.getString(0)); },
-                                   userId, sessionId, *componentId)
-                            : each(c, sql, [&](const sqlite::Statement::Use& u) { bodies.push_back(u.getString(0)); },
-                                   userId, sessionId);
+    auto rows = componentId ? each(
+                                  c, sql, [&](const sqlite::Statement::Use& u) { bodies.push_back(u.getString(0)); },
+                                  userId, sessionId, *componentId)
+                            : each(
+                                  c, sql, [&](const sqlite::Statement::Use& u) { bodies.push_back(u.getString(0)); },
+                                  userId, sessionId);
     if (!rows) return std::unexpected(rows.error());
     std::vector<Component> out;
     for (const auto& body : bodies) {

@@ -103,7 +103,7 @@ struct Change {
 };
 struct ChangePage {
   std::vector<Change> changes;
-  std::int64_t next = 0;    ///< the `since` for the next page
+  std::int64_t next = 0;  ///< the `since` for the next page
   bool hasMore = false;
   std::int64_t latest = 0;  ///< the user's latest seq
 };

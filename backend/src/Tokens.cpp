@@ -1,3 +1,4 @@
+// Token generation (getrandom) and digests (OpenSSL SHA-256).
 #include "Tokens.h"
 
 #include <openssl/evp.h>

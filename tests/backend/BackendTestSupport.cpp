@@ -1,3 +1,4 @@
+// The backend tier's helpers: libcurl requests, the CLI, raw sockets, integrity_check.
 #include "BackendTestSupport.h"
 
 #include <arpa/inet.h>
@@ -170,7 +171,8 @@ std::string RawClient::readResponse(int limitSeconds) {
         length = std::stoul(data.substr(at + 16));
       if (data.size() >= headerEnd + 4 + length) return data;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return data;
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return data;

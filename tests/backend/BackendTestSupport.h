@@ -5,8 +5,8 @@
 
 #include <map>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +29,8 @@ std::optional<HttpReply> tryHttpRequest(const std::string& method, const std::st
                                         const std::string& contentType = "application/json");
 /// One HTTP request through libcurl that must get a reply. `contentType` is sent when a body is.
 HttpReply httpRequest(const std::string& method, const std::string& url, const std::string& body = "",
-                      const std::vector<std::string>& headers = {}, const std::string& contentType = "application/json");
+                      const std::vector<std::string>& headers = {},
+                      const std::string& contentType = "application/json");
 
 /// Runs `aieditor-backend ARGS...` to its end; stdout, and the exit code.
 struct CliRun {

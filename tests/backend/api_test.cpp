@@ -117,8 +117,13 @@ TEST_CASE("messages page newest first, each page oldest first, like messages/lis
 
 TEST_CASE("interactions are stored, replayed and listed") {
   Fixture f;
-  json interaction{{"id", "i1"}, {"prompt", "p"}, {"response", "r"}, {"provider", "openai"}, {"model", "gpt"},
-                   {"duration_ms", 900}, {"usage", {{"input_tokens", 10}, {"output_tokens", 20}}}};
+  json interaction{{"id", "i1"},
+                   {"prompt", "p"},
+                   {"response", "r"},
+                   {"provider", "openai"},
+                   {"model", "gpt"},
+                   {"duration_ms", 900},
+                   {"usage", {{"input_tokens", 10}, {"output_tokens", 20}}}};
   REQUIRE(f.call("POST", "/api/sessions/demo/interactions", interaction).status == 201);
   CHECK(f.call("POST", "/api/sessions/demo/interactions", interaction).status == 200);
   interaction["response"] = "changed";
@@ -163,7 +168,8 @@ TEST_CASE("components get server versions, a stale base is kept as a conflict, r
   REQUIRE(list.size() == 1);
   CHECK(list[0]["version"] == 3);
   CHECK(f.call("GET", "/api/sessions/demo/components/none/versions").status == 404);
-  CHECK(f.call("POST", "/api/sessions/demo/components", json{{"name", "X"}, {"jsx", ""}, {"css", ""}, {"base_version", 0}})
+  CHECK(f.call("POST", "/api/sessions/demo/components",
+               json{{"name", "X"}, {"jsx", ""}, {"css", ""}, {"base_version", 0}})
             .status == 400);
 
   auto current = f.call("PUT", "/api/sessions/demo/current_component", json{{"component_id", "card"}});
@@ -187,11 +193,13 @@ TEST_CASE("the change log holds every change in seq order and pages by since") {
   Fixture f;
   REQUIRE(f.call("POST", "/api/sessions/a/messages", message("m1", "x")).status == 201);
   REQUIRE(f.call("POST", "/api/sessions/a/messages", message("m1", "x")).status == 200);  // a replay logs nothing
-  REQUIRE(f.call("POST", "/api/sessions/a/components", json{{"id", "c"}, {"name", "C"}, {"jsx", ""}, {"css", ""}})
-              .status == 201);
+  REQUIRE(
+      f.call("POST", "/api/sessions/a/components", json{{"id", "c"}, {"name", "C"}, {"jsx", ""}, {"css", ""}}).status ==
+      201);
   REQUIRE(f.call("PUT", "/api/sessions/a/current_component", json{{"component_id", "c"}}).status == 200);
-  REQUIRE(f.call("POST", "/api/sessions/b/interactions", json{{"prompt", "p"}, {"provider", "o"}, {"model", "m"}})
-              .status == 201);
+  REQUIRE(
+      f.call("POST", "/api/sessions/b/interactions", json{{"prompt", "p"}, {"provider", "o"}, {"model", "m"}}).status ==
+      201);
   REQUIRE(f.call("DELETE", "/api/sessions/b").status == 204);
 
   std::vector<std::string> kinds;

@@ -63,8 +63,8 @@ TEST_CASE("every /api/ route needs a valid Bearer token: 401 with WWW-Authentica
   checkInvalidToken(httpRequest("GET", backend.url() + "/api/sessions"));
   checkInvalidToken(httpRequest("GET", backend.url() + "/api/sessions", "", {"Authorization: Bearer aiea_nope"}));
   checkInvalidToken(httpRequest("GET", backend.url() + "/api/changes", "", {"Authorization: Basic YWxpY2U6eA=="}));
-  checkInvalidToken(httpRequest("POST", backend.url() + "/api/sessions/demo/messages", R"({"role":"user","content":"x"})",
-                                {"Authorization: Bearer " + signIn}));
+  checkInvalidToken(httpRequest("POST", backend.url() + "/api/sessions/demo/messages",
+                                R"({"role":"user","content":"x"})", {"Authorization: Bearer " + signIn}));
   const std::string access = backend.signIn(signIn);
   CHECK(backend.call("GET", "/api/sessions", access).status == 200);
 }

@@ -90,8 +90,9 @@ TEST_CASE("a body over --max-body gets 413 before the rest of it is read") {
   CHECK_THAT(refusedChunks, Catch::Contains("Content-Length"));
 
   // Under the limit is fine, and the server keeps serving.
-  CHECK(f.backend.call("POST", "/api/sessions/demo/messages", f.alice, {{"role", "user"}, {"content", "short"}}).status ==
-        201);
+  CHECK(
+      f.backend.call("POST", "/api/sessions/demo/messages", f.alice, {{"role", "user"}, {"content", "short"}}).status ==
+      201);
   CHECK(f.served());
 }
 
@@ -130,8 +131,8 @@ TEST_CASE("SIGTERM finishes the request in flight, then exits 0") {
   Fixture f;
   RawClient client(f.backend.port());
   const std::string body = R"({"id":"last","role":"user","content":"xyz"})";
-  REQUIRE(client.send(f.rawPost("/api/sessions/demo/messages", std::to_string(body.size()),
-                                "Expect: 100-continue\r\n")));
+  REQUIRE(
+      client.send(f.rawPost("/api/sessions/demo/messages", std::to_string(body.size()), "Expect: 100-continue\r\n")));
   // "100 Continue" means a worker is inside this request.
   CHECK(statusOf(client.readResponse()) == 100);
   ::kill(f.backend.process().pid(), SIGTERM);
