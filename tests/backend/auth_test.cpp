@@ -1,5 +1,7 @@
 // Sign-in through the real aieditor-backend: the refresh-token grant, Bearer
 // refusals with WWW-Authenticate, expiry, revocation, and the user commands.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 
@@ -50,10 +52,15 @@ TEST_CASE("the refresh-token grant answers a Bearer access token, bad grants are
   // An access token is not a sign-in token.
   CHECK(grant(backend, {{"grant_type", "refresh_token"}, {"refresh_token", ok.json()["access_token"]}}).status == 401);
 
-  // Tokens never reach the log, even at debug level, which logs every request.
+  // Tokens never reach the log, even at debug level, which logs every request
+  // (after its reply: read the log once the process has ended).
+  const std::string access = ok.json()["access_token"];
+  ::kill(backend.process().pid(), SIGTERM);
+  REQUIRE(backend.process().wait() == 0);
+  backend.process().waitForEndOfOutput();
   CHECK_THAT(backend.process().stderrText(), Catch::Contains("POST /api/auth/token 200"));
   CHECK(backend.process().stderrText().find(signIn) == std::string::npos);
-  CHECK(backend.process().stderrText().find(ok.json()["access_token"].get<std::string>()) == std::string::npos);
+  CHECK(backend.process().stderrText().find(access) == std::string::npos);
 }
 
 TEST_CASE("every /api/ route needs a valid Bearer token: 401 with WWW-Authenticate otherwise") {
