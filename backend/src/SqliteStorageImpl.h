@@ -3,8 +3,11 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
 
 #include "SqliteStorage.h"
 
@@ -115,18 +118,67 @@ struct SqliteStorage::Impl {
   std::mutex writeMutex, readMutex;
   sqlite::Connection writer, reader;
 
-  /// Runs `body` in an IMMEDIATE transaction on the write connection and
-  /// commits; the result is returned only after the commit.
+  /// One write waiting for its commit: `run` does its work inside a batch's
+  /// transaction (in a savepoint of its own) and keeps its result;
+  /// `commitFailed` turns a success into the batch's failure.
+  struct PendingWrite {
+    std::function<void(sqlite::Connection&)> run;
+    std::function<void(const StorageError&)> commitFailed;
+    bool done = false;  ///< under queueMutex
+  };
+  std::mutex queueMutex;
+  std::vector<PendingWrite*> queue;
+
+  /// Runs `body` as one write and returns its result only after the commit.
+  /// Writes that arrive together share one commit (group commit, as the editor
+  /// server's storage thread does): whoever gets the write connection next
+  /// takes every write queued by then, runs each in its own savepoint, and
+  /// commits them with one sync. A failed write rolls back its savepoint only.
   template <class F>
   auto write(F&& body) -> decltype(body(writer)) {
-    std::lock_guard lock(writeMutex);
-    auto transaction = sqlite::Transaction::begin(writer, sqlite::Transaction::Mode::Immediate);
-    if (!transaction) return std::unexpected(unavailable(transaction.error()));
-    auto result = body(writer);
-    if (!result) return result;  // rolled back by the destructor
-    if (auto committed = transaction->commit(); !committed) return std::unexpected(unavailable(committed.error()));
-    return result;
+    using Result = decltype(body(writer));
+    std::optional<Result> result;
+    PendingWrite pending{[&](sqlite::Connection& c) {
+                           auto savepoint = sqlite::Transaction::savepoint(c);
+                           if (!savepoint) return void(result = std::unexpected(unavailable(savepoint.error())));
+                           result = body(c);
+                           if (*result)
+                             if (auto released = savepoint->commit(); !released)
+                               result = std::unexpected(unavailable(released.error()));
+                         },
+                         [&](const StorageError& error) {
+                           if (!result || *result) result = std::unexpected(error);
+                         }};
+    {
+      std::lock_guard lock(queueMutex);
+      queue.push_back(&pending);
+    }
+    commitQueued(pending);
+    return std::move(*result);
   }
+
+  /// Commits every queued write unless `mine` was committed by another batch
+  /// while this thread waited for the connection.
+  void commitQueued(PendingWrite& mine) {
+    std::lock_guard connection(writeMutex);
+    std::vector<PendingWrite*> batch;
+    {
+      std::lock_guard lock(queueMutex);
+      if (mine.done) return;
+      batch.swap(queue);
+    }
+    auto transaction = sqlite::Transaction::begin(writer, sqlite::Transaction::Mode::Immediate);
+    if (transaction) {
+      for (auto* write : batch) write->run(writer);
+      if (auto committed = transaction->commit(); !committed)
+        for (auto* write : batch) write->commitFailed(unavailable(committed.error()));
+    } else {
+      for (auto* write : batch) write->commitFailed(unavailable(transaction.error()));
+    }
+    std::lock_guard lock(queueMutex);
+    for (auto* write : batch) write->done = true;
+  }
+
   /// Runs `body` on one consistent snapshot of the read connection.
   template <class F>
   auto read(F&& body) -> decltype(body(reader)) {
