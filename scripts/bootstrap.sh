@@ -3,6 +3,7 @@
 set -euo pipefail
 
 packages=(g++ cmake make pkgconf nlohmann-json3-dev libasio-dev libcurl4-openssl-dev libsqlite3-dev catch2
+          libcpp-httplib-dev libssl-dev
           neovim sqlite3 ca-certificates)
 missing=()
 for p in "${packages[@]}"; do

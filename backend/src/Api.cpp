@@ -1,0 +1,75 @@
+// Route matching (404, 405 with Allow) and Bearer authentication before a handler runs.
+#include "Api.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "Tokens.h"
+#include "common/Ids.h"
+
+namespace aieditor::backend {
+
+void sendError(httplib::Response& res, int status, std::string_view code, const std::string& message) {
+  res.status = status;
+  res.set_content(nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump(), "application/json");
+}
+
+Api::Api(Storage& storage, ApiOptions options) : storage_(storage), options_(options), routes_(apiRoutes()) {
+  for (const auto& route : routes_)
+    patterns_.emplace_back(route.pattern, std::regex::ECMAScript | std::regex::optimize);
+}
+
+std::optional<User> Api::authenticate(const httplib::Request& req, httplib::Response& res) const {
+  // RFC 6750 §3: every refusal names the scheme, so a client knows to refresh.
+  auto refuse = [&res](const std::string& why) -> std::optional<User> {
+    res.set_header("WWW-Authenticate", R"(Bearer error="invalid_token")");
+    sendError(res, 401, "invalid_token", why);
+    return std::nullopt;
+  };
+  const std::string header = req.get_header_value("Authorization");
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.empty()) return refuse("Authorization: missing; send \"Bearer <access_token>\"");
+  if (header.size() <= kScheme.size() ||
+      !std::equal(kScheme.begin(), kScheme.end(), header.begin(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+      }))
+    return refuse("Authorization: expected \"Bearer <access_token>\"");
+  auto user = storage_.userForAccessToken(hashToken(std::string_view(header).substr(kScheme.size())), server::now());
+  if (user) return *user;
+  if (user.error().failure == Failure::NotFound)
+    return refuse("the access token is unknown, expired or revoked; refresh it at POST /api/auth/token");
+  sendError(res, 503, "unavailable", user.error().message);
+  return std::nullopt;
+}
+
+void Api::handle(const httplib::Request& req, httplib::Response& res) const {
+  std::string allowed;
+  const Route* route = nullptr;
+  std::smatch match;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    std::smatch m;
+    if (!std::regex_match(req.path, m, patterns_[i])) continue;
+    if (routes_[i].method == req.method) {
+      route = &routes_[i];
+      match = std::move(m);
+      break;
+    }
+    allowed += (allowed.empty() ? "" : ", ") + routes_[i].method;
+  }
+  if (!route && allowed.empty()) return sendError(res, 404, "not_found", "no route " + req.path);
+  if (!route) {
+    res.set_header("Allow", allowed);
+    return sendError(res, 405, "method_not_allowed", req.method + " " + req.path + ": allowed: " + allowed);
+  }
+  Call call{req, res, User{}, {}};
+  for (std::size_t i = 1; i < match.size(); ++i) call.captures.push_back(match[i].str());
+  if (route->needsUser) {
+    auto user = authenticate(req, res);
+    if (!user) return;
+    call.user = std::move(*user);
+  }
+  route->handler(*this, call);
+}
+
+}  // namespace aieditor::backend

@@ -1,0 +1,331 @@
+// Every route of the REST API (docs/backend.md): reading the request into the
+// protocol's typed records, calling Storage, and writing the reply's JSON.
+#include <httplib.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "Api.h"
+#include "Tokens.h"
+#include "common/Ids.h"
+#include "common/Log.h"
+
+namespace aieditor::backend {
+namespace {
+
+using nlohmann::json;
+using Call = Api::Call;
+
+constexpr std::int64_t kMaxLimit = 1000;
+constexpr int kMaxNesting = 512;
+
+void sendJSON(Call& call, int status, const json& body) {
+  call.response.status = status;
+  call.response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void sendStorageError(Call& call, const StorageError& error) {
+  switch (error.failure) {
+    case Failure::BadInput:
+      return sendError(call.response, 400, "invalid_request", error.message);
+    case Failure::NotFound:
+      return sendError(call.response, 404, "not_found", error.message);
+    case Failure::Conflict:
+      return sendError(call.response, 409, "conflict", error.message);
+    case Failure::Unavailable:
+      server::log::error("storage failed: " + error.message);
+      return sendError(call.response, 503, "unavailable", error.message);
+  }
+}
+
+/// The request's JSON body, or a 415/400 sent.
+std::optional<json> readBody(Call& call) {
+  const std::string type = call.request.get_header_value("Content-Type");
+  const std::string mime = type.substr(0, type.find(';'));
+  if (mime != "application/json")
+    return sendError(call.response, 415, "unsupported_media_type",
+                     "Content-Type: expected application/json, got \"" + type + "\""),
+           std::nullopt;
+  bool tooDeep = false;
+  json body = json::parse(
+      call.request.body,
+      [&tooDeep](int depth, json::parse_event_t, json&) {
+        if (depth > kMaxNesting) tooDeep = true;
+        return !tooDeep;
+      },
+      /*allow_exceptions=*/false);
+  if (tooDeep)
+    return sendError(call.response, 400, "invalid_request",
+                     "body: nested deeper than " + std::to_string(kMaxNesting) + " levels"),
+           std::nullopt;
+  if (body.is_discarded())
+    return sendError(call.response, 400, "invalid_request", "body: not valid JSON"), std::nullopt;
+  if (!body.is_object())
+    return sendError(call.response, 400, "invalid_request", "body: must be a JSON object"), std::nullopt;
+  return body;
+}
+
+/// An integer query parameter within [min, max], its default when absent, or a 400 sent.
+std::optional<std::int64_t> queryInteger(Call& call, const char* name, std::int64_t fallback, std::int64_t min,
+                                         std::int64_t max) {
+  if (!call.request.has_param(name)) return fallback;
+  const std::string text = call.request.get_param_value(name);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
+    return sendError(
+               call.response, 400, "invalid_request",
+               std::string(name) + ": must be an integer from " + std::to_string(min) + " to " + std::to_string(max)),
+           std::nullopt;
+  return value;
+}
+
+std::optional<std::string> queryString(Call& call, const char* name) {
+  if (!call.request.has_param(name)) return std::nullopt;
+  return call.request.get_param_value(name);
+}
+
+/// The session id of the path, checked by the protocol's rule, or a 400 sent.
+std::optional<std::string> pathSession(Call& call) {
+  const std::string& id = call.captures.at(0);
+  if (!protocol::isValidSessionId(id))
+    return sendError(call.response, 400, "invalid_request",
+                     "session_id (path): must be 1-128 characters from [A-Za-z0-9._:-]"),
+           std::nullopt;
+  return id;
+}
+
+/// Fills what a client may leave out of a new record, then reads it with the
+/// protocol's backend reader; a 400 naming the field is sent on failure.
+template <class T>
+std::optional<Incoming<T>> readRecord(Call& call, const std::string& sessionId, const char* what,
+                                      const json& defaults) {
+  auto body = readBody(call);
+  if (!body) return std::nullopt;
+  if (!body->contains("id")) (*body)["id"] = server::newId();
+  if (!body->contains("session_id")) (*body)["session_id"] = sessionId;
+  Incoming<T> in;
+  in.createdAtGiven = body->contains("created_at");
+  if (!in.createdAtGiven) (*body)["created_at"] = protocol::formatTimestamp(server::now());
+  for (const auto& [key, value] : defaults.items())
+    if (!body->contains(key)) (*body)[key] = value;
+  if (auto parsed = protocol::fromBackendJSON(*body, in.record, what); !parsed)
+    return sendError(call.response, 400, "invalid_request", parsed.error().message()), std::nullopt;
+  if (in.record.sessionId != sessionId)
+    return sendError(call.response, 400, "invalid_request",
+                     std::string(what) + ".session_id: must equal the session in the path (\"" + sessionId + "\")"),
+           std::nullopt;
+  return in;
+}
+
+template <class T>
+void sendSaved(Call& call, const char* what, const StorageResult<Saved<T>>& saved) {
+  if (!saved) return sendStorageError(call, saved.error());
+  sendJSON(call, saved->created ? 201 : 200, json{{what, protocol::toBackendJSON(saved->record)}});
+}
+
+template <class T>
+json records(const std::vector<T>& items) {
+  json out = json::array();
+  for (const auto& item : items) out.push_back(protocol::toBackendJSON(item));
+  return out;
+}
+
+// ---- Routes --------------------------------------------------------------------------
+
+void health(const Api& api, Call& call) {
+  sendJSON(call, 200, {{"status", "ok"}, {"storage", api.storage().engine()}, {"version", AIEDITOR_VERSION}});
+}
+
+// RFC 6749 §6: a refresh-token grant answered with a Bearer access token.
+void signIn(const Api& api, Call& call) {
+  auto body = readBody(call);
+  if (!body) return;
+  const json& grant = (*body)["grant_type"];
+  if (!grant.is_string() || grant.get<std::string>() != "refresh_token")
+    return sendError(call.response, 400, "unsupported_grant_type", "grant_type: must be \"refresh_token\"");
+  const json& token = (*body)["refresh_token"];
+  if (!token.is_string() || token.get<std::string>().empty())
+    return sendError(call.response, 400, "invalid_request", "refresh_token: must be a non-empty string");
+  auto user = api.storage().userForSignInToken(hashToken(token.get<std::string>()));
+  if (!user && user.error().failure == Failure::NotFound)
+    return sendError(call.response, 401, "invalid_grant", "refresh_token: unknown or revoked");
+  if (!user) return sendStorageError(call, user.error());
+  auto access = newToken(kAccessPrefix);
+  if (!access) return sendError(call.response, 503, "unavailable", access.error());
+  const auto ttl = api.options().accessTtl;
+  const auto expiresAt = server::now() + std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count();
+  if (auto stored = api.storage().addAccessToken(user->id, hashToken(*access), expiresAt); !stored)
+    return sendStorageError(call, stored.error());
+  call.response.set_header("Cache-Control", "no-store");
+  sendJSON(call, 200,
+           {{"access_token", *access}, {"token_type", "Bearer"}, {"expires_in", ttl.count()}, {"user", user->name}});
+}
+
+void listSessions(const Api& api, Call& call) {
+  auto limit = queryInteger(call, "limit", 50, 1, kMaxLimit);
+  if (!limit) return;
+  auto page = api.storage().listSessions(call.user.id, *limit, queryString(call, "cursor"));
+  if (!page) return sendStorageError(call, page.error());
+  json sessions = json::array();
+  for (const auto& info : page->sessions)
+    sessions.push_back({{"id", info.session.id},
+                        {"title", info.session.title},
+                        {"created_at", protocol::formatTimestamp(info.session.createdAt)},
+                        {"updated_at", protocol::formatTimestamp(info.session.updatedAt)},
+                        {"message_count", info.messageCount},
+                        {"component_count", info.componentCount},
+                        {"current_component_id", info.currentComponentId ? json(*info.currentComponentId) : json()}});
+  json out{{"sessions", std::move(sessions)}};
+  if (page->nextCursor) out["next_cursor"] = *page->nextCursor;
+  sendJSON(call, 200, out);
+}
+
+template <class T, auto List>
+void listRecords(const Api& api, Call& call, const char* plural) {
+  auto session = pathSession(call);
+  if (!session) return;
+  auto limit = queryInteger(call, "limit", 50, 1, kMaxLimit);
+  if (!limit) return;
+  auto page = (api.storage().*List)(call.user.id, *session, queryString(call, "before"), *limit);
+  if (!page) return sendStorageError(call, page.error());
+  sendJSON(call, 200, {{plural, records(page->items)}, {"has_more", page->hasMore}});
+}
+
+void listMessages(const Api& api, Call& call) { listRecords<Message, &Storage::listMessages>(api, call, "messages"); }
+void listInteractions(const Api& api, Call& call) {
+  listRecords<Interaction, &Storage::listInteractions>(api, call, "interactions");
+}
+
+void addMessage(const Api& api, Call& call) {
+  auto session = pathSession(call);
+  if (!session) return;
+  auto in = readRecord<Message>(call, *session, "message", {{"status", "complete"}});
+  if (!in) return;
+  sendSaved(call, "message", api.storage().addMessage(call.user.id, *in));
+}
+
+void addInteraction(const Api& api, Call& call) {
+  auto session = pathSession(call);
+  if (!session) return;
+  auto in = readRecord<Interaction>(call, *session, "interaction",
+                                    {{"status", "complete"}, {"response", ""}, {"duration_ms", 0}});
+  if (!in) return;
+  sendSaved(call, "interaction", api.storage().addInteraction(call.user.id, *in));
+}
+
+void listComponents(const Api& api, Call& call) {
+  auto session = pathSession(call);
+  if (!session) return;
+  auto components = api.storage().listComponents(call.user.id, *session);
+  if (!components) return sendStorageError(call, components.error());
+  sendJSON(call, 200, {{"components", records(*components)}});
+}
+
+void saveComponent(const Api& api, Call& call) {
+  auto session = pathSession(call);
+  if (!session) return;
+  auto body = readBody(call);
+  if (!body) return;
+  ComponentEdit edit;
+  if (body->contains("base_version")) {
+    const json& base = (*body)["base_version"];
+    if (!base.is_number_integer() || base.get<std::int64_t>() < 1)
+      return sendError(call.response, 400, "invalid_request", "component.base_version: must be an integer from 1");
+    edit.baseVersion = base.get<std::int64_t>();
+    body->erase("base_version");
+  }
+  // The server assigns version and times; what the client sent for them is ignored.
+  const auto at = protocol::formatTimestamp(server::now());
+  if (!body->contains("id")) (*body)["id"] = server::newId();
+  if (!body->contains("session_id")) (*body)["session_id"] = *session;
+  (*body)["version"] = 1;
+  (*body)["created_at"] = at;
+  (*body)["updated_at"] = at;
+  if (auto parsed = protocol::fromBackendJSON(*body, edit.component, "component"); !parsed)
+    return sendError(call.response, 400, "invalid_request", parsed.error().message());
+  if (edit.component.sessionId != *session)
+    return sendError(call.response, 400, "invalid_request",
+                     "component.session_id: must equal the session in the path (\"" + *session + "\")");
+  sendSaved(call, "component", api.storage().saveComponent(call.user.id, edit));
+}
+
+void componentVersions(const Api& api, Call& call) {
+  auto session = pathSession(call);
+  if (!session) return;
+  auto versions = api.storage().componentVersions(call.user.id, *session, call.captures.at(1));
+  if (!versions) return sendStorageError(call, versions.error());
+  sendJSON(call, 200, {{"versions", records(*versions)}});
+}
+
+void setCurrentComponent(const Api& api, Call& call) {
+  auto session = pathSession(call);
+  if (!session) return;
+  auto body = readBody(call);
+  if (!body) return;
+  const json& id = (*body)["component_id"];
+  if (!id.is_string() || !protocol::isValidSessionId(id.get<std::string>()))
+    return sendError(call.response, 400, "invalid_request",
+                     "component_id: must be a string of 1-128 characters from [A-Za-z0-9._:-]");
+  if (auto set = api.storage().setCurrentComponent(call.user.id, *session, id.get<std::string>()); !set)
+    return sendStorageError(call, set.error());
+  sendJSON(call, 200, {{"session_id", *session}, {"current_component_id", id}});
+}
+
+void deleteSession(const Api& api, Call& call) {
+  auto session = pathSession(call);
+  if (!session) return;
+  if (auto deleted = api.storage().deleteSession(call.user.id, *session); !deleted)
+    return sendStorageError(call, deleted.error());
+  call.response.status = 204;
+}
+
+void changes(const Api& api, Call& call) {
+  auto since = queryInteger(call, "since", 0, 0, INT64_MAX);
+  if (!since) return;
+  auto limit = queryInteger(call, "limit", 500, 1, kMaxLimit);
+  if (!limit) return;
+  auto page = api.storage().changesSince(call.user.id, *since, *limit);
+  if (!page) return sendStorageError(call, page.error());
+  json list = json::array();
+  for (const auto& change : page->changes) {
+    json record = std::visit(
+        [](const auto& r) -> json {
+          using R = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<R, std::monostate>)
+            return nullptr;
+          else if constexpr (std::is_same_v<R, CurrentComponent>)
+            return {{"component_id", r.componentId}};
+          else
+            return protocol::toBackendJSON(r);
+        },
+        change.record);
+    list.push_back(
+        {{"seq", change.seq}, {"session_id", change.sessionId}, {"kind", change.kind}, {"record", std::move(record)}});
+  }
+  sendJSON(call, 200,
+           {{"changes", std::move(list)}, {"next", page->next}, {"has_more", page->hasMore}, {"latest", page->latest}});
+}
+
+}  // namespace
+
+std::vector<Api::Route> apiRoutes() {
+  const std::string session = "/api/sessions/([^/]+)";
+  return {
+      {"GET", "/healthz", false, health},
+      {"POST", "/api/auth/token", false, signIn},
+      {"GET", "/api/sessions", true, listSessions},
+      {"GET", session + "/messages", true, listMessages},
+      {"POST", session + "/messages", true, addMessage},
+      {"GET", session + "/interactions", true, listInteractions},
+      {"POST", session + "/interactions", true, addInteraction},
+      {"GET", session + "/components", true, listComponents},
+      {"POST", session + "/components", true, saveComponent},
+      {"GET", session + "/components/([^/]+)/versions", true, componentVersions},
+      {"PUT", session + "/current_component", true, setCurrentComponent},
+      {"DELETE", session, true, deleteSession},
+      {"GET", "/api/changes", true, changes},
+  };
+}
+
+}  // namespace aieditor::backend

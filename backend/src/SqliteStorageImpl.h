@@ -1,0 +1,312 @@
+// Internal to the SQLite storage: its schema, the query helpers and Impl
+// (the two connections, the write and read transactions, the change log).
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "SqliteStorage.h"
+
+#include "aieditor/sqlite/Sqlite.h"
+#include "common/Ids.h"
+
+namespace aieditor::backend::sqlite_storage {
+
+namespace sqlite = server::sqlite;
+using nlohmann::json;
+
+// Records are kept as their backend (snake_case) JSON: the same text the API
+// sends, validated by protocol/ on the way in and read back by it.
+inline constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS users(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0);  -- the user's change counter, bumped inside each write
+CREATE TABLE IF NOT EXISTS sign_in_tokens(
+  hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), created_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS access_tokens(
+  hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions(
+  user_id INTEGER NOT NULL REFERENCES users(id), id TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, current_component_id TEXT,
+  PRIMARY KEY(user_id, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_by_update ON sessions(user_id, updated_at DESC, id);
+CREATE TABLE IF NOT EXISTS records(  -- messages and interactions; pos is the order they arrived in
+  pos INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL, session_id TEXT NOT NULL,
+  kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, UNIQUE(user_id, session_id, kind, id));
+CREATE TABLE IF NOT EXISTS components(  -- every version; request_key finds a replayed edit
+  pos INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL, session_id TEXT NOT NULL, id TEXT NOT NULL,
+  version INTEGER NOT NULL, created_at INTEGER NOT NULL, body TEXT NOT NULL, request_key TEXT NOT NULL,
+  UNIQUE(user_id, session_id, id, version));
+CREATE INDEX IF NOT EXISTS components_by_request ON components(user_id, session_id, id, request_key);
+CREATE TABLE IF NOT EXISTS changes(  -- the change log: ref_pos points into records/components, record holds the rest
+  user_id INTEGER NOT NULL, seq INTEGER NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL,
+  ref_pos INTEGER, record TEXT, PRIMARY KEY(user_id, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS changes_by_session ON changes(user_id, session_id);
+)sql";
+
+inline StorageError unavailable(const sqlite::Error& e) { return {Failure::Unavailable, "storage: " + e.message}; }
+inline StorageError notFound(std::string what) { return {Failure::NotFound, std::move(what)}; }
+
+/// Runs `sql` with `args` bound in order and calls `row` for each result row.
+template <class Row, class... Args>
+StorageResult<void> each(sqlite::Connection& c, std::string_view sql, Row&& row, const Args&... args) {
+  auto statement = c.prepared(sql);
+  if (!statement) return std::unexpected(unavailable(statement.error()));
+  auto use = (*statement)->use();
+  (use(args), ...);
+  for (;;) {
+    auto more = use.next();
+    if (!more) return std::unexpected(unavailable(more.error()));
+    if (!*more) return {};
+    row(use);
+  }
+}
+template <class... Args>
+StorageResult<void> run(sqlite::Connection& c, std::string_view sql, const Args&... args) {
+  return each(
+      c, sql, [](const sqlite::Statement::Use&) {}, args...);
+}
+/// The first column of the first row, when there is one.
+template <class... Args>
+StorageResult<std::optional<std::int64_t>> integer(sqlite::Connection& c, std::string_view sql, const Args&... args) {
+  std::optional<std::int64_t> value;
+  auto done = each(
+      c, sql, [&](const sqlite::Statement::Use& u) { value = u.getOptionalInt(0); }, args...);
+  if (!done) return std::unexpected(done.error());
+  return value;
+}
+
+/// Reads a stored body back into its record (the protocol's own reader).
+template <class T>
+StorageResult<T> decode(const std::string& body, const char* what) {
+  T record;
+  try {
+    if (auto parsed = protocol::fromBackendJSON(json::parse(body), record, what); !parsed)
+      return std::unexpected(StorageError{Failure::Unavailable, "stored " + parsed.error().message()});
+  } catch (const json::exception& e) {
+    return std::unexpected(StorageError{Failure::Unavailable, std::string("stored ") + what + ": " + e.what()});
+  }
+  return record;
+}
+
+/// A title from a user's first message: its first line, at most 80 bytes,
+/// never cut inside a UTF-8 sequence.
+inline std::string titleFrom(const std::string& content) {
+  std::string line = content.substr(0, content.find('\n'));
+  if (line.size() <= 80) return line;
+  std::size_t cut = 80;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  return line.substr(0, cut);
+}
+
+inline User readUser(const sqlite::Statement::Use& u) {
+  return User{u.getInt(0), u.getString(1), u.getInt(2), u.getInt(3)};
+}
+inline constexpr const char* kUserColumns =
+    "u.id, u.name, u.created_at, (SELECT COUNT(*) FROM sign_in_tokens t WHERE t.user_id = u.id)";
+
+}  // namespace aieditor::backend::sqlite_storage
+
+namespace aieditor::backend {
+using namespace sqlite_storage;
+
+struct SqliteStorage::Impl {
+  std::mutex writeMutex, readMutex;
+  sqlite::Connection writer, reader;
+
+  /// One write waiting for its commit: `run` does its work inside a batch's
+  /// transaction (in a savepoint of its own) and keeps its result;
+  /// `commitFailed` turns a success into the batch's failure.
+  struct PendingWrite {
+    std::function<void(sqlite::Connection&)> run;
+    std::function<void(const StorageError&)> commitFailed;
+    bool done = false;  ///< under queueMutex
+  };
+  std::mutex queueMutex;
+  std::vector<PendingWrite*> queue;
+
+  /// Runs `body` as one write and returns its result only after the commit.
+  /// Writes that arrive together share one commit (group commit, as the editor
+  /// server's storage thread does): whoever gets the write connection next
+  /// takes every write queued by then, runs each in its own savepoint, and
+  /// commits them with one sync. A failed write rolls back its savepoint only.
+  template <class F>
+  auto write(F&& body) -> decltype(body(writer)) {
+    using Result = decltype(body(writer));
+    std::optional<Result> result;
+    PendingWrite pending{[&](sqlite::Connection& c) {
+                           auto savepoint = sqlite::Transaction::savepoint(c);
+                           if (!savepoint) return void(result = std::unexpected(unavailable(savepoint.error())));
+                           result = body(c);
+                           if (*result)
+                             if (auto released = savepoint->commit(); !released)
+                               result = std::unexpected(unavailable(released.error()));
+                         },
+                         [&](const StorageError& error) {
+                           if (!result || *result) result = std::unexpected(error);
+                         }};
+    {
+      std::lock_guard lock(queueMutex);
+      queue.push_back(&pending);
+    }
+    commitQueued(pending);
+    return std::move(*result);
+  }
+
+  /// Commits every queued write unless `mine` was committed by another batch
+  /// while this thread waited for the connection.
+  void commitQueued(PendingWrite& mine) {
+    std::lock_guard connection(writeMutex);
+    std::vector<PendingWrite*> batch;
+    {
+      std::lock_guard lock(queueMutex);
+      if (mine.done) return;
+      batch.swap(queue);
+    }
+    auto transaction = sqlite::Transaction::begin(writer, sqlite::Transaction::Mode::Immediate);
+    if (transaction) {
+      for (auto* write : batch) write->run(writer);
+      if (auto committed = transaction->commit(); !committed)
+        for (auto* write : batch) write->commitFailed(unavailable(committed.error()));
+    } else {
+      for (auto* write : batch) write->commitFailed(unavailable(transaction.error()));
+    }
+    std::lock_guard lock(queueMutex);
+    for (auto* write : batch) write->done = true;
+  }
+
+  /// Runs `body` on one consistent snapshot of the read connection.
+  template <class F>
+  auto read(F&& body) -> decltype(body(reader)) {
+    std::lock_guard lock(readMutex);
+    auto transaction = sqlite::Transaction::begin(reader, sqlite::Transaction::Mode::Deferred);
+    if (!transaction) return std::unexpected(unavailable(transaction.error()));
+    auto result = body(reader);
+    if (result) (void)transaction->commit();
+    return result;
+  }
+
+  /// The user's next seq, taken inside the caller's write transaction, with
+  /// the change it numbers: commit order and seq order are the same.
+  StorageResult<std::int64_t> logChange(sqlite::Connection& c, std::int64_t userId, const std::string& sessionId,
+                                        std::string_view kind, std::optional<std::int64_t> refPos,
+                                        const std::optional<std::string>& record) {
+    auto seq = integer(c, "UPDATE users SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq", userId);
+    if (!seq) return std::unexpected(seq.error());
+    if (!*seq) return std::unexpected(notFound("user " + std::to_string(userId) + " not found"));
+    auto added = run(c, "INSERT INTO changes(user_id, seq, session_id, kind, ref_pos, record) VALUES(?,?,?,?,?,?)",
+                     userId, **seq, sessionId, kind, refPos, record);
+    if (!added) return std::unexpected(added.error());
+    return **seq;
+  }
+
+  /// Creates the session on its first write and marks it updated.
+  StorageResult<void> touchSession(sqlite::Connection& c, std::int64_t userId, const std::string& sessionId,
+                                   const std::string& title) {
+    const auto at = server::now();
+    return run(c,
+               "INSERT INTO sessions(user_id, id, title, created_at, updated_at) VALUES(?,?,?,?,?) "
+               "ON CONFLICT(user_id, id) DO UPDATE SET updated_at = excluded.updated_at, "
+               "title = CASE WHEN sessions.title = '' THEN excluded.title ELSE sessions.title END",
+               userId, sessionId, title, at, at);
+  }
+
+  StorageResult<bool> sessionExists(sqlite::Connection& c, std::int64_t userId, const std::string& sessionId) {
+    auto found = integer(c, "SELECT 1 FROM sessions WHERE user_id = ? AND id = ?", userId, sessionId);
+    if (!found) return std::unexpected(found.error());
+    return found->has_value();
+  }
+
+  template <class T>
+  StorageResult<Saved<T>> addRecord(std::int64_t userId, std::string_view kind, const Incoming<T>& in,
+                                    const std::string& title) {
+    const T& record = in.record;
+    return write([&](sqlite::Connection& c) -> StorageResult<Saved<T>> {
+      std::optional<std::string> stored;
+      auto found = each(
+          c, "SELECT body FROM records WHERE user_id = ? AND session_id = ? AND kind = ? AND id = ?",
+          [&](const sqlite::Statement::Use& u) { stored = u.getString(0); }, userId, record.sessionId, kind, record.id);
+      if (!found) return std::unexpected(found.error());
+      if (stored) {
+        auto previous = decode<T>(*stored, std::string(kind).c_str());
+        if (!previous) return std::unexpected(previous.error());
+        T candidate = record;
+        if (!in.createdAtGiven) candidate.createdAt = previous->createdAt;
+        if (candidate == *previous) return Saved<T>{std::move(*previous), false};
+        return std::unexpected(StorageError{Failure::Conflict, std::string(kind) + ".id: \"" + record.id +
+                                                                   "\" is already stored with different content"});
+      }
+      if (auto touched = touchSession(c, userId, record.sessionId, title); !touched)
+        return std::unexpected(touched.error());
+      auto pos = integer(c, "INSERT INTO records(user_id, session_id, kind, id, body) VALUES(?,?,?,?,?) RETURNING pos",
+                         userId, record.sessionId, kind, record.id, protocol::toBackendJSON(record).dump());
+      if (!pos) return std::unexpected(pos.error());
+      if (auto seq = logChange(c, userId, record.sessionId, kind, *pos, std::nullopt); !seq)
+        return std::unexpected(seq.error());
+      return Saved<T>{record, true};
+    });
+  }
+
+  template <class T>
+  StorageResult<Page<T>> listRecords(std::int64_t userId, std::string_view kind, const std::string& sessionId,
+                                     const std::optional<std::string>& before, std::int64_t limit) {
+    return read([&](sqlite::Connection& c) -> StorageResult<Page<T>> {
+      auto exists = sessionExists(c, userId, sessionId);
+      if (!exists) return std::unexpected(exists.error());
+      if (!*exists) return std::unexpected(notFound("session \"" + sessionId + "\" not found"));
+      std::int64_t beforePos = INT64_MAX;
+      if (before) {
+        auto pos = integer(c, "SELECT pos FROM records WHERE user_id = ? AND session_id = ? AND kind = ? AND id = ?",
+                           userId, sessionId, kind, *before);
+        if (!pos) return std::unexpected(pos.error());
+        if (!*pos)
+          return std::unexpected(StorageError{
+              Failure::BadInput, "before: no " + std::string(kind) + " \"" + *before + "\" in this session"});
+        beforePos = **pos;
+      }
+      std::vector<std::string> bodies;
+      auto rows = each(
+          c,
+          "SELECT body FROM records WHERE user_id = ? AND session_id = ? AND kind = ? AND pos < ? "
+          "ORDER BY pos DESC LIMIT ?",
+          [&](const sqlite::Statement::Use& u) { bodies.push_back(u.getString(0)); }, userId, sessionId, kind,
+          beforePos, limit + 1);
+      if (!rows) return std::unexpected(rows.error());
+      Page<T> page;
+      page.hasMore = static_cast<std::int64_t>(bodies.size()) > limit;
+      if (page.hasMore) bodies.pop_back();
+      for (auto it = bodies.rbegin(); it != bodies.rend(); ++it) {
+        auto record = decode<T>(*it, std::string(kind).c_str());
+        if (!record) return std::unexpected(record.error());
+        page.items.push_back(std::move(*record));
+      }
+      return page;
+    });
+  }
+
+  StorageResult<std::vector<Component>> components(sqlite::Connection& c, std::string_view sql, std::int64_t userId,
+                                                   const std::string& sessionId,
+                                                   const std::optional<std::string>& componentId) {
+    std::vector<std::string> bodies;
+    auto rows = componentId ? each(
+                                  c, sql, [&](const sqlite::Statement::Use& u) { bodies.push_back(u.getString(0)); },
+                                  userId, sessionId, *componentId)
+                            : each(
+                                  c, sql, [&](const sqlite::Statement::Use& u) { bodies.push_back(u.getString(0)); },
+                                  userId, sessionId);
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<Component> out;
+    for (const auto& body : bodies) {
+      auto component = decode<Component>(body, "component");
+      if (!component) return std::unexpected(component.error());
+      out.push_back(std::move(*component));
+    }
+    return out;
+  }
+};
+
+}  // namespace aieditor::backend
