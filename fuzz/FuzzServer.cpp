@@ -1,5 +1,6 @@
 #include "FuzzServer.h"
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,6 +46,44 @@ const fs::path& scratchDirectory() {
     return d;
   }();
   return dir;
+}
+
+/// The harness's own connection to the database, open for the whole run.
+/// Emptying the tables is far cheaper than a new file (schema, migrations,
+/// the WAL laid out anew), and while this connection is open, closing the
+/// server's does not remove the WAL. Each input still starts from no rows.
+class Resetter {
+ public:
+  ~Resetter() { sqlite3_close(db_); }
+  bool open() const { return db_ != nullptr; }
+  void attach(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+      broken(std::string("cannot open the database to reset it: ") + sqlite3_errmsg(db_));
+  }
+  void emptyTables() {
+    std::vector<std::string> tables;
+    exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", &tables);
+    std::string sql = "PRAGMA foreign_keys = OFF; BEGIN;";
+    for (const auto& table : tables) sql += " DELETE FROM \"" + table + "\";";
+    exec(sql + " COMMIT;", nullptr);
+  }
+
+ private:
+  void exec(const std::string& sql, std::vector<std::string>* firstColumn) {
+    char* error = nullptr;
+    auto collect = [](void* out, int, char** values, char**) {
+      static_cast<std::vector<std::string>*>(out)->emplace_back(values[0] ? values[0] : "");
+      return 0;
+    };
+    if (sqlite3_exec(db_, sql.c_str(), firstColumn ? +collect : nullptr, firstColumn, &error) != SQLITE_OK)
+      broken("resetting the database: " + std::string(error ? error : "?"));
+  }
+  sqlite3* db_ = nullptr;
+};
+
+Resetter& resetter() {
+  static Resetter instance;
+  return instance;
 }
 
 }  // namespace
@@ -103,7 +142,9 @@ void FuzzScheduler::clear() {
 FuzzServer::FuzzServer() {
   const fs::path& dir = scratchDirectory();
   databasePath_ = (dir / "fuzz.db").string();
-  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((databasePath_ + suffix).c_str());
+  if (resetter().open()) resetter().emptyTables();
+  else
+    for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((databasePath_ + suffix).c_str());
 
   server::ServerOptions options;
   options.databasePath = databasePath_;
@@ -119,6 +160,7 @@ FuzzServer::FuzzServer() {
                                   {"initializationOptions",
                                    {{"provider", "offline"}, {"offlineDelayMs", 0}, {"baseUrl", "http://127.0.0.1:9"}}}});
   if (!init.contains("result")) broken("initialize failed: " + init.dump());
+  if (!resetter().open()) resetter().attach(databasePath_);  // the server has made the file
   receive(R"({"jsonrpc":"2.0","method":"initialized","params":{}})");
 }
 

@@ -1,7 +1,8 @@
 // The fuzz targets' server: the real LspServer, Workspace and storage thread
 // in the fuzzer's process, on a scheduler the harness drives, with the
-// offline provider and a fresh SQLite file per input (on /dev/shm when there
-// is one, so a commit's sync costs nothing).
+// offline provider and an empty SQLite database per input (one file on
+// /dev/shm when there is one, so a commit's sync costs nothing, emptied
+// between inputs).
 //
 // Timers run in virtual time: when nothing is ready the clock jumps to the
 // next one, so an offline reply streams at once. `settle()` ends with a
