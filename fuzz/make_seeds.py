@@ -106,3 +106,7 @@ stream("shutdown-exit", [req(1, "session/open", {"sessionId": "a"}), req(2, "shu
                          note("exit", None)])
 w("lsp_stream", "bad-headers", b"Content-Type: x\r\n\r\nContent-Length: abc\r\n\r\n{}Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}}" +
   frame(req(1, "session/list", {})) + b"Content-Length: 99999999999\r\n\r\n" + b"Content-Length: 40\r\n\r\n{\"jsonrpc\"")
+# Regressions: inputs the fuzzers found, minimized.
+# A chat whose prompt write is still on its way when `exit` ends the input: the
+# storage thread's destructor delivered a refused write after its session was gone.
+stream("regression-chat-then-exit", [req(1, "chat/send", {"sessionId": "o", "text": "a card"}), note("exit", None)])
