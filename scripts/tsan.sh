@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan
 
-# halt_on_error: the first race ends the process (exit code 66), so its test fails.
+# halt_on_error: the first race ends the process (exit code 66), so its test
+# fails. -Wno-tsan in the preset: gcc warns that TSan does not model
+# atomic_thread_fence (asio uses one); no race has been reported through it.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
 
 # gcc 12's TSan maps its shadow memory at fixed addresses that assume at most
@@ -19,4 +21,4 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4${TSA
 # it; where a sandbox forbids that, the tests run as they are.
 run=()
 if setarch "$(uname -m)" -R true 2>/dev/null; then run=(setarch "$(uname -m)" -R); fi
-"${run[@]}" ctest --preset tsan
+"${run[@]}" ctest --preset tsan --parallel 2
