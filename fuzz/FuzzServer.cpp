@@ -32,7 +32,8 @@ bool trace() {
 
 /// Where this process's databases go: tmpfs when there is one.
 const fs::path& scratchDirectory() {
-  static const fs::path dir = [] {
+  // Never destroyed: the atexit handler below runs after static destructors.
+  static const fs::path& dir = *new fs::path([] {
     const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
     fs::path d = base / ("aieditor-fuzz-" + std::to_string(::getpid()));
     fs::create_directories(d);
@@ -44,7 +45,7 @@ const fs::path& scratchDirectory() {
       ::unsetenv(name);
     std::atexit([] { std::error_code ignored; fs::remove_all(scratchDirectory(), ignored); });
     return d;
-  }();
+  }());
   return dir;
 }
 
