@@ -57,4 +57,8 @@ for target in "${targets[@]}"; do
   fi
 done
 for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+# A target that crashes or times out leaves its scratch database (fuzz/FuzzServer.cpp).
+for dir in /dev/shm/aieditor-fuzz-* /tmp/aieditor-fuzz-*; do
+  [ -d "$dir" ] && ! kill -0 "${dir##*-}" 2>/dev/null && rm -rf "$dir"
+done
 exit "$status"
