@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the C++ suite (unit + real server processes), the Neovim
-# and VS Code adapter tests, then the C++ suite again under ASan + UBSan.
+# and VS Code adapter tests, the C++ suite again under ASan + UBSan and under
+# ThreadSanitizer, then every fuzz target for 60 s (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,3 +14,7 @@ cmake --preset sanitize >/dev/null
 cmake --build --preset sanitize
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset sanitize
+
+scripts/tsan.sh
+
+scripts/fuzz.sh 60

@@ -11,6 +11,25 @@
 using namespace aieditor::test;
 using nlohmann::json;
 
+namespace {
+
+/// Waits until the offline provider's whole reply in `sessionId` has streamed;
+/// its text and message id.
+std::pair<std::string, std::string> streamedReply(ServerProcess& server, const std::string& sessionId) {
+  std::string reply;
+  std::string messageId;
+  for (std::size_t from = 0; reply.find("```css") == std::string::npos || !reply.ends_with("```\n");) {
+    std::size_t at = 0;
+    json delta = server.waitNotification(
+        "chat/delta", [&](const json& d) { return d["sessionId"] == sessionId; }, from, &at);
+    from = at + 1;
+    messageId = delta["messageId"];
+    reply += delta["delta"].get<std::string>();
+  }
+  return {reply, messageId};
+}
+
+}  // namespace
 
 TEST_CASE("while another process holds the lock, reads answer, replies stream and cancel works") {
   TempDir dir;
@@ -40,15 +59,7 @@ TEST_CASE("while another process holds the lock, reads answer, replies stream an
 
   // A whole reply streams; its answer waits for its write.
   const long chat = server.send("chat/send", {{"sessionId", "chat"}, {"text", "a pricing card"}});
-  std::string reply;
-  std::string messageId;
-  for (std::size_t from = 0; reply.find("```css") == std::string::npos || !reply.ends_with("```\n");) {
-    std::size_t at = 0;
-    json delta = server.waitNotification("chat/delta", [](const json& d) { return d["sessionId"] == "chat"; }, from, &at);
-    from = at + 1;
-    messageId = delta["messageId"];
-    reply += delta["delta"].get<std::string>();
-  }
+  auto [reply, messageId] = streamedReply(server, "chat");
   CHECK_FALSE(server.hasResponse(chat));
 
   // $/cancelRequest is seen and stops a streaming reply.
@@ -89,4 +100,26 @@ TEST_CASE("while another process holds the lock, reads answer, replies stream an
   REQUIRE(interrupted.size() == 2);
   CHECK(interrupted[1]["id"] == first["messageId"]);
   CHECK(interrupted[1]["status"] == "interrupted");
+}
+
+// Found by fuzz/lsp_stream: at exit, the storage thread delivered the
+// prompt's outcome, the chat then queued its reply's write, and that
+// refusal was delivered again from the storage thread's destructor, after
+// the sessions it reports to were gone (a use after free; the sanitize
+// build aborts on it).
+TEST_CASE("input ending while a chat's prompt waits for the lock exits cleanly") {
+  TempDir dir;
+  const std::string db = dir.file("held.db");
+  ServerProcess server({{"--db", db}, {{"AIEDITOR_LOG", "error"}}});
+  server.initialize({{"offlineDelayMs", 0}});
+  HeldLock lock(db);
+  const long chat = server.send("chat/send", {{"sessionId", "chat"}, {"text", "a pricing card"}});
+  streamedReply(server, "chat");  // whole, while the prompt's write still waits
+  CHECK_FALSE(server.hasResponse(chat));
+  // At end of input the server finishes its writes: the prompt's waits out
+  // the busy timeout and fails, and the reply's is refused.
+  server.closeStdin();
+  CHECK(server.wait() == 1);  // input ended without shutdown
+  INFO(server.stderrText());
+  CHECK(server.stderrText().find("Sanitizer") == std::string::npos);
 }

@@ -31,8 +31,9 @@ struct StorageThread::Shared {
     if (post) scheduler.post([self] { self->deliver(); });
   }
 
-  /// On the loop thread: runs the callbacks of finished jobs, in order.
-  void deliver() {
+  /// On the loop thread: runs the callbacks of finished jobs, in order;
+  /// false if there were none.
+  bool deliver() {
     std::vector<std::pair<Done, StoreResult<void>>> ready;
     {
       std::lock_guard lock(mutex);
@@ -40,6 +41,7 @@ struct StorageThread::Shared {
     }
     for (auto& [done, result] : ready)
       if (done) done(std::move(result));
+    return !ready.empty();
   }
 };
 
@@ -110,7 +112,11 @@ void StorageThread::finish() {
   }
   shared_->wake.notify_one();
   if (thread_.joinable()) thread_.join();
-  shared_->deliver();
+  // A callback may submit more (a chat's reply once its prompt's write is
+  // done); that is refused at once and delivered here too, while the
+  // callbacks' owners still exist, not later from the destructor.
+  while (shared_->deliver()) {
+  }
 }
 
 void StorageThread::run() {

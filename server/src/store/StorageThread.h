@@ -49,7 +49,8 @@ class StorageThread {
   void submit(std::vector<Job>);
   /// Runs everything queued, stops the thread, and delivers the results not
   /// yet delivered on the calling thread (the loop's), so none is lost at
-  /// exit. Later submissions fail at once.
+  /// exit; submissions those results' callbacks make fail at once and are
+  /// delivered too. Later submissions fail at once.
   void finish();
 
  private:
