@@ -47,6 +47,7 @@ std::string_view toString(SaveState);
 struct Image {
   std::string mimeType;  ///< image/png, image/jpeg, image/gif or image/webp
   std::string data;      ///< base64
+  bool operator==(const Image&) const = default;
 };
 json toJSON(const Image&);
 Parsed fromJSON(const json&, Image&, const std::string& path);
@@ -54,6 +55,7 @@ Parsed fromJSON(const json&, Image&, const std::string& path);
 struct Usage {
   std::int64_t inputTokens = 0;
   std::int64_t outputTokens = 0;
+  bool operator==(const Usage&) const = default;
 };
 json toJSON(const Usage&);
 Parsed fromJSON(const json&, Usage&, const std::string& path);
@@ -113,12 +115,6 @@ Parsed fromJSON(const json&, Component&, const std::string& path);
 json toBackendJSON(const Component&);
 Parsed fromBackendJSON(const json&, Component&, const std::string& path);
 
-inline bool operator==(const Image& a, const Image& b) {
-  return a.mimeType == b.mimeType && a.data == b.data;
-}
-inline bool operator==(const Usage& a, const Usage& b) {
-  return a.inputTokens == b.inputTokens && a.outputTokens == b.outputTokens;
-}
 
 /// The six converters: JSON in one format to JSON in the other, validated.
 std::expected<json, FieldError> messageToBackend(const json& frontend);
