@@ -227,8 +227,9 @@ void Workspace::deleteSession(const p::SessionIdParams& params, Callback<p::Sess
 
 Result<p::SessionCloseResult> Workspace::closeSession(const p::SessionIdParams& params) {
   if (auto it = sessions_.find(params.sessionId); it != sessions_.end()) {
-    it->second->chat.reset();
-    it->second->components.reset();
+    // What the database may lack still shows at the next session/open.
+    it->second->chat.closeView();
+    it->second->components.closeView();
     // Writes still on their way or kept, or a reply, keep the entry.
     release(params.sessionId);
   }

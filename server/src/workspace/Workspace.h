@@ -80,7 +80,8 @@ class Workspace {
   void openSession(const protocol::SessionOpenParams&, Callback<protocol::SessionOpenResult>);
   Result<protocol::SessionListResult> listSessions(const protocol::SessionListParams&);
   void deleteSession(const protocol::SessionIdParams&, Callback<protocol::SessionDeleteResult>);
-  /// Resets the session's in-memory stores; its writes still finish or retry.
+  /// Forgets the session's errors; its reply streaming and its writes on
+  /// their way or kept stay (they still finish or retry, and show).
   Result<protocol::SessionCloseResult> closeSession(const protocol::SessionIdParams&);
   Result<protocol::SessionExportResult> exportSession(const protocol::SessionIdParams&);
   void importSession(const protocol::SessionImportParams&, Callback<protocol::SessionImportResult>);
