@@ -140,6 +140,10 @@ class Workspace {
   void releaseLater(const std::string& sessionId);
   void release(const std::string& sessionId);
   void scheduleRetry();
+  /// Closes both connections and opens them again, the writer in its queue
+  /// order: after SQLite found the file read-only, neither writes again until
+  /// every connection of the process to it has closed. Reads fail meanwhile.
+  void reopenStore();
   /// Runs `work(Store&)` on the storage thread as a write of `sessionId`;
   /// `done` gets its value once durable. `field` names the param a NotFound
   /// or Conflict is about.
@@ -166,6 +170,7 @@ class Workspace {
   std::map<std::string, std::unique_ptr<OpenSession>> sessions_;
   std::set<std::string> releasing_;  ///< sessions to drop if idle on the next turn
   bool retryScheduled_ = false;
+  bool reopening_ = false;  ///< reopenStore() waits for the writer
   bool closed_ = false;
   std::vector<std::function<void()>> flushWaiters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
