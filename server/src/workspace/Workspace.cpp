@@ -81,12 +81,12 @@ Result<Store*> Workspace::reader() {
                                               " is being reopened after it was found read-only; try again");
   // A reopen that could not open the reader is tried again here.
   if (storage_) {
-    if (auto reopened = Store::open(options_.databasePath, options_.busyTimeout)) {
+    auto reopened = Store::open(options_.databasePath, options_.busyTimeout);
+    if (reopened) {
       reader_ = std::move(*reopened);
       return reader_.get();
-    } else {
-      storeError_ = reopened.error().message;
     }
+    storeError_ = reopened.error().message;
   }
   return fail(ErrorCode::StorageFailed,
               "storage failed: cannot open database " + options_.databasePath + ": " + storeError_);
