@@ -4,7 +4,8 @@
 // keeps answering, every write that could not be saved is answered -32001
 // with the reason and reported `failed`, nothing acknowledged is lost, and
 // the writes kept while failing are saved once the fault is cleared (a full
-// disk, a file moved back; not yet a server started on read-only files).
+// disk, a file moved back, read-only files made writable, even under a
+// server started on them).
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/mount.h>
@@ -182,21 +183,40 @@ TEST_CASE("a database made read-only while the server writes, and while it resta
     server.notify("exit", nullptr);
     CHECK(server.wait() == 0);
   }
-  // Restarted on the read-only files: reads answer, writes are refused and kept.
+  // Restarted on the read-only files: reads answer, writes are refused and
+  // kept, and saved by a retry once the files are writable again (both of the
+  // server's connections reopen: they share the read-only -shm mapping).
   {
     ServerProcess server(options);
     server.initialize(json::object());
     CHECK(messageIds(server, "ro") == acknowledged);
     checkKept(server.call("messages/add", addMessage("ro", "refused", "refused")), "readonly");
+    checkKept(server.call("messages/add", addMessage("ro", "refused2", "refused")), "readonly");
     json opened = server.ok("session/open", {{"sessionId", "ro"}, {"limit", 1000}});
     CHECK(opened["status"]["state"] == "failed");
-    CHECK(opened["messages"].size() == acknowledged.size() + 1);
-    // Saving the kept write once the file is writable again needs both of the
-    // server's connections reopened (they share the read-only -shm mapping):
-    // not done yet, so this server is not asked to.
+    CHECK(opened["messages"].size() == acknowledged.size() + 2);
+    // A retry while still read-only reopens and fails again; reads answer or fail clearly.
+    const std::size_t before = server.notificationCount();
+    server.waitNotification(
+        "persistence/status", [](const json& s) { return s["state"] == "failed"; }, before);
+    for (int i = 0; i < 20; ++i) {
+      json listed = server.call("messages/list", {{"sessionId", "ro"}, {"limit", 1000}});
+      if (listed.contains("error")) CHECK(listed["error"]["code"] == -32001);
+    }
+    const std::size_t writable = server.notificationCount();
+    makeReadOnly(false);
+    waitSaved(server, "ro", writable);
+    acknowledged.push_back("refused");
+    acknowledged.push_back("refused2");
+    CHECK(messageIds(server, "ro") == acknowledged);
+    server.ok("messages/add", addMessage("ro", "after", "after"));
+    acknowledged.push_back("after");
+    CHECK(messageIds(server, "ro") == acknowledged);
+    server.ok("shutdown", nullptr);
+    server.notify("exit", nullptr);
+    CHECK(server.wait() == 0);
   }
-  // Writable again: everything acknowledged is there, and writes are saved.
-  makeReadOnly(false);
+  // A new server on the files finds everything, and writes.
   ServerProcess server(options);
   server.initialize(json::object());
   CHECK(messageIds(server, "ro") == acknowledged);

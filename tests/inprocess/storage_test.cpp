@@ -126,6 +126,54 @@ TEST_CASE("a failing write runs once per attempt, keeps its own error, and is re
   CHECK(runsB == 1);
 }
 
+TEST_CASE("a reopen runs in queue order: earlier jobs on the old connection, later ones on the new") {
+  Storage storage;
+  auto& [dir, scheduler, events, thread] = storage;
+  std::vector<server::Store*> ranOn;  // storage thread only while the test waits
+  std::vector<std::string> outcomes;
+  const auto job = [&](std::string name) {
+    return server::StorageThread::Job{"s",
+                                      [&](server::Store& s) -> StoreResult<void> {
+                                        ranOn.push_back(&s);
+                                        return {};
+                                      },
+                                      [&, name](StoreResult<void> r) { outcomes.push_back(name + (r ? "" : "!")); }};
+  };
+  int opens = 0;
+  bool failOpen = true;  // read by the storage thread only while the test waits
+  const std::string db = dir.file("a.db");
+  auto opener = [&]() -> StoreResult<std::unique_ptr<server::Store>> {
+    ++opens;
+    if (failOpen) return std::unexpected(StoreError{StoreError::Kind::Storage, "unable to open database file"});
+    return server::Store::open(db);
+  };
+  std::vector<server::StorageThread::Job> before;
+  before.push_back(job("a"));
+  thread->submit(std::move(before));
+  thread->reopen(opener, [&](StoreResult<void> r) { outcomes.push_back(r ? "reopened" : "reopen failed"); });
+  std::vector<server::StorageThread::Job> after;
+  after.push_back(job("b"));
+  thread->submit(std::move(after));
+  scheduler.runUntil([&] { return outcomes.size() == 3; });
+  // The open failed: a later job fails with the reason instead of running.
+  CHECK(outcomes == std::vector<std::string>{"a", "reopen failed", "b!"});
+  CHECK(ranOn.size() == 1);
+  CHECK(opens == 2);  // the reopen, then once more before b's batch
+
+  failOpen = false;
+  std::vector<server::StorageThread::Job> later;
+  later.push_back(job("c"));
+  later.push_back(job("d"));
+  later.front().resume = true;
+  thread->submit(std::move(later));
+  scheduler.runUntil([&] { return outcomes.size() == 5; });
+  CHECK(outcomes[3] == "c");
+  CHECK(outcomes[4] == "d");
+  REQUIRE(ranOn.size() == 3);
+  CHECK(opens == 3);
+  CHECK(ranOn[1] == ranOn[2]);
+}
+
 TEST_CASE("writes of other sessions are not held up by one session's kept write") {
   Storage storage;
   auto& [dir, scheduler, events, thread] = storage;

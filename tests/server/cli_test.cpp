@@ -165,3 +165,29 @@ TEST_CASE("aieditor export and import round-trip the deepest metadata the server
   REQUIRE(run({"export", "--db", db, "--session", "copy", "-o", dir.file("copy.json")}).code == 0);
   CHECK(json::parse(std::ifstream(dir.file("copy.json")))["interactions"][0]["metadata"] == metadata);
 }
+
+TEST_CASE("aieditor chat whose writes are lost at exit fails and says so on stderr") {
+  TempDir dir;
+  const std::string db = dir.file("lost.db");
+  {
+    ServerProcess server({{"--db", db}, {}});
+    server.initialize(json::object());
+    server.ok("session/open", {{"sessionId", "lost"}});
+    server.ok("shutdown", nullptr);
+    server.notify("exit", nullptr);
+    REQUIRE(server.wait() == 0);
+  }
+  // Read-only: the prompt and the reply are kept, then lost when the command ends.
+  ServerProcess cli({{"chat", "--db", "file:" + db + "?mode=ro", "--session", "lost", "a long list"},
+                     {{"AIEDITOR_OFFLINE_DELAY_MS", "200"}, {"AIEDITOR_LOG", "error"}},
+                     false});
+  cli.waitForOutput("```jsx");  // the reply is streaming
+  cli.interrupt();
+  const int code = cli.wait();
+  cli.waitForEndOfOutput();
+  CHECK(code != 0);
+  const std::string err = cli.stderrText();
+  CHECK_THAT(err, !Catch::Contains("saved as interrupted"));
+  CHECK_THAT(err, Catch::Contains("was not saved"));
+  CHECK_THAT(err, Catch::Contains("2 writes could not be saved") && Catch::Contains("are lost"));
+}

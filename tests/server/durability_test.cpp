@@ -200,7 +200,10 @@ TEST_CASE("a read-only database: status failed, a clear error, the write kept") 
   CHECK(opened["chatState"]["unsavedMessageIds"] ==
         json::array({opened["messages"][1]["id"], opened["messages"][2]["id"]}));
   CHECK_THAT(opened["chatState"]["error"].get<std::string>(), Catch::Contains("readonly"));
-  // Closing resets the stores but keeps the write queued for its retry.
+  // Closing keeps the writes queued for their retry, and shown.
   server.ok("session/close", {{"sessionId", "ro"}});
-  CHECK(server.ok("session/open", {{"sessionId", "ro"}})["status"]["pendingWrites"] == 2);
+  opened = server.ok("session/open", {{"sessionId", "ro"}});
+  CHECK(opened["status"]["pendingWrites"] == 2);
+  CHECK(opened["messages"].size() == 3);
+  CHECK(opened["chatState"]["unsavedMessageIds"].size() == 2);
 }

@@ -105,6 +105,11 @@ class LocalClient {
 
   void onInterrupt(std::function<void(int)> handler) { loop_.onInterrupt(std::move(handler)); }
 
+  /// Stops the server: replies still streaming are saved as interrupted and
+  /// the last writes finish. Its exit code: 0 after shutdown with every
+  /// write saved, else 1 (the server logs writes lost to stderr).
+  int close() { return server_.close(); }
+
   /// Waits for the reply to `id`. Never forever: an answer without a
   /// readable id, or a loop with nothing left to run, ends the wait.
   std::expected<json, std::string> wait(int id) {
@@ -164,8 +169,11 @@ std::expected<json, std::string> start(LocalClient& client) {
   return init;
 }
 
-void stop(LocalClient& client) {
+/// Ends a command that did its work: its exit code is the server's, so a
+/// write lost at exit fails the command.
+int stop(LocalClient& client) {
   (void)client.call("shutdown", nullptr);
+  return client.close();
 }
 
 int chat(LocalClient& client, const Args& args) {
@@ -197,9 +205,8 @@ int chat(LocalClient& client, const Args& args) {
   auto sent = client.wait(chatId);
   if (!sent && interrupted) {
     std::cout << '\n';
+    std::cerr << "aieditor: " << sent.error() << " in session " << *args.session << '\n';
     stop(client);
-    std::cerr << "aieditor: cancelled; the partial reply is saved as interrupted in session " << *args.session
-              << '\n';
     return 130;
   }
   if (!sent) return fail(sent.error());
@@ -212,8 +219,7 @@ int chat(LocalClient& client, const Args& args) {
     std::cout << "The reply held no component; the conversation is saved in session " << *args.session << " at "
               << db << '\n';
   }
-  stop(client);
-  return 0;
+  return stop(client);
 }
 
 int show(LocalClient& client, const Args& args) {
@@ -226,8 +232,7 @@ int show(LocalClient& client, const Args& args) {
             << ")\n"
             << c["jsx"].get<std::string>() << "\n/* " << c["name"].get<std::string>() << ".css */\n"
             << c["css"].get<std::string>();
-  stop(client);
-  return 0;
+  return stop(client);
 }
 
 int sessions(LocalClient& client) {
@@ -244,8 +249,7 @@ int sessions(LocalClient& client) {
                 << s["title"].get<std::string>() << '\n';
     cursor = page->contains("nextCursor") ? std::optional((*page)["nextCursor"].get<std::string>()) : std::nullopt;
   } while (cursor);
-  stop(client);
-  return 0;
+  return stop(client);
 }
 
 int exportSession(LocalClient& client, const Args& args) {
@@ -261,8 +265,7 @@ int exportSession(LocalClient& client, const Args& args) {
   } else {
     std::cout << text;
   }
-  stop(client);
-  return 0;
+  return stop(client);
 }
 
 /// An import file, read whole and parsed within the protocol's limits; the
@@ -295,8 +298,7 @@ int importSession(LocalClient& client, const Args& args) {
   auto imported = client.call("session/import", params);
   if (!imported) return fail(imported.error());
   std::cout << (*imported)["sessionId"].get<std::string>() << '\n';
-  stop(client);
-  return 0;
+  return stop(client);
 }
 
 }  // namespace

@@ -8,17 +8,34 @@
 
 namespace aieditor::server {
 
-struct StorageThread::Shared {
+struct StorageThread::Shared : std::enable_shared_from_this<Shared> {
   std::unique_ptr<Store> store;  ///< touched by the storage thread only
   Scheduler& scheduler;
 
   std::mutex mutex;  ///< guards everything below
   std::condition_variable wake;
-  std::deque<Job> queue;
+  /// Jobs, and reopens (an entry with an Opener: its job's `done` hears of it).
+  std::deque<Entry> queue;
   bool stopping = false;
   std::vector<std::pair<Done, StoreResult<void>>> completed;
 
   Shared(std::unique_ptr<Store> s, Scheduler& sch) : store(std::move(s)), scheduler(sch) {}
+
+  /// Queues entries in order; once stopping, fails them at once.
+  void enqueue(std::vector<Entry> entries) {
+    std::unique_lock lock(mutex);
+    if (stopping) {
+      lock.unlock();
+      std::vector<std::pair<Done, StoreResult<void>>> refused;
+      for (auto& [job, reopen] : entries)
+        refused.emplace_back(std::move(job.done),
+                             std::unexpected(StoreError{StoreError::Kind::Storage, "the server is shutting down"}));
+      return complete(std::move(refused), shared_from_this());
+    }
+    for (auto& entry : entries) queue.push_back(std::move(entry));
+    lock.unlock();
+    wake.notify_one();
+  }
 
   /// Hands finished jobs to the loop; one post carries all that are ready.
   void complete(std::vector<std::pair<Done, StoreResult<void>>> results, const std::shared_ptr<Shared>& self) {
@@ -48,18 +65,20 @@ struct StorageThread::Shared {
 namespace {
 
 /// Runs one batch as one transaction; returns each job's result, in order.
-std::vector<StoreResult<void>> runBatch(Store& store, std::vector<StorageThread::Job>& batch,
-                                        std::map<std::string, std::string>& blocked) {
+/// Without a connection (`unopened` says why), nothing runs.
+std::vector<StoreResult<void>> runBatch(Store* store, const StoreError& unopened,
+                                        std::vector<StorageThread::Job>& batch,
+                                        std::map<std::string, StoreError>& blocked) {
   using Kind = StoreError::Kind;
   std::vector<StoreResult<void>> results(batch.size());
-  const auto block = [&](const std::string& key, const std::string& why) { blocked.try_emplace(key, why); };
-  if (auto begun = store.beginGroup(); !begun) {
+  const auto block = [&](const std::string& key, const StoreError& why) { blocked.try_emplace(key, why); };
+  if (auto begun = store ? store->beginGroup() : std::unexpected(unopened); !begun) {
     // The lock did not come within the busy timeout: nothing ran.
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].resume) blocked.erase(batch[i].key);
       auto found = blocked.find(batch[i].key);
-      results[i] = std::unexpected(found != blocked.end() ? StoreError{Kind::Storage, found->second} : begun.error());
-      block(batch[i].key, begun.error().message);
+      results[i] = std::unexpected(found != blocked.end() ? found->second : begun.error());
+      block(batch[i].key, begun.error());
     }
     return results;
   }
@@ -67,17 +86,17 @@ std::vector<StoreResult<void>> runBatch(Store& store, std::vector<StorageThread:
     auto& job = batch[i];
     if (job.resume) blocked.erase(job.key);
     if (auto found = blocked.find(job.key); found != blocked.end()) {
-      results[i] = std::unexpected(StoreError{Kind::Storage, found->second});
+      results[i] = std::unexpected(found->second);
       continue;
     }
-    results[i] = job.work(store);
-    if (!results[i] && results[i].error().kind == Kind::Storage) block(job.key, results[i].error().message);
+    results[i] = job.work(*store);
+    if (!results[i] && results[i].error().kind == Kind::Storage) block(job.key, results[i].error());
   }
-  if (auto committed = store.endGroup(); !committed) {
+  if (auto committed = store->endGroup(); !committed) {
     // Rolled back: what had succeeded is undone and must be written again.
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (results[i]) results[i] = std::unexpected(committed.error());
-      if (!results[i] && results[i].error().kind == Kind::Storage) block(batch[i].key, committed.error().message);
+      if (!results[i] && results[i].error().kind == Kind::Storage) block(batch[i].key, committed.error());
     }
   }
   return results;
@@ -91,18 +110,16 @@ StorageThread::StorageThread(std::unique_ptr<Store> writer, Scheduler& scheduler
 StorageThread::~StorageThread() { finish(); }
 
 void StorageThread::submit(std::vector<Job> jobs) {
-  std::unique_lock lock(shared_->mutex);
-  if (shared_->stopping) {
-    lock.unlock();
-    std::vector<std::pair<Done, StoreResult<void>>> refused;
-    for (auto& job : jobs)
-      refused.emplace_back(std::move(job.done),
-                           std::unexpected(StoreError{StoreError::Kind::Storage, "the server is shutting down"}));
-    return shared_->complete(std::move(refused), shared_);
-  }
-  for (auto& job : jobs) shared_->queue.push_back(std::move(job));
-  lock.unlock();
-  shared_->wake.notify_one();
+  std::vector<Entry> entries;
+  entries.reserve(jobs.size());
+  for (auto& job : jobs) entries.emplace_back(std::move(job), nullptr);
+  shared_->enqueue(std::move(entries));
+}
+
+void StorageThread::reopen(Opener open, Done done) {
+  std::vector<Entry> entries;
+  entries.emplace_back(Job{{}, nullptr, std::move(done)}, std::move(open));
+  shared_->enqueue(std::move(entries));
 }
 
 void StorageThread::finish() {
@@ -121,17 +138,49 @@ void StorageThread::finish() {
 
 void StorageThread::run() {
   // Keys whose last write failed; see the header. Only this thread uses it.
-  std::map<std::string, std::string> blocked;
+  std::map<std::string, StoreError> blocked;
+  Opener opener;        ///< the last reopen's, tried again while unopened
+  StoreError unopened;  ///< why there is no connection
   for (;;) {
     std::vector<Job> batch;
+    Opener reopen;
     {
+      // A batch is the jobs up to the next reopen, or that reopen alone.
       std::unique_lock lock(shared_->mutex);
       shared_->wake.wait(lock, [&] { return !shared_->queue.empty() || shared_->stopping; });
       if (shared_->queue.empty()) return;
-      batch.assign(std::make_move_iterator(shared_->queue.begin()), std::make_move_iterator(shared_->queue.end()));
-      shared_->queue.clear();
+      auto& queue = shared_->queue;
+      if (queue.front().second) {
+        reopen = std::move(queue.front().second);
+        batch.push_back(std::move(queue.front().first));
+        queue.pop_front();
+      }
+      while (!reopen && !queue.empty() && !queue.front().second) {
+        batch.push_back(std::move(queue.front().first));
+        queue.pop_front();
+      }
     }
-    auto results = runBatch(*shared_->store, batch, blocked);
+    auto& store = shared_->store;
+    const bool reopening = reopen != nullptr;
+    if (reopening) {
+      // Closed first: a new connection shares the old one's mapping otherwise.
+      store.reset();
+      opener = std::move(reopen);
+    }
+    if (!store && opener) {
+      if (auto opened = opener())
+        store = std::move(*opened);
+      else
+        unopened = opened.error();
+    }
+    if (reopening) {
+      StoreResult<void> outcome = store ? StoreResult<void>{} : std::unexpected(unopened);
+      std::vector<std::pair<Done, StoreResult<void>>> finished;
+      finished.emplace_back(std::move(batch.front().done), std::move(outcome));
+      shared_->complete(std::move(finished), shared_);
+      continue;
+    }
+    auto results = runBatch(store.get(), unopened, batch, blocked);
     std::vector<std::pair<Done, StoreResult<void>>> finished;
     finished.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) finished.emplace_back(std::move(batch[i].done), std::move(results[i]));

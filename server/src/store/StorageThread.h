@@ -13,6 +13,12 @@
 // until a job marked `resume` (the first of a retry round) arrives. A caller
 // that keeps failed writes and replays them in order therefore never sees a
 // later write of a session land before an earlier one.
+//
+// Reopening: SQLite shares one -shm mapping per file per process, so a
+// connection opened on read-only files stays read-only while any other
+// connection of the process to the file is open. A reopen job closes the
+// write connection and opens it again, in queue order; the caller closes its
+// read connection first.
 #pragma once
 
 #include <functional>
@@ -32,6 +38,8 @@ class StorageThread {
   using Work = std::function<StoreResult<void>(Store&)>;
   /// Runs on the loop thread once the batch has committed (or failed).
   using Done = std::function<void(StoreResult<void>)>;
+  /// Opens a connection to the database (the write connection, here).
+  using Opener = std::function<StoreResult<std::unique_ptr<Store>>()>;
   struct Job {
     std::string key;
     Work work;
@@ -47,6 +55,11 @@ class StorageThread {
 
   /// Queues jobs to run in this order, in one batch or later ones.
   void submit(std::vector<Job>);
+  /// After the jobs queued so far, closes the write connection and opens it
+  /// again with `open`; `done` hears how that went, on the loop. Until a
+  /// connection opens, jobs fail with the reason (another open is tried
+  /// before each batch).
+  void reopen(Opener open, Done done);
   /// Runs everything queued, stops the thread, and delivers the results not
   /// yet delivered on the calling thread (the loop's), so none is lost at
   /// exit; submissions those results' callbacks make fail at once and are
@@ -55,6 +68,8 @@ class StorageThread {
 
  private:
   struct Shared;
+  /// A queued job, or a reopen when the Opener is set.
+  using Entry = std::pair<Job, Opener>;
   void run();
   std::shared_ptr<Shared> shared_;
   std::thread thread_;

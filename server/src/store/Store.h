@@ -39,6 +39,9 @@ struct StoreError {
   enum class Kind { Storage, NotFound, Conflict, Invalid };
   Kind kind = Kind::Storage;
   std::string message;  ///< for Storage: SQLite's message
+  /// SQLite refused to write a file it opened read-only: the connection must
+  /// be opened again once the file is writable.
+  bool readOnly = false;
 };
 template <class T>
 using StoreResult = std::expected<T, StoreError>;

@@ -26,7 +26,8 @@ struct Failure {
   Failure(Kind kind, std::string message) : error{kind, std::move(message)} {}
   // Constraint failures come from bad input (an import repeating an id).
   Failure(const sqlite::Error& e)  // NOLINT(google-explicit-constructor): lets std::unexpected(e) convert
-      : error{sqlite::isConstraint(e.code) ? Kind::Invalid : Kind::Storage, e.message}, code(e.code) {}
+      : error{sqlite::isConstraint(e.code) ? Kind::Invalid : Kind::Storage, e.message, sqlite::isReadOnly(e.code)},
+        code(e.code) {}
   bool busy() const { return sqlite::isBusy(code); }
 };
 template <class T>

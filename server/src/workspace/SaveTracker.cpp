@@ -62,7 +62,10 @@ void SaveTracker::finished(Write write, StoreResult<void> result) {
   --inFlight_;
   const bool storageFailure = !result && result.error().kind == StoreError::Kind::Storage;
   Done done = std::exchange(write.done, nullptr);
-  if (storageFailure) kept_.push_back(std::move(write));
+  if (storageFailure) {
+    kept_.push_back(std::move(write));
+    readOnly_ = result.error().readOnly;
+  }
   if (!kept_.empty()) set(SaveState::Failed, storageFailure ? result.error().message : status_.error);
   else if (inFlight_ == 0 && result) set(SaveState::Saved, std::nullopt, true);
   else if (inFlight_ == 0) set(status_.lastSavedAt ? SaveState::Saved : SaveState::NotSaved, std::nullopt);

@@ -41,6 +41,9 @@ class SaveTracker {
   /// Writes on their way to the storage thread.
   bool writing() const { return inFlight_ > 0; }
   bool hasKept() const { return !kept_.empty(); }
+  /// Writes are kept because SQLite found the file read-only: the next retry
+  /// needs the connections opened again (see StorageThread).
+  bool keptReadOnly() const { return !kept_.empty() && readOnly_; }
   /// A session read back from the database is saved as of its last update.
   void loaded(protocol::Timestamp lastUpdate);
   const protocol::PersistenceStatus& status() const { return status_; }
@@ -59,6 +62,7 @@ class SaveTracker {
   std::function<void()> changed_;
   std::deque<Write> kept_;
   std::size_t inFlight_ = 0;
+  bool readOnly_ = false;  ///< the last storage failure was a read-only file
   protocol::PersistenceStatus status_;
 };
 

@@ -7,6 +7,7 @@ namespace aieditor::server {
 void ChatStore::beginReply(protocol::Message reply) {
   reply.status = protocol::RecordStatus::Streaming;
   streaming_ = std::move(reply);
+  replyError_.reset();
   status_.streaming();
 }
 
@@ -46,9 +47,18 @@ protocol::ChatState ChatStore::state() const {
   protocol::ChatState out;
   out.state = status_.activity();
   out.error = status_.error();
+  // A failed reply shows once nothing else is going on; a write's error first.
+  if (out.state == protocol::StoreActivity::Idle && replyError_) out.state = protocol::StoreActivity::Error;
+  if (!out.error) out.error = replyError_;
   if (streaming_) out.streamingMessageId = streaming_->id;
   for (const auto& m : unsaved_) out.unsavedMessageIds.push_back(m.id);
   return out;
+}
+
+void ChatStore::closeView() {
+  status_ = StoreStatus{};
+  replyError_.reset();
+  if (streaming_) status_.streaming();
 }
 
 void ChatStore::reset() { *this = ChatStore{}; }

@@ -44,7 +44,11 @@ class ChatStore {
  public:
   void loading() { status_.loading(); }
   void loaded() { status_.settle(streaming_.has_value()); }
+  /// A write failed; the error stays until the session's writes are saved.
   void failed(std::string error) { status_.failed(std::move(error)); }
+  /// The last reply failed (its provider's error); the error stays until the
+  /// next reply begins, since saving the failed reply does not undo it.
+  void replyFailed(std::string error) { replyError_ = std::move(error); }
 
   /// The reply `messageId` starts streaming; deltas grow it.
   void beginReply(protocol::Message reply);
@@ -61,11 +65,15 @@ class ChatStore {
   std::vector<protocol::Message> merge(std::vector<protocol::Message> page) const;
   protocol::ChatState state() const;
   /// No reply streaming, nothing unsaved, no error: it shows only the database.
-  bool empty() const { return !streaming_ && unsaved_.empty() && status_.atRest(); }
+  bool empty() const { return !streaming_ && unsaved_.empty() && !replyError_ && status_.atRest(); }
+  /// The editor closed its view: forgets the errors, keeps what the
+  /// database may lack (the reply streaming, unsaved messages).
+  void closeView();
   void reset();
 
  private:
   StoreStatus status_;
+  std::optional<std::string> replyError_;
   std::optional<protocol::Message> streaming_;
   std::vector<protocol::Message> unsaved_;
 };
@@ -80,6 +88,8 @@ class ComponentStore {
   void allSaved();
   protocol::ComponentState state() const;
   bool empty() const { return unsaved_.empty() && status_.atRest(); }
+  /// Forgets the error, keeps the unsaved components.
+  void closeView() { status_ = StoreStatus{}; }
   void reset();
 
  private:

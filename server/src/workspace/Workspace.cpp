@@ -1,5 +1,7 @@
 #include "workspace/Workspace.h"
 
+#include <algorithm>
+
 #include "common/Ids.h"
 #include "common/Log.h"
 #include "workspace/WorkspaceWrites.h"
@@ -74,8 +76,34 @@ void Workspace::setProvider(std::unique_ptr<Provider> provider) { provider_ = st
 
 Result<Store*> Workspace::reader() {
   if (reader_) return reader_.get();
+  if (reopening_)
+    return fail(ErrorCode::StorageFailed, "storage failed: database " + options_.databasePath +
+                                              " is being reopened after it was found read-only; try again");
+  // A reopen that could not open the reader is tried again here.
+  if (storage_) {
+    auto reopened = Store::open(options_.databasePath, options_.busyTimeout);
+    if (reopened) {
+      reader_ = std::move(*reopened);
+      return reader_.get();
+    }
+    storeError_ = reopened.error().message;
+  }
   return fail(ErrorCode::StorageFailed,
               "storage failed: cannot open database " + options_.databasePath + ": " + storeError_);
+}
+
+void Workspace::reopenStore() {
+  if (reopening_ || !storage_) return;
+  reopening_ = true;
+  log::info("reopening database " + options_.databasePath + ": writes failed on a read-only file");
+  reader_.reset();
+  auto open = [path = options_.databasePath, busy = options_.busyTimeout] { return Store::open(path, busy); };
+  storage_->reopen(open, [this, alive = std::weak_ptr<bool>(alive_)](StoreResult<void> writer) {
+    if (alive.expired()) return;
+    reopening_ = false;
+    if (!writer) log::warn("cannot reopen database " + options_.databasePath + ": " + writer.error().message);
+    (void)reader();
+  });
 }
 
 Workspace::OpenSession& Workspace::session(const std::string& sessionId) {
@@ -123,6 +151,9 @@ void Workspace::scheduleRetry() {
   scheduler_.after(options_.retryInterval, [this, alive = std::weak_ptr<bool>(alive_)] {
     if (alive.expired()) return;
     retryScheduled_ = false;
+    // The retries queue behind the reopen, so they run on the new writer.
+    if (std::ranges::any_of(sessions_, [](const auto& entry) { return entry.second->tracker.keptReadOnly(); }))
+      reopenStore();
     for (auto& [id, open] : sessions_) open->tracker.retry();
   });
 }
@@ -156,7 +187,9 @@ void Workspace::openSession(const p::SessionOpenParams& params, Callback<p::Sess
 }
 
 Result<p::SessionOpenResult> Workspace::readOpenSession(const p::SessionOpenParams& params, const p::Session& session) {
-  Store& s = **reader();
+  auto db = reader();
+  if (!db) return std::unexpected(db.error());
+  Store& s = **db;
   OpenSession& open = this->session(params.sessionId);
   open.chat.loading();
   open.components.loading();
@@ -227,8 +260,9 @@ void Workspace::deleteSession(const p::SessionIdParams& params, Callback<p::Sess
 
 Result<p::SessionCloseResult> Workspace::closeSession(const p::SessionIdParams& params) {
   if (auto it = sessions_.find(params.sessionId); it != sessions_.end()) {
-    it->second->chat.reset();
-    it->second->components.reset();
+    // What the database may lack still shows at the next session/open.
+    it->second->chat.closeView();
+    it->second->components.closeView();
     // Writes still on their way or kept, or a reply, keep the entry.
     release(params.sessionId);
   }

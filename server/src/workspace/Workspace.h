@@ -80,7 +80,8 @@ class Workspace {
   void openSession(const protocol::SessionOpenParams&, Callback<protocol::SessionOpenResult>);
   Result<protocol::SessionListResult> listSessions(const protocol::SessionListParams&);
   void deleteSession(const protocol::SessionIdParams&, Callback<protocol::SessionDeleteResult>);
-  /// Resets the session's in-memory stores; its writes still finish or retry.
+  /// Forgets the session's errors; its reply streaming and its writes on
+  /// their way or kept stay (they still finish or retry, and show).
   Result<protocol::SessionCloseResult> closeSession(const protocol::SessionIdParams&);
   Result<protocol::SessionExportResult> exportSession(const protocol::SessionIdParams&);
   void importSession(const protocol::SessionImportParams&, Callback<protocol::SessionImportResult>);
@@ -139,6 +140,10 @@ class Workspace {
   void releaseLater(const std::string& sessionId);
   void release(const std::string& sessionId);
   void scheduleRetry();
+  /// Closes both connections and opens them again, the writer in its queue
+  /// order: after SQLite found the file read-only, neither writes again until
+  /// every connection of the process to it has closed. Reads fail meanwhile.
+  void reopenStore();
   /// Runs `work(Store&)` on the storage thread as a write of `sessionId`;
   /// `done` gets its value once durable. `field` names the param a NotFound
   /// or Conflict is about.
@@ -165,6 +170,7 @@ class Workspace {
   std::map<std::string, std::unique_ptr<OpenSession>> sessions_;
   std::set<std::string> releasing_;  ///< sessions to drop if idle on the next turn
   bool retryScheduled_ = false;
+  bool reopening_ = false;  ///< reopenStore() waits for the writer
   bool closed_ = false;
   std::vector<std::function<void()>> flushWaiters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -280,22 +280,27 @@ void Workspace::replied(const std::shared_ptr<ChatRun>& run, const ReplyRecords&
                         Result<ReplyRecords> stored) {
   OpenSession& open = session(run->params.sessionId);
   const Message& assistant = records.assistantMessage;
-  if (!stored && stored.error().code == ErrorCode::StorageFailed) {
+  const bool kept = !stored && stored.error().code == ErrorCode::StorageFailed;
+  if (kept) {
     open.chat.failed(stored.error().message);
     if (records.component) open.components.keepUnsaved(*records.component);
-  } else if (run->error && !run->cancelled) {
-    open.chat.failed(*run->error);
   }
+  if (run->error && !run->cancelled) open.chat.replyFailed(*run->error);
 
-  // 5. The status was updated by the write; now the one reply.
+  // 5. The status was updated by the write; now the one reply, saying what
+  //    became of the reply: saved, or not (a storage failure's message says
+  //    it is kept in memory and retried).
+  const std::string status(protocol::toString(run->status));
+  const std::string what =
+      stored ? "the " + std::string(run->cancelled ? "partial " : "") + "reply was saved as " + status + " (message " +
+                   assistant.id + ")"
+             : "the reply (" + status + ", message " + assistant.id + ") was not saved: " + stored.error().message;
   if (run->cancelled)
-    return run->done(fail(ErrorCode::RequestCancelled,
-                          "request cancelled" + (run->stopReason ? ": " + *run->stopReason : std::string()) +
-                              "; the partial reply was saved as interrupted (message " + assistant.id + ")"));
+    return run->done(
+        fail(ErrorCode::RequestCancelled,
+             "request cancelled" + (run->stopReason ? ": " + *run->stopReason : std::string()) + "; " + what));
   if (run->providerFailure)
-    return run->done(fail(ErrorCode::ProviderFailed,
-                          *run->providerFailure + " (the reply was saved as " +
-                              std::string(protocol::toString(run->status)) + ", message " + assistant.id + ")"));
+    return run->done(fail(ErrorCode::ProviderFailed, *run->providerFailure + " (" + what + ")"));
   if (!stored) return run->done(std::unexpected(stored.error()));
   protocol::ChatSendResult result;
   result.userMessage = run->userMessage;
