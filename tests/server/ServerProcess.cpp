@@ -285,6 +285,11 @@ void ServerProcess::kill9() {
   wait();
 }
 
+std::string asanOptionsWithoutQuarantine() {
+  const char* inherited = std::getenv("ASAN_OPTIONS");
+  return std::string(inherited ? inherited : "") + (inherited && *inherited ? ":" : "") + "quarantine_size_mb=0";
+}
+
 std::string ServerProcess::stderrText() {
   std::lock_guard lock(mutex_);
   return stderr_;

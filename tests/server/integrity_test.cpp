@@ -291,11 +291,8 @@ TEST_CASE("shutdown with writes that could not be saved reports them and the exi
 
 TEST_CASE("the server's memory does not grow with every session ever written") {
   TempDir dir;
-  // Under AddressSanitizer freed memory waits in a quarantine before reuse;
-  // without one, memory freed is reused as in a normal build.
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  const std::string asanOptions = std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "quarantine_size_mb=0";
-  ServerProcess server({{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}, {"ASAN_OPTIONS", asanOptions}}});
+  ServerProcess server(
+      {{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}, {"ASAN_OPTIONS", asanOptionsWithoutQuarantine()}}});
   server.initialize(json::object());
   writeSessions(server, 0, 10000);
   server.ok("session/list", {{"limit", 1}});  // the releases of idle sessions have run

@@ -29,7 +29,8 @@ void settle(ServerProcess& server) { server.ok("session/list", json::object()); 
 
 TEST_CASE("the memory of a large message is given back once it is handled") {
   TempDir dir;
-  ServerProcess server({{"--db", dir.file("m.db")}, {{"AIEDITOR_LOG", "error"}}});
+  ServerProcess server(
+      {{"--db", dir.file("m.db")}, {{"AIEDITOR_LOG", "error"}, {"ASAN_OPTIONS", asanOptionsWithoutQuarantine()}}});
   server.initialize(json::object());
   server.ok("messages/add", {{"sessionId", "big"}, {"message", {{"role", "user"}, {"content", "warm up"}}}});
   settle(server);

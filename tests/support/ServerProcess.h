@@ -31,6 +31,11 @@ class TempDir {
   std::string path_;
 };
 
+/// ASAN_OPTIONS for a child whose resident memory a test measures: the
+/// inherited options plus no quarantine, so memory freed goes back as in a
+/// normal build instead of waiting for reuse (ignored outside ASan builds).
+std::string asanOptionsWithoutQuarantine();
+
 class ServerProcess {
  public:
   struct Options {
