@@ -155,7 +155,7 @@ FuzzServer::FuzzServer() {
     if (trace()) std::fprintf(stderr, "<-- %s\n", body.substr(0, 400).c_str());
     sent_.push_back(std::move(message));
   });
-  server_->onExit = [this](int) { exited_ = true; };
+  server_->onExit = [this] { exited_ = true; };
   // A network provider, if the input picks one, has nowhere to go.
   json init = call("initialize", {{"processId", nullptr},
                                   {"initializationOptions",
