@@ -285,6 +285,17 @@ void ServerProcess::kill9() {
   wait();
 }
 
+void prepareDatabase(const std::string& db, const std::function<void(ServerProcess&)>& prepare) {
+  ServerProcess server({{"--db", db}, {}});
+  server.initialize(json::object());
+  prepare(server);
+  server.ok("shutdown", nullptr);
+  server.notify("exit", nullptr);
+  REQUIRE(server.wait() == 0);
+}
+
+ServerFixture::ServerFixture() { server.initialize(json::object()); }
+
 std::string asanOptionsWithoutQuarantine() {
   const char* inherited = std::getenv("ASAN_OPTIONS");
   return std::string(inherited ? inherited : "") + (inherited && *inherited ? ":" : "") + "quarantine_size_mb=0";

@@ -64,14 +64,7 @@ TEST_CASE("session/close during a streaming reply: session/open still shows the 
 TEST_CASE("a cancelled chat/send whose reply could not be saved says it is kept, not saved") {
   TempDir dir;
   const std::string db = dir.file("ro.db");
-  {
-    ServerProcess server({{"--db", db}, {}});
-    server.initialize(json::object());
-    server.ok("session/open", {{"sessionId", "ro"}});
-    server.ok("shutdown", nullptr);
-    server.notify("exit", nullptr);
-    REQUIRE(server.wait() == 0);
-  }
+  prepareDatabase(db, [](ServerProcess& server) { server.ok("session/open", {{"sessionId", "ro"}}); });
   ServerProcess server({{"--db", "file:" + db + "?mode=ro"}, {{"AIEDITOR_LOG", "error"}}});
   server.initialize({{"offlineDelayMs", 100}});
   long id = server.send("chat/send", {{"sessionId", "ro"}, {"text", "a big dashboard with a list"}});

@@ -169,14 +169,7 @@ TEST_CASE("aieditor export and import round-trip the deepest metadata the server
 TEST_CASE("aieditor chat whose writes are lost at exit fails and says so on stderr") {
   TempDir dir;
   const std::string db = dir.file("lost.db");
-  {
-    ServerProcess server({{"--db", db}, {}});
-    server.initialize(json::object());
-    server.ok("session/open", {{"sessionId", "lost"}});
-    server.ok("shutdown", nullptr);
-    server.notify("exit", nullptr);
-    REQUIRE(server.wait() == 0);
-  }
+  prepareDatabase(db, [](ServerProcess& server) { server.ok("session/open", {{"sessionId", "lost"}}); });
   // Read-only: the prompt and the reply are kept, then lost when the command ends.
   ServerProcess cli({{"chat", "--db", "file:" + db + "?mode=ro", "--session", "lost", "a long list"},
                      {{"AIEDITOR_OFFLINE_DELAY_MS", "200"}, {"AIEDITOR_LOG", "error"}},

@@ -166,14 +166,9 @@ TEST_CASE("two servers writing one database at once lose nothing") {
 TEST_CASE("a read-only database: status failed, a clear error, the write kept") {
   TempDir dir;
   const std::string db = dir.file("ro.db");
-  {
-    ServerProcess server({{"--db", db}, {}});
-    server.initialize(json::object());
+  prepareDatabase(db, [](ServerProcess& server) {
     server.ok("messages/add", {{"sessionId", "ro"}, {"message", {{"role", "user"}, {"content", "before"}}}});
-    server.ok("shutdown", nullptr);
-    server.notify("exit", nullptr);
-    REQUIRE(server.wait() == 0);
-  }
+  });
   ServerProcess server({{"--db", "file:" + db + "?mode=ro"}, {{"AIEDITOR_LOG", "error"}}});
   server.initialize(json::object());
   // Reads still work.

@@ -11,11 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Fixture {
-  TempDir dir;
-  ServerProcess server{{{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}}}};
-  Fixture() { server.initialize(json::object()); }
-};
+using Fixture = ServerFixture;
 
 /// `levels` arrays and objects nested as {"a":{"a":...{"a":1}}}, as JSON text.
 std::string nestedText(std::size_t levels) {

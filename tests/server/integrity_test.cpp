@@ -260,14 +260,9 @@ TEST_CASE("the editor leaving mid-reply (end of input, SIGTERM) saves the partia
 TEST_CASE("shutdown with writes that could not be saved reports them and the exit code is 1") {
   TempDir dir;
   const std::string db = dir.file("ro.db");
-  {
-    ServerProcess server({{"--db", db}, {}});
-    server.initialize(json::object());
+  prepareDatabase(db, [](ServerProcess& server) {
     server.ok("messages/add", {{"sessionId", "ro"}, {"message", {{"role", "user"}, {"content", "before"}}}});
-    server.ok("shutdown", nullptr);
-    server.notify("exit", nullptr);
-    REQUIRE(server.wait() == 0);
-  }
+  });
   ServerProcess server({{"--db", "file:" + db + "?mode=ro"}, {{"AIEDITOR_LOG", "error"}}});
   server.initialize(json::object());
   for (const char* content : {"one", "two"})

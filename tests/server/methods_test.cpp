@@ -10,11 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Fixture {
-  TempDir dir;
-  ServerProcess server{{{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}}}};
-  Fixture() { server.initialize(json::object()); }
-};
+using Fixture = ServerFixture;
 
 json addMessage(ServerProcess& server, const std::string& session, const std::string& content,
                 const std::string& role = "user") {

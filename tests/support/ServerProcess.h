@@ -118,4 +118,15 @@ class ServerProcess {
   std::optional<int> exitCode_;
 };
 
+/// Starts a server on `db` (which makes the file), runs `prepare` against it,
+/// and ends it cleanly with shutdown and exit: a database left as a user's.
+void prepareDatabase(const std::string& db, const std::function<void(ServerProcess&)>& prepare);
+
+/// A server on a fresh database in a temporary directory, initialized.
+struct ServerFixture {
+  TempDir dir;
+  ServerProcess server{{{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}}}};
+  ServerFixture();
+};
+
 }  // namespace aieditor::test
