@@ -14,11 +14,16 @@ StorageResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::str
   auto reader = sqlite::Connection::open(path, busyTimeout);
   if (!reader) return std::unexpected(unavailable(reader.error()));
   return std::unique_ptr<SqliteStorage>(
-      new SqliteStorage(std::unique_ptr<Impl>(new Impl{{}, {}, std::move(*writer), std::move(*reader), {}, {}})));
+      new SqliteStorage(std::unique_ptr<Impl>(new Impl{{}, {}, std::move(*writer), std::move(*reader), {}, {}, {}, {}})));
 }
 
 SqliteStorage::SqliteStorage(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteStorage::~SqliteStorage() = default;
+
+void SqliteStorage::setChangeListener(ChangeListener listener) {
+  std::lock_guard lock(impl_->writeMutex);
+  impl_->listener = std::move(listener);
+}
 
 // ---- Users and tokens ----------------------------------------------------------------
 

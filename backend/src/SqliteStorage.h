@@ -46,6 +46,7 @@ class SqliteStorage final : public Storage {
                                           const std::string& componentId) override;
   StorageResult<void> deleteSession(std::int64_t userId, const std::string& sessionId) override;
   StorageResult<ChangePage> changesSince(std::int64_t userId, std::int64_t since, std::int64_t limit) override;
+  void setChangeListener(ChangeListener) override;
 
   struct Impl;
 

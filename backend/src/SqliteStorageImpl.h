@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -122,12 +123,15 @@ struct SqliteStorage::Impl {
   /// transaction (in a savepoint of its own) and keeps its result;
   /// `commitFailed` turns a success into the batch's failure.
   struct PendingWrite {
-    std::function<void(sqlite::Connection&)> run;
+    std::function<bool(sqlite::Connection&)> run;  ///< false when its savepoint rolled back
     std::function<void(const StorageError&)> commitFailed;
     bool done = false;  ///< under queueMutex
   };
   std::mutex queueMutex;
   std::vector<PendingWrite*> queue;
+
+  ChangeListener listener;                ///< set before serving
+  std::vector<ChangeNotice> uncommitted;  ///< the running write's changes (under writeMutex)
 
   /// Runs `body` as one write and returns its result only after the commit.
   /// Writes that arrive together share one commit (group commit, as the editor
@@ -140,11 +144,12 @@ struct SqliteStorage::Impl {
     std::optional<Result> result;
     PendingWrite pending{[&](sqlite::Connection& c) {
                            auto savepoint = sqlite::Transaction::savepoint(c);
-                           if (!savepoint) return void(result = std::unexpected(unavailable(savepoint.error())));
+                           if (!savepoint) return (result = std::unexpected(unavailable(savepoint.error()))), false;
                            result = body(c);
                            if (*result)
                              if (auto released = savepoint->commit(); !released)
                                result = std::unexpected(unavailable(released.error()));
+                           return result->has_value();
                          },
                          [&](const StorageError& error) {
                            if (!result || *result) result = std::unexpected(error);
@@ -169,9 +174,16 @@ struct SqliteStorage::Impl {
     }
     auto transaction = sqlite::Transaction::begin(writer, sqlite::Transaction::Mode::Immediate);
     if (transaction) {
-      for (auto* write : batch) write->run(writer);
-      if (auto committed = transaction->commit(); !committed)
+      std::vector<ChangeNotice> notices;  // of the writes whose savepoints were kept
+      for (auto* write : batch) {
+        uncommitted.clear();
+        if (write->run(writer)) std::move(uncommitted.begin(), uncommitted.end(), std::back_inserter(notices));
+      }
+      if (auto committed = transaction->commit(); !committed) {
         for (auto* write : batch) write->commitFailed(unavailable(committed.error()));
+      } else if (listener) {
+        for (const auto& notice : notices) listener(notice);
+      }
     } else {
       for (auto* write : batch) write->commitFailed(unavailable(transaction.error()));
     }
@@ -201,6 +213,7 @@ struct SqliteStorage::Impl {
     auto added = run(c, "INSERT INTO changes(user_id, seq, session_id, kind, ref_pos, record) VALUES(?,?,?,?,?,?)",
                      userId, **seq, sessionId, kind, refPos, record);
     if (!added) return std::unexpected(added.error());
+    uncommitted.push_back(ChangeNotice{userId, **seq, sessionId, std::string(kind)});
     return **seq;
   }
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -101,6 +102,18 @@ struct Change {
   std::string kind;  ///< message, interaction, component, current_component, session_deleted
   std::variant<std::monostate, Message, Interaction, Component, CurrentComponent> record;
 };
+/// What /api/events says of one committed change: enough for a client to
+/// know it should pull, with `seq` for Last-Event-ID.
+struct ChangeNotice {
+  std::int64_t userId = 0;
+  std::int64_t seq = 0;
+  std::string sessionId;
+  std::string kind;
+};
+/// Called once per committed change, after its commit, in seq order for each
+/// user, from a thread of the storage's choosing; it must not block.
+using ChangeListener = std::function<void(const ChangeNotice&)>;
+
 struct ChangePage {
   std::vector<Change> changes;
   std::int64_t next = 0;  ///< the `since` for the next page
@@ -146,6 +159,12 @@ class Storage {
                                                   const std::string& componentId) = 0;
   virtual StorageResult<void> deleteSession(std::int64_t userId, const std::string& sessionId) = 0;
   virtual StorageResult<ChangePage> changesSince(std::int64_t userId, std::int64_t since, std::int64_t limit) = 0;
+
+  /// Hears every change committed to this storage by any writer: this
+  /// process, and for PostgreSQL every other node on the same database. Set
+  /// once before serving. A notice may be lost (a dropped connection), so a
+  /// listener resyncs from changesSince; it never arrives before its commit.
+  virtual void setChangeListener(ChangeListener) = 0;
 };
 
 }  // namespace aieditor::backend
