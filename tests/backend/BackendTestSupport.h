@@ -32,6 +32,19 @@ HttpReply httpRequest(const std::string& method, const std::string& url, const s
                       const std::vector<std::string>& headers = {},
                       const std::string& contentType = "application/json");
 
+/// The storage the suite runs on. CTest registers it twice (tests/CMakeLists.txt):
+/// on SQLite files, and on PostgreSQL when AIEDITOR_TEST_POSTGRES names the
+/// conninfo file that tests/backend/postgres.sh wrote for its cluster.
+bool onPostgres();
+/// "sqlite" or "postgres", as /healthz names them.
+std::string storageEngine();
+/// The options naming the storage for `db`, a file in a test's TempDir:
+/// `--db db`, or on PostgreSQL `--postgres CONNINFO` of a database made
+/// fresh for that path on its first use (one per test, one cluster for all).
+std::vector<std::string> storageArgs(const std::string& db);
+/// `args` followed by storageArgs(db).
+std::vector<std::string> withStorage(std::vector<std::string> args, const std::string& db);
+
 /// Runs `aieditor-backend ARGS...` to its end; stdout, and the exit code.
 struct CliRun {
   int code = 0;
@@ -42,7 +55,7 @@ struct CliRun {
 };
 CliRun runBackendCli(std::vector<std::string> args);
 
-/// `aieditor-backend serve` on 127.0.0.1, a free port, the given database.
+/// `aieditor-backend serve` on 127.0.0.1, a free port, the storage for `db` (storageArgs).
 class Backend {
  public:
   explicit Backend(const std::string& db, std::vector<std::string> extraArgs = {},
@@ -87,7 +100,7 @@ class RawClient {
 /// The status code of a raw response ("HTTP/1.1 413 ..." → 413), 0 when none.
 int statusOf(const std::string& rawResponse);
 
-/// `PRAGMA integrity_check` on a database file: "ok" when it is sound.
+/// `PRAGMA integrity_check` on a database file: "ok" when it is sound (SQLite only).
 std::string integrityCheck(const std::string& db);
 
 }  // namespace aieditor::test
