@@ -128,6 +128,23 @@ std::string databaseFor(const std::string& db) {
 
 }  // namespace
 
+int terminatePostgresConnections(const std::string& db) {
+  REQUIRE(onPostgres());
+  const std::string name = databaseFor(db);
+  PGconn* conn = PQconnectdb(postgresConninfo().c_str());
+  REQUIRE(PQstatus(conn) == CONNECTION_OK);
+  const char* values[] = {name.c_str()};
+  PGresult* result = PQexecParams(
+      conn, "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1) t", 1,
+      nullptr, values, nullptr, nullptr, 0);
+  const bool ok = PQresultStatus(result) == PGRES_TUPLES_OK;
+  const int count = ok ? std::atoi(PQgetvalue(result, 0, 0)) : -1;
+  PQclear(result);
+  PQfinish(conn);
+  REQUIRE(ok);
+  return count;
+}
+
 bool onPostgres() { return !postgresConninfo().empty(); }
 
 std::string storageEngine() { return onPostgres() ? "postgres" : "sqlite"; }
@@ -170,11 +187,29 @@ std::string addUser(const std::string& db, const std::string& name) {
 }
 
 Backend::Backend(const std::string& db, std::vector<std::string> extraArgs,
+                 std::map<std::string, std::string> environment)
+    : Backend(Spawned{}, db, std::move(extraArgs), std::move(environment)) {
+  awaitListening();
+}
+
+Backend::Backend(Spawned, const std::string& db, std::vector<std::string> extraArgs,
                  std::map<std::string, std::string> environment) {
   std::vector<std::string> args = withStorage({"serve", "--listen", "127.0.0.1:0"}, db);
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
   process_ = std::make_unique<ServerProcess>(ServerProcess::Options{args, std::move(environment), /*framed=*/false});
+}
+
+std::vector<std::unique_ptr<Backend>> Backend::startTogether(const std::string& db, int count,
+                                                             std::vector<std::string> extraArgs) {
+  std::vector<std::unique_ptr<Backend>> nodes;
+  for (int i = 0; i < count; ++i) nodes.emplace_back(new Backend(Spawned{}, db, extraArgs, {}));
+  for (auto& node : nodes) node->awaitListening();
+  return nodes;
+}
+
+void Backend::awaitListening() {
   const std::string out = process_->waitForOutput("\n");
+  INFO("aieditor-backend serve: " << process_->stderrText());
   REQUIRE(out.starts_with("listening on http://127.0.0.1:"));
   url_ = out.substr(std::strlen("listening on "));
   url_.pop_back();

@@ -42,6 +42,9 @@ std::string storageEngine();
 /// `--db db`, or on PostgreSQL `--postgres CONNINFO` of a database made
 /// fresh for that path on its first use (one per test, one cluster for all).
 std::vector<std::string> storageArgs(const std::string& db);
+/// Ends every server connection to the PostgreSQL database of `db`
+/// (pg_terminate_backend), as a server restart or a network cut would; how many.
+int terminatePostgresConnections(const std::string& db);
 /// `args` followed by storageArgs(db).
 std::vector<std::string> withStorage(std::vector<std::string> args, const std::string& db);
 
@@ -60,6 +63,10 @@ class Backend {
  public:
   explicit Backend(const std::string& db, std::vector<std::string> extraArgs = {},
                    std::map<std::string, std::string> environment = {});
+  /// `count` nodes on one storage, all started before any is waited for (so
+  /// that they create the schema at the same time).
+  static std::vector<std::unique_ptr<Backend>> startTogether(const std::string& db, int count,
+                                                             std::vector<std::string> extraArgs = {});
   const std::string& url() const { return url_; }
   int port() const { return port_; }
   ServerProcess& process() { return *process_; }
@@ -71,6 +78,11 @@ class Backend {
                  const nlohmann::json& body = nullptr) const;
 
  private:
+  struct Spawned {};
+  Backend(Spawned, const std::string& db, std::vector<std::string> extraArgs,
+          std::map<std::string, std::string> environment);
+  /// Reads the "listening on" line: the URL and port.
+  void awaitListening();
   std::unique_ptr<ServerProcess> process_;
   std::string url_;
   int port_ = 0;
