@@ -325,6 +325,7 @@ std::vector<Api::Route> apiRoutes() {
       {"PUT", session + "/current_component", true, setCurrentComponent},
       {"DELETE", session, true, deleteSession},
       {"GET", "/api/changes", true, changes},
+      {"GET", "/api/events", true, streamEvents},
   };
 }
 
