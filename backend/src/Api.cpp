@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "EventHub.h"
 #include "Tokens.h"
 #include "common/Ids.h"
 
@@ -15,19 +16,25 @@ void sendError(httplib::Response& res, int status, std::string_view code, const 
   res.set_content(nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump(), "application/json");
 }
 
-Api::Api(Storage& storage, ApiOptions options) : storage_(storage), options_(options), routes_(apiRoutes()) {
+Api::Api(Storage& storage, ApiOptions options)
+    : storage_(storage), options_(options), routes_(apiRoutes()), events_(std::make_unique<EventHub>()) {
   for (const auto& route : routes_)
     patterns_.emplace_back(route.pattern, std::regex::ECMAScript | std::regex::optimize);
+  storage_.setChangeListener([hub = events_.get()](const ChangeNotice& notice) { hub->publish(notice); });
 }
 
-std::optional<User> Api::authenticate(const httplib::Request& req, httplib::Response& res) const {
+Api::~Api() { storage_.setChangeListener(nullptr); }
+
+void Api::closeStreams() const { events_->close(); }
+
+bool Api::authenticate(Call& call) const {
   // RFC 6750 §3: every refusal names the scheme, so a client knows to refresh.
-  auto refuse = [&res](const std::string& why) -> std::optional<User> {
-    res.set_header("WWW-Authenticate", R"(Bearer error="invalid_token")");
-    sendError(res, 401, "invalid_token", why);
-    return std::nullopt;
+  auto refuse = [&call](const std::string& why) {
+    call.response.set_header("WWW-Authenticate", R"(Bearer error="invalid_token")");
+    sendError(call.response, 401, "invalid_token", why);
+    return false;
   };
-  const std::string header = req.get_header_value("Authorization");
+  const std::string header = call.request.get_header_value("Authorization");
   constexpr std::string_view kScheme = "Bearer ";
   if (header.empty()) return refuse("Authorization: missing; send \"Bearer <access_token>\"");
   if (header.size() <= kScheme.size() ||
@@ -35,22 +42,25 @@ std::optional<User> Api::authenticate(const httplib::Request& req, httplib::Resp
         return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
       }))
     return refuse("Authorization: expected \"Bearer <access_token>\"");
-  auto user = storage_.userForAccessToken(hashToken(std::string_view(header).substr(kScheme.size())), server::now());
-  if (user) return *user;
+  call.accessToken = hashToken(std::string_view(header).substr(kScheme.size()));
+  auto user = storage_.userForAccessToken(call.accessToken, server::now());
+  if (user) return call.user = std::move(*user), true;
   if (user.error().failure == Failure::NotFound)
     return refuse("the access token is unknown, expired or revoked; refresh it at POST /api/auth/token");
-  sendError(res, 503, "unavailable", user.error().message);
-  return std::nullopt;
+  sendError(call.response, 503, "unavailable", user.error().message);
+  return false;
 }
 
 void Api::handle(const httplib::Request& req, httplib::Response& res) const {
+  // HEAD is GET without the body (RFC 9110 §9.3.2); httplib leaves the body out.
+  const std::string method = req.method == "HEAD" ? "GET" : req.method;
   std::string allowed;
   const Route* route = nullptr;
   std::smatch match;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     std::smatch m;
     if (!std::regex_match(req.path, m, patterns_[i])) continue;
-    if (routes_[i].method == req.method) {
+    if (routes_[i].method == method) {
       route = &routes_[i];
       match = std::move(m);
       break;
@@ -62,13 +72,9 @@ void Api::handle(const httplib::Request& req, httplib::Response& res) const {
     res.set_header("Allow", allowed);
     return sendError(res, 405, "method_not_allowed", req.method + " " + req.path + ": allowed: " + allowed);
   }
-  Call call{req, res, User{}, {}};
+  Call call{req, res, User{}, {}, {}};
   for (std::size_t i = 1; i < match.size(); ++i) call.captures.push_back(match[i].str());
-  if (route->needsUser) {
-    auto user = authenticate(req, res);
-    if (!user) return;
-    call.user = std::move(*user);
-  }
+  if (route->needsUser && !authenticate(call)) return;
   route->handler(*this, call);
 }
 

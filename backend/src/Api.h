@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <regex>
 #include <string>
@@ -21,15 +22,21 @@ struct Response;
 namespace aieditor::backend {
 
 struct ApiOptions {
-  std::chrono::seconds accessTtl{900};  ///< how long an access token lives
+  std::chrono::seconds accessTtl{900};         ///< how long an access token lives
+  std::chrono::milliseconds heartbeat{15000};  ///< the longest an event stream stays silent
+  std::size_t maxStreams = 32;                 ///< open /api/events streams (each holds a connection)
 };
 
 /// Sends `{"error":{"code","message"}}` with `status`.
 void sendError(httplib::Response&, int status, std::string_view code, const std::string& message);
 
+class EventHub;
+
 class Api {
  public:
+  /// Listens to the storage's changes for /api/events until destroyed.
   Api(Storage&, ApiOptions);
+  ~Api();
   /// Answers one request whose body has been read (limits checked before).
   void handle(const httplib::Request&, httplib::Response&) const;
 
@@ -38,6 +45,7 @@ class Api {
     const httplib::Request& request;
     httplib::Response& response;
     User user;
+    TokenHash accessToken;  ///< the hash of the Bearer token that signed the user in
     std::vector<std::string> captures;
   };
   using Handler = std::function<void(const Api&, Call&)>;
@@ -50,17 +58,23 @@ class Api {
 
   Storage& storage() const { return storage_; }
   const ApiOptions& options() const { return options_; }
+  EventHub& events() const { return *events_; }
+  /// Ends every event stream (the server is stopping), so draining does not wait on them.
+  void closeStreams() const;
 
  private:
-  /// The signed-in user of a request's Bearer token, or a 401 sent.
-  std::optional<User> authenticate(const httplib::Request&, httplib::Response&) const;
+  /// Fills the call's user from its Bearer token; false when a 401 (or 503) was sent.
+  bool authenticate(Call&) const;
   Storage& storage_;
   ApiOptions options_;
   std::vector<Route> routes_;
   std::vector<std::regex> patterns_;  ///< routes_' patterns, compiled once
+  std::unique_ptr<EventHub> events_;
 };
 
 /// The route table (ApiRoutes.cpp).
 std::vector<Api::Route> apiRoutes();
+/// GET /api/events (EventStream.cpp).
+void streamEvents(const Api&, Api::Call&);
 
 }  // namespace aieditor::backend

@@ -1,6 +1,7 @@
 // The command line: serve, and the user commands over the same database.
 #include "Cli.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +25,7 @@ constexpr const char* kUsage = R"(aieditor-backend - the aieditor team backend (
 Usage:
   aieditor-backend serve [--listen HOST:PORT] [--db PATH | --postgres CONNINFO]
                          [--access-ttl SECONDS] [--max-body BYTES] [--max-connections N]
+                         [--heartbeat SECONDS]
   aieditor-backend user add NAME [STORAGE]      add a user; prints a sign-in token as the last line
   aieditor-backend user token NAME [STORAGE]    another sign-in token for NAME (a second device)
   aieditor-backend user list [STORAGE]          the users and how many sign-in tokens each has
@@ -40,13 +42,15 @@ or PGPASSWORD). Its schema is created or migrated on start, and any number of
 nodes may serve one database; each keeps up to --max-connections of its
 connections, plus one that listens for changes. Access tokens live --access-ttl seconds
 (900); bodies over --max-body bytes (16 MiB) are refused with 413; past
---max-connections (64) connections, requests get 503. Logs go to stderr;
+--max-connections (64) connections, requests get 503; half of them may be
+GET /api/events streams, which send a heartbeat comment every --heartbeat
+seconds (15). Logs go to stderr;
 AIEDITOR_LOG=error|warn|info|debug. SIGTERM finishes requests in flight and exits 0.
 )";
 
 struct Args {
   std::vector<std::string> positional;
-  std::optional<std::string> db, postgres, listen, accessTtl, maxBody, maxConnections;
+  std::optional<std::string> db, postgres, listen, accessTtl, maxBody, maxConnections, heartbeat;
 };
 
 std::string defaultDatabasePath() {
@@ -164,6 +168,13 @@ int serveCommand(const Args& args) {
     if (!count) return usageError("--max-connections: expected 1 to 4096");
     serve.maxConnections = static_cast<std::size_t>(*count);
   }
+  // An event stream holds its connection: half of them stay free for requests.
+  api.maxStreams = std::max<std::size_t>(1, serve.maxConnections / 2);
+  if (args.heartbeat) {
+    auto seconds = number(*args.heartbeat, 1, 3600);
+    if (!seconds) return usageError("--heartbeat: expected seconds from 1 to 3600");
+    api.heartbeat = std::chrono::seconds(*seconds);
+  }
   auto storage = openStorage(args, serve.maxConnections);
   if (!storage) return 1;
   Api handler(*storage, api);
@@ -184,6 +195,7 @@ int runCli(int argc, char** argv) {
                                          : arg == "--access-ttl"      ? &args.accessTtl
                                          : arg == "--max-body"        ? &args.maxBody
                                          : arg == "--max-connections" ? &args.maxConnections
+                                         : arg == "--heartbeat"       ? &args.heartbeat
                                                                       : nullptr;
     if (option) {
       if (i + 1 >= argc) return usageError(arg + " needs a value");

@@ -163,9 +163,10 @@ int serveHttp(const Api& api, const ServeOptions& options) {
     server::log::error("cannot listen on " + options.host + ":" + std::to_string(options.port));
     return 1;
   }
-  std::thread stopper([&server, &signals] {
+  std::thread stopper([&server, &signals, &api] {
     int signal = 0;
     sigwait(&signals, &signal);
+    api.closeStreams();
     server.stop();
   });
   std::cout << "listening on http://" << options.host << ":" << port << std::endl;

@@ -2,6 +2,8 @@
 #include "ChangeFeed.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -25,7 +27,13 @@ std::optional<ChangeNotice> parseChangePayload(const std::string& payload) {
 }
 
 ChangeFeed::ChangeFeed(const Pool& pool, ChangeListener listener) : pool_(pool), listener_(std::move(listener)) {
+  // The thread takes no signals: SIGTERM and SIGINT belong to the server's
+  // sigwait thread, and this one may start before the server blocks them.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
   thread_ = std::thread([this] { run(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return firstTryDone_; });
 }
