@@ -1,6 +1,8 @@
-// Several aieditor-backend nodes on one PostgreSQL database, and a database
-// that drops the connections: the cases tagged [postgres] run only in the
-// backend-postgres registration (tests/CMakeLists.txt).
+// Several aieditor-backend nodes on one PostgreSQL database (the change log
+// under parallel writers, racing retries, /api/events across nodes through
+// LISTEN/NOTIFY), and a database that drops the connections: the cases
+// tagged [postgres] run only in the backend-postgres registration
+// (tests/CMakeLists.txt).
 #include <catch2/catch.hpp>
 #include <atomic>
 #include <map>
@@ -9,6 +11,7 @@
 #include <thread>
 
 #include "BackendTestSupport.h"
+#include "EventStreamClient.h"
 
 using namespace aieditor::test;
 using nlohmann::json;
@@ -153,4 +156,64 @@ TEST_CASE("connections the database drops answer 503, are replaced, and the node
   auto messages = backend.call("GET", "/api/sessions/s/messages", access).json()["messages"];
   REQUIRE(messages.size() == 2);
   CHECK(messages[1]["id"] == "after");
+}
+
+TEST_CASE("a write to one node reaches an event stream on the other", "[postgres]") {
+  TempDir dir;
+  const std::string db = dir.file("backend.db");
+  const std::string signIn = addUser(db, "alice");
+  // Heartbeats (when a stream also reads the change log) far apart: within
+  // the wait's limit, only NOTIFY can tell node B.
+  auto nodes = Backend::startTogether(db, 2, {"--heartbeat", "3600"});
+  const std::string access = nodes[0]->signIn(signIn);
+  EventStreamClient stream(nodes[1]->url(), access);
+  REQUIRE(stream.waitConnected());
+
+  // Through node A only first.
+  auto first = nodes[0]->call("POST", "/api/sessions/far/messages", access, message("from-a", "from node A"));
+  REQUIRE(first.status == 201);
+  auto heard = stream.waitFor([](const StreamEvent& e) { return e.event == "change"; });
+  REQUIRE(heard);
+  CHECK(changeSeq(*heard) == 1);
+  CHECK(json::parse(heard->data)["session_id"] == "far");
+  CHECK(json::parse(heard->data)["kind"] == "message");
+
+  // Then both nodes in turn: every change once, in seq order.
+  constexpr int kWrites = 10;
+  for (int i = 0; i < kWrites; ++i)
+    REQUIRE(nodes[i % 2]->call("POST", "/api/sessions/far/messages", access, message("m" + std::to_string(i), "x"))
+                .status == 201);
+  const auto changes = stream.waitForChanges(kWrites + 1);
+  REQUIRE(changes.size() == kWrites + 1);
+  for (std::size_t i = 0; i < changes.size(); ++i) CHECK(changeSeq(changes[i]) == static_cast<long long>(i + 1));
+}
+
+TEST_CASE("the change feed listens again after its connection is lost", "[postgres]") {
+  TempDir dir;
+  const std::string db = dir.file("backend.db");
+  const std::string signIn = addUser(db, "alice");
+  auto nodes = Backend::startTogether(db, 2);
+  const std::string access = nodes[0]->signIn(signIn);
+  EventStreamClient stream(nodes[1]->url(), access);
+  REQUIRE(stream.waitConnected());
+  REQUIRE(nodes[0]->call("POST", "/api/sessions/s/messages", access, message("before", "x")).status == 201);
+  REQUIRE(stream.waitFor([](const StreamEvent& e) { return e.event == "change" && changeSeq(e) == 1; }));
+
+  // Every connection of both nodes ends, the LISTEN ones too (and streams
+  // whose reads fail on a dropped connection end: clients reconnect). Node
+  // B's feed listens again after a pause; until then notices are lost, so
+  // each try opens a stream on B, writes through A and waits for its event.
+  REQUIRE(terminatePostgresConnections(db) >= 2);
+  std::optional<StreamEvent> heard;
+  for (int attempt = 0; attempt < 30 && !heard; ++attempt) {
+    EventStreamClient again(nodes[1]->url(), access);
+    if (!again.waitConnected()) continue;
+    auto reply =
+        nodes[0]->call("POST", "/api/sessions/s/messages", access, message("after-" + std::to_string(attempt), "x"));
+    if (reply.status != 201) continue;  // node A's pooled connections were dropped too
+    heard = again.waitFor([](const StreamEvent& e) { return e.event == "change" && changeSeq(e) >= 2; },
+                          std::chrono::seconds(2));
+  }
+  REQUIRE(heard);
+  CHECK(httpRequest("GET", nodes[1]->url() + "/healthz").status == 200);
 }
