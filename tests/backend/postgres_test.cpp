@@ -217,3 +217,23 @@ TEST_CASE("the change feed listens again after its connection is lost", "[postgr
   REQUIRE(heard);
   CHECK(httpRequest("GET", nodes[1]->url() + "/healthz").status == 200);
 }
+
+TEST_CASE("a PostgreSQL connection string is never shown, and --postgres beside --db is refused") {
+  auto both = runBackendCli({"user", "list", "--db", "x.db", "--postgres", "host=127.0.0.1"});
+  CHECK(both.code == 2);
+  CHECK_THAT(both.err, Catch::Contains("--db and --postgres"));
+
+  // Nothing listens on port 1; the password must not reach the error.
+  auto unreachable = runBackendCli({"user", "list", "--postgres", "host=127.0.0.1 port=1 dbname=team password=hunter2"});
+  CHECK(unreachable.code == 1);
+  CHECK_THAT(unreachable.err, Catch::Contains("127.0.0.1/team"));
+  CHECK(unreachable.err.find("hunter2") == std::string::npos);
+  auto serve = runBackendCli({"serve", "--listen", "127.0.0.1:0", "--postgres", "postgresql://alice:hunter2@127.0.0.1:1/team"});
+  CHECK(serve.code == 1);
+  CHECK(serve.err.find("hunter2") == std::string::npos);
+  // libpq's parser quotes the text it cannot parse: that is never shown either.
+  auto malformed = runBackendCli({"user", "list", "--postgres", "host=127.0.0.1 password hunter2"});
+  CHECK(malformed.code == 1);
+  CHECK_THAT(malformed.err, Catch::Contains("not a valid connection string"));
+  CHECK(malformed.err.find("hunter2") == std::string::npos);
+}
