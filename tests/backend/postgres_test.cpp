@@ -238,3 +238,49 @@ TEST_CASE("a PostgreSQL connection string is never shown, and --postgres beside 
   CHECK_THAT(malformed.err, Catch::Contains("not a valid connection string"));
   CHECK(malformed.err.find("hunter2") == std::string::npos);
 }
+
+TEST_CASE("a batch commits as one transaction: no other node's write lands between its changes", "[postgres]") {
+  TempDir dir;
+  const std::string db = dir.file("backend.db");
+  const std::string signIn = addUser(db, "alice");
+  auto nodes = Backend::startTogether(db, 2);
+  const std::string access = nodes[0]->signIn(signIn);
+
+  std::atomic<bool> batching{true};
+  std::atomic<int> singles{0};
+  std::thread other([&] {
+    for (int i = 0; batching; ++i) {
+      auto reply = tryHttpRequest("POST", nodes[1]->url() + "/api/sessions/other/messages",
+                                  message("single-" + std::to_string(i), "x").dump(), {"Authorization: Bearer " + access});
+      if (reply && reply->status == 201) ++singles, singles.notify_all();
+    }
+  });
+  singles.wait(0);  // the other node is writing before the first batch starts
+  constexpr int kBatches = 5, kEach = 40;
+  for (int b = 0; b < kBatches; ++b) {
+    json writes = json::array();
+    for (int i = 0; i < kEach; ++i)
+      writes.push_back({{"kind", "message"},
+                        {"session_id", "batched"},
+                        {"record", message("b" + std::to_string(b) + "-" + std::to_string(i), "x")}});
+    auto reply = nodes[0]->call("POST", "/api/batch", access, {{"writes", writes}});
+    REQUIRE(reply.status == 200);
+  }
+  batching = false;
+  other.join();
+
+  // Each batch's changes are consecutive seqs: it held the user's row lock
+  // from its first change to its commit.
+  std::map<std::string, std::vector<std::int64_t>> seqsByBatch;
+  for (const auto& change : allChangesSince(*nodes[0], access, 0, 100)) {
+    const std::string id = change["record"]["id"];
+    if (id.starts_with("b")) seqsByBatch[id.substr(0, id.find('-'))].push_back(change["seq"]);
+  }
+  REQUIRE(seqsByBatch.size() == kBatches);
+  for (const auto& [batch, seqs] : seqsByBatch) {
+    INFO("batch " << batch);
+    REQUIRE(seqs.size() == kEach);
+    CHECK(seqs.back() - seqs.front() == kEach - 1);
+  }
+  CHECK(singles > 0);
+}

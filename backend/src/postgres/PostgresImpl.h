@@ -70,14 +70,16 @@ struct PostgresStorage::Impl {
   /// Unavailable; the pool replaces the connection.
   template <class F>
   auto transact(pg::Transaction::Mode mode, F&& body) -> decltype(body(std::declval<Db&>())) {
-    constexpr int kAttempts = 20;
+    if (tCurrent) return nested(*tCurrent, body);
     for (int attempt = 1;; ++attempt) {
       auto lease = pool.acquire();
       if (!lease) return std::unexpected(unavailable(lease.error()));
       auto transaction = pg::Transaction::begin(**lease, mode);
       if (!transaction) return std::unexpected(unavailable(transaction.error()));
       Db db{**lease, std::nullopt};
+      tCurrent = &db;
       auto result = body(db);
+      tCurrent = nullptr;
       if (result) {
         auto committed = transaction->commit();
         if (committed) return result;
@@ -90,6 +92,35 @@ struct PostgresStorage::Impl {
       if (!again || attempt == kAttempts) return result;
     }
   }
+  static constexpr int kAttempts = 20;
+  /// The transaction this thread runs a call in: a call made from inside
+  /// another (applyWrites) joins it instead of taking a second connection.
+  static inline thread_local Db* tCurrent = nullptr;
+
+  /// A call inside the running transaction, in a savepoint of its own: a
+  /// refused write rolls back only itself (its NOTIFY too), and a unique
+  /// violation runs it again from the savepoint.
+  template <class F>
+  auto nested(Db& db, F& body) -> decltype(body(db)) {
+    for (int attempt = 1;; ++attempt) {
+      if (auto savepoint = db.query("SAVEPOINT nested_call"); !savepoint) return std::unexpected(savepoint.error());
+      db.failedWith.reset();
+      auto result = body(db);
+      if (result) {
+        if (auto released = db.query("RELEASE SAVEPOINT nested_call"); !released)
+          return std::unexpected(released.error());
+        return result;
+      }
+      const auto failedWith = db.failedWith;
+      if (auto undone = db.query("ROLLBACK TO SAVEPOINT nested_call"); !undone) return std::unexpected(undone.error());
+      if (auto released = db.query("RELEASE SAVEPOINT nested_call"); !released)
+        return std::unexpected(released.error());
+      const bool again = failedWith && (*failedWith == pg::ErrorKind::UniqueViolation ||
+                                        *failedWith == pg::ErrorKind::SerializationFailure);
+      if (!again || attempt == kAttempts) return result;
+    }
+  }
+
   template <class F>
   auto write(F&& body) {
     return transact(pg::Transaction::Mode::ReadWrite, std::forward<F>(body));

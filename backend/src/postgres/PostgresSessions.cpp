@@ -198,4 +198,11 @@ StorageResult<ChangePage> PostgresStorage::changesSince(std::int64_t userId, std
   });
 }
 
+StorageResult<std::vector<WriteOutcome>> PostgresStorage::applyWrites(std::int64_t userId,
+                                                                      const std::vector<Write>& writes) {
+  // The writes in order, as Storage's own loop does, but each call joins this
+  // transaction: a storage failure keeps nothing of the batch.
+  return impl_->write([&](Db&) { return Storage::applyWrites(userId, writes); });
+}
+
 }  // namespace aieditor::backend

@@ -50,6 +50,8 @@ class PostgresStorage final : public Storage {
                                           const std::string& componentId) override;
   StorageResult<void> deleteSession(std::int64_t userId, const std::string& sessionId) override;
   StorageResult<ChangePage> changesSince(std::int64_t userId, std::int64_t since, std::int64_t limit) override;
+  /// One transaction for the whole batch, each write in a savepoint.
+  StorageResult<std::vector<WriteOutcome>> applyWrites(std::int64_t userId, const std::vector<Write>&) override;
   /// Starts the listener thread (LISTEN on its own connection) and returns
   /// once it has listened or failed its first try (it keeps retrying).
   void setChangeListener(ChangeListener) override;
