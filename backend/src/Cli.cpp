@@ -37,10 +37,10 @@ serve listens on 127.0.0.1:8787 by default (port 0 picks a free one) and prints
 "listening on http://HOST:PORT" when ready. Storage is one SQLite file, by
 default $XDG_DATA_HOME/aieditor/backend.db, or with --postgres a PostgreSQL
 database named by a libpq connection string ("host=db.internal dbname=aieditor
-user=aieditor", or a postgresql:// URI; a password is better kept in ~/.pgpass
-or PGPASSWORD). Its schema is created or migrated on start, and any number of
-nodes may serve one database; each keeps up to --max-connections of its
-connections, plus one that listens for changes. Access tokens live --access-ttl seconds
+user=aieditor" or a postgresql:// URI; keep a password in ~/.pgpass or
+PGPASSWORD). Its schema is created or migrated on start. Any number of nodes
+may serve one database; each opens up to --max-connections connections to it,
+plus one that listens for changes. Access tokens live --access-ttl seconds
 (900); bodies over --max-body bytes (16 MiB) are refused with 413; past
 --max-connections (64) connections, requests get 503; half of them may be
 GET /api/events streams, which send a heartbeat comment every --heartbeat
