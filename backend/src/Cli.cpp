@@ -14,8 +14,8 @@
 #include "HttpServer.h"
 #include "SqliteStorage.h"
 #include "Tokens.h"
-#include "postgres/PostgresStorage.h"
 #include "common/Log.h"
+#include "postgres/PostgresStorage.h"
 
 namespace aieditor::backend {
 namespace {

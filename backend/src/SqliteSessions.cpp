@@ -4,7 +4,6 @@
 namespace aieditor::backend {
 using namespace sqlite_storage;
 
-
 StorageResult<SessionPage> SqliteStorage::listSessions(std::int64_t userId, std::int64_t limit,
                                                        const std::optional<std::string>& cursor) {
   std::int64_t afterAt = INT64_MAX;

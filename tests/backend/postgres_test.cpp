@@ -3,8 +3,8 @@
 // LISTEN/NOTIFY), and a database that drops the connections: the cases
 // tagged [postgres] run only in the backend-postgres registration
 // (tests/CMakeLists.txt).
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <map>
 #include <mutex>
 #include <set>
@@ -26,8 +26,8 @@ json message(const std::string& id, const std::string& content) {
 std::vector<json> allChangesSince(const Backend& node, const std::string& access, std::int64_t since, int limit) {
   std::vector<json> changes;
   for (bool more = true; more;) {
-    auto reply = node.call("GET", "/api/changes?limit=" + std::to_string(limit) + "&since=" + std::to_string(since),
-                           access);
+    auto reply =
+        node.call("GET", "/api/changes?limit=" + std::to_string(limit) + "&since=" + std::to_string(since), access);
     REQUIRE(reply.status == 200);
     const json page = reply.json();
     for (const auto& change : page["changes"]) {
@@ -43,8 +43,7 @@ std::vector<json> allChangesSince(const Backend& node, const std::string& access
 
 }  // namespace
 
-TEST_CASE("two nodes, many writers: a poller paging since sees every write exactly once, in seq order",
-          "[postgres]") {
+TEST_CASE("two nodes, many writers: a poller paging since sees every write exactly once, in seq order", "[postgres]") {
   TempDir dir;
   const std::string db = dir.file("backend.db");
   // Started together on an empty database: both create the schema at once.
@@ -100,8 +99,7 @@ TEST_CASE("two nodes, many writers: a poller paging since sees every write exact
   CHECK(changes.back()["seq"] == kWriters * kEach);
 }
 
-TEST_CASE("the same POST racing on two nodes: one 201, the rest 200 with the same record, nothing else",
-          "[postgres]") {
+TEST_CASE("the same POST racing on two nodes: one 201, the rest 200 with the same record, nothing else", "[postgres]") {
   TempDir dir;
   const std::string db = dir.file("backend.db");
   const std::string signIn = addUser(db, "alice");
@@ -181,7 +179,8 @@ TEST_CASE("a write to one node reaches an event stream on the other", "[postgres
   // Then both nodes in turn: every change once, in seq order.
   constexpr int kWrites = 10;
   for (int i = 0; i < kWrites; ++i)
-    REQUIRE(nodes[i % 2]->call("POST", "/api/sessions/far/messages", access, message("m" + std::to_string(i), "x"))
+    REQUIRE(nodes[i % 2]
+                ->call("POST", "/api/sessions/far/messages", access, message("m" + std::to_string(i), "x"))
                 .status == 201);
   const auto changes = stream.waitForChanges(kWrites + 1);
   REQUIRE(changes.size() == kWrites + 1);
@@ -224,11 +223,13 @@ TEST_CASE("a PostgreSQL connection string is never shown, and --postgres beside 
   CHECK_THAT(both.err, Catch::Contains("--db and --postgres"));
 
   // Nothing listens on port 1; the password must not reach the error.
-  auto unreachable = runBackendCli({"user", "list", "--postgres", "host=127.0.0.1 port=1 dbname=team password=hunter2"});
+  auto unreachable =
+      runBackendCli({"user", "list", "--postgres", "host=127.0.0.1 port=1 dbname=team password=hunter2"});
   CHECK(unreachable.code == 1);
   CHECK_THAT(unreachable.err, Catch::Contains("127.0.0.1/team"));
   CHECK(unreachable.err.find("hunter2") == std::string::npos);
-  auto serve = runBackendCli({"serve", "--listen", "127.0.0.1:0", "--postgres", "postgresql://alice:hunter2@127.0.0.1:1/team"});
+  auto serve =
+      runBackendCli({"serve", "--listen", "127.0.0.1:0", "--postgres", "postgresql://alice:hunter2@127.0.0.1:1/team"});
   CHECK(serve.code == 1);
   CHECK(serve.err.find("hunter2") == std::string::npos);
   // libpq quotes what it cannot parse, here the whole URI with its password
@@ -250,8 +251,9 @@ TEST_CASE("a batch commits as one transaction: no other node's write lands betwe
   std::atomic<int> singles{0};
   std::thread other([&] {
     for (int i = 0; batching; ++i) {
-      auto reply = tryHttpRequest("POST", nodes[1]->url() + "/api/sessions/other/messages",
-                                  message("single-" + std::to_string(i), "x").dump(), {"Authorization: Bearer " + access});
+      auto reply =
+          tryHttpRequest("POST", nodes[1]->url() + "/api/sessions/other/messages",
+                         message("single-" + std::to_string(i), "x").dump(), {"Authorization: Bearer " + access});
       if (reply && reply->status == 201) ++singles, singles.notify_all();
     }
   });

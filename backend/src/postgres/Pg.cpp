@@ -84,7 +84,8 @@ Result<Connection> Connection::connect(const std::string& conninfo) {
     return std::unexpected(
         Error{ErrorKind::ConnectionLost, "", connection.name_ + ": " + trimmed(PQerrorMessage(conn))});
   // Only errors reach stderr from the server; notices (e.g. "already exists") are dropped.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return connection;
 }
 
@@ -141,8 +142,10 @@ std::vector<Notification> Connection::notifications() {
 // ---- Transaction ---------------------------------------------------------------------
 
 Result<Transaction> Transaction::begin(Connection& connection, Mode mode) {
-  if (auto begun = connection.exec(mode == Mode::Snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
-      !begun) return std::unexpected(begun.error());
+  if (auto begun =
+          connection.exec(mode == Mode::Snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
+      !begun)
+    return std::unexpected(begun.error());
   return Transaction(connection);
 }
 

@@ -172,8 +172,9 @@ struct PostgresStorage::Impl {
                                     const std::string& title) {
     const T& record = in.record;
     return write([&](Db& db) -> StorageResult<Saved<T>> {
-      auto existing = db.query("SELECT body FROM records WHERE user_id = $1 AND session_id = $2 AND kind = $3 AND id = $4",
-                               {userId, record.sessionId, kind, record.id});
+      auto existing =
+          db.query("SELECT body FROM records WHERE user_id = $1 AND session_id = $2 AND kind = $3 AND id = $4",
+                   {userId, record.sessionId, kind, record.id});
       if (!existing) return std::unexpected(existing.error());
       if (!existing->empty()) {
         auto previous = stored::decode<T>(existing->getString(0, 0));
@@ -204,8 +205,9 @@ struct PostgresStorage::Impl {
       if (!*exists) return std::unexpected(notFound("session \"" + sessionId + "\" not found"));
       std::int64_t beforePos = INT64_MAX;
       if (before) {
-        auto pos = db.integer("SELECT pos FROM records WHERE user_id = $1 AND session_id = $2 AND kind = $3 AND id = $4",
-                              {userId, sessionId, kind, *before});
+        auto pos =
+            db.integer("SELECT pos FROM records WHERE user_id = $1 AND session_id = $2 AND kind = $3 AND id = $4",
+                       {userId, sessionId, kind, *before});
         if (!pos) return std::unexpected(pos.error());
         if (!*pos)
           return std::unexpected(StorageError{

@@ -23,11 +23,11 @@ StorageResult<SessionPage> PostgresStorage::listSessions(std::int64_t userId, st
     if (!rows) return std::unexpected(rows.error());
     SessionPage page;
     for (int row = 0; row < rows->size(); ++row)
-      page.sessions.push_back(SessionInfo{
-          {rows->getString(row, 0), rows->getString(row, 1), rows->getInt(row, 2), rows->getInt(row, 3)},
-          rows->getOptionalString(row, 4),
-          rows->getInt(row, 5),
-          rows->getInt(row, 6)});
+      page.sessions.push_back(
+          SessionInfo{{rows->getString(row, 0), rows->getString(row, 1), rows->getInt(row, 2), rows->getInt(row, 3)},
+                      rows->getOptionalString(row, 4),
+                      rows->getInt(row, 5),
+                      rows->getInt(row, 6)});
     if (static_cast<std::int64_t>(page.sessions.size()) > limit) {
       page.sessions.pop_back();
       page.nextCursor = stored::makeCursor(page.sessions.back().session);
@@ -141,8 +141,9 @@ StorageResult<void> PostgresStorage::setCurrentComponent(std::int64_t userId, co
     if (!*known)
       return std::unexpected(StorageError{
           Failure::BadInput, "component_id: no component \"" + componentId + "\" in session \"" + sessionId + "\""});
-    if (auto set = db.query("UPDATE sessions SET current_component_id = $1, updated_at = $2 WHERE user_id = $3 AND id = $4",
-                            {componentId, server::now(), userId, sessionId});
+    if (auto set =
+            db.query("UPDATE sessions SET current_component_id = $1, updated_at = $2 WHERE user_id = $3 AND id = $4",
+                     {componentId, server::now(), userId, sessionId});
         !set)
       return std::unexpected(set.error());
     auto seq = impl_->logChange(db, userId, sessionId, "current_component", std::nullopt,

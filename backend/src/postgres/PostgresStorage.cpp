@@ -59,8 +59,8 @@ StorageResult<void> migrate(pg::Connection& connection) {
     if (version > static_cast<std::int64_t>(kMigrations.size()))
       return std::unexpected(StorageError{
           Failure::Unavailable, "storage: " + connection.name() + " has schema version " + std::to_string(version) +
-                                    ", newer than this aieditor-backend knows (" +
-                                    std::to_string(kMigrations.size()) + "); upgrade it"});
+                                    ", newer than this aieditor-backend knows (" + std::to_string(kMigrations.size()) +
+                                    "); upgrade it"});
     for (auto next = version + 1; next <= static_cast<std::int64_t>(kMigrations.size()); ++next) {
       auto transaction = pg::Transaction::begin(connection);
       if (!transaction) return std::unexpected(unavailable(transaction.error()));
@@ -153,7 +153,8 @@ StorageResult<void> PostgresStorage::addSignInToken(std::int64_t userId, const T
 
 StorageResult<void> PostgresStorage::revokeTokens(std::int64_t userId) {
   return impl_->write([&](Db& db) -> StorageResult<void> {
-    for (const char* sql : {"DELETE FROM sign_in_tokens WHERE user_id = $1", "DELETE FROM access_tokens WHERE user_id = $1"})
+    for (const char* sql :
+         {"DELETE FROM sign_in_tokens WHERE user_id = $1", "DELETE FROM access_tokens WHERE user_id = $1"})
       if (auto gone = db.query(sql, {userId}); !gone) return std::unexpected(gone.error());
     return {};
   });
@@ -171,7 +172,8 @@ StorageResult<User> PostgresStorage::userForSignInToken(const TokenHash& hash) {
 StorageResult<void> PostgresStorage::addAccessToken(std::int64_t userId, const TokenHash& hash, Timestamp expiresAt) {
   return impl_->write([&](Db& db) -> StorageResult<void> {
     // Expired tokens of this user go at its next sign-in, so the table stays small.
-    if (auto swept = db.query("DELETE FROM access_tokens WHERE user_id = $1 AND expires_at <= $2", {userId, server::now()});
+    if (auto swept =
+            db.query("DELETE FROM access_tokens WHERE user_id = $1 AND expires_at <= $2", {userId, server::now()});
         !swept)
       return std::unexpected(swept.error());
     auto added =
