@@ -92,8 +92,9 @@ struct Notification {
 class Connection {
  public:
   /// Connects with a libpq connection string (key=value pairs or a
-  /// postgresql:// URI). A string libpq cannot parse is refused without
-  /// echoing any of it (it may hold a password).
+  /// postgresql:// URI), giving up after connect_timeout (10 s unless the
+  /// string says). A string libpq cannot parse is refused without echoing
+  /// any of it (it may hold a password).
   static Result<Connection> connect(const std::string& conninfo);
   /// "host/dbname" of a connection string, for messages; "" when unparsable.
   static std::string describe(const std::string& conninfo);
