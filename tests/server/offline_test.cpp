@@ -311,6 +311,19 @@ TEST_CASE("offline: a component edited by hand keeps its JSX, and its CSS custom
   CHECK_THAT(after.reply, Catch::Contains("edited by hand"));
 }
 
+TEST_CASE("offline: very long requests are answered, and quoted shortened") {
+  OfflineChat chat;
+  const std::string many(100'000, 'a');
+  Step rename = chat.run(kStarts[1], {"rename it to " + many});
+  CHECK(rename.after.name == rename.before.name);
+  CHECK(rename.after.jsx == rename.before.jsx);
+  Step title = chat.run(kStarts[1], {"change the title to " + many});
+  CHECK_THAT(title.after.jsx, Catch::Contains(">" + many + "</h2>"));
+  Step nonsense = chat.run(kStarts[1], {"make it " + many});
+  CHECK(nonsense.after.jsx == nonsense.before.jsx);
+  CHECK(nonsense.after.reply.find("```jsx") < 1000);
+}
+
 // Hidden from discovery: CTest runs it after installing esbuild (the
 // fixture in tests/CMakeLists.txt).
 TEST_CASE("offline: every component it makes parses as JSX (esbuild)", "[.][jsx]") {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <set>
 
 namespace aieditor::server::offline {
@@ -55,6 +54,12 @@ std::optional<std::string> namedColor(std::string_view word) {
 namespace {
 
 using Words = std::vector<std::string>;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
 
 bool has(const Words& ws, std::initializer_list<std::string_view> any) {
   return std::ranges::any_of(ws, [&](const std::string& w) { return std::ranges::find(any, w) != any.end(); });
@@ -131,6 +136,21 @@ std::optional<Intent> partIntent(const Words& ws, Intent::Kind kind) {
   return intent;
 }
 
+/// The first "#0ea5e9" or "#fff" in `text`, in lower case.
+std::optional<std::string> hexColor(std::string_view text) {
+  for (std::size_t at = text.find('#'); at != std::string_view::npos; at = text.find('#', at + 1)) {
+    std::size_t end = at + 1;
+    while (end < text.size() && std::isxdigit(static_cast<unsigned char>(text[end])) && end - at <= 6) ++end;
+    const std::size_t digits = end - at - 1;
+    if ((digits != 3 && digits != 6) || (end < text.size() && std::isalnum(static_cast<unsigned char>(text[end]))))
+      continue;
+    std::string found(text.substr(at, end - at));
+    std::ranges::transform(found, found.begin(), [](unsigned char c) { return std::tolower(c); });
+    return found;
+  }
+  return std::nullopt;
+}
+
 std::optional<Intent> styleIntent(const Words& ws, std::string_view clause) {
   const bool less = has(ws, {"less", "fewer", "no", "without", "remove", "reduce"});
   if (has(ws, {"corner", "corners", "rounded", "rounder", "round", "radius", "pill", "square", "sharp", "sharper"})) {
@@ -149,14 +169,7 @@ std::optional<Intent> styleIntent(const Words& ws, std::string_view clause) {
     return Intent{.kind = Intent::Kind::Size, .factor = 0.8};
 
   // A colour: a hex value or a name, for the part the clause names.
-  std::optional<std::string> hex, name;
-  static const std::regex hexPattern(R"(#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b)");
-  std::match_results<std::string_view::const_iterator> match;
-  if (std::regex_search(clause.begin(), clause.end(), match, hexPattern)) {
-    std::string found = match.str();
-    std::ranges::transform(found, found.begin(), [](unsigned char c) { return std::tolower(c); });
-    hex = name = found;
-  }
+  std::optional<std::string> hex = hexColor(clause), name = hex;
   for (const auto& w : ws)
     if (!hex)
       if (auto named = namedColor(w)) hex = *named, name = w;
@@ -193,16 +206,72 @@ std::string quotedValue(std::string value) {
   return value;
 }
 
-/// Splits what comes before a text request into clauses: at punctuation and
-/// at "and", "then", "also", "plus".
-void addClauses(std::string_view text, std::vector<Intent>& out) {
-  static const std::regex separator(R"(\s*(?:[,;!?\n]|\.(?:\s|$)|\b(?:and|then|also|plus)\b)\s*)", std::regex::icase);
-  const std::string copy(text);
-  for (std::sregex_token_iterator it(copy.begin(), copy.end(), separator, -1), end; it != end; ++it) {
-    const std::string clause = it->str();
-    if (onlyFiller(words(clause))) continue;
-    out.push_back(clauseIntent(clause));
+/// A word of the prompt and where it is, for requests that keep the rest of
+/// the prompt as written.
+struct Token {
+  std::string word{};  ///< lower case
+  std::size_t begin = 0, end = 0;
+};
+
+std::vector<Token> tokens(std::string_view text) {
+  std::vector<Token> out;
+  for (std::size_t at = 0; at < text.size();) {
+    if (!std::isalnum(static_cast<unsigned char>(text[at]))) {
+      ++at;
+      continue;
+    }
+    Token token{.begin = at};
+    while (at < text.size() && std::isalnum(static_cast<unsigned char>(text[at])))
+      token.word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[at++])));
+    token.end = at;
+    out.push_back(std::move(token));
   }
+  return out;
+}
+
+/// Splits text into clauses at , ; ! ? a new line, a full stop and the words
+/// "and", "then", "also" and "plus".
+void addClauses(std::string_view text, std::vector<Intent>& out) {
+  const auto add = [&](std::string_view clause) {
+    if (!onlyFiller(words(clause))) out.push_back(clauseIntent(std::string(trim(clause))));
+  };
+  std::size_t start = 0;
+  for (std::size_t at = 0; at <= text.size(); ++at) {
+    const bool end = at == text.size() || std::string_view(",;!?\n").find(text[at]) != std::string_view::npos ||
+                     (text[at] == '.' && (at + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[at + 1]))));
+    if (!end) continue;
+    const std::string_view segment = text.substr(start, at - start);
+    std::size_t clauseStart = 0;
+    for (const auto& token : tokens(segment))
+      if (token.word == "and" || token.word == "then" || token.word == "also" || token.word == "plus") {
+        add(segment.substr(clauseStart, token.begin - clauseStart));
+        clauseStart = token.end;
+      }
+    add(segment.substr(clauseStart));
+    start = at + 1;
+  }
+}
+
+/// A request that sets text: words to match in order (each step one of a
+/// few words, some optional), then the rest of the prompt is the new text.
+struct TextRequest {
+  struct Step {
+    std::initializer_list<std::string_view> words;
+    bool optional = false;
+  };
+  std::initializer_list<Step> steps;
+  Intent::Kind kind;
+};
+
+/// Where the new text starts (after the last word matched), when `steps`
+/// match the tokens from `at`.
+std::optional<std::size_t> match(const std::vector<Token>& ts, std::size_t at, const TextRequest::Step* step,
+                                 const TextRequest::Step* last) {
+  if (step == last) return at > 0 ? std::optional(ts[at - 1].end) : std::nullopt;
+  if (at < ts.size() && std::ranges::find(step->words, ts[at].word) != step->words.end())
+    if (auto found = match(ts, at + 1, step + 1, last)) return found;
+  if (step->optional) return match(ts, at, step + 1, last);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -212,37 +281,43 @@ std::string buttonLabel(std::string_view text) { return buttonLabel(words(text))
 std::vector<Intent> parseIntents(std::string_view prompt) {
   // Requests that set text take the rest of the prompt as their value, so
   // "change the title to Plans and Pricing" keeps its "and".
-  struct TextRequest {
-    std::regex pattern;
-    Intent::Kind kind;
-  };
+  using K = Intent::Kind;
   static const TextRequest requests[] = {
-      {std::regex(R"(\b(?:rename|call|name)\s+(?:it|this|(?:the|this)\s+component)\s+(?:to\s+|as\s+)?(.+)$)",
-                  std::regex::icase),
-       Intent::Kind::Rename},
-      {std::regex(R"(\b(?:change|set|make|update|rename|switch)\s+the\s+(?:main\s+)?(?:title|heading|headline)\s+)"
-                  R"((?:text\s+)?(?:to|as|into)\s+(.+)$)",
-                  std::regex::icase),
-       Intent::Kind::Title},
-      {std::regex(R"(\btitle\s+it\s+(.+)$)", std::regex::icase), Intent::Kind::Title},
-      {std::regex(R"(\b(?:change|set|make|update|rename)\s+the\s+button(?:'s)?\s+(?:text\s+|label\s+)?)"
-                  R"((?:to|as|into|say)\s+(.+)$)",
-                  std::regex::icase),
-       Intent::Kind::ButtonLabel},
+      {{{{"rename", "call", "name"}}, {{"the", "this"}, true}, {{"it", "this", "component"}}, {{"to", "as"}, true}},
+       K::Rename},
+      {{{{"change", "set", "make", "update", "rename", "switch"}},
+        {{"the"}},
+        {{"main"}, true},
+        {{"title", "heading", "headline"}},
+        {{"text"}, true},
+        {{"to", "as", "into"}}},
+       K::Title},
+      {{{{"title"}}, {{"it"}}}, K::Title},
+      {{{{"change", "set", "make", "update", "rename"}},
+        {{"the"}},
+        {{"button"}},
+        {{"s"}, true},
+        {{"text", "label"}, true},
+        {{"to", "as", "into", "say"}}},
+       K::ButtonLabel},
   };
-  const std::string text(prompt);
+  const std::vector<Token> ts = tokens(prompt);
+  for (std::size_t at = 0; at < ts.size(); ++at)
+    for (const auto& request : requests) {
+      const auto value = match(ts, at, request.steps.begin(), request.steps.end());
+      if (!value) continue;
+      std::vector<Intent> out;
+      addClauses(prompt.substr(0, ts[at].begin), out);
+      std::string text = quotedValue(std::string(prompt.substr(*value)));
+      if (request.kind == K::Rename) text = pascalCase(text);
+      if (text.empty() || (request.kind == K::Rename && text.size() > 64))
+        out.push_back(Intent{.kind = K::NotUnderstood, .value = std::string(prompt.substr(ts[at].begin))});
+      else
+        out.push_back(Intent{.kind = request.kind, .value = std::move(text)});
+      return out;
+    }
   std::vector<Intent> out;
-  for (const auto& request : requests) {
-    std::smatch match;
-    if (!std::regex_search(text, match, request.pattern)) continue;
-    addClauses(std::string_view(text).substr(0, static_cast<std::size_t>(match.position(0))), out);
-    std::string value = quotedValue(match[1].str());
-    if (request.kind == Intent::Kind::Rename) value = pascalCase(value);
-    if (value.empty()) out.push_back(Intent{.kind = Intent::Kind::NotUnderstood, .value = match.str(0)});
-    else out.push_back(Intent{.kind = request.kind, .value = std::move(value)});
-    return out;
-  }
-  addClauses(text, out);
+  addClauses(prompt, out);
   return out;
 }
 

@@ -143,6 +143,14 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+/// At most 80 bytes of `text`, cut between UTF-8 characters, for quoting.
+std::string shortened(const std::string& text) {
+  if (text.size() <= 80) return text;
+  std::size_t cut = 77;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
 std::string fenced(const Rendered& code) {
   return "```jsx\n" + code.jsx + "```\n\n```css\n" + code.css + "```\n";
 }
@@ -163,7 +171,7 @@ std::string iterationReply(const protocol::Component& current, const std::string
   std::vector<std::string> done, failed, unknown;
   for (const auto& intent : parseIntents(prompt)) {
     if (intent.kind == Intent::Kind::NotUnderstood) {
-      unknown.push_back("\"" + intent.value + "\"");
+      unknown.push_back("\"" + shortened(intent.value) + "\"");
       continue;
     }
     std::expected<std::string, std::string> result = std::unexpected(
