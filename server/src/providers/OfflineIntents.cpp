@@ -89,10 +89,10 @@ std::optional<std::string> wordBefore(const Words& ws, std::initializer_list<std
   return std::nullopt;
 }
 
-std::string buttonLabel(const Words& ws) {
+std::optional<std::string> buttonLabel(const Words& ws) {
   if (has(ws, {"submit"})) return "Submit";
-  const auto before = wordBefore(ws, {"button"});
-  return before ? capitalised(*before) : "Get started";
+  if (auto before = wordBefore(ws, {"button"})) return capitalised(*before);
+  return std::nullopt;
 }
 
 std::string fieldLabel(const Words& ws) {
@@ -114,7 +114,7 @@ std::optional<Intent> partIntent(const Words& ws, Intent::Kind kind) {
   } else if (has(ws, {"button", "buttons", "cta"})) {
     intent.part = PartKind::Button;
     intent.submit = has(ws, {"submit"});
-    intent.value = buttonLabel(ws);
+    intent.value = buttonLabel(ws).value_or("Get started");
   } else if (has(ws, {"input", "inputs", "field", "fields", "textbox", "label"})) {
     intent.part = PartKind::Field;
     intent.value = fieldLabel(ws);
@@ -276,7 +276,7 @@ std::optional<std::size_t> match(const std::vector<Token>& ts, std::size_t at, c
 
 }  // namespace
 
-std::string buttonLabel(std::string_view text) { return buttonLabel(words(text)); }
+std::optional<std::string> buttonLabel(std::string_view text) { return buttonLabel(words(text)); }
 
 std::vector<Intent> parseIntents(std::string_view prompt) {
   // Requests that set text take the rest of the prompt as their value, so

@@ -41,9 +41,9 @@ struct Intent {
 
 std::vector<Intent> parseIntents(std::string_view prompt);
 
-/// The label for the button `text` asks for: "Subscribe" for "a subscribe
-/// button", "Submit" for a submit button, else "Get started".
-std::string buttonLabel(std::string_view text);
+/// The label `text` gives a button: "Subscribe" for "a subscribe button",
+/// "Submit" for a submit button; nothing when it names none.
+std::optional<std::string> buttonLabel(std::string_view text);
 
 /// The hex value of a colour name ("green" -> "#16a34a").
 std::optional<std::string> namedColor(std::string_view word);

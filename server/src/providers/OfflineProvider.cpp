@@ -110,8 +110,8 @@ Design designFromPrompt(const std::string& prompt) {
   }
 
   // A button's label is the word before "button" ("a subscribe button").
-  std::optional<std::string> button;
-  if (mentions(ws, {"button", "buttons", "cta", "counter", "toggle"})) button = buttonLabel(prompt);
+  const bool wantsButton = mentions(ws, {"button", "buttons", "cta", "counter", "toggle"});
+  const std::optional<std::string> named = buttonLabel(prompt);
   if (login || mentions(ws, {"form", "input", "signup", "register", "search", "email", "newsletter", "contact"})) {
     Part form{.kind = PartKind::Form};
     if (login) form.children = {Part{.kind = PartKind::Field, .text = "Email"},
@@ -121,16 +121,16 @@ Design designFromPrompt(const std::string& prompt) {
                                                          Part{.kind = PartKind::Field, .text = "Email"},
                                                          Part{.kind = PartKind::Field, .text = "Message"}};
     else form.children = {Part{.kind = PartKind::Field, .text = "Email"}};
-    const std::string label = button ? *button : login ? "Sign in" : mentions(ws, {"search"}) ? "Search" : "Send";
+    const std::string label = named ? *named : login ? "Sign in" : mentions(ws, {"search"}) ? "Search" : "Send";
     form.children.push_back(Part{.kind = PartKind::Button, .text = label, .submit = true});
     design.parts.push_back(std::move(form));
-  } else if (button) {
-    design.parts.push_back(Part{.kind = PartKind::Button, .text = *button});
+  } else if (wantsButton) {
+    design.parts.push_back(Part{.kind = PartKind::Button, .text = named.value_or("Get started")});
   }
 
   // "a dark pricing card", "with rounded corners": the style it asks for.
   for (const auto& intent : parseIntents(prompt))
-    if (isStyle(intent) && intent.kind != Intent::Kind::Color) (void)applyStyle(intent, design.properties);
+    if (isStyle(intent)) (void)applyStyle(intent, design.properties);
   return design;
 }
 
