@@ -340,8 +340,7 @@ TEST_CASE("offline: every component it makes parses as JSX (esbuild)", "[.][jsx]
   TempDir out;
   for (std::size_t i = 0; i < chat.allJsx().size(); ++i)
     std::ofstream(out.file("component" + std::to_string(i) + ".jsx")) << chat.allJsx()[i];
-  const std::string command =
-      std::string("'") + AIEDITOR_NODE + "' '" + AIEDITOR_JSX_PARSER + "' '" + out.path() + "'";
+  const std::string command = std::string("'") + AIEDITOR_NODE + "' '" + AIEDITOR_JSX_PARSER + "' '" + out.path() + "'";
   INFO(command);
   CHECK(std::system(command.c_str()) == 0);
 }

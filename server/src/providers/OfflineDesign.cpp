@@ -10,13 +10,20 @@ namespace aieditor::server::offline {
 
 std::string_view describe(PartKind kind) {
   switch (kind) {
-    case PartKind::Text: return "paragraph";
-    case PartKind::Heading: return "heading";
-    case PartKind::List: return "list";
-    case PartKind::Image: return "image placeholder";
-    case PartKind::Field: return "input field";
-    case PartKind::Button: return "button";
-    case PartKind::Form: return "form";
+    case PartKind::Text:
+      return "paragraph";
+    case PartKind::Heading:
+      return "heading";
+    case PartKind::List:
+      return "list";
+    case PartKind::Image:
+      return "image placeholder";
+    case PartKind::Field:
+      return "input field";
+    case PartKind::Button:
+      return "button";
+    case PartKind::Form:
+      return "form";
   }
   return "part";
 }
@@ -59,9 +66,8 @@ std::string className(std::string_view name) {
 
 std::string jsxText(std::string_view text) {
   // JSX text cannot hold { } < > and collapses whitespace; a string literal can.
-  const bool plain = !text.empty() && std::ranges::none_of(text, [](unsigned char c) {
-    return c < 0x20 || c == '{' || c == '}' || c == '<' || c == '>' || c == '"' || c == '\\' || c == '&';
-  }) && text.front() != ' ' && text.back() != ' ';
+  const auto special = [](unsigned char c) { return c < 0x20 || std::string_view("{}<>\"\\&").contains(c); };
+  const bool plain = !text.empty() && std::ranges::none_of(text, special) && text.front() != ' ' && text.back() != ' ';
   if (plain) return std::string(text);
   std::string out = "{\"";
   for (unsigned char c : text) {
@@ -77,8 +83,10 @@ namespace {
 std::string fieldName(std::string_view label) {
   std::string out;
   for (unsigned char c : label) {
-    if (std::isalnum(c)) out += static_cast<char>(std::tolower(c));
-    else if (!out.empty() && out.back() != '-') out += '-';
+    if (std::isalnum(c))
+      out += static_cast<char>(std::tolower(c));
+    else if (!out.empty() && out.back() != '-')
+      out += '-';
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
   return out.empty() ? "field" : out;

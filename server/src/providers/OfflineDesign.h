@@ -19,10 +19,10 @@ std::string_view describe(PartKind);
 
 struct Part {
   PartKind kind = PartKind::Text;
-  std::string text{};             ///< Text, Heading, a Button's or a Field's label
-  bool submit = false;            ///< Button: type="submit"
+  std::string text{};                ///< Text, Heading, a Button's or a Field's label
+  bool submit = false;               ///< Button: type="submit"
   std::vector<std::string> items{};  ///< List
-  std::vector<Part> children{};   ///< Form: its fields, then its buttons
+  std::vector<Part> children{};      ///< Form: its fields, then its buttons
   bool operator==(const Part&) const = default;
 };
 

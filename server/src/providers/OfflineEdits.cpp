@@ -42,8 +42,8 @@ std::string number(double value) {
 }
 
 /// Multiplies a numeric property (keeping its unit), within [low, high].
-std::expected<std::string, std::string> scale(Properties& properties, std::string_view name, double factor,
-                                              double low, double high) {
+std::expected<std::string, std::string> scale(Properties& properties, std::string_view name, double factor, double low,
+                                              double high) {
   const std::string* current = properties.find(name);
   if (!current) return missing(name);
   auto value = measure(*current);
@@ -154,15 +154,15 @@ std::expected<std::string, std::string> applyStyle(const Intent& intent, Propert
   switch (intent.kind) {
     case Intent::Kind::Theme: {
       const Palette& p = intent.dark ? kDark : kLight;
-      auto set = setAll(properties, {{"--surface", p.surface}, {"--text", p.text}, {"--muted", p.muted},
-                                     {"--border", p.border}});
+      auto set = setAll(properties,
+                        {{"--surface", p.surface}, {"--text", p.text}, {"--muted", p.muted}, {"--border", p.border}});
       if (!set) return std::unexpected(set.error());
       return std::string("switched to a ") + (intent.dark ? "dark" : "light") + " theme: background " +
              std::string(p.surface) + ", text " + std::string(p.text) + ", borders " + std::string(p.border);
     }
     case Intent::Kind::Color: {
-      const std::string shown = intent.colorName == intent.value ? intent.value
-                                                                 : intent.colorName + " (" + intent.value + ")";
+      const std::string shown =
+          intent.colorName == intent.value ? intent.value : intent.colorName + " (" + intent.value + ")";
       if (intent.property == "--surface") {
         // A background needs text that reads on it: the theme's text colours.
         const Palette& p = readableOn(intent.value) == "#ffffff" ? kDark : kLight;
@@ -180,18 +180,21 @@ std::expected<std::string, std::string> applyStyle(const Intent& intent, Propert
     case Intent::Kind::Size: {
       auto value = scale(properties, "--scale", intent.factor, 0.5, 3);
       if (!value) return value;
-      return std::string("made everything ") + (intent.factor > 1 ? "bigger" : "smaller") + " (--scale: " + *value + ")";
+      return std::string("made everything ") + (intent.factor > 1 ? "bigger" : "smaller") + " (--scale: " + *value +
+             ")";
     }
     case Intent::Kind::Spacing: {
       auto value = scale(properties, "--space", intent.factor, 0.25, 4);
       if (!value) return value;
-      return std::string(intent.factor < 1 ? "made it more compact" : "gave it more room") + " (--space: " + *value + ")";
+      return std::string(intent.factor < 1 ? "made it more compact" : "gave it more room") + " (--space: " + *value +
+             ")";
     }
     case Intent::Kind::Corners: {
       auto value = scale(properties, "--radius", intent.factor, 0, 48);
       if (!value) return value;
-      return std::string(intent.factor > 1 ? "rounded the corners more" : intent.factor == 0 ? "squared the corners"
-                                                                                             : "rounded the corners less") +
+      return std::string(intent.factor > 1    ? "rounded the corners more"
+                         : intent.factor == 0 ? "squared the corners"
+                                              : "rounded the corners less") +
              " (--radius: " + *value + ")";
     }
     default:
@@ -201,8 +204,10 @@ std::expected<std::string, std::string> applyStyle(const Intent& intent, Propert
 
 std::expected<std::string, std::string> applyStructure(const Intent& intent, Design& design) {
   switch (intent.kind) {
-    case Intent::Kind::Add: return add(intent, design);
-    case Intent::Kind::Remove: return remove(intent, design);
+    case Intent::Kind::Add:
+      return add(intent, design);
+    case Intent::Kind::Remove:
+      return remove(intent, design);
     case Intent::Kind::Title:
       design.title = intent.value;
       return "changed the title to \"" + intent.value + "\"";

@@ -39,11 +39,10 @@ std::string pascalCase(std::string_view text) {
 
 std::optional<std::string> namedColor(std::string_view word) {
   static const std::pair<std::string_view, std::string_view> named[] = {
-      {"blue", "#2563eb"},   {"red", "#dc2626"},   {"green", "#16a34a"}, {"purple", "#7c3aed"},
-      {"violet", "#7c3aed"}, {"orange", "#ea580c"}, {"pink", "#db2777"}, {"teal", "#0d9488"},
-      {"yellow", "#eab308"}, {"amber", "#f59e0b"}, {"indigo", "#4f46e5"}, {"cyan", "#0891b2"},
-      {"sky", "#0ea5e9"},    {"gray", "#6b7280"},  {"grey", "#6b7280"},  {"black", "#000000"},
-      {"white", "#ffffff"},  {"brown", "#92400e"}, {"lime", "#65a30d"},  {"emerald", "#059669"},
+      {"blue", "#2563eb"},   {"red", "#dc2626"},   {"green", "#16a34a"}, {"purple", "#7c3aed"}, {"violet", "#7c3aed"},
+      {"orange", "#ea580c"}, {"pink", "#db2777"},  {"teal", "#0d9488"},  {"yellow", "#eab308"}, {"amber", "#f59e0b"},
+      {"indigo", "#4f46e5"}, {"cyan", "#0891b2"},  {"sky", "#0ea5e9"},   {"gray", "#6b7280"},   {"grey", "#6b7280"},
+      {"black", "#000000"},  {"white", "#ffffff"}, {"brown", "#92400e"}, {"lime", "#65a30d"},   {"emerald", "#059669"},
       {"rose", "#e11d48"},   {"navy", "#1e3a8a"},  {"gold", "#ca8a04"},
   };
   for (const auto& [name, hex] : named)
@@ -67,8 +66,8 @@ bool has(const Words& ws, std::initializer_list<std::string_view> any) {
 
 /// Words that carry no request on their own ("please", "now", "it").
 bool onlyFiller(const Words& ws) {
-  static const std::set<std::string, std::less<>> filler = {"please", "now", "thanks", "thank", "you", "it",
-                                                            "can", "could", "ok", "okay", "also", "and", "then"};
+  static const std::set<std::string, std::less<>> filler = {"please", "now", "thanks", "thank", "you", "it",  "can",
+                                                            "could",  "ok",  "okay",   "also",  "and", "then"};
   return std::ranges::all_of(ws, [](const std::string& w) { return filler.contains(w); });
 }
 
@@ -81,8 +80,8 @@ std::string capitalised(std::string word) {
 /// it is an article, a colour or another part's name.
 std::optional<std::string> wordBefore(const Words& ws, std::initializer_list<std::string_view> nouns) {
   static const std::set<std::string, std::less<>> skip = {
-      "a", "an", "the", "another", "one", "new", "more", "second", "big", "small", "text", "input", "my", "its",
-      "with", "to", "add", "primary", "secondary", "nice", "simple", "large"};
+      "a",     "an", "the", "another", "one", "new", "more",    "second",    "big",  "small",  "text",
+      "input", "my", "its", "with",    "to",  "add", "primary", "secondary", "nice", "simple", "large"};
   for (std::size_t i = 1; i < ws.size(); ++i)
     if (std::ranges::find(nouns, ws[i]) != nouns.end() && !skip.contains(ws[i - 1]) && !namedColor(ws[i - 1]))
       return ws[i - 1];
@@ -175,9 +174,12 @@ std::optional<Intent> styleIntent(const Words& ws, std::string_view clause) {
       if (auto named = namedColor(w)) hex = *named, name = w;
   if (hex) {
     Intent intent{.kind = Intent::Kind::Color, .property = "--accent", .value = *hex, .colorName = *name};
-    if (has(ws, {"background", "backdrop", "bg", "card", "surface"})) intent.property = "--surface";
-    else if (has(ws, {"text", "font", "title", "heading", "headline"})) intent.property = "--text";
-    else if (has(ws, {"border", "borders", "outline"})) intent.property = "--border";
+    if (has(ws, {"background", "backdrop", "bg", "card", "surface"}))
+      intent.property = "--surface";
+    else if (has(ws, {"text", "font", "title", "heading", "headline"}))
+      intent.property = "--text";
+    else if (has(ws, {"border", "borders", "outline"}))
+      intent.property = "--border";
     return intent;
   }
   if (has(ws, {"dark", "darker", "night", "dim"})) return Intent{.kind = Intent::Kind::Theme, .dark = true};
@@ -237,8 +239,9 @@ void addClauses(std::string_view text, std::vector<Intent>& out) {
   };
   std::size_t start = 0;
   for (std::size_t at = 0; at <= text.size(); ++at) {
-    const bool end = at == text.size() || std::string_view(",;!?\n").find(text[at]) != std::string_view::npos ||
-                     (text[at] == '.' && (at + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[at + 1]))));
+    const bool end =
+        at == text.size() || std::string_view(",;!?\n").find(text[at]) != std::string_view::npos ||
+        (text[at] == '.' && (at + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[at + 1]))));
     if (!end) continue;
     const std::string_view segment = text.substr(start, at - start);
     std::size_t clauseStart = 0;

@@ -23,12 +23,14 @@ bool mentions(const std::vector<std::string>& ws, std::initializer_list<std::str
 
 const std::set<std::string, std::less<>>& filler() {
   static const std::set<std::string, std::less<>> words = {
-      "a", "an", "the", "with", "and", "for", "of", "to", "in", "on", "make", "create", "build", "me", "please",
-      "component", "react", "that", "which", "show", "shows", "showing", "i", "want", "need", "give", "some",
-      "simple", "nice", "it", "its", "is", "be", "should", "has", "have", "using", "use", "add", "my", "your",
-      "this", "new", "write", "generate", "can", "you", "could", "would", "like", "small", "little", "very",
-      "blue", "red", "green", "purple", "orange", "dark", "light", "pink", "teal", "by", "from", "into", "as",
-      "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "big", "large"};
+      "a",     "an",      "the",   "with",   "and",      "for",       "of",     "to",     "in",    "on",
+      "make",  "create",  "build", "me",     "please",   "component", "react",  "that",   "which", "show",
+      "shows", "showing", "i",     "want",   "need",     "give",      "some",   "simple", "nice",  "it",
+      "its",   "is",      "be",    "should", "has",      "have",      "using",  "use",    "add",   "my",
+      "your",  "this",    "new",   "write",  "generate", "can",       "you",    "could",  "would", "like",
+      "small", "little",  "very",  "blue",   "red",      "green",     "purple", "orange", "dark",  "light",
+      "pink",  "teal",    "by",    "from",   "into",     "as",        "one",    "two",    "three", "four",
+      "five",  "six",     "seven", "eight",  "nine",     "ten",       "big",    "large"};
   return words;
 }
 
@@ -88,10 +90,14 @@ Design designFromPrompt(const std::string& prompt) {
   const bool login = mentions(ws, {"login", "signin", "sign", "log"});
   const bool pricing = mentions(ws, {"pricing", "price", "prices", "plans", "plan", "tiers", "subscription"});
   std::string text = "A short description of what this is for.";
-  if (login) text = "Welcome back. Sign in to continue.";
-  else if (pricing) text = "Pick the plan that fits you.";
-  else if (mentions(ws, {"profile", "avatar", "user"})) text = "Designer, developer and tea enthusiast.";
-  else if (mentions(ws, {"todo", "todos", "tasks"})) text = "What needs doing today.";
+  if (login)
+    text = "Welcome back. Sign in to continue.";
+  else if (pricing)
+    text = "Pick the plan that fits you.";
+  else if (mentions(ws, {"profile", "avatar", "user"}))
+    text = "Designer, developer and tea enthusiast.";
+  else if (mentions(ws, {"todo", "todos", "tasks"}))
+    text = "What needs doing today.";
   if (mentions(ws, {"image", "avatar", "photo", "picture", "profile", "logo", "hero", "gallery"}))
     design.parts.push_back(Part{.kind = PartKind::Image});
   design.parts.push_back(Part{.kind = PartKind::Text, .text = text});
@@ -99,13 +105,13 @@ Design designFromPrompt(const std::string& prompt) {
   if (mentions(ws, {"list", "items", "tiers", "plans", "features", "todo", "todos", "tasks", "menu", "nav", "steps"})) {
     Part list{.kind = PartKind::List};
     static const std::string_view tiers[] = {"Basic", "Pro", "Team", "Business", "Enterprise", "Custom"};
-    static const std::string_view todos[] = {"Buy milk", "Walk the dog", "Ship the release", "Call mum",
-                                             "Water the plants", "Read a book"};
+    static const std::string_view todos[] = {"Buy milk", "Walk the dog",     "Ship the release",
+                                             "Call mum", "Water the plants", "Read a book"};
     const std::size_t count = countIn(ws);
     for (std::size_t i = 0; i < count; ++i)
-      list.items.emplace_back(pricing                                     ? std::string(tiers[i])
+      list.items.emplace_back(pricing                                    ? std::string(tiers[i])
                               : mentions(ws, {"todo", "todos", "tasks"}) ? std::string(todos[i])
-                                                                          : "Item " + std::to_string(i + 1));
+                                                                         : "Item " + std::to_string(i + 1));
     design.parts.push_back(std::move(list));
   }
 
@@ -114,13 +120,16 @@ Design designFromPrompt(const std::string& prompt) {
   const std::optional<std::string> named = buttonLabel(prompt);
   if (login || mentions(ws, {"form", "input", "signup", "register", "search", "email", "newsletter", "contact"})) {
     Part form{.kind = PartKind::Form};
-    if (login) form.children = {Part{.kind = PartKind::Field, .text = "Email"},
-                                Part{.kind = PartKind::Field, .text = "Password"}};
-    else if (mentions(ws, {"search"})) form.children = {Part{.kind = PartKind::Field, .text = "Search"}};
-    else if (mentions(ws, {"contact"})) form.children = {Part{.kind = PartKind::Field, .text = "Name"},
-                                                         Part{.kind = PartKind::Field, .text = "Email"},
-                                                         Part{.kind = PartKind::Field, .text = "Message"}};
-    else form.children = {Part{.kind = PartKind::Field, .text = "Email"}};
+    if (login)
+      form.children = {Part{.kind = PartKind::Field, .text = "Email"},
+                       Part{.kind = PartKind::Field, .text = "Password"}};
+    else if (mentions(ws, {"search"}))
+      form.children = {Part{.kind = PartKind::Field, .text = "Search"}};
+    else if (mentions(ws, {"contact"}))
+      form.children = {Part{.kind = PartKind::Field, .text = "Name"}, Part{.kind = PartKind::Field, .text = "Email"},
+                       Part{.kind = PartKind::Field, .text = "Message"}};
+    else
+      form.children = {Part{.kind = PartKind::Field, .text = "Email"}};
     const std::string label = named ? *named : login ? "Sign in" : mentions(ws, {"search"}) ? "Search" : "Send";
     form.children.push_back(Part{.kind = PartKind::Button, .text = label, .submit = true});
     design.parts.push_back(std::move(form));
@@ -151,9 +160,7 @@ std::string shortened(const std::string& text) {
   return text.substr(0, cut) + "...";
 }
 
-std::string fenced(const Rendered& code) {
-  return "```jsx\n" + code.jsx + "```\n\n```css\n" + code.css + "```\n";
-}
+std::string fenced(const Rendered& code) { return "```jsx\n" + code.jsx + "```\n\n```css\n" + code.css + "```\n"; }
 
 std::string firstReply(const std::string& prompt) {
   const Design design = designFromPrompt(prompt);
@@ -161,8 +168,7 @@ std::string firstReply(const std::string& prompt) {
   for (const auto& part : design.parts)
     if (part.kind != PartKind::Text) parts.push_back("a " + std::string(describe(part.kind)));
   return "Here is `" + design.name + "`, a React function component, with its styles: " + join(parts) +
-         ". Its colours, corners and spacing are CSS custom properties on its root class.\n\n" +
-         fenced(render(design));
+         ". Its colours, corners and spacing are CSS custom properties on its root class.\n\n" + fenced(render(design));
 }
 
 std::string iterationReply(const protocol::Component& current, const std::string& prompt) {
@@ -176,10 +182,14 @@ std::string iterationReply(const protocol::Component& current, const std::string
     }
     std::expected<std::string, std::string> result = std::unexpected(
         std::string("the component was edited by hand, so I only change the custom properties of its CSS"));
-    if (isStyle(intent)) result = applyStyle(intent, properties);
-    else if (design) result = applyStructure(intent, *design);
-    if (result) done.push_back(*result);
-    else failed.push_back(result.error());
+    if (isStyle(intent))
+      result = applyStyle(intent, properties);
+    else if (design)
+      result = applyStructure(intent, *design);
+    if (result)
+      done.push_back(*result);
+    else
+      failed.push_back(result.error());
   }
 
   Rendered code{current.jsx, withProperties(current.css, properties)};
@@ -188,8 +198,8 @@ std::string iterationReply(const protocol::Component& current, const std::string
     code = render(*design);
   }
   const std::string name = design ? design->name : current.name;
-  std::string prose = done.empty() ? "I left `" + name + "` as it was."
-                                   : "Here is the updated `" + name + "`: I " + join(done) + ".";
+  std::string prose =
+      done.empty() ? "I left `" + name + "` as it was." : "Here is the updated `" + name + "`: I " + join(done) + ".";
   if (!failed.empty()) prose += " I could not do everything you asked: " + join(failed) + ".";
   if (!unknown.empty())
     prose += " I did not understand " + join(unknown) +

@@ -164,7 +164,8 @@ Properties cssProperties(std::string_view css) {
     std::string value(trim(css.substr(colon + 1, end - colon - 1)));
     bool seen = false;
     for (const auto& entry : found) seen |= entry.first == name;
-    if (!seen && name.find_first_of(" \t\n") == std::string::npos) found.emplace_back(std::move(name), std::move(value));
+    if (!seen && name.find_first_of(" \t\n") == std::string::npos)
+      found.emplace_back(std::move(name), std::move(value));
   }
   return Properties(std::move(found));
 }
