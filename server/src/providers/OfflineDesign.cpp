@@ -66,7 +66,7 @@ std::string className(std::string_view name) {
 
 std::string jsxText(std::string_view text) {
   // JSX text cannot hold { } < > and collapses whitespace; a string literal can.
-  const auto special = [](unsigned char c) { return c < 0x20 || std::string_view("{}<>\"\\&").contains(c); };
+  const auto special = [](unsigned char c) { return c < 0x20 || std::string_view("{}<>\"\\&").contains(static_cast<char>(c)); };
   const bool plain = !text.empty() && std::ranges::none_of(text, special) && text.front() != ' ' && text.back() != ' ';
   if (plain) return std::string(text);
   std::string out = "{\"";

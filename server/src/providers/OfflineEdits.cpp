@@ -50,7 +50,7 @@ std::expected<std::string, std::string> scale(Properties& properties, std::strin
   if (!value) return std::unexpected(std::string(name) + " is \"" + *current + "\", not a number");
   double next = std::clamp(value->first * factor, low, high);
   if (factor > 1 && value->first == 0) next = low > 0 ? low : 8;  // from square corners to rounded ones
-  const std::string text = number(next) + value->second;
+  std::string text = number(next) + value->second;
   properties.set(name, text);
   return text;
 }

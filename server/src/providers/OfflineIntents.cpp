@@ -211,7 +211,7 @@ std::string quotedValue(std::string value) {
 /// A word of the prompt and where it is, for requests that keep the rest of
 /// the prompt as written.
 struct Token {
-  std::string word{};  ///< lower case
+  std::string word;  ///< lower case
   std::size_t begin = 0, end = 0;
 };
 
@@ -222,7 +222,8 @@ std::vector<Token> tokens(std::string_view text) {
       ++at;
       continue;
     }
-    Token token{.begin = at};
+    Token token;
+    token.begin = at;
     while (at < text.size() && std::isalnum(static_cast<unsigned char>(text[at])))
       token.word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[at++])));
     token.end = at;

@@ -14,6 +14,8 @@
 
 namespace aieditor::server::offline {
 
+// `{}` initializers: see Part (OfflineDesign.h).
+// NOLINTBEGIN(readability-redundant-member-init)
 struct Intent {
   enum class Kind {
     Theme,          ///< dark: "dark" or "light"
@@ -38,6 +40,7 @@ struct Intent {
   bool submit = false;
   bool dark = false;
 };
+// NOLINTEND(readability-redundant-member-init)
 
 std::vector<Intent> parseIntents(std::string_view prompt);
 
