@@ -147,6 +147,7 @@ TEST_CASE("offline: \"make it dark\" and \"light mode\" change background, text 
     CHECK(luminance(rootValue(dark.before, "background")) > 0.8);
     CHECK(luminance(rootValue(dark.after, "background")) < 0.05);
     CHECK(contrast(rootValue(dark.after, "background"), rootValue(dark.after, "color")) >= 7);
+    CHECK(contrast(rootValue(dark.after, "background"), rootValue(dark.after, "--title")) >= 7);
     CHECK(rootValue(dark.after, "--border") != rootValue(dark.before, "--border"));
     CHECK(dark.after.jsx == dark.before.jsx);
     CHECK_THAT(dark.after.reply, Catch::Contains("dark theme"));
@@ -170,6 +171,10 @@ TEST_CASE("offline: colours by name or hex") {
     CHECK(rootValue(hex.after, "--accent") == "#0ea5e9");
     CHECK(value(hex.after.css, rootOf(hex.after), button, "background") == "#0ea5e9");
     CHECK(hex.after.jsx == hex.before.jsx);
+
+    Step title = chat.run(start, {"make the title red"});
+    CHECK(value(title.after.css, rootOf(title.after), rootOf(title.after) + "__title", "color") == "#dc2626");
+    CHECK(rootValue(title.after, "color") == rootValue(title.before, "color"));
 
     Step background = chat.run(start, {"make the background navy"});
     CHECK(rootValue(background.after, "background") == "#1e3a8a");

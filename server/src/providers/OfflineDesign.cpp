@@ -46,6 +46,7 @@ bool Properties::set(std::string_view name, std::string value) {
 Properties defaultProperties(std::string_view accent) {
   return Properties({{"--surface", "#ffffff"},
                      {"--text", "#111827"},
+                     {"--title", "#111827"},
                      {"--muted", "#4b5563"},
                      {"--border", "#e5e7eb"},
                      {"--accent", std::string(accent)},
@@ -66,7 +67,9 @@ std::string className(std::string_view name) {
 
 std::string jsxText(std::string_view text) {
   // JSX text cannot hold { } < > and collapses whitespace; a string literal can.
-  const auto special = [](unsigned char c) { return c < 0x20 || std::string_view("{}<>\"\\&").contains(static_cast<char>(c)); };
+  const auto special = [](unsigned char c) {
+    return c < 0x20 || std::string_view("{}<>\"\\&").contains(static_cast<char>(c));
+  };
   const bool plain = !text.empty() && std::ranges::none_of(text, special) && text.front() != ' ' && text.back() != ' ';
   if (plain) return std::string(text);
   std::string out = "{\"";
@@ -200,7 +203,7 @@ Rendered render(const Design& design) {
       << "  padding: calc(var(--space) * 1.5);\n  border: 1px solid var(--border);\n"
       << "  border-radius: var(--radius);\n  background: var(--surface);\n  color: var(--text);\n"
       << "  font-family: system-ui, sans-serif;\n  font-size: calc(1rem * var(--scale));\n}\n\n"
-      << "." << cls << "__title {\n  margin: 0;\n  font-size: 1.5em;\n}\n";
+      << "." << cls << "__title {\n  margin: 0;\n  color: var(--title);\n  font-size: 1.5em;\n}\n";
   std::set<PartKind> kinds;
   collectKinds(design.parts, kinds);
   css << partRules(kinds, cls);

@@ -157,6 +157,7 @@ std::expected<std::string, std::string> applyStyle(const Intent& intent, Propert
       auto set = setAll(properties,
                         {{"--surface", p.surface}, {"--text", p.text}, {"--muted", p.muted}, {"--border", p.border}});
       if (!set) return std::unexpected(set.error());
+      properties.set("--title", std::string(p.text));  // when the CSS has one
       return std::string("switched to a ") + (intent.dark ? "dark" : "light") + " theme: background " +
              std::string(p.surface) + ", text " + std::string(p.text) + ", borders " + std::string(p.border);
     }
@@ -168,6 +169,7 @@ std::expected<std::string, std::string> applyStyle(const Intent& intent, Propert
         const Palette& p = readableOn(intent.value) == "#ffffff" ? kDark : kLight;
         auto set = setAll(properties, {{"--surface", intent.value}, {"--text", p.text}, {"--muted", p.muted}});
         if (!set) return std::unexpected(set.error());
+        properties.set("--title", std::string(p.text));
         return "made the background " + shown + ", with " + (&p == &kDark ? "light" : "dark") + " text on it";
       }
       if (!properties.set(intent.property, intent.value)) return missing(intent.property);
@@ -175,7 +177,10 @@ std::expected<std::string, std::string> applyStyle(const Intent& intent, Propert
         properties.set("--on-accent", readableOn(intent.value));
         return "made the accent (the buttons) " + shown;
       }
-      return std::string("made the ") + (intent.property == "--text" ? "text " : "borders ") + shown;
+      const std::string_view what = intent.property == "--text"    ? "text "
+                                    : intent.property == "--title" ? "title "
+                                                                   : "borders ";
+      return "made the " + std::string(what) + shown;
     }
     case Intent::Kind::Size: {
       auto value = scale(properties, "--scale", intent.factor, 0.5, 3);

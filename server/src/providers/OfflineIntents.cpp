@@ -176,7 +176,9 @@ std::optional<Intent> styleIntent(const Words& ws, std::string_view clause) {
     Intent intent{.kind = Intent::Kind::Color, .property = "--accent", .value = *hex, .colorName = *name};
     if (has(ws, {"background", "backdrop", "bg", "card", "surface"}))
       intent.property = "--surface";
-    else if (has(ws, {"text", "font", "title", "heading", "headline"}))
+    else if (has(ws, {"title", "heading", "headline"}))
+      intent.property = "--title";
+    else if (has(ws, {"text", "font"}))
       intent.property = "--text";
     else if (has(ws, {"border", "borders", "outline"}))
       intent.property = "--border";
