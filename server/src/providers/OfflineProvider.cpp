@@ -175,7 +175,9 @@ std::string iterationReply(const protocol::Component& current, const std::string
   std::optional<Design> design = readBack(current.jsx, current.css);
   Properties properties = design ? design->properties : cssProperties(current.css);
   std::vector<std::string> done, failed, unknown;
-  for (const auto& intent : parseIntents(prompt)) {
+  std::vector<Intent> intents = parseIntents(prompt);
+  if (intents.empty()) intents.push_back(Intent{.kind = Intent::Kind::NotUnderstood, .value = prompt});
+  for (const auto& intent : intents) {
     if (intent.kind == Intent::Kind::NotUnderstood) {
       unknown.push_back("\"" + shortened(intent.value) + "\"");
       continue;
@@ -188,7 +190,7 @@ std::string iterationReply(const protocol::Component& current, const std::string
       result = applyStructure(intent, *design);
     if (result)
       done.push_back(*result);
-    else
+    else if (std::ranges::find(failed, result.error()) == failed.end())
       failed.push_back(result.error());
   }
 
