@@ -306,7 +306,8 @@ TEST_CASE("offline: a component edited by hand keeps its JSX, and its CSS custom
   server.ok("components/save",
             {{"sessionId", "hand"}, {"component", {{"id", first["id"]}, {"jsx", jsx}, {"css", css}}}});
 
-  json dark = server.ok("chat/send", {{"sessionId", "hand"}, {"text", "make it dark, add a button and change the title to Plans"}});
+  json dark = server.ok("chat/send",
+                        {{"sessionId", "hand"}, {"text", "make it dark, add a button and change the title to Plans"}});
   const Version after{dark["component"]["name"], dark["component"]["jsx"], dark["component"]["css"],
                       dark["assistantMessage"]["content"]};
   CHECK(after.jsx == jsx);
@@ -327,6 +328,24 @@ TEST_CASE("offline: very long requests are answered, and quoted shortened") {
   Step nonsense = chat.run(kStarts[1], {"make it " + many});
   CHECK(nonsense.after.jsx == nonsense.before.jsx);
   CHECK(nonsense.after.reply.find("```jsx") < 1000);
+}
+
+TEST_CASE("offline: a large hand-written stylesheet is read in one pass") {
+  TempDir dir;
+  ServerProcess server({{"--db", dir.file("a.db")}, {{"AIEDITOR_PROVIDER", ""}}});
+  server.initialize({{"provider", "offline"}});
+  json first = server.ok("chat/send", {{"sessionId", "big"}, {"text", kStarts[0]}})["component"];
+  // Many custom properties, then many lines that start like one but never end.
+  std::string css = first["css"];
+  for (int i = 0; i < 50'000; ++i) css += ".x" + std::to_string(i) + " { --p" + std::to_string(i) + ": 1; }\n";
+  for (int i = 0; i < 300'000; ++i) css += "\n--";
+  server.ok("components/save",
+            {{"sessionId", "big"}, {"component", {{"id", first["id"]}, {"jsx", first["jsx"]}, {"css", css}}}});
+  json dark = server.ok("chat/send", {{"sessionId", "big"}, {"text", "make it dark"}})["component"];
+  // The same length (each colour is 7 characters), with the new line that
+  // closes the code block.
+  CHECK(dark["css"].get<std::string>().size() == css.size() + 1);
+  CHECK_THAT(dark["css"].get<std::string>(), Catch::Contains("--surface: #111827;"));
 }
 
 // Hidden from discovery: CTest runs it after installing esbuild (the

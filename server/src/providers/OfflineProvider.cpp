@@ -160,7 +160,14 @@ std::string shortened(const std::string& text) {
   return text.substr(0, cut) + "...";
 }
 
-std::string fenced(const Rendered& code) { return "```jsx\n" + code.jsx + "```\n\n```css\n" + code.css + "```\n"; }
+/// The code blocks; a fence closes on a line of its own, also after hand-written
+/// code without a final new line.
+std::string fenced(const Rendered& code) {
+  const auto block = [](std::string_view language, const std::string& body) {
+    return "```" + std::string(language) + "\n" + body + (body.empty() || body.ends_with('\n') ? "" : "\n") + "```\n";
+  };
+  return block("jsx", code.jsx) + "\n" + block("css", code.css);
+}
 
 std::string firstReply(const std::string& prompt) {
   const Design design = designFromPrompt(prompt);

@@ -1,6 +1,7 @@
 #include "providers/OfflineReadBack.h"
 
 #include <cctype>
+#include <set>
 #include <vector>
 
 namespace aieditor::server::offline {
@@ -108,11 +109,35 @@ class PartReader {
   std::size_t at_ = 0;
 };
 
-/// Whether `at` starts a declaration: first on its line or after `{` or `;`,
-/// which the `--x` of `var(--x)` is not.
-bool startsDeclaration(std::string_view css, std::size_t at) {
-  while (at > 0 && (css[at - 1] == ' ' || css[at - 1] == '\t')) --at;
-  return at == 0 || css[at - 1] == '\n' || css[at - 1] == '{' || css[at - 1] == ';';
+/// A custom property's first declaration, and where its value is.
+struct Declaration {
+  std::string name;
+  std::string_view value;
+  std::size_t at = 0;  ///< the value's offset in the stylesheet
+};
+
+/// The first declaration of each custom property, in order, found in one
+/// pass: each stretch between `{`, `;` and `}` that starts with `--` (so not
+/// the `--x` of `var(--x)`, which follows a property's name).
+std::vector<Declaration> declarations(std::string_view css) {
+  std::vector<Declaration> out;
+  std::set<std::string, std::less<>> seen;
+  for (std::size_t at = 0; at < css.size();) {
+    std::size_t end = css.find_first_of("{;}", at);
+    if (end == std::string_view::npos) end = css.size();
+    const std::string_view stretch = css.substr(at, end - at);
+    const std::size_t start = stretch.find_first_not_of(" \t\r\n");
+    const std::size_t colon = stretch.find(':');
+    if (start != std::string_view::npos && stretch.substr(start).starts_with("--") && colon != std::string_view::npos) {
+      std::string name(trim(stretch.substr(start, colon - start)));
+      const std::string_view raw = stretch.substr(colon + 1);
+      const std::string_view value = trim(raw);
+      if (name.find_first_of(" \t\r\n") == std::string::npos && seen.insert(name).second)
+        out.push_back({std::move(name), value, at + colon + 1 + static_cast<std::size_t>(value.data() - raw.data())});
+    }
+    at = end + 1;
+  }
+  return out;
 }
 
 /// The name in `export default function Name() {`.
@@ -156,34 +181,23 @@ std::optional<Design> readBack(std::string_view jsx, std::string_view css) {
 
 Properties cssProperties(std::string_view css) {
   std::vector<std::pair<std::string, std::string>> found;
-  for (std::size_t at = css.find("--"); at != std::string_view::npos; at = css.find("--", at + 2)) {
-    if (!startsDeclaration(css, at)) continue;
-    const auto colon = css.find(':', at), end = css.find_first_of(";}", at);
-    if (colon == std::string_view::npos || end == std::string_view::npos || colon > end) continue;
-    std::string name(trim(css.substr(at, colon - at)));
-    std::string value(trim(css.substr(colon + 1, end - colon - 1)));
-    bool seen = false;
-    for (const auto& entry : found) seen |= entry.first == name;
-    if (!seen && name.find_first_of(" \t\n") == std::string::npos)
-      found.emplace_back(std::move(name), std::move(value));
-  }
+  for (auto& d : declarations(css)) found.emplace_back(std::move(d.name), std::string(d.value));
   return Properties(std::move(found));
 }
 
 std::string withProperties(std::string css, const Properties& properties) {
-  const Properties current = cssProperties(css);
-  for (const auto& [name, value] : properties.entries()) {
-    const std::string* old = current.find(name);
-    if (!old || *old == value) continue;
-    // The first declaration of `name`, as cssProperties found it.
-    for (std::size_t at = css.find(name + ":"); at != std::string::npos; at = css.find(name + ":", at + 1)) {
-      if (!startsDeclaration(css, at)) continue;
-      const auto start = css.find(*old, at + name.size() + 1);
-      if (start != std::string::npos) css.replace(start, old->size(), value);
-      break;
-    }
+  const std::vector<Declaration> found = declarations(css);
+  std::string out;
+  std::size_t copied = 0;
+  for (const auto& d : found) {  // in the order they appear
+    const std::string* value = properties.find(d.name);
+    if (!value || *value == d.value) continue;
+    out.append(css, copied, d.at - copied);
+    out += *value;
+    copied = d.at + d.value.size();
   }
-  return css;
+  out.append(css, copied);
+  return out;
 }
 
 }  // namespace aieditor::server::offline
