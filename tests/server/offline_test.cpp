@@ -265,6 +265,11 @@ TEST_CASE("offline: the title and the component's name") {
     CHECK_THAT(rename.after.css, !Catch::Contains(old));
     // The rest is the same component.
     CHECK(count(rename.after.jsx, "<") == count(rename.before.jsx, "<"));
+
+    // A name the import holds would not compile.
+    Step react = chat.run(start, {"rename it to React"});
+    CHECK(react.after.jsx == react.before.jsx);
+    CHECK_THAT(react.after.reply, Catch::Contains("`React` is taken"));
   }
 }
 
@@ -359,6 +364,7 @@ TEST_CASE("offline: every component it makes parses as JSX (esbuild)", "[.][jsx]
                                                {"add an image placeholder", "add a heading", "remove the form"},
                                                {"change the title to {Plans} <b>\"now\"</b> & more"},
                                                {"rename it to SignInCard", "make the button green"},
+                                               {"rename it to React", "rename it to sign-in card"},
                                                {"make it flibbertigibbet"}})
       chat.run(start, requests);
   TempDir out;

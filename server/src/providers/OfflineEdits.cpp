@@ -223,6 +223,7 @@ std::expected<std::string, std::string> applyStructure(const Intent& intent, Des
       return "changed the button's label to \"" + intent.value + "\"";
     }
     case Intent::Kind::Rename:
+      if (intent.value == "React") return std::unexpected(std::string("the name `React` is taken by its import"));
       design.name = intent.value;
       return "renamed the component to `" + intent.value + "`, with its class names and CSS import";
     default:
