@@ -158,8 +158,8 @@ std::expected<std::string, std::string> applyStyle(const Intent& intent, Propert
                         {{"--surface", p.surface}, {"--text", p.text}, {"--muted", p.muted}, {"--border", p.border}});
       if (!set) return std::unexpected(set.error());
       properties.set("--title", std::string(p.text));  // when the CSS has one
-      return std::string("switched to a ") + (intent.dark ? "dark" : "light") + " theme: background " +
-             std::string(p.surface) + ", text " + std::string(p.text) + ", borders " + std::string(p.border);
+      return std::string("switched to a ") + (intent.dark ? "dark" : "light") + " theme (background " +
+             std::string(p.surface) + ", text " + std::string(p.text) + ", borders " + std::string(p.border) + ")";
     }
     case Intent::Kind::Color: {
       const std::string shown =
