@@ -76,21 +76,27 @@ std::string capitalised(std::string word) {
   return word;
 }
 
-/// The word just before `noun` ("subscribe" in "a subscribe button"), unless
-/// it is an article, a colour or another part's name.
-std::optional<std::string> wordBefore(const Words& ws, std::initializer_list<std::string_view> nouns) {
+/// The words just before a noun ("buy now" in "a buy now button"), up to
+/// three, back to an article, a colour or another part's name.
+std::optional<std::string> wordsBefore(const Words& ws, std::initializer_list<std::string_view> nouns) {
   static const std::set<std::string, std::less<>> skip = {
-      "a",     "an", "the", "another", "one", "new", "more",    "second",    "big",  "small",  "text",
-      "input", "my", "its", "with",    "to",  "add", "primary", "secondary", "nice", "simple", "large"};
-  for (std::size_t i = 1; i < ws.size(); ++i)
-    if (std::ranges::find(nouns, ws[i]) != nouns.end() && !skip.contains(ws[i - 1]) && !namedColor(ws[i - 1]))
-      return ws[i - 1];
+      "a",  "an",  "the",  "another", "one", "new",     "more",      "second", "big",    "small", "text", "input",
+      "my", "its", "with", "to",      "add", "primary", "secondary", "nice",   "simple", "large", "and"};
+  const auto stop = [](const std::string& w) { return skip.contains(w) || namedColor(w).has_value(); };
+  for (std::size_t i = 1; i < ws.size(); ++i) {
+    if (std::ranges::find(nouns, ws[i]) == nouns.end() || stop(ws[i - 1])) continue;
+    std::size_t first = i - 1;
+    while (first > 0 && i - first < 3 && !stop(ws[first - 1])) --first;
+    std::string phrase = ws[first];
+    for (std::size_t j = first + 1; j < i; ++j) phrase += " " + ws[j];
+    return phrase;
+  }
   return std::nullopt;
 }
 
 std::optional<std::string> buttonLabel(const Words& ws) {
   if (has(ws, {"submit"})) return "Submit";
-  if (auto before = wordBefore(ws, {"button"})) return capitalised(*before);
+  if (auto before = wordsBefore(ws, {"button"})) return capitalised(*before);
   return std::nullopt;
 }
 
@@ -100,7 +106,7 @@ std::string fieldLabel(const Words& ws) {
       {"username", "Username"}, {"search", "Search"},     {"message", "Message"}, {"address", "Address"}};
   for (const auto& [word, label] : known)
     if (has(ws, {word})) return std::string(label);
-  if (auto word = wordBefore(ws, {"field", "input", "textbox"})) return capitalised(*word);
+  if (auto word = wordsBefore(ws, {"field", "input", "textbox"})) return capitalised(*word);
   return "Name";
 }
 
