@@ -77,11 +77,13 @@ Result<Connection> Connection::connect(const std::string& conninfo) {
   if (name.empty())
     return std::unexpected(
         Error{ErrorKind::Other, "", "not a valid connection string (key=value pairs or a postgresql:// URI)"});
-  // A default connect_timeout, so a host that drops packets fails a call in
-  // seconds instead of TCP's minutes; one in the string itself comes later
-  // in libpq's order and wins.
-  const char* keywords[] = {"connect_timeout", "dbname", nullptr};
-  const char* values[] = {"10", conninfo.c_str(), nullptr};
+  // Defaults the string may override (its keys come later in libpq's order
+  // and win): a connect_timeout, so a host that drops packets fails a call in
+  // seconds instead of TCP's minutes, and TCP keepalives that notice a
+  // silently dead connection (the LISTEN one waits on it) within a minute.
+  const char* keywords[] = {"connect_timeout",     "keepalives_idle", "keepalives_interval",
+                            "keepalives_count",    "dbname",          nullptr};
+  const char* values[] = {"10", "30", "10", "3", conninfo.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (!conn) return std::unexpected(Error{ErrorKind::ConnectionLost, "", name + ": out of memory"});
   Connection connection(conn, std::move(name));
