@@ -89,8 +89,13 @@ std::string CliRun::lastLine() const {
   return text.substr(text.rfind('\n') + 1);
 }
 
+// A tier whose AIEDITOR_BINARY is another program names the backend apart.
+#ifndef AIEDITOR_BACKEND_BINARY
+#define AIEDITOR_BACKEND_BINARY AIEDITOR_BINARY
+#endif
+
 CliRun runBackendCli(std::vector<std::string> args) {
-  ServerProcess process({std::move(args), {}, /*framed=*/false});
+  ServerProcess process({std::move(args), {}, /*framed=*/false, nullptr, AIEDITOR_BACKEND_BINARY});
   process.closeStdin();
   process.waitForEndOfOutput();
   CliRun run;
@@ -112,7 +117,8 @@ Backend::Backend(const std::string& db, std::vector<std::string> extraArgs,
                  std::map<std::string, std::string> environment) {
   std::vector<std::string> args{"serve", "--listen", "127.0.0.1:0", "--db", db};
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
-  process_ = std::make_unique<ServerProcess>(ServerProcess::Options{args, std::move(environment), /*framed=*/false});
+  process_ = std::make_unique<ServerProcess>(
+      ServerProcess::Options{args, std::move(environment), /*framed=*/false, nullptr, AIEDITOR_BACKEND_BINARY});
   const std::string out = process_->waitForOutput("\n");
   REQUIRE(out.starts_with("listening on http://127.0.0.1:"));
   url_ = out.substr(std::strlen("listening on "));
