@@ -248,3 +248,25 @@ TEST_CASE("a bad sync setting is refused at initialize, naming it") {
   json error = server.error("initialize", {{"initializationOptions", {{"sync", {{"url", "ftp://x"}}}}}});
   CHECK(error["message"].get<std::string>().find("initializationOptions.sync.url") != std::string::npos);
 }
+
+TEST_CASE("a write too large for the backend is found, rejected alone, and the rest arrive") {
+  World w;
+  Backend backend(w.backendDb, {"--max-body", "4000"});
+  auto server = editor(w.db, backend.url(), w.token);
+  // Sync waits for the whole set: it is refused as one request first.
+  std::vector<std::string> ids;
+  std::vector<long> sent;
+  for (int i = 0; i < 12; ++i) {
+    ids.push_back("m" + std::to_string(i));
+    const std::string content(i == 5 ? 6000 : 100, 'x');
+    sent.push_back(server->send("messages/add", {{"sessionId", "big"},
+                                                 {"message", {{"id", ids.back()}, {"role", "user"}, {"content", content}}}}));
+  }
+  for (long id : sent) REQUIRE(server->waitResponse(id).contains("result"));
+  json status = server->ok("sync/now", json::object());
+  CHECK(status["state"] == "synced");
+  CHECK(status["pending"] == 0);
+  CHECK(status["rejected"] == 1);
+  ids.erase(ids.begin() + 5);
+  CHECK(backendChanges(backend, w.token) == messageChanges("big", ids));
+}

@@ -62,6 +62,33 @@ std::optional<json> batchWrite(const OutboxWrite& write) {
   return item;
 }
 
+/// Reads POST /api/batch's results into acknowledged and rejected writes;
+/// false when the reply is not one result per write, or a write failed
+/// otherwise (a 5xx of its own): the writes not settled go again.
+bool readResults(const std::string& reply, const std::vector<const OutboxWrite*>& sent,
+                 std::vector<std::int64_t>& acknowledged, std::vector<std::pair<std::int64_t, std::string>>& rejected,
+                 const Redactor& redactor) {
+  json body;
+  if (protocol::readJson(reply, body) || !body.is_object() || !body.contains("results") ||
+      !body["results"].is_array() || body["results"].size() != sent.size())
+    return false;
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const json& result = body["results"][i];
+    const long status = result.is_object() && result.contains("status") && result["status"].is_number_integer()
+                            ? result["status"].get<long>()
+                            : 0;
+    const OutboxWrite& write = *sent[i];
+    // A delete of a session the backend never had leaves it as wanted.
+    if ((status >= 200 && status < 300) || (status == 404 && write.kind == "session_deleted"))
+      acknowledged.push_back(write.seq);
+    else if (status >= 400 && status < 500)
+      rejected.emplace_back(write.seq, std::to_string(status) + ": " + redactor.redact(errorMessage(result)));
+    else
+      return false;
+  }
+  return true;
+}
+
 bool retryable(long status) { return status == 429 || status >= 500; }
 
 }  // namespace
@@ -181,9 +208,10 @@ SyncThread::Outcome SyncThread::push() {
   if (accessToken_.empty())
     if (auto refused = signIn()) return *refused;
   bool refreshed = false;
+  std::int64_t limit = options_.batchSize;
   for (;;) {
     if (stop_) return Outcome::Stop;
-    auto writes = store_->pendingWrites(options_.batchSize);
+    auto writes = store_->pendingWrites(limit);
     if (!writes) {
       failed(SyncState::Error, "cannot read the outbox: " + writes.error().message, std::nullopt);
       return Outcome::Retry;
@@ -212,7 +240,6 @@ SyncThread::Outcome SyncThread::push() {
                                              "' is no longer stored here");
       }
     }
-    bool complete = true;  ///< every write sent has an outcome
     if (!sent.empty()) {
       auto reply = postJson(options_.settings.url + "/api/batch", body.dump(-1, ' ', false, json::error_handler_t::replace),
                             accessToken_, options_.requestTimeout, stop_);
@@ -231,32 +258,23 @@ SyncThread::Outcome SyncThread::push() {
         if (auto refused = signIn()) return *refused;
         continue;
       }
-      if (reply->status != 200) {
+      if (reply->status >= 400 && reply->status < 500 && reply->status != 408 && reply->status != 429) {
+        // The request as a whole was refused (too large, say): one of its
+        // writes is the cause. Halving finds it; alone, it is rejected.
+        if (sent.size() > 1) {
+          limit = std::max<std::int64_t>(1, static_cast<std::int64_t>(sent.size() / 2));
+          continue;
+        }
+        rejected.emplace_back(sent.front()->seq, std::to_string(reply->status) + ": " +
+                                                     redactor_->redact(backendMessage(*reply)));
+      } else if (reply->status != 200) {
         failed(SyncState::Error,
                "POST /api/batch answered " + std::to_string(reply->status) + ": " + backendMessage(*reply),
                reply->retryAfter);
         return Outcome::Retry;
-      }
-      json results;
-      if (protocol::readJson(reply->body, results) || !results.is_object() || !results.contains("results") ||
-          !results["results"].is_array() || results["results"].size() != sent.size()) {
+      } else if (!readResults(reply->body, sent, acknowledged, rejected, *redactor_)) {
         failed(SyncState::Error, "POST /api/batch: the reply is not one result per write", std::nullopt);
         return Outcome::Retry;
-      }
-      for (std::size_t i = 0; i < sent.size() && complete; ++i) {
-        const json& result = results["results"][i];
-        const long status = result.is_object() && result.contains("status") && result["status"].is_number_integer()
-                                ? result["status"].get<long>()
-                                : 0;
-        const OutboxWrite& write = *sent[i];
-        // A delete of a session the backend never had leaves it as wanted.
-        if ((status >= 200 && status < 300) || (status == 404 && write.kind == "session_deleted")) {
-          acknowledged.push_back(write.seq);
-        } else if (status >= 400 && status < 500) {
-          rejected.emplace_back(write.seq, std::to_string(status) + ": " + redactor_->redact(errorMessage(result)));
-        } else {
-          complete = false;  // this one and the rest go again
-        }
       }
     }
     if (auto settled = store_->settleWrites(acknowledged, rejected); !settled) {
@@ -265,10 +283,7 @@ SyncThread::Outcome SyncThread::push() {
     }
     for (const auto& [seq, why] : rejected) log::warn("sync: write rejected: " + why);
     count();
-    if (!complete) {
-      failed(SyncState::Error, "POST /api/batch: a write failed on the backend; retrying", std::nullopt);
-      return Outcome::Retry;
-    }
+    limit = options_.batchSize;
   }
 }
 
