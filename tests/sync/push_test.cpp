@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "BackendTestSupport.h"
@@ -35,8 +37,9 @@ int freePort() {
 std::string urlOf(int port) { return "http://127.0.0.1:" + std::to_string(port); }
 
 /// An editor server on `db`, syncing with `url` as the holder of `token`.
-std::unique_ptr<ServerProcess> editor(const std::string& db, const std::string& url, const std::string& token) {
-  auto server = std::make_unique<ServerProcess>(ServerProcess::Options{{"--db", db}, {{"AIEDITOR_LOG", "error"}}});
+std::unique_ptr<ServerProcess> editor(const std::string& db, const std::string& url, const std::string& token,
+                                      const std::string& logLevel = "error") {
+  auto server = std::make_unique<ServerProcess>(ServerProcess::Options{{"--db", db}, {{"AIEDITOR_LOG", logLevel}}});
   server->initialize({{"sync", {{"url", url}, {"token", token}}}});
   return server;
 }
@@ -199,7 +202,7 @@ TEST_CASE("a revoked token asks for sign-in and drops nothing") {
   Backend backend(w.backendDb);
   std::vector<std::string> ids;
   {
-    auto server = editor(w.db, backend.url(), w.token);
+    auto server = editor(w.db, backend.url(), w.token, "debug");
     ids = addMessages(*server, "s", 3, "a");
     CHECK(server->ok("sync/now", json::object())["state"] == "synced");
     REQUIRE(runBackendCli({"user", "revoke", "alice", "--db", w.backendDb}).code == 0);
@@ -213,7 +216,18 @@ TEST_CASE("a revoked token asks for sign-in and drops nothing") {
     CHECK(status["state"] == "authRequired");
     CHECK(status["pending"] == 5);
     CHECK(server->ok("sync/now", json::object())["state"] == "authRequired");
+    server->ok("session/export", {{"sessionId", "s"}});
+    server->ok("shutdown", nullptr);
+    server->notify("exit", nullptr);
+    CHECK(server->wait() == 0);
+    // The token is in no log line, nor in the database or its log.
+    CHECK_FALSE(server->stderrText().empty());
     CHECK(server->stderrText().find(w.token) == std::string::npos);
+    for (const std::string& file : {w.db, w.db + "-wal"}) {
+      std::ifstream in(file, std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+      CHECK(bytes.find(w.token) == std::string::npos);
+    }
   }
   CHECK(outboxRows(w.db) == 5);
   // Signed in again (a new token), everything arrives.
