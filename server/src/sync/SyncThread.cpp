@@ -163,6 +163,7 @@ void SyncThread::run() {
       std::lock_guard lock(mutex_);
       held_ = outcome != Outcome::Done;
       if (outcome == Outcome::Retry) due_ = retryAt_;
+      if (outcome == Outcome::Stop) due_.reset();  // until sync/now: writes made meanwhile wait
       if (outcome == Outcome::Done && writes_) due_ = Clock::now() + options_.debounce;
     }
     const SyncStatus answer = status();
