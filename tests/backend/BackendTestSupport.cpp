@@ -168,8 +168,13 @@ std::string CliRun::lastLine() const {
   return text.substr(text.rfind('\n') + 1);
 }
 
+// A tier whose AIEDITOR_BINARY is another program names the backend apart.
+#ifndef AIEDITOR_BACKEND_BINARY
+#define AIEDITOR_BACKEND_BINARY AIEDITOR_BINARY
+#endif
+
 CliRun runBackendCli(std::vector<std::string> args) {
-  ServerProcess process({std::move(args), {}, /*framed=*/false});
+  ServerProcess process({std::move(args), {}, /*framed=*/false, nullptr, AIEDITOR_BACKEND_BINARY});
   process.closeStdin();
   process.waitForEndOfOutput();
   CliRun run;
@@ -197,7 +202,7 @@ Backend::Backend(Spawned, const std::string& db, std::vector<std::string> extraA
                  std::map<std::string, std::string> environment) {
   std::vector<std::string> args = withStorage({"serve", "--listen", "127.0.0.1:0"}, db);
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
-  process_ = std::make_unique<ServerProcess>(ServerProcess::Options{args, std::move(environment), /*framed=*/false});
+  process_ = std::make_unique<ServerProcess>(ServerProcess::Options{args, std::move(environment), /*framed=*/false, nullptr, AIEDITOR_BACKEND_BINARY});
 }
 
 std::vector<std::unique_ptr<Backend>> Backend::startTogether(const std::string& db, int count,
