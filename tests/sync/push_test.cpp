@@ -113,7 +113,7 @@ struct World {
 
 }  // namespace
 
-TEST_CASE("with the backend down writes are acknowledged and wait; once it is up they arrive by themselves") {
+TEST_CASE("with the backend down writes are acknowledged and wait, once it is up they arrive by themselves") {
   World w;
   const int port = freePort();
   auto server = editor(w.db, urlOf(port), w.token);
