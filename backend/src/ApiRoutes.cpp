@@ -217,6 +217,16 @@ void saveComponent(const Api& api, Call& call) {
     sendSaved(call, "component", api.storage().saveComponent(call.user.id, *edit));
 }
 
+void deleteComponent(const Api& api, Call& call) {
+  auto session = pathSession(call);
+  if (!session) return;
+  auto component = readSessionId(call.captures.at(1), "component_id (path)");
+  if (!component) return sendApiError(call, component.error());
+  if (auto deleted = api.storage().deleteComponent(call.user.id, *session, *component); !deleted)
+    return sendStorageError(call, deleted.error());
+  call.response.status = 204;
+}
+
 void componentVersions(const Api& api, Call& call) {
   auto session = pathSession(call);
   if (!session) return;
@@ -310,7 +320,7 @@ void applyBatch(const Api& api, Call& call) {
         [&](const auto& saved) {
           using S = std::decay_t<decltype(saved)>;
           if constexpr (std::is_same_v<S, std::monostate>)
-            result = {{"status", std::holds_alternative<DeleteSession>(writes[k]) ? 204 : 200}};
+            result = {{"status", std::holds_alternative<SetCurrentComponent>(writes[k]) ? 200 : 204}};
           else
             result = {{"status", saved.created ? 201 : 200}, {"record", protocol::toBackendJSON(saved.record)}};
         },
@@ -334,6 +344,7 @@ std::vector<Api::Route> apiRoutes() {
       {"GET", session + "/components", true, listComponents},
       {"POST", session + "/components", true, saveComponent},
       {"GET", session + "/components/([^/]+)/versions", true, componentVersions},
+      {"DELETE", session + "/components/([^/]+)", true, deleteComponent},
       {"PUT", session + "/current_component", true, setCurrentComponent},
       {"DELETE", session, true, deleteSession},
       {"GET", "/api/changes", true, changes},

@@ -104,8 +104,14 @@ Parsed<Write> readWrite(const json& item, const std::string& field) {
   if (name == "component") return prefixed(asWrite(readComponentEdit(record, *sessionId)));
   if (name == "current_component") return prefixed(asWrite(readCurrentComponent(record, *sessionId)));
   if (name == "session_deleted") return Write{DeleteSession{*sessionId}};
-  return prefixed(std::unexpected(
-      invalid("kind: expected one of message, interaction, component, current_component, session_deleted")));
+  if (name == "component_deleted") {
+    auto picked = readCurrentComponent(record, *sessionId);  // the same {"component_id"}
+    if (!picked) return prefixed(std::unexpected(picked.error()));
+    return Write{DeleteComponent{*sessionId, picked->componentId}};
+  }
+  return prefixed(std::unexpected(invalid(
+      "kind: expected one of message, interaction, component, current_component, component_deleted, "
+      "session_deleted")));
 }
 
 }  // namespace aieditor::backend

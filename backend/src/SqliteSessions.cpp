@@ -171,6 +171,39 @@ StorageResult<void> SqliteStorage::deleteSession(std::int64_t userId, const std:
   });
 }
 
+StorageResult<void> SqliteStorage::deleteComponent(std::int64_t userId, const std::string& sessionId,
+                                                   const std::string& componentId) {
+  return impl_->write([&](sqlite::Connection& c) -> StorageResult<void> {
+    auto known = integer(c, "SELECT 1 FROM components WHERE user_id = ? AND session_id = ? AND id = ? LIMIT 1", userId,
+                         sessionId, componentId);
+    if (!known) return std::unexpected(known.error());
+    if (!*known)
+      return std::unexpected(notFound("no component \"" + componentId + "\" in session \"" + sessionId + "\""));
+    // Its versions' changes go with it, as a session's do with the session.
+    if (auto gone = run(c,
+                        "DELETE FROM changes WHERE user_id = ? AND session_id = ? AND kind = 'component' AND ref_pos IN "
+                        "(SELECT pos FROM components WHERE user_id = ? AND session_id = ? AND id = ?)",
+                        userId, sessionId, userId, sessionId, componentId);
+        !gone)
+      return gone;
+    if (auto gone = run(c, "DELETE FROM components WHERE user_id = ? AND session_id = ? AND id = ?", userId, sessionId,
+                        componentId);
+        !gone)
+      return gone;
+    if (auto cleared = run(c,
+                           "UPDATE sessions SET updated_at = ?, current_component_id = CASE WHEN "
+                           "current_component_id = ? THEN NULL ELSE current_component_id END "
+                           "WHERE user_id = ? AND id = ?",
+                           server::now(), componentId, userId, sessionId);
+        !cleared)
+      return cleared;
+    auto seq = impl_->logChange(c, userId, sessionId, "component_deleted", std::nullopt,
+                                stored::currentComponentRecord(componentId));
+    if (!seq) return std::unexpected(seq.error());
+    return {};
+  });
+}
+
 StorageResult<ChangePage> SqliteStorage::changesSince(std::int64_t userId, std::int64_t since, std::int64_t limit) {
   return impl_->read([&](sqlite::Connection& c) -> StorageResult<ChangePage> {
     struct Row {

@@ -45,6 +45,8 @@ class SqliteStorage final : public Storage {
   StorageResult<void> setCurrentComponent(std::int64_t userId, const std::string& sessionId,
                                           const std::string& componentId) override;
   StorageResult<void> deleteSession(std::int64_t userId, const std::string& sessionId) override;
+  StorageResult<void> deleteComponent(std::int64_t userId, const std::string& sessionId,
+                                      const std::string& componentId) override;
   StorageResult<ChangePage> changesSince(std::int64_t userId, std::int64_t since, std::int64_t limit) override;
   void setChangeListener(ChangeListener) override;
   /// One transaction for the whole batch (a savepoint per write), one commit.

@@ -28,8 +28,10 @@ WriteOutcome applyWrite(Storage& storage, std::int64_t userId, const Write& writ
           return outcome(storage.saveComponent(userId, w));
         else if constexpr (std::is_same_v<W, SetCurrentComponent>)
           return outcome(storage.setCurrentComponent(userId, w.sessionId, w.componentId));
-        else
+        else if constexpr (std::is_same_v<W, DeleteSession>)
           return outcome(storage.deleteSession(userId, w.sessionId));
+        else
+          return outcome(storage.deleteComponent(userId, w.sessionId, w.componentId));
       },
       write);
 }

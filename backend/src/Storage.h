@@ -103,7 +103,12 @@ struct SetCurrentComponent {
 struct DeleteSession {
   std::string sessionId;
 };
-using Write = std::variant<Incoming<Message>, Incoming<Interaction>, ComponentEdit, SetCurrentComponent, DeleteSession>;
+struct DeleteComponent {
+  std::string sessionId;
+  std::string componentId;
+};
+using Write = std::variant<Incoming<Message>, Incoming<Interaction>, ComponentEdit, SetCurrentComponent, DeleteSession,
+                           DeleteComponent>;
 /// What one write of a batch did: the record as stored (nothing for the
 /// current pick and deletes), or why that write alone was refused.
 using WriteOutcome = StorageResult<std::variant<std::monostate, Saved<Message>, Saved<Interaction>, Saved<Component>>>;
@@ -112,7 +117,7 @@ using WriteOutcome = StorageResult<std::variant<std::monostate, Saved<Message>, 
 struct Change {
   std::int64_t seq = 0;
   std::string sessionId;
-  std::string kind;  ///< message, interaction, component, current_component, session_deleted
+  std::string kind;  ///< message, interaction, component, current_component, component_deleted, session_deleted
   std::variant<std::monostate, Message, Interaction, Component, CurrentComponent> record;
 };
 /// What /api/events says of one committed change: enough for a client to
@@ -171,6 +176,10 @@ class Storage {
   virtual StorageResult<void> setCurrentComponent(std::int64_t userId, const std::string& sessionId,
                                                   const std::string& componentId) = 0;
   virtual StorageResult<void> deleteSession(std::int64_t userId, const std::string& sessionId) = 0;
+  /// Deletes a component with all its versions (NotFound when there is no
+  /// such component); the session's current pick is cleared when it was this.
+  virtual StorageResult<void> deleteComponent(std::int64_t userId, const std::string& sessionId,
+                                              const std::string& componentId) = 0;
   virtual StorageResult<ChangePage> changesSince(std::int64_t userId, std::int64_t since, std::int64_t limit) = 0;
 
   /// Applies `writes` in order, as a device made them. A refused write

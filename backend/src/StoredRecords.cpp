@@ -80,11 +80,11 @@ StorageResult<Change> decodeChange(std::int64_t seq, std::string sessionId, std:
   if (change.kind == "message") keep(decodeMessage(*body));
   if (change.kind == "interaction") keep(decodeInteraction(*body));
   if (change.kind == "component") keep(decodeComponent(*body));
-  if (change.kind == "current_component") {
+  if (change.kind == "current_component" || change.kind == "component_deleted") {
     try {
       change.record = CurrentComponent{json::parse(*body).at("component_id").get<std::string>()};
     } catch (const json::exception& e) {
-      return std::unexpected(StorageError{Failure::Unavailable, std::string("stored current_component: ") + e.what()});
+      return std::unexpected(StorageError{Failure::Unavailable, "stored " + change.kind + ": " + e.what()});
     }
   }
   if (!decoded) return std::unexpected(decoded.error());

@@ -190,6 +190,42 @@ TEST_CASE("deleting a session answers 204 and leaves nothing to read") {
   CHECK(f.call("GET", "/api/sessions").json()["sessions"].empty());
 }
 
+TEST_CASE("deleting a component removes its versions, clears the current pick and logs component_deleted") {
+  Fixture f;
+  const json card{{"id", "card"}, {"name", "Card"}, {"jsx", "<div/>"}, {"css", ""}};
+  const json other{{"id", "other"}, {"name", "Other"}, {"jsx", "<p/>"}, {"css", ""}};
+  REQUIRE(f.call("POST", "/api/sessions/demo/components", card).status == 201);
+  REQUIRE(f.call("POST", "/api/sessions/demo/components", card).status == 200);
+  json edit = card;
+  edit["jsx"] = "<div>2</div>";
+  REQUIRE(f.call("POST", "/api/sessions/demo/components", edit).status == 201);
+  REQUIRE(f.call("POST", "/api/sessions/demo/components", other).status == 201);
+  REQUIRE(f.call("PUT", "/api/sessions/demo/current_component", {{"component_id", "card"}}).status == 200);
+
+  CHECK(f.call("DELETE", "/api/sessions/demo/components/card").status == 204);
+  auto components = f.call("GET", "/api/sessions/demo/components").json()["components"];
+  REQUIRE(components.size() == 1);
+  CHECK(components[0]["id"] == "other");
+  CHECK(f.call("GET", "/api/sessions/demo/components/card/versions").json()["versions"].empty());
+  CHECK(f.call("GET", "/api/sessions").json()["sessions"][0]["current_component_id"].is_null());
+  // The deleted versions' changes leave the log; the pick and the delete stay.
+  std::vector<std::string> kinds;
+  json lastRecord;
+  const json changes = f.call("GET", "/api/changes?since=0").json()["changes"];
+  for (const auto& change : changes) {
+    kinds.push_back(change["kind"]);
+    lastRecord = change["record"];
+  }
+  CHECK(kinds == std::vector<std::string>{"component", "current_component", "component_deleted"});
+  CHECK(lastRecord == json{{"component_id", "card"}});
+
+  CHECK(f.call("DELETE", "/api/sessions/demo/components/card").status == 404);
+  CHECK(f.call("DELETE", "/api/sessions/nowhere/components/card").status == 404);
+  CHECK(f.call("DELETE", "/api/sessions/demo/components/bad%20id").status == 400);
+  // The other component is untouched and can still be picked.
+  CHECK(f.call("PUT", "/api/sessions/demo/current_component", {{"component_id", "other"}}).status == 200);
+}
+
 TEST_CASE("the change log holds every change in seq order and pages by since") {
   Fixture f;
   REQUIRE(f.call("POST", "/api/sessions/a/messages", message("m1", "x")).status == 201);

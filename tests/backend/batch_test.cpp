@@ -55,13 +55,13 @@ TEST_CASE("a batch applies its writes in order, each answered as its own route w
                           write("message", "demo", {{"id", "m2"}, {"role", "robot"}, {"content", "x"}}),
                           write("component", "demo", edit), write("component", "demo", stale),
                           write("message", "other", message("m3", "elsewhere")), write("session_deleted", "other"),
-                          write("session_deleted", "never-made")}}});
+                          write("session_deleted", "never-made"), write("component_deleted", "demo", {{"component_id", "nope"}})}}});
   REQUIRE(reply.status == 200);
   const json results = reply.json()["results"];
-  REQUIRE(results.size() == 12);
+  REQUIRE(results.size() == 13);
   std::vector<int> statuses;
   for (const auto& r : results) statuses.push_back(r["status"]);
-  CHECK(statuses == std::vector<int>{201, 201, 201, 200, 200, 409, 400, 201, 201, 201, 204, 404});
+  CHECK(statuses == std::vector<int>{201, 201, 201, 200, 200, 409, 400, 201, 201, 201, 204, 404, 404});
   CHECK(results[0]["record"]["id"] == "m1");
   CHECK(results[2]["record"]["version"] == 1);
   CHECK(results[5]["error"]["code"] == "conflict");

@@ -171,6 +171,32 @@ StorageResult<void> PostgresStorage::deleteSession(std::int64_t userId, const st
   });
 }
 
+StorageResult<void> PostgresStorage::deleteComponent(std::int64_t userId, const std::string& sessionId,
+                                                     const std::string& componentId) {
+  return impl_->write([&](Db& db) -> StorageResult<void> {
+    // Its versions' changes go with it, as a session's do with the session.
+    auto changes = db.query(
+        "DELETE FROM changes WHERE user_id = $1 AND session_id = $2 AND kind = 'component' AND ref_pos IN "
+        "(SELECT pos FROM components WHERE user_id = $1 AND session_id = $2 AND id = $3)",
+        {userId, sessionId, componentId});
+    if (!changes) return std::unexpected(changes.error());
+    auto gone = db.query("DELETE FROM components WHERE user_id = $1 AND session_id = $2 AND id = $3",
+                         {userId, sessionId, componentId});
+    if (!gone) return std::unexpected(gone.error());
+    if (gone->affected() == 0)
+      return std::unexpected(notFound("no component \"" + componentId + "\" in session \"" + sessionId + "\""));
+    auto cleared = db.query(
+        "UPDATE sessions SET updated_at = $1, current_component_id = CASE WHEN current_component_id = $2 THEN NULL "
+        "ELSE current_component_id END WHERE user_id = $3 AND id = $4",
+        {server::now(), componentId, userId, sessionId});
+    if (!cleared) return std::unexpected(cleared.error());
+    auto seq = impl_->logChange(db, userId, sessionId, "component_deleted", std::nullopt,
+                                stored::currentComponentRecord(componentId));
+    if (!seq) return std::unexpected(seq.error());
+    return {};
+  });
+}
+
 StorageResult<ChangePage> PostgresStorage::changesSince(std::int64_t userId, std::int64_t since, std::int64_t limit) {
   return impl_->read([&](Db& db) -> StorageResult<ChangePage> {
     auto rows = db.query(

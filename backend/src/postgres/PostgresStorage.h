@@ -49,6 +49,8 @@ class PostgresStorage final : public Storage {
   StorageResult<void> setCurrentComponent(std::int64_t userId, const std::string& sessionId,
                                           const std::string& componentId) override;
   StorageResult<void> deleteSession(std::int64_t userId, const std::string& sessionId) override;
+  StorageResult<void> deleteComponent(std::int64_t userId, const std::string& sessionId,
+                                      const std::string& componentId) override;
   StorageResult<ChangePage> changesSince(std::int64_t userId, std::int64_t since, std::int64_t limit) override;
   /// One transaction for the whole batch, each write in a savepoint.
   StorageResult<std::vector<WriteOutcome>> applyWrites(std::int64_t userId, const std::vector<Write>&) override;
