@@ -64,12 +64,14 @@ TEST_CASE("each write queues one outbox row, in write order, in the database") {
   // A deleted session's writes are replaced by its delete.
   server.ok("messages/add", {{"sessionId", "gone"}, {"message", message("g1", "bye")}});
   server.ok("session/delete", {{"sessionId", "gone"}});
+  // A deleted component's unsent versions and picks are replaced by its delete.
+  server.ok("components/delete", {{"sessionId", "s1"}, {"componentId", "c2"}});
   server.ok("messages/add", {{"sessionId", "s1"}, {"message", message("m2", "again")}});
 
-  CHECK(outbox(db) == std::vector<std::string>{
-                          "message:s1:m1", "interaction:s1:i1", "component:s1:c1:1", "current_component:s1:c1",
-                          "component:s1:c1:2", "component:s1:c2:1", "current_component:s1:c2",
-                          "current_component:s1:c1", "session_deleted:gone", "message:s1:m2"});
+  CHECK(outbox(db) == std::vector<std::string>{"message:s1:m1", "interaction:s1:i1", "component:s1:c1:1",
+                                               "current_component:s1:c1", "component:s1:c1:2",
+                                               "current_component:s1:c1", "session_deleted:gone",
+                                               "component_deleted:s1:c2", "message:s1:m2"});
 
   // A chat turn: the prompt, then its reply, interaction and component in one write.
   json reply = server.ok("chat/send", {{"sessionId", "chat"}, {"text", "a pricing card"}});

@@ -284,3 +284,32 @@ TEST_CASE("a write too large for the backend is found, rejected alone, and the r
   ids.erase(ids.begin() + 5);
   CHECK(backendChanges(backend, w.token) == messageChanges("big", ids));
 }
+
+TEST_CASE("a deleted component is deleted on the backend too, also one the backend never had") {
+  World w;
+  Backend backend(w.backendDb);
+  auto server = editor(w.db, backend.url(), w.token);
+  const json card{{"id", "card"}, {"jsx", "<p/>"}, {"css", ""}};
+  server->ok("components/save", {{"sessionId", "s"}, {"component", card}});
+  CHECK(allSynced(server->ok("sync/now", json::object())));
+  server->ok("components/delete", {{"sessionId", "s"}, {"componentId", "card"}});
+  // Saved and deleted at once: usually only its delete travels (a push may
+  // come between them), and a 404 for it counts as done.
+  const json local{{"id", "local"}, {"jsx", "<p/>"}, {"css", ""}};
+  server->ok("components/save", {{"sessionId", "s"}, {"component", local}});
+  server->ok("components/delete", {{"sessionId", "s"}, {"componentId", "local"}});
+  json status = server->ok("sync/now", json::object());
+  CHECK(allSynced(status));
+  CHECK(status["rejected"] == 0);
+
+  const std::string access = backend.signIn(w.token);
+  CHECK(backend.call("GET", "/api/sessions/s/components", access).json()["components"].empty());
+  const json changes = backend.call("GET", "/api/changes?since=0", access).json()["changes"];
+  std::vector<std::string> deleted;
+  for (const auto& change : changes) {
+    CHECK(change["kind"] != "component");  // every version left the log with its component
+    if (change["kind"] == "component_deleted") deleted.push_back(change["record"]["component_id"]);
+  }
+  REQUIRE_FALSE(deleted.empty());
+  CHECK(deleted.front() == "card");
+}

@@ -214,9 +214,11 @@ StoreResult<void> Store::deleteComponent(const std::string& sessionId, const std
     if (auto deleted = execute(impl_->db, kDeleteComponent, sessionId, componentId); !deleted) return deleted;
     if (impl_->db.changes() == 0)
       return fail(Kind::NotFound, "no component '" + componentId + "' in session '" + sessionId + "'");
-    // The backend keeps components; nothing of this one is left to send.
+    // Its unsent versions and picks need not travel; the delete does, so the
+    // backend (and every other device) drops what it already has.
     if (auto dropped = execute(impl_->db, kDropComponentOutbox, sessionId, componentId); !dropped) return dropped;
-    return execute(impl_->db, kClearCurrent, sessionId, componentId);
+    if (auto cleared = execute(impl_->db, kClearCurrent, sessionId, componentId); !cleared) return cleared;
+    return impl_->enqueue("component_deleted", sessionId, componentId);
   });
 }
 
@@ -296,7 +298,7 @@ StoreResult<std::vector<OutboxWrite>> Store::pendingWrites(std::int64_t limit) {
     auto rows = select(impl_->db, kPendingOutbox, readOutboxRow, limit);
     if (!rows) return rows;
     for (OutboxWrite& write : *rows) {
-      if (!write.recordId || write.kind == "current_component") continue;
+      if (!write.recordId || write.kind == "current_component" || write.kind == "component_deleted") continue;
       const std::string& id = *write.recordId;
       if (write.kind == "message") {
         auto found = selectOne(impl_->db, kFindMessage, readMessage, write.sessionId, id);

@@ -163,7 +163,7 @@ constexpr const char* kSchemaV3 = R"sql(
 CREATE TABLE outbox (
   seq INTEGER PRIMARY KEY,
   kind TEXT NOT NULL CHECK (kind = 'message' OR kind = 'interaction' OR kind = 'component'
-    OR kind = 'current_component' OR kind = 'session_deleted'),
+    OR kind = 'current_component' OR kind = 'component_deleted' OR kind = 'session_deleted'),
   session_id TEXT NOT NULL,
   record_id TEXT,
   version INTEGER,

@@ -54,7 +54,7 @@ std::optional<json> batchWrite(const OutboxWrite& write) {
     // Made from the version before it: a replay is recognised, and an edit
     // of an older version (another device's) is kept as a conflict.
     if (write.component->version > 1) item["record"]["base_version"] = write.component->version - 1;
-  } else if (write.kind == "current_component" && write.recordId) {
+  } else if ((write.kind == "current_component" || write.kind == "component_deleted") && write.recordId) {
     item["record"] = json{{"component_id", *write.recordId}};
   } else if (write.kind != "session_deleted") {
     return std::nullopt;
@@ -78,8 +78,9 @@ bool readResults(const std::string& reply, const std::vector<const OutboxWrite*>
                             ? result["status"].get<long>()
                             : 0;
     const OutboxWrite& write = *sent[i];
-    // A delete of a session the backend never had leaves it as wanted.
-    if ((status >= 200 && status < 300) || (status == 404 && write.kind == "session_deleted"))
+    // A delete of what the backend never had leaves it as wanted.
+    const bool deletes = write.kind == "session_deleted" || write.kind == "component_deleted";
+    if ((status >= 200 && status < 300) || (status == 404 && deletes))
       acknowledged.push_back(write.seq);
     else if (status >= 400 && status < 500)
       rejected.emplace_back(write.seq, std::to_string(status) + ": " + redactor.redact(errorMessage(result)));
