@@ -52,13 +52,15 @@ bool Api::authenticate(Call& call) const {
 }
 
 void Api::handle(const httplib::Request& req, httplib::Response& res) const {
+  // HEAD is GET without the body (RFC 9110 §9.3.2); httplib leaves the body out.
+  const std::string method = req.method == "HEAD" ? "GET" : req.method;
   std::string allowed;
   const Route* route = nullptr;
   std::smatch match;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     std::smatch m;
     if (!std::regex_match(req.path, m, patterns_[i])) continue;
-    if (routes_[i].method == req.method) {
+    if (routes_[i].method == method) {
       route = &routes_[i];
       match = std::move(m);
       break;

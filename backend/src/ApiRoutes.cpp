@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Api.h"
+#include "Requests.h"
 #include "Tokens.h"
 #include "common/Ids.h"
 #include "common/Log.h"
@@ -17,6 +18,7 @@ using nlohmann::json;
 using Call = Api::Call;
 
 constexpr std::int64_t kMaxLimit = 1000;
+constexpr std::size_t kMaxBatch = 1000;
 constexpr int kMaxNesting = 512;
 
 void sendJSON(Call& call, int status, const json& body) {
@@ -24,18 +26,24 @@ void sendJSON(Call& call, int status, const json& body) {
   call.response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
-void sendStorageError(Call& call, const StorageError& error) {
+ApiError apiError(const StorageError& error) {
   switch (error.failure) {
     case Failure::BadInput:
-      return sendError(call.response, 400, "invalid_request", error.message);
+      return {400, "invalid_request", error.message};
     case Failure::NotFound:
-      return sendError(call.response, 404, "not_found", error.message);
+      return {404, "not_found", error.message};
     case Failure::Conflict:
-      return sendError(call.response, 409, "conflict", error.message);
+      return {409, "conflict", error.message};
     case Failure::Unavailable:
-      server::log::error("storage failed: " + error.message);
-      return sendError(call.response, 503, "unavailable", error.message);
+      break;
   }
+  server::log::error("storage failed: " + error.message);
+  return {503, "unavailable", error.message};
+}
+
+void sendStorageError(Call& call, const StorageError& error) {
+  const ApiError e = apiError(error);
+  sendError(call.response, e.status, e.code, e.message);
 }
 
 /// The request's JSON body, or a 415/400 sent.
@@ -85,37 +93,27 @@ std::optional<std::string> queryString(Call& call, const char* name) {
   return call.request.get_param_value(name);
 }
 
-/// The session id of the path, checked by the protocol's rule, or a 400 sent.
-std::optional<std::string> pathSession(Call& call) {
-  const std::string& id = call.captures.at(0);
-  if (!protocol::isValidSessionId(id))
-    return sendError(call.response, 400, "invalid_request",
-                     "session_id (path): must be 1-128 characters from [A-Za-z0-9._:-]"),
-           std::nullopt;
-  return id;
+void sendApiError(Call& call, const ApiError& error) {
+  sendError(call.response, error.status, error.code, error.message);
 }
 
-/// Fills what a client may leave out of a new record, then reads it with the
-/// protocol's backend reader; a 400 naming the field is sent on failure.
+/// The session id of the path, checked by the protocol's rule, or a 400 sent.
+std::optional<std::string> pathSession(Call& call) {
+  auto id = readSessionId(call.captures.at(0), "session_id (path)");
+  if (!id) return sendApiError(call, id.error()), std::nullopt;
+  return *id;
+}
+
+/// The body read by `read` for the path's session, or a 415/400 sent.
 template <class T>
-std::optional<Incoming<T>> readRecord(Call& call, const std::string& sessionId, const char* what,
-                                      const json& defaults) {
+std::optional<T> readFor(Call& call, Parsed<T> (*read)(json, const std::string&)) {
+  auto session = pathSession(call);
+  if (!session) return std::nullopt;
   auto body = readBody(call);
   if (!body) return std::nullopt;
-  if (!body->contains("id")) (*body)["id"] = server::newId();
-  if (!body->contains("session_id")) (*body)["session_id"] = sessionId;
-  Incoming<T> in;
-  in.createdAtGiven = body->contains("created_at");
-  if (!in.createdAtGiven) (*body)["created_at"] = protocol::formatTimestamp(server::now());
-  for (const auto& [key, value] : defaults.items())
-    if (!body->contains(key)) (*body)[key] = value;
-  if (auto parsed = protocol::fromBackendJSON(*body, in.record, what); !parsed)
-    return sendError(call.response, 400, "invalid_request", parsed.error().message()), std::nullopt;
-  if (in.record.sessionId != sessionId)
-    return sendError(call.response, 400, "invalid_request",
-                     std::string(what) + ".session_id: must equal the session in the path (\"" + sessionId + "\")"),
-           std::nullopt;
-  return in;
+  auto parsed = read(std::move(*body), *session);
+  if (!parsed) return sendApiError(call, parsed.error()), std::nullopt;
+  return std::move(*parsed);
 }
 
 template <class T>
@@ -198,20 +196,12 @@ void listInteractions(const Api& api, Call& call) {
 }
 
 void addMessage(const Api& api, Call& call) {
-  auto session = pathSession(call);
-  if (!session) return;
-  auto in = readRecord<Message>(call, *session, "message", {{"status", "complete"}});
-  if (!in) return;
-  sendSaved(call, "message", api.storage().addMessage(call.user.id, *in));
+  if (auto in = readFor(call, readMessage)) sendSaved(call, "message", api.storage().addMessage(call.user.id, *in));
 }
 
 void addInteraction(const Api& api, Call& call) {
-  auto session = pathSession(call);
-  if (!session) return;
-  auto in = readRecord<Interaction>(call, *session, "interaction",
-                                    {{"status", "complete"}, {"response", ""}, {"duration_ms", 0}});
-  if (!in) return;
-  sendSaved(call, "interaction", api.storage().addInteraction(call.user.id, *in));
+  if (auto in = readFor(call, readInteraction))
+    sendSaved(call, "interaction", api.storage().addInteraction(call.user.id, *in));
 }
 
 void listComponents(const Api& api, Call& call) {
@@ -223,31 +213,8 @@ void listComponents(const Api& api, Call& call) {
 }
 
 void saveComponent(const Api& api, Call& call) {
-  auto session = pathSession(call);
-  if (!session) return;
-  auto body = readBody(call);
-  if (!body) return;
-  ComponentEdit edit;
-  if (body->contains("base_version")) {
-    const json& base = (*body)["base_version"];
-    if (!base.is_number_integer() || base.get<std::int64_t>() < 1)
-      return sendError(call.response, 400, "invalid_request", "component.base_version: must be an integer from 1");
-    edit.baseVersion = base.get<std::int64_t>();
-    body->erase("base_version");
-  }
-  // The server assigns version and times; what the client sent for them is ignored.
-  const auto at = protocol::formatTimestamp(server::now());
-  if (!body->contains("id")) (*body)["id"] = server::newId();
-  if (!body->contains("session_id")) (*body)["session_id"] = *session;
-  (*body)["version"] = 1;
-  (*body)["created_at"] = at;
-  (*body)["updated_at"] = at;
-  if (auto parsed = protocol::fromBackendJSON(*body, edit.component, "component"); !parsed)
-    return sendError(call.response, 400, "invalid_request", parsed.error().message());
-  if (edit.component.sessionId != *session)
-    return sendError(call.response, 400, "invalid_request",
-                     "component.session_id: must equal the session in the path (\"" + *session + "\")");
-  sendSaved(call, "component", api.storage().saveComponent(call.user.id, edit));
+  if (auto edit = readFor(call, readComponentEdit))
+    sendSaved(call, "component", api.storage().saveComponent(call.user.id, *edit));
 }
 
 void componentVersions(const Api& api, Call& call) {
@@ -258,18 +225,16 @@ void componentVersions(const Api& api, Call& call) {
   sendJSON(call, 200, {{"versions", records(*versions)}});
 }
 
+Parsed<SetCurrentComponent> readCurrent(json body, const std::string& sessionId) {
+  return readCurrentComponent(body, sessionId);
+}
+
 void setCurrentComponent(const Api& api, Call& call) {
-  auto session = pathSession(call);
-  if (!session) return;
-  auto body = readBody(call);
-  if (!body) return;
-  const json& id = (*body)["component_id"];
-  if (!id.is_string() || !protocol::isValidSessionId(id.get<std::string>()))
-    return sendError(call.response, 400, "invalid_request",
-                     "component_id: must be a string of 1-128 characters from [A-Za-z0-9._:-]");
-  if (auto set = api.storage().setCurrentComponent(call.user.id, *session, id.get<std::string>()); !set)
-    return sendStorageError(call, set.error());
-  sendJSON(call, 200, {{"session_id", *session}, {"current_component_id", id}});
+  auto set = readFor(call, readCurrent);
+  if (!set) return;
+  if (auto done = api.storage().setCurrentComponent(call.user.id, set->sessionId, set->componentId); !done)
+    return sendStorageError(call, done.error());
+  sendJSON(call, 200, {{"session_id", set->sessionId}, {"current_component_id", set->componentId}});
 }
 
 void deleteSession(const Api& api, Call& call) {
@@ -307,6 +272,53 @@ void changes(const Api& api, Call& call) {
            {{"changes", std::move(list)}, {"next", page->next}, {"has_more", page->hasMore}, {"latest", page->latest}});
 }
 
+// POST /api/batch: many writes, applied in order in one commit, each answered
+// as its own route would answer it; one refused write does not stop the rest.
+void applyBatch(const Api& api, Call& call) {
+  auto body = readBody(call);
+  if (!body) return;
+  const auto items = body->find("writes");
+  if (items == body->end() || !items->is_array() || items->empty() || items->size() > kMaxBatch)
+    return sendError(call.response, 400, "invalid_request",
+                     "writes: must be an array of 1 to " + std::to_string(kMaxBatch) +
+                         " writes {kind, session_id, record}");
+  std::vector<json> results(items->size());
+  std::vector<Write> writes;
+  std::vector<std::size_t> positions;  // of writes in items
+  auto refusal = [](const ApiError& e) {
+    return json{{"status", e.status}, {"error", {{"code", e.code}, {"message", e.message}}}};
+  };
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    auto write = readWrite((*items)[i], "writes[" + std::to_string(i) + "]");
+    if (!write) {
+      results[i] = refusal(write.error());
+      continue;
+    }
+    writes.push_back(std::move(*write));
+    positions.push_back(i);
+  }
+  auto outcomes = api.storage().applyWrites(call.user.id, writes);
+  if (!outcomes) return sendStorageError(call, outcomes.error());
+  for (std::size_t k = 0; k < writes.size(); ++k) {
+    const auto& outcome = (*outcomes)[k];
+    json& result = results[positions[k]];
+    if (!outcome) {
+      result = refusal(apiError(outcome.error()));
+      continue;
+    }
+    std::visit(
+        [&](const auto& saved) {
+          using S = std::decay_t<decltype(saved)>;
+          if constexpr (std::is_same_v<S, std::monostate>)
+            result = {{"status", std::holds_alternative<DeleteSession>(writes[k]) ? 204 : 200}};
+          else
+            result = {{"status", saved.created ? 201 : 200}, {"record", protocol::toBackendJSON(saved.record)}};
+        },
+        *outcome);
+  }
+  sendJSON(call, 200, {{"results", std::move(results)}});
+}
+
 }  // namespace
 
 std::vector<Api::Route> apiRoutes() {
@@ -325,6 +337,7 @@ std::vector<Api::Route> apiRoutes() {
       {"PUT", session + "/current_component", true, setCurrentComponent},
       {"DELETE", session, true, deleteSession},
       {"GET", "/api/changes", true, changes},
+      {"POST", "/api/batch", true, applyBatch},
       {"GET", "/api/events", true, streamEvents},
   };
 }

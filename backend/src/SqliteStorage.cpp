@@ -25,6 +25,19 @@ void SqliteStorage::setChangeListener(ChangeListener listener) {
   impl_->listener = std::move(listener);
 }
 
+StorageResult<std::vector<WriteOutcome>> SqliteStorage::applyWrites(std::int64_t userId,
+                                                                    const std::vector<Write>& writes) {
+  return impl_->write([&](sqlite::Connection&) -> StorageResult<std::vector<WriteOutcome>> {
+    std::vector<WriteOutcome> outcomes;
+    for (const auto& write : writes) {
+      outcomes.push_back(applyWrite(*this, userId, write));  // each joins this transaction
+      if (!outcomes.back() && outcomes.back().error().failure == Failure::Unavailable)
+        return std::unexpected(outcomes.back().error());  // nothing of the batch is kept
+    }
+    return outcomes;
+  });
+}
+
 // ---- Users and tokens ----------------------------------------------------------------
 
 StorageResult<User> SqliteStorage::addUser(const std::string& name) {

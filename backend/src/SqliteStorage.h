@@ -47,6 +47,8 @@ class SqliteStorage final : public Storage {
   StorageResult<void> deleteSession(std::int64_t userId, const std::string& sessionId) override;
   StorageResult<ChangePage> changesSince(std::int64_t userId, std::int64_t since, std::int64_t limit) override;
   void setChangeListener(ChangeListener) override;
+  /// One transaction for the whole batch (a savepoint per write), one commit.
+  StorageResult<std::vector<WriteOutcome>> applyWrites(std::int64_t userId, const std::vector<Write>&) override;
 
   struct Impl;
 

@@ -141,6 +141,7 @@ struct SqliteStorage::Impl {
   template <class F>
   auto write(F&& body) -> decltype(body(writer)) {
     using Result = decltype(body(writer));
+    if (tInsideWrite) return nestedWrite(body);
     std::optional<Result> result;
     PendingWrite pending{[&](sqlite::Connection& c) {
                            auto savepoint = sqlite::Transaction::savepoint(c);
@@ -162,6 +163,24 @@ struct SqliteStorage::Impl {
     return std::move(*result);
   }
 
+  /// True on the thread running a batch's writes (under writeMutex): a write
+  /// called from inside another (applyWrites) joins its transaction.
+  static inline thread_local bool tInsideWrite = false;
+
+  /// A write inside the running one: a savepoint of its own, so refusing it
+  /// rolls back only it, its change notices included.
+  template <class F>
+  auto nestedWrite(F& body) -> decltype(body(writer)) {
+    auto savepoint = sqlite::Transaction::savepoint(writer);
+    if (!savepoint) return std::unexpected(unavailable(savepoint.error()));
+    const auto noticesBefore = uncommitted.size();
+    auto result = body(writer);
+    if (result)
+      if (auto released = savepoint->commit(); !released) result = std::unexpected(unavailable(released.error()));
+    if (!result) uncommitted.resize(noticesBefore);
+    return result;
+  }
+
   /// Commits every queued write unless `mine` was committed by another batch
   /// while this thread waited for the connection.
   void commitQueued(PendingWrite& mine) {
@@ -175,10 +194,12 @@ struct SqliteStorage::Impl {
     auto transaction = sqlite::Transaction::begin(writer, sqlite::Transaction::Mode::Immediate);
     if (transaction) {
       std::vector<ChangeNotice> notices;  // of the writes whose savepoints were kept
+      tInsideWrite = true;
       for (auto* write : batch) {
         uncommitted.clear();
         if (write->run(writer)) std::move(uncommitted.begin(), uncommitted.end(), std::back_inserter(notices));
       }
+      tInsideWrite = false;
       if (auto committed = transaction->commit(); !committed) {
         for (auto* write : batch) write->commitFailed(unavailable(committed.error()));
       } else if (listener) {

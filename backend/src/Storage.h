@@ -95,6 +95,19 @@ struct CurrentComponent {
   std::string componentId;
 };
 
+/// The writes a batch (POST /api/batch) may hold, each as its own route takes it.
+struct SetCurrentComponent {
+  std::string sessionId;
+  std::string componentId;
+};
+struct DeleteSession {
+  std::string sessionId;
+};
+using Write = std::variant<Incoming<Message>, Incoming<Interaction>, ComponentEdit, SetCurrentComponent, DeleteSession>;
+/// What one write of a batch did: the record as stored (nothing for the
+/// current pick and deletes), or why that write alone was refused.
+using WriteOutcome = StorageResult<std::variant<std::monostate, Saved<Message>, Saved<Interaction>, Saved<Component>>>;
+
 /// One entry of the change log.
 struct Change {
   std::int64_t seq = 0;
@@ -160,11 +173,22 @@ class Storage {
   virtual StorageResult<void> deleteSession(std::int64_t userId, const std::string& sessionId) = 0;
   virtual StorageResult<ChangePage> changesSince(std::int64_t userId, std::int64_t since, std::int64_t limit) = 0;
 
+  /// Applies `writes` in order, as a device made them. A refused write
+  /// (BadInput, NotFound, Conflict) does not stop the others; when the storage
+  /// itself fails, the batch fails. This default commits each write alone, so
+  /// the writes before a failure stay (a retry replays them harmlessly: every
+  /// write is idempotent by id); an engine overrides it to commit the batch
+  /// as one transaction.
+  virtual StorageResult<std::vector<WriteOutcome>> applyWrites(std::int64_t userId, const std::vector<Write>&);
+
   /// Hears every change committed to this storage by any writer: this
   /// process, and for PostgreSQL every other node on the same database. Set
   /// once before serving. A notice may be lost (a dropped connection), so a
   /// listener resyncs from changesSince; it never arrives before its commit.
   virtual void setChangeListener(ChangeListener) = 0;
 };
+
+/// One write of a batch through the storage's own calls (applyWrites' step).
+WriteOutcome applyWrite(Storage&, std::int64_t userId, const Write&);
 
 }  // namespace aieditor::backend

@@ -41,6 +41,11 @@ TEST_CASE("wrong methods get 405 with Allow, unknown routes 404, wrong content t
   CHECK(method.header("allow") == "GET, POST");
   CHECK(method.json()["error"]["code"] == "method_not_allowed");
   CHECK(b.call("GET", "/api/nothing", f.alice).status == 404);
+  // HEAD is GET without the body.
+  auto head = httpRequest("HEAD", b.url() + "/healthz");
+  CHECK(head.status == 200);
+  CHECK(head.body.empty());
+  CHECK(head.header("content-type") == "application/json");
 
   const std::vector<std::string> auth{"Authorization: Bearer " + f.alice};
   auto text = httpRequest("POST", b.url() + "/api/sessions/demo/messages", R"({"role":"user","content":"x"})", auth,
