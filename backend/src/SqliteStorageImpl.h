@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <condition_variable>
 #include <functional>
 #include <iterator>
 #include <mutex>
@@ -133,9 +134,12 @@ struct SqliteStorage::Impl {
   ChangeListener listener;                ///< set before serving
   std::vector<ChangeNotice> uncommitted;  ///< the running write's changes (under writeMutex)
 
+  std::condition_variable batchDone;  ///< a batch's writes are marked done (under queueMutex)
+  bool committing = false;            ///< a thread is running a batch (under queueMutex)
+
   /// Runs `body` as one write and returns its result only after the commit.
   /// Writes that arrive together share one commit (group commit, as the editor
-  /// server's storage thread does): whoever gets the write connection next
+  /// server's storage thread does): when no batch is running, the next writer
   /// takes every write queued by then, runs each in its own savepoint, and
   /// commits them with one sync. A failed write rolls back its savepoint only.
   template <class F>
@@ -181,35 +185,54 @@ struct SqliteStorage::Impl {
     return result;
   }
 
-  /// Commits every queued write unless `mine` was committed by another batch
-  /// while this thread waited for the connection.
+  /// Returns once `mine` is committed (or failed). While no batch runs, this
+  /// thread runs the next one: every write queued by then. The others wait on
+  /// `batchDone`, not on the connection: a batch's writers all wake at once
+  /// when it is done, and the next batch starts without waiting for each of
+  /// them to take and release the connection in turn (a convoy of wake-ups
+  /// that slowed many clients).
   void commitQueued(PendingWrite& mine) {
-    std::lock_guard connection(writeMutex);
+    std::unique_lock lock(queueMutex);
+    batchDone.wait(lock, [&] { return mine.done || !committing; });
+    if (mine.done) return;
+    committing = true;
     std::vector<PendingWrite*> batch;
-    {
-      std::lock_guard lock(queueMutex);
-      if (mine.done) return;
-      batch.swap(queue);
-    }
+    batch.swap(queue);
+    lock.unlock();
+    // Whatever happens in the batch, its writes are done and the next may run.
+    struct Finish {
+      Impl& impl;
+      std::vector<PendingWrite*>& batch;
+      ~Finish() {
+        std::lock_guard lock(impl.queueMutex);
+        for (auto* write : batch) write->done = true;
+        impl.committing = false;
+        impl.batchDone.notify_all();
+      }
+    } finish{*this, batch};
+    std::lock_guard connection(writeMutex);
+    commitBatch(batch);
+  }
+
+  /// Runs `batch` in one transaction and commits it (under writeMutex).
+  void commitBatch(const std::vector<PendingWrite*>& batch) {
     auto transaction = sqlite::Transaction::begin(writer, sqlite::Transaction::Mode::Immediate);
-    if (transaction) {
-      std::vector<ChangeNotice> notices;  // of the writes whose savepoints were kept
-      tInsideWrite = true;
-      for (auto* write : batch) {
-        uncommitted.clear();
-        if (write->run(writer)) std::move(uncommitted.begin(), uncommitted.end(), std::back_inserter(notices));
-      }
-      tInsideWrite = false;
-      if (auto committed = transaction->commit(); !committed) {
-        for (auto* write : batch) write->commitFailed(unavailable(committed.error()));
-      } else if (listener) {
-        for (const auto& notice : notices) listener(notice);
-      }
-    } else {
+    if (!transaction) {
       for (auto* write : batch) write->commitFailed(unavailable(transaction.error()));
+      return;
     }
-    std::lock_guard lock(queueMutex);
-    for (auto* write : batch) write->done = true;
+    std::vector<ChangeNotice> notices;  // of the writes whose savepoints were kept
+    tInsideWrite = true;
+    for (auto* write : batch) {
+      uncommitted.clear();
+      if (write->run(writer)) std::move(uncommitted.begin(), uncommitted.end(), std::back_inserter(notices));
+    }
+    tInsideWrite = false;
+    if (auto committed = transaction->commit(); !committed) {
+      for (auto* write : batch) write->commitFailed(unavailable(committed.error()));
+    } else if (listener) {
+      for (const auto& notice : notices) listener(notice);
+    }
   }
 
   /// Runs `body` on one consistent snapshot of the read connection.
