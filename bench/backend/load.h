@@ -31,6 +31,7 @@ struct Load {
   std::string error;    ///< the first failure; a failed run has no figures
   std::string loadAverages;  ///< /proc/loadavg just before the run
   double serverCpuMs = NAN;  ///< the backend's CPU time per operation (NaN for the floors)
+  double clientCpuMs = NAN;  ///< this program's (the clients') CPU time per operation, likewise
   double rate() const { return seconds > 0 ? static_cast<double>(done) / seconds : 0; }
   bool ok() const { return error.empty() && done > 0; }
 };

@@ -6,6 +6,7 @@
 // SSE fan-out at 100 subscribers; then the same POSTs and floor on PostgreSQL
 // when given one. Writes its part of docs/benchmarks.md. Nothing asserts a time.
 #include <curl/curl.h>
+#include <sys/resource.h>
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -79,13 +80,24 @@ std::string storedRecord(const std::string& url, const std::string& token) {
 }
 
 /// 1, 8 and 64 clients on one backend and its floor, each level in turn.
-/// runLoad against the backend, with the CPU time the backend spent per operation.
+/// This process's CPU time (user + system) so far, in seconds: the clients'.
+double ownCpuSeconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+/// runLoad against the backend, with the CPU time the backend and the clients spent per operation.
 Load serverLoad(const BackendProcess& backend, int clients, const BackendConfig& cfg, const OperationFactory& make) {
-  const double before = backend.cpuSeconds();
+  const double server = backend.cpuSeconds(), own = ownCpuSeconds();
   Load load = runLoad(clients, cfg.warmup, cfg.seconds, make);
   // The warm-up's operations are in the CPU time too.
   const double operations = static_cast<double>(load.done) + static_cast<double>(clients) * cfg.warmup;
-  if (load.done > 0) load.serverCpuMs = (backend.cpuSeconds() - before) * 1000 / operations;
+  if (load.done > 0) {
+    load.serverCpuMs = (backend.cpuSeconds() - server) * 1000 / operations;
+    load.clientCpuMs = (ownCpuSeconds() - own) * 1000 / operations;
+  }
   return load;
 }
 
@@ -102,9 +114,10 @@ void runLevels(const BackendConfig& cfg, StorageRun& run, const BackendProcess& 
     level.floor = runLoad(clients, cfg.warmup, cfg.seconds, floorFor(format("floor-{}", clients)));
     say(format("{}: POST messages, {} clients", run.engine, clients));
     level.post = serverLoad(backend, clients, cfg, postMessages(backend.url(), token, format("{}-{}", run.engine, clients)));
-    say(format("  {:.0f} POSTs/s (floor {:.0f}/s), p50 {:.3f} ms, p99 {:.3f} ms, server CPU {:.3f} ms per POST; load {}",
+    say(format("  {:.0f} POSTs/s (floor {:.0f}/s), p50 {:.3f} ms, p99 {:.3f} ms, CPU per POST: server {:.3f} ms, "
+               "clients {:.3f} ms; load {}",
                level.post.rate(), level.floor.rate(), level.post.latency.median(), level.post.latency.pct(99),
-               level.post.serverCpuMs, level.post.loadAverages));
+               level.post.serverCpuMs, level.post.clientCpuMs, level.post.loadAverages));
     for (const Load* l : {&level.health, &level.floor, &level.post})
       if (!l->error.empty()) {
         say("  failed: " + l->error);

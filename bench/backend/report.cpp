@@ -19,6 +19,7 @@ constexpr double kFanOutP99TargetMs = 20;      // issue 14: SSE fan-out p99 at 1
 std::string met(bool known, bool ok) { return !known ? "n/a" : ok ? "**met**" : "not met"; }
 std::string perSecond(const Load& l) { return l.ok() ? num(l.rate(), 0) + "/s" : "n/a"; }
 std::string p(const Load& l, double pct) { return l.ok() ? ms(l.latency.pct(pct)) : "n/a"; }
+std::string cpu(const Load& l) { return l.ok() ? ms(l.serverCpuMs) + " + " + ms(l.clientCpuMs) : "n/a"; }
 
 const Level* at64(const StorageRun& run) {
   for (const auto& level : run.levels)
@@ -27,17 +28,17 @@ const Level* at64(const StorageRun& run) {
 }
 
 std::string storageTable(const StorageRun& run, bool withHealth) {
-  std::vector<std::string> head{"clients", "POSTs/s", "POST p50", "POST p99", "server CPU per POST", "floor commits/s",
+  std::vector<std::string> head{"clients", "POSTs/s", "POST p50", "POST p99", "CPU per POST: server + clients", "floor commits/s",
                                 "floor p50", "floor p99", "POSTs/s ÷ floor"};
-  if (withHealth) head.insert(head.end(), {"GET /healthz req/s", "healthz p50", "healthz p99", "server CPU per GET"});
+  if (withHealth) head.insert(head.end(), {"GET /healthz req/s", "healthz p50", "healthz p99", "CPU per GET: server + clients"});
   head.push_back("load avg before POSTs (1/5/15 min)");
   std::vector<std::vector<std::string>> rows;
   for (const auto& l : run.levels) {
     std::vector<std::string> row{std::to_string(l.clients), perSecond(l.post), p(l.post, 50), p(l.post, 99),
-                                 ms(l.post.serverCpuMs), perSecond(l.floor), p(l.floor, 50), p(l.floor, 99),
+                                 cpu(l.post), perSecond(l.floor), p(l.floor, 50), p(l.floor, 99),
                                  l.post.ok() && l.floor.ok() ? ratio(l.post.rate(), l.floor.rate()) : "n/a"};
     if (withHealth)
-      row.insert(row.end(), {perSecond(l.health), p(l.health, 50), p(l.health, 99), ms(l.health.serverCpuMs)});
+      row.insert(row.end(), {perSecond(l.health), p(l.health, 50), p(l.health, 99), cpu(l.health)});
     row.push_back(l.post.loadAverages);
     rows.push_back(std::move(row));
   }
@@ -80,6 +81,7 @@ std::string fanOutTable(const FanOut& f) {
 std::string method(const BackendConfig& cfg, const BackendResults& r) {
   std::ostringstream md;
   md << "### Method\n\n"
+     << "- `bench/backend.sh` builds `aieditor-backend` and this program with the `release` preset.\n"
      << "- Closed loop: each client is a thread with its own libcurl handle (one kept-alive connection) and sends its "
         "next request when the last is answered. Each measurement: "
      << cfg.warmup << " untimed requests per client, then " << num(cfg.seconds, 1)
@@ -93,11 +95,15 @@ std::string method(const BackendConfig& cfg, const BackendResults& r) {
      << " bytes) inserted by as many writers as clients into a database beside the backend's, each writer its own "
         "connection (WAL, synchronous=FULL, busy timeout 30 s), each INSERT its own transaction and commit. The "
         "backend also updates the session, the user's seq and the change log in the same transaction, and shares "
-        "commits between writes that arrive together (group commit), which the floor's writers cannot.\n"
+        "commits between writes that arrive together (group commit), which the floor's writers cannot; and a "
+        "floor writer that finds the lock taken sleeps in SQLite's busy handler (1 ms, 2 ms, 5 ms, ... up to 100 ms), "
+        "so many floor writers mostly sleep.\n"
      << "- PostgreSQL floor: the same row into a table of the same shape, each writer its own libpq connection, each "
         "INSERT autocommitted.\n"
-     << "- Server CPU per request: the backend process's user + system time (`/proc/PID/stat`) over the "
-        "measurement and its warm-up, ÷ their requests; it drifts less with the neighbours' load than the rates do.\n"
+     << "- CPU per request: the backend process's user + system time (`/proc/PID/stat`), and this program's (the "
+        "clients'), over the measurement and its warm-up, ÷ their requests. It drifts less with the neighbours' load "
+        "than the rates do; both share the machine's cores, so a rate above cores ÷ (server + clients) cannot be "
+        "reached here.\n"
      << "- `GET /healthz` touches no storage (it answers the engine's name and the version): it is the cost of "
         "HTTP, routing and the JSON reply alone.\n"
      << "- Fan-out: " << cfg.subscribers << " subscribers on `GET /api/events` (one libcurl multi handle on one thread, "
@@ -124,7 +130,7 @@ int writeBackendReport(const BackendConfig& cfg, const BackendResults& r) {
      << "- date: " << utcNow() << "\n"
      << "- command: `" << cfg.command << "`" << format(" (took {:.0f} s)", runSeconds()) << "\n"
      << machineLines(cfg.self, cfg.work) << "- " << (r.version.empty() ? "aieditor-backend (version unknown)" : r.version)
-     << " (Release build), SQLite " << sqlite3_libversion() << "; "
+     << ", SQLite " << sqlite3_libversion() << "; "
      << (r.postgres.detail.empty() ? "PostgreSQL not measured" : r.postgres.detail) << "\n\n";
   md << "### Results\n\n" << resultsTable(r) << "\n";
   md << "### SQLite (" << r.sqlite.detail << ")\n\n";
