@@ -3,12 +3,12 @@
 #pragma once
 
 #include <algorithm>
-#include <condition_variable>
 #include <functional>
 #include <iterator>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <semaphore>
 #include <vector>
 
 #include "SqliteStorage.h"
@@ -127,6 +127,9 @@ struct SqliteStorage::Impl {
     std::function<bool(sqlite::Connection&)> run;  ///< false when its savepoint rolled back
     std::function<void(const StorageError&)> commitFailed;
     bool done = false;  ///< under queueMutex
+    /// Released once: when its batch is done, or when this write's thread is
+    /// to lead the next batch.
+    std::binary_semaphore woken{0};
   };
   std::mutex queueMutex;
   std::vector<PendingWrite*> queue;
@@ -134,8 +137,7 @@ struct SqliteStorage::Impl {
   ChangeListener listener;                ///< set before serving
   std::vector<ChangeNotice> uncommitted;  ///< the running write's changes (under writeMutex)
 
-  std::condition_variable batchDone;  ///< a batch's writes are marked done (under queueMutex)
-  bool committing = false;            ///< a thread is running a batch (under queueMutex)
+  bool committing = false;  ///< a thread leads a batch (under queueMutex)
 
   /// Runs `body` as one write and returns its result only after the commit.
   /// Writes that arrive together share one commit (group commit, as the editor
@@ -186,30 +188,40 @@ struct SqliteStorage::Impl {
   }
 
   /// Returns once `mine` is committed (or failed). While no batch runs, this
-  /// thread runs the next one: every write queued by then. The others wait on
-  /// `batchDone`, not on the connection: a batch's writers all wake at once
-  /// when it is done, and the next batch starts without waiting for each of
-  /// them to take and release the connection in turn (a convoy of wake-ups
-  /// that slowed many clients).
+  /// thread leads the next one: every write queued by then. Otherwise it
+  /// sleeps until woken once: its batch is done, or it is handed the lead of
+  /// the next batch (the oldest queued write's thread is). No thread wakes
+  /// only to sleep again, and none waits for the connection to learn that its
+  /// write was done (a convoy of wake-ups that slowed many clients).
   void commitQueued(PendingWrite& mine) {
     std::unique_lock lock(queueMutex);
-    batchDone.wait(lock, [&] { return mine.done || !committing; });
-    if (mine.done) return;
+    if (committing) {
+      lock.unlock();
+      mine.woken.acquire();
+      lock.lock();
+      if (mine.done) return;
+    }
     committing = true;
     std::vector<PendingWrite*> batch;
     batch.swap(queue);
     lock.unlock();
-    // Whatever happens in the batch, its writes are done and the next may run.
+    // Whatever happens in the batch, its writes are done and the lead passes on.
     struct Finish {
       Impl& impl;
       std::vector<PendingWrite*>& batch;
+      PendingWrite& leader;
       ~Finish() {
         std::lock_guard lock(impl.queueMutex);
-        for (auto* write : batch) write->done = true;
-        impl.committing = false;
-        impl.batchDone.notify_all();
+        for (auto* write : batch) {
+          write->done = true;
+          if (write != &leader) write->woken.release();
+        }
+        if (impl.queue.empty())
+          impl.committing = false;
+        else
+          impl.queue.front()->woken.release();
       }
-    } finish{*this, batch};
+    } finish{*this, batch, mine};
     std::lock_guard connection(writeMutex);
     commitBatch(batch);
   }
