@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -70,6 +71,20 @@ std::optional<std::string> signedIn(const BackendConfig& cfg, const std::vector<
   return signIn(url, *signInToken, error);
 }
 
+/// Users bench-1 ... bench-N, made with the CLI and signed in: their access
+/// tokens, client i being user i (one user's writes take turns on its seq).
+std::optional<std::vector<std::string>> signedInUsers(const BackendConfig& cfg, const std::vector<std::string>& storage,
+                                                      const std::string& url, std::string& error) {
+  std::vector<std::string> tokens;
+  const int users = *std::ranges::max_element(cfg.clientCounts);
+  for (int i = 1; i <= users; ++i) {
+    auto token = signedIn(cfg, storage, url, format("bench-{}", i), error);
+    if (!token) return std::nullopt;
+    tokens.push_back(std::move(*token));
+  }
+  return tokens;
+}
+
 /// The record as the backend stores it (the floor's row body): a POST's reply.
 std::string storedRecord(const std::string& url, const std::string& token) {
   HttpClient client(url, token);
@@ -101,7 +116,8 @@ Load serverLoad(const BackendProcess& backend, int clients, const BackendConfig&
   return load;
 }
 
-void runLevels(const BackendConfig& cfg, StorageRun& run, const BackendProcess& backend, const std::string& token,
+void runLevels(const BackendConfig& cfg, StorageRun& run, const BackendProcess& backend,
+               const std::vector<std::string>& tokens,
                const std::function<OperationFactory(const std::string& prefix)>& floorFor, bool withHealth) {
   for (int clients : cfg.clientCounts) {
     Level level;
@@ -113,7 +129,7 @@ void runLevels(const BackendConfig& cfg, StorageRun& run, const BackendProcess& 
     say(format("{}: floor (direct INSERT+COMMIT), {} writers", run.engine, clients));
     level.floor = runLoad(clients, cfg.warmup, cfg.seconds, floorFor(format("floor-{}", clients)));
     say(format("{}: POST messages, {} clients", run.engine, clients));
-    level.post = serverLoad(backend, clients, cfg, postMessages(backend.url(), token, format("{}-{}", run.engine, clients)));
+    level.post = serverLoad(backend, clients, cfg, postMessages(backend.url(), tokens, format("{}-{}", run.engine, clients)));
     say(format("  {:.0f} POSTs/s (floor {:.0f}/s), p50 {:.3f} ms, p99 {:.3f} ms, CPU per POST: server {:.3f} ms, "
                "clients {:.3f} ms; load {}",
                level.post.rate(), level.floor.rate(), level.post.latency.median(), level.post.latency.pct(99),
@@ -136,14 +152,14 @@ void runSqlite(const BackendConfig& cfg, BackendResults& r) {
   auto backend = BackendProcess::start(cfg.backend, storage, cfg.maxConnections, cfg.work + "/backend-sqlite.log", error);
   if (!backend) return void(r.sqlite.error = error);
   say("SQLite: aieditor-backend at " + backend->url());
-  auto token = signedIn(cfg, storage, backend->url(), "bench", error);
-  if (!token) return void(r.sqlite.error = error);
-  std::string stored = storedRecord(backend->url(), *token);
+  auto tokens = signedInUsers(cfg, storage, backend->url(), error);
+  if (!tokens) return void(r.sqlite.error = error);
+  std::string stored = storedRecord(backend->url(), tokens->front());
   if (stored.empty()) return void(r.sqlite.error = "the probe POST failed");
   r.bodyBytes = messageBody("SQLite-64-c63-100000").size();
   r.storedBytes = stored.size();
   if (auto created = createSqliteFloor(floorDb); !created.empty()) return void(r.sqlite.error = created);
-  runLevels(cfg, r.sqlite, *backend, *token, 
+  runLevels(cfg, r.sqlite, *backend, *tokens, 
             [&](const std::string& prefix) { return sqliteInserts(floorDb, stored, prefix); }, true);
 
   say(format("SSE fan-out: {} subscribers on GET /api/events", cfg.subscribers));
@@ -164,13 +180,13 @@ void runPostgres(const BackendConfig& cfg, BackendResults& r) {
   auto backend =
       BackendProcess::start(cfg.backend, storage, cfg.maxConnections, cfg.work + "/backend-postgres.log", error);
   if (!backend) return void(r.postgres.error = error);
-  auto token = signedIn(cfg, storage, backend->url(), "bench", error);
-  if (!token) return void(r.postgres.error = error);
-  std::string stored = storedRecord(backend->url(), *token);
+  auto tokens = signedInUsers(cfg, storage, backend->url(), error);
+  if (!tokens) return void(r.postgres.error = error);
+  std::string stored = storedRecord(backend->url(), tokens->front());
   if (stored.empty()) return void(r.postgres.error = "the probe POST failed");
   r.postgres.detail = postgresDetail(cfg.postgres);
   if (auto created = createPostgresFloor(cfg.postgres); !created.empty()) return void(r.postgres.error = created);
-  runLevels(cfg, r.postgres, *backend, *token, 
+  runLevels(cfg, r.postgres, *backend, *tokens, 
             [&](const std::string& prefix) { return postgresInserts(cfg.postgres, stored, prefix); }, false);
   backend->stop();
 }

@@ -58,20 +58,22 @@ class SqliteInsert final : public Operation {
     sqlite3_busy_timeout(db_, 30000);
     for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kFloorTable})
       if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return fail(error);
-    if (sqlite3_prepare_v2(db_, "INSERT INTO records(user_id, session_id, kind, id, body) VALUES(1, ?, 'message', ?, ?)",
+    if (sqlite3_prepare_v2(db_, "INSERT INTO records(user_id, session_id, kind, id, body) VALUES(?, ?, 'message', ?, ?)",
                            -1, &insert_, nullptr) != SQLITE_OK)
       return fail(error);
     return true;
   }
-  void row(std::string session, std::string body) {
+  void row(int userId, std::string session, std::string body) {
+    userId_ = userId;
     session_ = std::move(session);
     body_ = std::move(body);
   }
   bool once(std::string& error) override {
     const std::string id = session_ + "-" + std::to_string(++sent_);
-    sqlite3_bind_text(insert_, 1, session_.c_str(), -1, SQLITE_STATIC);
-    sqlite3_bind_text(insert_, 2, id.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert_, 3, body_.c_str(), static_cast<int>(body_.size()), SQLITE_STATIC);
+    sqlite3_bind_int(insert_, 1, userId_);
+    sqlite3_bind_text(insert_, 2, session_.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert_, 3, id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert_, 4, body_.c_str(), static_cast<int>(body_.size()), SQLITE_STATIC);
     // BEGIN IMMEDIATE takes the write lock first, through the busy timeout: a
     // bare INSERT would start as a reader and could fail its upgrade at once.
     if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return fail(error);
@@ -92,15 +94,19 @@ class SqliteInsert final : public Operation {
   }
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_ = nullptr;
+  int userId_ = 0;
   std::string session_, body_;
   long sent_ = 0;
 };
 
 }  // namespace
 
-OperationFactory postMessages(const std::string& url, const std::string& accessToken, const std::string& prefix) {
-  return [=](int index, std::string&) -> std::unique_ptr<Operation> {
-    return std::make_unique<PostMessage>(url, accessToken, prefix + "-c" + std::to_string(index));
+OperationFactory postMessages(const std::string& url, const std::vector<std::string>& accessTokens,
+                              const std::string& prefix) {
+  return [=](int index, std::string& error) -> std::unique_ptr<Operation> {
+    if (static_cast<std::size_t>(index) >= accessTokens.size()) return error = "no user for this client", nullptr;
+    return std::make_unique<PostMessage>(url, accessTokens[static_cast<std::size_t>(index)],
+                                         prefix + "-c" + std::to_string(index));
   };
 }
 
@@ -124,7 +130,7 @@ OperationFactory sqliteInserts(const std::string& dbPath, const std::string& bod
   return [=](int index, std::string& error) -> std::unique_ptr<Operation> {
     auto op = std::make_unique<SqliteInsert>();
     if (!op->open(dbPath, error)) return nullptr;
-    op->row(prefix + "-c" + std::to_string(index), body);
+    op->row(index + 1, prefix + "-c" + std::to_string(index), body);
     return op;
   };
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "load.h"
 
@@ -12,8 +13,10 @@ namespace bench {
 /// The body every POST sends: a user message of about 200 bytes of content, with its id.
 std::string messageBody(const std::string& id);
 
-/// POST /api/sessions/<prefix>-c<index>/messages, a new message id each time; 201 expected.
-OperationFactory postMessages(const std::string& url, const std::string& accessToken, const std::string& prefix);
+/// POST /api/sessions/<prefix>-c<index>/messages, a new message id each time, client i
+/// signed in as user i (accessTokens[i]); 201 expected.
+OperationFactory postMessages(const std::string& url, const std::vector<std::string>& accessTokens,
+                              const std::string& prefix);
 /// GET /healthz; 200 expected.
 OperationFactory getHealth(const std::string& url);
 

@@ -41,20 +41,20 @@ bool command(PGconn* c, const char* sql, std::string& error) {
 
 class PgInsert final : public Operation {
  public:
-  PgInsert(Connection c, std::string session, std::string body)
-      : c_(std::move(c)), session_(std::move(session)), body_(std::move(body)) {}
+  PgInsert(Connection c, int userId, std::string session, std::string body)
+      : c_(std::move(c)), userId_(std::to_string(userId)), session_(std::move(session)), body_(std::move(body)) {}
   bool prepare(std::string& error) {
     Result r(PQprepare(c_.get(), "insert",
-                       "INSERT INTO bench_floor_records(user_id, session_id, kind, id, body) VALUES(1, $1, 'message', $2, $3)",
-                       3, nullptr));
+                       "INSERT INTO bench_floor_records(user_id, session_id, kind, id, body) VALUES($4::bigint, $1, 'message', $2, $3)",
+                       4, nullptr));
     if (PQresultStatus(r.get()) == PGRES_COMMAND_OK) return true;
     error = std::string("PostgreSQL floor: ") + PQerrorMessage(c_.get());
     return false;
   }
   bool once(std::string& error) override {
     const std::string id = session_ + "-" + std::to_string(++sent_);
-    const char* values[] = {session_.c_str(), id.c_str(), body_.c_str()};
-    Result r(PQexecPrepared(c_.get(), "insert", 3, values, nullptr, nullptr, 0));  // autocommit: its own COMMIT
+    const char* values[] = {session_.c_str(), id.c_str(), body_.c_str(), userId_.c_str()};
+    Result r(PQexecPrepared(c_.get(), "insert", 4, values, nullptr, nullptr, 0));  // autocommit: its own COMMIT
     if (PQresultStatus(r.get()) == PGRES_COMMAND_OK) return true;
     error = std::string("PostgreSQL floor: ") + PQerrorMessage(c_.get());
     return false;
@@ -62,7 +62,7 @@ class PgInsert final : public Operation {
 
  private:
   Connection c_;
-  std::string session_, body_;
+  std::string userId_, session_, body_;
   long sent_ = 0;
 };
 
@@ -80,7 +80,7 @@ OperationFactory postgresInserts(const std::string& conninfo, const std::string&
   return [=](int index, std::string& error) -> std::unique_ptr<Operation> {
     auto c = connect(conninfo, error);
     if (!c) return nullptr;
-    auto op = std::make_unique<PgInsert>(std::move(c), prefix + "-c" + std::to_string(index), body);
+    auto op = std::make_unique<PgInsert>(std::move(c), index + 1, prefix + "-c" + std::to_string(index), body);
     if (!op->prepare(error)) return nullptr;
     return op;
   };

@@ -87,12 +87,15 @@ std::string method(const BackendConfig& cfg, const BackendResults& r) {
      << cfg.warmup << " untimed requests per client, then " << num(cfg.seconds, 1)
      << " s; throughput is the requests timed ÷ the time from the common start to the last one's end. Levels run in "
         "turn on the same server and disk: `GET /healthz`, the floor, then the POSTs.\n"
+     << "- Each client is a user of its own (`bench-1` ... `bench-64`, made with `aieditor-backend user add` and "
+        "signed in), as a team's members each write their own data: one user's writes take turns on that user's "
+        "change counter (`seq`), which on PostgreSQL is a row lock held to the commit.\n"
      << "- A POST is `POST /api/sessions/<client's session>/messages` with a new message id, " << r.bodyBytes
      << " bytes of JSON; 201 is required (the backend answers after its commit). The server runs with "
         "`--max-connections "
      << cfg.maxConnections << "`.\n"
      << "- SQLite floor: the backend's `records` row (its stored JSON, " << r.storedBytes
-     << " bytes) inserted by as many writers as clients into a database beside the backend's, each writer its own "
+     << " bytes) inserted by as many writers as clients (each with its own user id) into a database beside the backend's, each writer its own "
         "connection (WAL, synchronous=FULL, busy timeout 30 s), each INSERT its own transaction and commit. The "
         "backend also updates the session, the user's seq and the change log in the same transaction, and shares "
         "commits between writes that arrive together (group commit), which the floor's writers cannot; and a "
