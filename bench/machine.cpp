@@ -1,6 +1,7 @@
 #include "machine.h"
 
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <ctime>
 #include <filesystem>
@@ -57,6 +58,14 @@ std::string loadAverages() {
   std::string one, five, fifteen;
   in >> one >> five >> fifteen;
   return one + " " + five + " " + fifteen;
+}
+
+double busyCpuSeconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  return (user + nice + system + irq + softirq) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 namespace {

@@ -17,6 +17,8 @@ std::string utcNow();
 std::string machineLines(const std::string& anyPathInRepo, const std::string& workDir);
 /// The load averages of /proc/loadavg: "0.34 0.18 0.07" (1, 5, 15 minutes).
 std::string loadAverages();
+/// The CPU time all processes have used so far (/proc/stat, every core), in seconds.
+double busyCpuSeconds();
 
 // docs/benchmarks.md is written by bench/run.sh (the editor server) and by
 // bench/backend.sh (the team backend). The backend's part sits between two

@@ -32,6 +32,7 @@ struct Load {
   std::string loadAverages;  ///< /proc/loadavg just before the run
   double serverCpuMs = NAN;  ///< the backend's CPU time per operation (NaN for the floors)
   double clientCpuMs = NAN;  ///< this program's (the clients') CPU time per operation, likewise
+  double neighbourCores = NAN;  ///< the CPU other processes used meanwhile, in cores (the host's noise)
   double rate() const { return seconds > 0 ? static_cast<double>(done) / seconds : 0; }
   bool ok() const { return error.empty() && done > 0; }
 };

@@ -105,8 +105,11 @@ double ownCpuSeconds() {
 
 /// runLoad against the backend, with the CPU time the backend and the clients spent per operation.
 Load serverLoad(const BackendProcess& backend, int clients, const BackendConfig& cfg, const OperationFactory& make) {
-  const double server = backend.cpuSeconds(), own = ownCpuSeconds();
+  const double server = backend.cpuSeconds(), own = ownCpuSeconds(), all = busyCpuSeconds();
+  const auto start = Clock::now();
   Load load = runLoad(clients, cfg.warmup, cfg.seconds, make);
+  const double others = (busyCpuSeconds() - all) - (backend.cpuSeconds() - server) - (ownCpuSeconds() - own);
+  load.neighbourCores = std::max(0.0, others) / (msSince(start) / 1000);
   // The warm-up's operations are in the CPU time too.
   const double operations = static_cast<double>(load.done) + static_cast<double>(clients) * cfg.warmup;
   if (load.done > 0) {
@@ -131,9 +134,9 @@ void runLevels(const BackendConfig& cfg, StorageRun& run, const BackendProcess& 
     say(format("{}: POST messages, {} clients", run.engine, clients));
     level.post = serverLoad(backend, clients, cfg, postMessages(backend.url(), tokens, format("{}-{}", run.engine, clients)));
     say(format("  {:.0f} POSTs/s (floor {:.0f}/s), p50 {:.3f} ms, p99 {:.3f} ms, CPU per POST: server {:.3f} ms, "
-               "clients {:.3f} ms; load {}",
+               "clients {:.3f} ms; other processes {:.2f} cores; load {}",
                level.post.rate(), level.floor.rate(), level.post.latency.median(), level.post.latency.pct(99),
-               level.post.serverCpuMs, level.post.clientCpuMs, level.post.loadAverages));
+               level.post.serverCpuMs, level.post.clientCpuMs, level.post.neighbourCores, level.post.loadAverages));
     for (const Load* l : {&level.health, &level.floor, &level.post})
       if (!l->error.empty()) {
         say("  failed: " + l->error);

@@ -31,7 +31,7 @@ std::string storageTable(const StorageRun& run, bool withHealth) {
   std::vector<std::string> head{"clients", "POSTs/s", "POST p50", "POST p99", "CPU per POST: server + clients", "floor commits/s",
                                 "floor p50", "floor p99", "POSTs/s ÷ floor"};
   if (withHealth) head.insert(head.end(), {"GET /healthz req/s", "healthz p50", "healthz p99", "CPU per GET: server + clients"});
-  head.push_back("load avg before POSTs (1/5/15 min)");
+  head.insert(head.end(), {"other processes' CPU during the POSTs", "load avg before POSTs (1/5/15 min)"});
   std::vector<std::vector<std::string>> rows;
   for (const auto& l : run.levels) {
     std::vector<std::string> row{std::to_string(l.clients), perSecond(l.post), p(l.post, 50), p(l.post, 99),
@@ -39,7 +39,7 @@ std::string storageTable(const StorageRun& run, bool withHealth) {
                                  l.post.ok() && l.floor.ok() ? ratio(l.post.rate(), l.floor.rate()) : "n/a"};
     if (withHealth)
       row.insert(row.end(), {perSecond(l.health), p(l.health, 50), p(l.health, 99), cpu(l.health)});
-    row.push_back(l.post.loadAverages);
+    row.insert(row.end(), {l.post.ok() ? num(l.post.neighbourCores, 2) + " cores" : "n/a", l.post.loadAverages});
     rows.push_back(std::move(row));
   }
   return table(head, rows);
@@ -115,8 +115,10 @@ std::string method(const BackendConfig& cfg, const BackendResults& r) {
      << cfg.fanOutWarmup << " untimed first, " << cfg.fanOutPosts
      << " timed). Timed from just before the POST is sent to the event's arrival at each subscriber: an upper bound "
         "of commit → event, since it includes the POST's own time (reported beside it).\n"
-     << "- The machine has " << sh("nproc") << " cores shared with other work, and the clients run on them too; the "
-        "load averages beside each row say how busy it was.\n";
+     << "- The machine has " << sh("nproc") << " cores shared with other work, and the clients run on them too. "
+        "Beside each row: the CPU other processes used during the POSTs (`/proc/stat`'s busy time less the "
+        "backend's and the clients'), and the load averages just before (which count the clients' own threads once "
+        "they run).\n";
   return md.str();
 }
 
