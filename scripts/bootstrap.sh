@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(g++ cmake make pkgconf nlohmann-json3-dev libasio-dev libcurl4-openssl-dev libsqlite3-dev catch2
-          libcpp-httplib-dev libssl-dev libpq-dev
+          libcpp-httplib-dev libssl-dev libpq-dev postgresql
           neovim sqlite3 ca-certificates)
 # clang 14 and 15 cannot compile libstdc++ 12's <expected>; Debian 12 has 19.
 [ "${1:-}" = fuzz ] && packages+=(clang-19 libfuzzer-19-dev libclang-rt-19-dev)

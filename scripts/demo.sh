@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything, then runs the main job end to end on the offline
 # provider: a headless chat that creates a session, streams a reply, saves a
-# component and prints it.
+# component, iterates on it ("make it dark": a second version) and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,5 +17,7 @@ mkdir -p build/demo
 session="demo-$(date +%Y%m%d-%H%M%S)"
 echo "== aieditor chat --session $session (database $db)"
 "$bin" chat --db "$db" --session "$session" "A pricing card with three tiers and a subscribe button"
+echo "== aieditor chat --session $session \"make it dark\" (version 2 of the same component)"
+"$bin" chat --db "$db" --session "$session" "make it dark"
 echo "== the saved component, read back from the database"
 "$bin" show --db "$db" --session "$session"

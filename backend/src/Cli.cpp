@@ -15,6 +15,7 @@
 #include "SqliteStorage.h"
 #include "Tokens.h"
 #include "common/Log.h"
+#include "postgres/PostgresStorage.h"
 
 namespace aieditor::backend {
 namespace {
@@ -22,17 +23,24 @@ namespace {
 constexpr const char* kUsage = R"(aieditor-backend - the aieditor team backend (REST API over HTTP)
 
 Usage:
-  aieditor-backend serve [--listen HOST:PORT] [--db PATH] [--access-ttl SECONDS]
-                         [--max-body BYTES] [--max-connections N] [--heartbeat SECONDS]
-  aieditor-backend user add NAME [--db PATH]      add a user; prints a sign-in token as the last line
-  aieditor-backend user token NAME [--db PATH]    another sign-in token for NAME (a second device)
-  aieditor-backend user list [--db PATH]          the users and how many sign-in tokens each has
-  aieditor-backend user revoke NAME [--db PATH]   revoke all of NAME's tokens
+  aieditor-backend serve [--listen HOST:PORT] [--db PATH | --postgres CONNINFO]
+                         [--access-ttl SECONDS] [--max-body BYTES] [--max-connections N]
+                         [--heartbeat SECONDS]
+  aieditor-backend user add NAME [STORAGE]      add a user; prints a sign-in token as the last line
+  aieditor-backend user token NAME [STORAGE]    another sign-in token for NAME (a second device)
+  aieditor-backend user list [STORAGE]          the users and how many sign-in tokens each has
+  aieditor-backend user revoke NAME [STORAGE]   revoke all of NAME's tokens
   aieditor-backend --version | --help
+where STORAGE is --db PATH or --postgres CONNINFO.
 
 serve listens on 127.0.0.1:8787 by default (port 0 picks a free one) and prints
-"listening on http://HOST:PORT" when ready. The database defaults to
-$XDG_DATA_HOME/aieditor/backend.db. Access tokens live --access-ttl seconds
+"listening on http://HOST:PORT" when ready. Storage is one SQLite file, by
+default $XDG_DATA_HOME/aieditor/backend.db, or with --postgres a PostgreSQL
+database named by a libpq connection string ("host=db.internal dbname=aieditor
+user=aieditor" or a postgresql:// URI; keep a password in ~/.pgpass or
+PGPASSWORD). Its schema is created or migrated on start. Any number of nodes
+may serve one database; each opens up to --max-connections connections to it,
+plus one that listens for changes. Access tokens live --access-ttl seconds
 (900); bodies over --max-body bytes (16 MiB) are refused with 413; past
 --max-connections (64) connections, requests get 503; half of them may be
 GET /api/events streams, which send a heartbeat comment every --heartbeat
@@ -42,7 +50,7 @@ AIEDITOR_LOG=error|warn|info|debug. SIGTERM finishes requests in flight and exit
 
 struct Args {
   std::vector<std::string> positional;
-  std::optional<std::string> db, listen, accessTtl, maxBody, maxConnections, heartbeat;
+  std::optional<std::string> db, postgres, listen, accessTtl, maxBody, maxConnections, heartbeat;
 };
 
 std::string defaultDatabasePath() {
@@ -63,7 +71,18 @@ int usageError(const std::string& message) {
   return 2;
 }
 
-std::unique_ptr<SqliteStorage> openStorage(const Args& args) {
+/// The storage the options name: PostgreSQL with --postgres (keeping up to
+/// `connections` at once), else the SQLite file of --db or the default path.
+std::unique_ptr<Storage> openStorage(const Args& args, std::size_t connections) {
+  if (args.postgres) {
+    auto storage = PostgresStorage::open(*args.postgres, connections);
+    if (!storage) {
+      // The connection string is never echoed: it may hold a password.
+      std::cerr << "aieditor-backend: cannot open the PostgreSQL storage: " << storage.error().message << "\n";
+      return nullptr;
+    }
+    return std::move(*storage);
+  }
   const std::string path = args.db.value_or(defaultDatabasePath());
   std::error_code ignored;
   if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty())
@@ -93,7 +112,7 @@ int userCommand(const Args& args) {
   const bool named = command != "list";
   if (p.size() != (named ? 3u : 2u))
     return usageError("user " + command + (named ? " takes one NAME" : " takes no NAME"));
-  auto storage = openStorage(args);
+  auto storage = openStorage(args, 1);
   if (!storage) return 1;
   if (command == "list") {
     auto users = storage->listUsers();
@@ -156,7 +175,7 @@ int serveCommand(const Args& args) {
     if (!seconds) return usageError("--heartbeat: expected seconds from 1 to 3600");
     api.heartbeat = std::chrono::seconds(*seconds);
   }
-  auto storage = openStorage(args);
+  auto storage = openStorage(args, serve.maxConnections);
   if (!storage) return 1;
   Api handler(*storage, api);
   return serveHttp(handler, serve);
@@ -171,6 +190,7 @@ int runCli(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") return std::cout << kUsage, 0;
     if (arg == "--version") return std::cout << "aieditor-backend " << AIEDITOR_VERSION << "\n", 0;
     std::optional<std::string>* option = arg == "--db"                ? &args.db
+                                         : arg == "--postgres"        ? &args.postgres
                                          : arg == "--listen"          ? &args.listen
                                          : arg == "--access-ttl"      ? &args.accessTtl
                                          : arg == "--max-body"        ? &args.maxBody
@@ -186,6 +206,7 @@ int runCli(int argc, char** argv) {
       args.positional.push_back(arg);
     }
   }
+  if (args.db && args.postgres) return usageError("--db and --postgres: give one storage, not both");
   if (args.positional.empty()) return usageError("expected a command: serve or user");
   if (args.positional[0] == "serve") return serveCommand(args);
   if (args.positional[0] == "user") return userCommand(args);

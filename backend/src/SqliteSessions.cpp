@@ -4,36 +4,12 @@
 namespace aieditor::backend {
 using namespace sqlite_storage;
 
-namespace {
-
-/// The list cursor: the last listed session's updated_at and id.
-std::optional<std::pair<std::int64_t, std::string>> parseCursor(const std::string& cursor) {
-  const auto dot = cursor.find('.');
-  if (dot == std::string::npos || dot == 0) return std::nullopt;
-  std::int64_t at = 0;
-  for (std::size_t i = 0; i < dot; ++i) {
-    if (cursor[i] < '0' || cursor[i] > '9' || at > INT64_MAX / 10 - 9) return std::nullopt;
-    at = at * 10 + (cursor[i] - '0');
-  }
-  return std::pair{at, cursor.substr(dot + 1)};
-}
-
-/// What makes two component edits the same request: its content and base.
-std::string requestKey(const ComponentEdit& edit) {
-  const Component& c = edit.component;
-  json key = {{"name", c.name}, {"jsx", c.jsx}, {"css", c.css}, {"metadata", c.metadata}};
-  key["base_version"] = edit.baseVersion ? json(*edit.baseVersion) : json(nullptr);
-  return key.dump();
-}
-
-}  // namespace
-
 StorageResult<SessionPage> SqliteStorage::listSessions(std::int64_t userId, std::int64_t limit,
                                                        const std::optional<std::string>& cursor) {
   std::int64_t afterAt = INT64_MAX;
   std::string afterId;
   if (cursor) {
-    auto parsed = parseCursor(*cursor);
+    auto parsed = stored::parseCursor(*cursor);
     if (!parsed) return std::unexpected(StorageError{Failure::BadInput, "cursor: not a cursor this server gave"});
     std::tie(afterAt, afterId) = *parsed;
   }
@@ -57,7 +33,7 @@ StorageResult<SessionPage> SqliteStorage::listSessions(std::int64_t userId, std:
     if (static_cast<std::int64_t>(page.sessions.size()) > limit) {
       page.sessions.pop_back();
       const auto& last = page.sessions.back().session;
-      page.nextCursor = std::to_string(last.updatedAt) + "." + last.id;
+      page.nextCursor = stored::makeCursor(last);
     }
     return page;
   });
@@ -70,7 +46,7 @@ StorageResult<Page<Message>> SqliteStorage::listMessages(std::int64_t userId, co
 
 StorageResult<Saved<Message>> SqliteStorage::addMessage(std::int64_t userId, const Incoming<Message>& in) {
   const bool titles = in.record.role == protocol::Role::User;
-  return impl_->addRecord(userId, "message", in, titles ? titleFrom(in.record.content) : std::string());
+  return impl_->addRecord(userId, "message", in, titles ? stored::titleFrom(in.record.content) : std::string());
 }
 
 StorageResult<Page<Interaction>> SqliteStorage::listInteractions(std::int64_t userId, const std::string& sessionId,
@@ -110,7 +86,7 @@ StorageResult<std::vector<Component>> SqliteStorage::componentVersions(std::int6
 }
 
 StorageResult<Saved<Component>> SqliteStorage::saveComponent(std::int64_t userId, const ComponentEdit& edit) {
-  const std::string key = requestKey(edit);
+  const std::string key = stored::requestKey(edit);
   const Component& incoming = edit.component;
   return impl_->write([&](sqlite::Connection& c) -> StorageResult<Saved<Component>> {
     std::optional<std::string> replayed;
@@ -120,9 +96,9 @@ StorageResult<Saved<Component>> SqliteStorage::saveComponent(std::int64_t userId
         key);
     if (!found) return std::unexpected(found.error());
     if (replayed) {
-      auto stored = decode<Component>(*replayed, "component");
-      if (!stored) return std::unexpected(stored.error());
-      return Saved<Component>{std::move(*stored), false};
+      auto previous = stored::decodeComponent(*replayed);
+      if (!previous) return std::unexpected(previous.error());
+      return Saved<Component>{std::move(*previous), false};
     }
     std::int64_t latest = 0;
     std::optional<std::int64_t> firstCreated;
@@ -139,19 +115,14 @@ StorageResult<Saved<Component>> SqliteStorage::saveComponent(std::int64_t userId
     component.version = latest + 1;
     component.updatedAt = server::now();
     component.createdAt = firstCreated.value_or(component.updatedAt);
-    if (edit.baseVersion && *edit.baseVersion != latest) {
-      // A fork: kept as the newest version, never dropped, with the base it came from.
-      json metadata = json::parse(component.metadata);
-      metadata["conflict"] = {{"base_version", *edit.baseVersion}, {"latest_version", latest}};
-      component.metadata = metadata.dump();
-    }
+    stored::markFork(component, edit.baseVersion, latest);
     if (auto touched = impl_->touchSession(c, userId, component.sessionId, ""); !touched)
       return std::unexpected(touched.error());
     auto pos = integer(c,
                        "INSERT INTO components(user_id, session_id, id, version, created_at, body, request_key) "
                        "VALUES(?,?,?,?,?,?,?) RETURNING pos",
                        userId, component.sessionId, component.id, component.version, component.createdAt,
-                       protocol::toBackendJSON(component).dump(), key);
+                       stored::encode(component), key);
     if (!pos) return std::unexpected(pos.error());
     if (auto seq = impl_->logChange(c, userId, component.sessionId, "component", *pos, std::nullopt); !seq)
       return std::unexpected(seq.error());
@@ -176,7 +147,7 @@ StorageResult<void> SqliteStorage::setCurrentComponent(std::int64_t userId, cons
         !set)
       return set;
     auto seq = impl_->logChange(c, userId, sessionId, "current_component", std::nullopt,
-                                json{{"component_id", componentId}}.dump());
+                                stored::currentComponentRecord(componentId));
     if (!seq) return std::unexpected(seq.error());
     return {};
   });
@@ -228,23 +199,9 @@ StorageResult<ChangePage> SqliteStorage::changesSince(std::int64_t userId, std::
     if (page.hasMore) rows.pop_back();
     page.next = rows.empty() ? since : rows.back().seq;
     for (auto& row : rows) {
-      Change change{row.seq, row.sessionId, row.kind, std::monostate{}};
-      if (row.body && (row.kind == "message" || row.kind == "interaction" || row.kind == "component")) {
-        StorageResult<void> decoded;
-        auto keep = [&](auto record) {
-          if (record)
-            change.record = std::move(*record);
-          else
-            decoded = std::unexpected(record.error());
-        };
-        if (row.kind == "message") keep(decode<Message>(*row.body, "message"));
-        if (row.kind == "interaction") keep(decode<Interaction>(*row.body, "interaction"));
-        if (row.kind == "component") keep(decode<Component>(*row.body, "component"));
-        if (!decoded) return std::unexpected(decoded.error());
-      } else if (row.body && row.kind == "current_component") {
-        change.record = CurrentComponent{json::parse(*row.body).at("component_id").get<std::string>()};
-      }
-      page.changes.push_back(std::move(change));
+      auto change = stored::decodeChange(row.seq, std::move(row.sessionId), std::move(row.kind), row.body);
+      if (!change) return std::unexpected(change.error());
+      page.changes.push_back(std::move(*change));
     }
     return page;
   });

@@ -6,12 +6,12 @@
 #include <functional>
 #include <iterator>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <semaphore>
 #include <vector>
 
 #include "SqliteStorage.h"
+#include "StoredRecords.h"
 
 #include "aieditor/sqlite/Sqlite.h"
 #include "common/Ids.h"
@@ -19,7 +19,6 @@
 namespace aieditor::backend::sqlite_storage {
 
 namespace sqlite = server::sqlite;
-using nlohmann::json;
 
 // Records are kept as their backend (snake_case) JSON: the same text the API
 // sends, validated by protocol/ on the way in and read back by it.
@@ -80,29 +79,6 @@ StorageResult<std::optional<std::int64_t>> integer(sqlite::Connection& c, std::s
       c, sql, [&](const sqlite::Statement::Use& u) { value = u.getOptionalInt(0); }, args...);
   if (!done) return std::unexpected(done.error());
   return value;
-}
-
-/// Reads a stored body back into its record (the protocol's own reader).
-template <class T>
-StorageResult<T> decode(const std::string& body, const char* what) {
-  T record;
-  try {
-    if (auto parsed = protocol::fromBackendJSON(json::parse(body), record, what); !parsed)
-      return std::unexpected(StorageError{Failure::Unavailable, "stored " + parsed.error().message()});
-  } catch (const json::exception& e) {
-    return std::unexpected(StorageError{Failure::Unavailable, std::string("stored ") + what + ": " + e.what()});
-  }
-  return record;
-}
-
-/// A title from a user's first message: its first line, at most 80 bytes,
-/// never cut inside a UTF-8 sequence.
-inline std::string titleFrom(const std::string& content) {
-  std::string line = content.substr(0, content.find('\n'));
-  if (line.size() <= 80) return line;
-  std::size_t cut = 80;
-  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-  return line.substr(0, cut);
 }
 
 inline User readUser(const sqlite::Statement::Use& u) {
@@ -295,24 +271,24 @@ struct SqliteStorage::Impl {
                                     const std::string& title) {
     const T& record = in.record;
     return write([&](sqlite::Connection& c) -> StorageResult<Saved<T>> {
-      std::optional<std::string> stored;
+      std::optional<std::string> existing;
       auto found = each(
           c, "SELECT body FROM records WHERE user_id = ? AND session_id = ? AND kind = ? AND id = ?",
-          [&](const sqlite::Statement::Use& u) { stored = u.getString(0); }, userId, record.sessionId, kind, record.id);
+          [&](const sqlite::Statement::Use& u) { existing = u.getString(0); }, userId, record.sessionId, kind,
+          record.id);
       if (!found) return std::unexpected(found.error());
-      if (stored) {
-        auto previous = decode<T>(*stored, std::string(kind).c_str());
+      if (existing) {
+        auto previous = stored::decode<T>(*existing);
         if (!previous) return std::unexpected(previous.error());
         T candidate = record;
         if (!in.createdAtGiven) candidate.createdAt = previous->createdAt;
         if (candidate == *previous) return Saved<T>{std::move(*previous), false};
-        return std::unexpected(StorageError{Failure::Conflict, std::string(kind) + ".id: \"" + record.id +
-                                                                   "\" is already stored with different content"});
+        return std::unexpected(stored::differentContent(kind, record.id));
       }
       if (auto touched = touchSession(c, userId, record.sessionId, title); !touched)
         return std::unexpected(touched.error());
       auto pos = integer(c, "INSERT INTO records(user_id, session_id, kind, id, body) VALUES(?,?,?,?,?) RETURNING pos",
-                         userId, record.sessionId, kind, record.id, protocol::toBackendJSON(record).dump());
+                         userId, record.sessionId, kind, record.id, stored::encode(record));
       if (!pos) return std::unexpected(pos.error());
       if (auto seq = logChange(c, userId, record.sessionId, kind, *pos, std::nullopt); !seq)
         return std::unexpected(seq.error());
@@ -349,7 +325,7 @@ struct SqliteStorage::Impl {
       page.hasMore = static_cast<std::int64_t>(bodies.size()) > limit;
       if (page.hasMore) bodies.pop_back();
       for (auto it = bodies.rbegin(); it != bodies.rend(); ++it) {
-        auto record = decode<T>(*it, std::string(kind).c_str());
+        auto record = stored::decode<T>(*it);
         if (!record) return std::unexpected(record.error());
         page.items.push_back(std::move(*record));
       }
@@ -370,7 +346,7 @@ struct SqliteStorage::Impl {
     if (!rows) return std::unexpected(rows.error());
     std::vector<Component> out;
     for (const auto& body : bodies) {
-      auto component = decode<Component>(body, "component");
+      auto component = stored::decodeComponent(body);
       if (!component) return std::unexpected(component.error());
       out.push_back(std::move(*component));
     }

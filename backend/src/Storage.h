@@ -1,6 +1,6 @@
 // Storage: what the team backend keeps, as typed calls, whatever the engine.
-// SqliteStorage implements it now; a PostgreSQL implementation will implement
-// the same interface, so the HTTP layer and the API tests do not change.
+// SqliteStorage and PostgresStorage implement it alike, so the HTTP layer and
+// the API tests (run on both) do not change with the engine.
 //
 // Every call is scoped by the user it acts for: another user's session is
 // NotFound, never visible. Every write commits before it returns, and each

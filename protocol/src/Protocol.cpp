@@ -526,7 +526,12 @@ Parsed fromJSON(const json& value, InitializeParams& out, const std::string& pat
             .optional("model", o.model)
             .optional("baseUrl", o.baseUrl)
             .optional("apiKey", o.apiKey)
-            .integer("offlineDelayMs", o.offlineDelayMs, 0, 60'000);
+            .integer("offlineDelayMs", o.offlineDelayMs, 0, 60'000)
+            .with("sync", false, [&](const json& sync, const std::string& syncAt) {
+              Fields y(sync, syncAt);
+              y.optional("url", o.sync.url, checkNotBlank).optional("token", o.sync.token, checkNotBlank);
+              return y.result();
+            });
         return i.result();
       });
   if (f.ok()) out = std::move(p);
@@ -811,6 +816,32 @@ json toJSON(const ComponentHistoryResult& r) {
 json toJSON(const ComponentsSetCurrentResult& r) { return json{{"currentComponentId", r.currentComponentId}}; }
 
 // ---- Providers ---------------------------------------------------------------------------
+
+std::string_view toString(SyncState s) {
+  switch (s) {
+    case SyncState::Disabled: return "disabled";
+    case SyncState::Offline: return "offline";
+    case SyncState::Syncing: return "syncing";
+    case SyncState::Synced: return "synced";
+    case SyncState::AuthRequired: return "authRequired";
+    case SyncState::Error: return "error";
+  }
+  return "error";
+}
+
+json toJSON(const SyncStatus& s) {
+  json j{{"state", toString(s.state)}, {"pending", s.pending}, {"rejected", s.rejected}};
+  if (s.lastSyncedAt) j["lastSyncedAt"] = formatTimestamp(*s.lastSyncedAt);
+  if (s.error) j["error"] = *s.error;
+  if (s.retryAt) j["retryAt"] = formatTimestamp(*s.retryAt);
+  if (s.user) j["user"] = *s.user;
+  return j;
+}
+
+Parsed fromJSON(const json& value, SyncParams&, const std::string& path) {
+  Fields f(value, path, Naming::Camel, true);
+  return f.result();
+}
 
 Parsed fromJSON(const json& value, ProviderListParams&, const std::string& path) {
   Fields f(value, path, Naming::Camel, true);

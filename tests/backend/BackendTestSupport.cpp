@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sqlite3.h>
@@ -11,7 +12,12 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
 
 namespace aieditor::test {
 
@@ -84,14 +90,91 @@ HttpReply httpRequest(const std::string& method, const std::string& url, const s
   return *reply;
 }
 
+namespace {
+
+/// The cluster's connection string (to its `postgres` database), read once.
+const std::string& postgresConninfo() {
+  static const std::string conninfo = [] {
+    const char* file = std::getenv("AIEDITOR_TEST_POSTGRES");
+    if (!file || !*file) return std::string();
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }();
+  return conninfo;
+}
+
+/// The database for a test's `db` path, made on first use: the TempDir's name
+/// and the file's, both unique enough and safe inside double quotes.
+std::string databaseFor(const std::string& db) {
+  const std::filesystem::path path(db);
+  const std::string name = path.parent_path().filename().string() + "_" + path.filename().string();
+  static std::mutex mutex;
+  static std::set<std::string> made;
+  std::lock_guard lock(mutex);
+  if (made.insert(name).second) {
+    PGconn* conn = PQconnectdb(postgresConninfo().c_str());
+    INFO("the test cluster (AIEDITOR_TEST_POSTGRES): " << PQerrorMessage(conn));
+    REQUIRE(PQstatus(conn) == CONNECTION_OK);
+    PGresult* result = PQexec(conn, ("CREATE DATABASE \"" + name + "\"").c_str());
+    const bool created = PQresultStatus(result) == PGRES_COMMAND_OK;
+    INFO("CREATE DATABASE " << name << ": " << PQresultErrorMessage(result));
+    PQclear(result);
+    PQfinish(conn);
+    REQUIRE(created);
+  }
+  return name;
+}
+
+}  // namespace
+
+int terminatePostgresConnections(const std::string& db) {
+  REQUIRE(onPostgres());
+  const std::string name = databaseFor(db);
+  PGconn* conn = PQconnectdb(postgresConninfo().c_str());
+  REQUIRE(PQstatus(conn) == CONNECTION_OK);
+  const char* values[] = {name.c_str()};
+  PGresult* result = PQexecParams(
+      conn, "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1) t", 1,
+      nullptr, values, nullptr, nullptr, 0);
+  const bool ok = PQresultStatus(result) == PGRES_TUPLES_OK;
+  const int count = ok ? std::atoi(PQgetvalue(result, 0, 0)) : -1;
+  PQclear(result);
+  PQfinish(conn);
+  REQUIRE(ok);
+  return count;
+}
+
+bool onPostgres() { return !postgresConninfo().empty(); }
+
+std::string storageEngine() { return onPostgres() ? "postgres" : "sqlite"; }
+
+std::vector<std::string> storageArgs(const std::string& db) {
+  if (!onPostgres()) return {"--db", db};
+  std::string conninfo = postgresConninfo();
+  conninfo.replace(conninfo.find("dbname=postgres"), std::strlen("dbname=postgres"), "dbname=" + databaseFor(db));
+  return {"--postgres", conninfo};
+}
+
+std::vector<std::string> withStorage(std::vector<std::string> args, const std::string& db) {
+  for (auto& arg : storageArgs(db)) args.push_back(std::move(arg));
+  return args;
+}
+
 std::string CliRun::lastLine() const {
   std::string text = out;
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text.substr(text.rfind('\n') + 1);
 }
 
+// A tier whose AIEDITOR_BINARY is another program names the backend apart.
+#ifndef AIEDITOR_BACKEND_BINARY
+#define AIEDITOR_BACKEND_BINARY AIEDITOR_BINARY
+#endif
+
 CliRun runBackendCli(std::vector<std::string> args) {
-  ServerProcess process({std::move(args), {}, /*framed=*/false});
+  ServerProcess process({std::move(args), {}, /*framed=*/false, nullptr, AIEDITOR_BACKEND_BINARY});
   process.closeStdin();
   process.waitForEndOfOutput();
   CliRun run;
@@ -102,7 +185,7 @@ CliRun runBackendCli(std::vector<std::string> args) {
 }
 
 std::string addUser(const std::string& db, const std::string& name) {
-  auto run = runBackendCli({"user", "add", name, "--db", db});
+  auto run = runBackendCli(withStorage({"user", "add", name}, db));
   INFO(run.err);
   REQUIRE(run.code == 0);
   REQUIRE(run.lastLine().starts_with("aies_"));
@@ -110,11 +193,29 @@ std::string addUser(const std::string& db, const std::string& name) {
 }
 
 Backend::Backend(const std::string& db, std::vector<std::string> extraArgs,
+                 std::map<std::string, std::string> environment)
+    : Backend(Spawned{}, db, std::move(extraArgs), std::move(environment)) {
+  awaitListening();
+}
+
+Backend::Backend(Spawned, const std::string& db, std::vector<std::string> extraArgs,
                  std::map<std::string, std::string> environment) {
-  std::vector<std::string> args{"serve", "--listen", "127.0.0.1:0", "--db", db};
+  std::vector<std::string> args = withStorage({"serve", "--listen", "127.0.0.1:0"}, db);
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
-  process_ = std::make_unique<ServerProcess>(ServerProcess::Options{args, std::move(environment), /*framed=*/false});
+  process_ = std::make_unique<ServerProcess>(ServerProcess::Options{args, std::move(environment), /*framed=*/false, nullptr, AIEDITOR_BACKEND_BINARY});
+}
+
+std::vector<std::unique_ptr<Backend>> Backend::startTogether(const std::string& db, int count,
+                                                             std::vector<std::string> extraArgs) {
+  std::vector<std::unique_ptr<Backend>> nodes;
+  for (int i = 0; i < count; ++i) nodes.emplace_back(new Backend(Spawned{}, db, extraArgs, {}));
+  for (auto& node : nodes) node->awaitListening();
+  return nodes;
+}
+
+void Backend::awaitListening() {
   const std::string out = process_->waitForOutput("\n");
+  INFO("aieditor-backend serve: " << process_->stderrText());
   REQUIRE(out.starts_with("listening on http://127.0.0.1:"));
   url_ = out.substr(std::strlen("listening on "));
   url_.pop_back();

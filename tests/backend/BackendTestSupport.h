@@ -32,6 +32,22 @@ HttpReply httpRequest(const std::string& method, const std::string& url, const s
                       const std::vector<std::string>& headers = {},
                       const std::string& contentType = "application/json");
 
+/// The storage the suite runs on. CTest registers it twice (tests/CMakeLists.txt):
+/// on SQLite files, and on PostgreSQL when AIEDITOR_TEST_POSTGRES names the
+/// conninfo file that tests/backend/postgres.sh wrote for its cluster.
+bool onPostgres();
+/// "sqlite" or "postgres", as /healthz names them.
+std::string storageEngine();
+/// The options naming the storage for `db`, a file in a test's TempDir:
+/// `--db db`, or on PostgreSQL `--postgres CONNINFO` of a database made
+/// fresh for that path on its first use (one per test, one cluster for all).
+std::vector<std::string> storageArgs(const std::string& db);
+/// Ends every server connection to the PostgreSQL database of `db`
+/// (pg_terminate_backend), as a server restart or a network cut would; how many.
+int terminatePostgresConnections(const std::string& db);
+/// `args` followed by storageArgs(db).
+std::vector<std::string> withStorage(std::vector<std::string> args, const std::string& db);
+
 /// Runs `aieditor-backend ARGS...` to its end; stdout, and the exit code.
 struct CliRun {
   int code = 0;
@@ -42,11 +58,15 @@ struct CliRun {
 };
 CliRun runBackendCli(std::vector<std::string> args);
 
-/// `aieditor-backend serve` on 127.0.0.1, a free port, the given database.
+/// `aieditor-backend serve` on 127.0.0.1, a free port, the storage for `db` (storageArgs).
 class Backend {
  public:
   explicit Backend(const std::string& db, std::vector<std::string> extraArgs = {},
                    std::map<std::string, std::string> environment = {});
+  /// `count` nodes on one storage, all started before any is waited for (so
+  /// that they create the schema at the same time).
+  static std::vector<std::unique_ptr<Backend>> startTogether(const std::string& db, int count,
+                                                             std::vector<std::string> extraArgs = {});
   const std::string& url() const { return url_; }
   int port() const { return port_; }
   ServerProcess& process() { return *process_; }
@@ -58,6 +78,11 @@ class Backend {
                  const nlohmann::json& body = nullptr) const;
 
  private:
+  struct Spawned {};
+  Backend(Spawned, const std::string& db, std::vector<std::string> extraArgs,
+          std::map<std::string, std::string> environment);
+  /// Reads the "listening on" line: the URL and port.
+  void awaitListening();
   std::unique_ptr<ServerProcess> process_;
   std::string url_;
   int port_ = 0;
@@ -87,7 +112,7 @@ class RawClient {
 /// The status code of a raw response ("HTTP/1.1 413 ..." → 413), 0 when none.
 int statusOf(const std::string& rawResponse);
 
-/// `PRAGMA integrity_check` on a database file: "ok" when it is sound.
+/// `PRAGMA integrity_check` on a database file: "ok" when it is sound (SQLite only).
 std::string integrityCheck(const std::string& db);
 
 }  // namespace aieditor::test

@@ -35,7 +35,7 @@ TEST_CASE("healthz answers without a token") {
   auto reply = httpRequest("GET", backend.url() + "/healthz");
   REQUIRE(reply.status == 200);
   CHECK(reply.json()["status"] == "ok");
-  CHECK(reply.json()["storage"] == "sqlite");
+  CHECK(reply.json()["storage"] == storageEngine());
   CHECK(reply.json()["version"].is_string());
 }
 

@@ -94,7 +94,7 @@ TEST_CASE("user revoke: refreshing fails and access tokens stop working within t
   TempDir dir;
   const std::string db = dir.file("b.db");
   const std::string laptop = addUser(db, "alice");
-  auto second = runBackendCli({"user", "token", "alice", "--db", db});
+  auto second = runBackendCli(withStorage({"user", "token", "alice"}, db));
   REQUIRE(second.code == 0);
   const std::string phone = second.lastLine();
   CHECK(phone != laptop);
@@ -102,15 +102,15 @@ TEST_CASE("user revoke: refreshing fails and access tokens stop working within t
   const std::string access = backend.signIn(phone);
   REQUIRE(backend.call("GET", "/api/sessions", access).status == 200);
 
-  auto list = runBackendCli({"user", "list", "--db", db});
+  auto list = runBackendCli(withStorage({"user", "list"}, db));
   CHECK_THAT(list.out, Catch::Contains("alice\t2 sign-in tokens"));
-  auto revoke = runBackendCli({"user", "revoke", "alice", "--db", db});
+  auto revoke = runBackendCli(withStorage({"user", "revoke", "alice"}, db));
   REQUIRE(revoke.code == 0);
 
   CHECK(grant(backend, {{"grant_type", "refresh_token"}, {"refresh_token", laptop}}).status == 401);
   CHECK(grant(backend, {{"grant_type", "refresh_token"}, {"refresh_token", phone}}).status == 401);
   REQUIRE(eventuallyUnauthorized([&] { return backend.call("GET", "/api/sessions", access); }));
-  CHECK(runBackendCli({"user", "list", "--db", db}).out.find("alice\t0 sign-in tokens") != std::string::npos);
+  CHECK(runBackendCli(withStorage({"user", "list"}, db)).out.find("alice\t0 sign-in tokens") != std::string::npos);
 }
 
 TEST_CASE("the command line: --help, --version, and refusals") {
@@ -123,9 +123,9 @@ TEST_CASE("the command line: --help, --version, and refusals") {
   CHECK(runBackendCli({"serve", "--listen", "nonsense"}).code == 2);
   CHECK(runBackendCli({"frobnicate"}).code == 2);
   TempDir dir;
-  REQUIRE(runBackendCli({"user", "add", "alice", "--db", dir.file("b.db")}).code == 0);
-  auto again = runBackendCli({"user", "add", "alice", "--db", dir.file("b.db")});
+  REQUIRE(runBackendCli(withStorage({"user", "add", "alice"}, dir.file("b.db"))).code == 0);
+  auto again = runBackendCli(withStorage({"user", "add", "alice"}, dir.file("b.db")));
   CHECK(again.code == 1);
   CHECK_THAT(again.err, Catch::Contains("already exists"));
-  CHECK(runBackendCli({"user", "token", "nobody", "--db", dir.file("b.db")}).code == 1);
+  CHECK(runBackendCli(withStorage({"user", "token", "nobody"}, dir.file("b.db"))).code == 1);
 }

@@ -97,7 +97,8 @@ TEST_CASE("a replayed batch stores nothing new") {
   REQUIRE(f.batch(body).status == 200);
   auto again = f.batch(body);
   REQUIRE(again.status == 200);
-  for (const auto& r : again.json()["results"]) CHECK(r["status"] == 200);
+  const json results = again.json()["results"];
+  for (const auto& r : results) CHECK(r["status"] == 200);
   CHECK(f.get("/api/changes?since=0").json()["latest"] == 3);
 }
 

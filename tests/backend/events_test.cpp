@@ -166,7 +166,7 @@ TEST_CASE("streams past their limit get 503, a revoked user's stream ends") {
   f.post(f.alice, "demo", "still served");
   CHECK(first.waitForChanges(1).size() == 1);
 
-  auto revoked = runBackendCli({"user", "revoke", "alice", "--db", f.db});
+  auto revoked = runBackendCli(withStorage({"user", "revoke", "alice"}, f.db));
   REQUIRE(revoked.code == 0);
   CHECK(first.waitForEnd());
   CHECK(second.waitForEnd());

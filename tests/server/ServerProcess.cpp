@@ -56,10 +56,11 @@ ServerProcess::ServerProcess(Options options) : framed_(options.framed) {
     ::dup2(err[1], STDERR_FILENO);
     for (const auto& [key, value] : options.environment) ::setenv(key.c_str(), value.c_str(), 1);
     if (options.beforeExec) options.beforeExec();
-    std::vector<char*> argv{const_cast<char*>(AIEDITOR_BINARY)};
+    const char* binary = options.binary.empty() ? AIEDITOR_BINARY : options.binary.c_str();
+    std::vector<char*> argv{const_cast<char*>(binary)};
     for (auto& arg : options.args) argv.push_back(arg.data());
     argv.push_back(nullptr);
-    ::execv(AIEDITOR_BINARY, argv.data());
+    ::execv(binary, argv.data());
     ::_exit(127);
   }
   ::close(in[0]);

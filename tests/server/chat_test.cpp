@@ -76,7 +76,9 @@ TEST_CASE("a prompt that iterates makes a new version of the current component")
   json third = server.ok("chat/send", {{"sessionId", "it"}, {"text", "a login form"}})["component"];
   CHECK(third["id"] != first["id"]);
   CHECK(third["version"] == 1);
-  json forced = server.ok("chat/send", {{"sessionId", "it"}, {"text", "a profile card"}, {"componentId", first["id"]}})["component"];
+  json forced = server.ok(
+      "chat/send",
+      {{"sessionId", "it"}, {"text", "a profile card in dark mode"}, {"componentId", first["id"]}})["component"];
   CHECK(forced["id"] == first["id"]);
   CHECK(forced["version"] == 3);
 }

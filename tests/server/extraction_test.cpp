@@ -47,18 +47,19 @@ TEST_CASE("the offline provider writes a deterministic component named after the
   REQUIRE(c);
   CHECK(c->name == "ProfileCardAvatar");
   CHECK_THAT(c->jsx, Catch::Contains("export default function ProfileCardAvatar("));
-  CHECK_THAT(c->jsx, Catch::Contains("useState"));
   CHECK_THAT(c->jsx, Catch::Contains("profile-card-avatar__image"));
+  CHECK_THAT(c->jsx, Catch::Contains(">Follow</button>"));
   CHECK_THAT(c->css, Catch::Contains(".profile-card-avatar__button"));
   // Balanced braces and parentheses: the JSX is at least well formed.
   for (auto [open, close] : {std::pair{'{', '}'}, std::pair{'(', ')'}})
     CHECK(std::count(c->jsx.begin(), c->jsx.end(), open) == std::count(c->jsx.begin(), c->jsx.end(), close));
 
+  // The prompt is never pasted into the component.
   ProviderRequest quoted;
   quoted.prompt = "a banner that says \"hello\" {world} <b>";
   auto q = extractComponent(offlineReply(quoted));
   REQUIRE(q);
-  CHECK_THAT(q->jsx, Catch::Contains(R"({"a banner that says \"hello\" {world} <b>"})"));
+  CHECK_THAT(q->jsx, !Catch::Contains("that says") && !Catch::Contains("{world}") && !Catch::Contains("<b>"));
 }
 
 TEST_CASE("iterating keeps the component's name, parts and colour unless asked") {

@@ -51,7 +51,8 @@ TEST_CASE("open creates parent directories and sets WAL, synchronous=FULL and fo
   RawDb other(path);
   CHECK(other.text("PRAGMA journal_mode") == "wal");  // persistent in the file
   CHECK(other.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") ==
-        std::vector<std::string>{"component_versions", "components", "interactions", "messages", "sessions"});
+        std::vector<std::string>{"component_versions", "components", "interactions", "messages", "outbox",
+                                 "sessions"});
   CHECK(ok(store->integrityCheck()) == "ok");
 }
 
@@ -112,7 +113,7 @@ TEST_CASE("migrating an older database copies it to <path>.bak-v<N> first") {
   CHECK(migrated.text("SELECT text FROM notes") == "keep me");
 }
 
-TEST_CASE("a version 1 database migrates to version 2 with its rows, after a backup") {
+TEST_CASE("a version 1 database migrates to the current version with its rows, after a backup") {
   TempDir dir;
   const std::string path = dir.file("v1.db");
   std::ifstream fixture(AIEDITOR_STORE_FIXTURES "/schema-v1.sql");
@@ -138,9 +139,13 @@ TEST_CASE("a version 1 database migrates to version 2 with its rows, after a bac
   CHECK(backup.integer("SELECT count(*) FROM messages") == 2);
 
   RawDb migrated(path);
-  CHECK(migrated.integer("PRAGMA user_version") == 2);
+  CHECK(migrated.integer("PRAGMA user_version") == Store::kSchemaVersion);
   CHECK(migrated.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") ==
-        std::vector<std::string>{"component_versions", "components", "interactions", "messages", "sessions"});
+        std::vector<std::string>{"component_versions", "components", "interactions", "messages", "outbox",
+                                 "sessions"});
+  // Its records were queued for sync by the migration, then the new message.
+  CHECK(migrated.column("SELECT kind || ':' || record_id FROM outbox ORDER BY seq") ==
+        std::vector<std::string>{"interaction:i1", "message:m1", "message:m2", "message:m3"});
   CHECK(migrated.text("PRAGMA integrity_check") == "ok");
   CHECK(migrated.column("PRAGMA foreign_key_check").empty());
   // The CHECKs still hold.

@@ -45,6 +45,8 @@ class ServerProcess {
     /// Runs in the child between fork and exec (async-signal-safe calls only),
     /// e.g. to drop privileges so that file permissions apply.
     std::function<void()> beforeExec = nullptr;
+    /// The executable; empty: the tier's AIEDITOR_BINARY.
+    std::string binary = {};
   };
   explicit ServerProcess(Options);
   ~ServerProcess();

@@ -24,6 +24,7 @@ std::expected<const CurlLibrary*, std::string> open() {
                   bind(handle, lib.easy_setopt, "curl_easy_setopt", error) &&
                   bind(handle, lib.easy_getinfo, "curl_easy_getinfo", error) &&
                   bind(handle, lib.easy_cleanup, "curl_easy_cleanup", error) &&
+                  bind(handle, lib.easy_perform, "curl_easy_perform", error) &&
                   bind(handle, lib.easy_strerror, "curl_easy_strerror", error) &&
                   bind(handle, lib.multi_init, "curl_multi_init", error) &&
                   bind(handle, lib.multi_add_handle, "curl_multi_add_handle", error) &&

@@ -1,6 +1,8 @@
-// The built-in provider: no network, deterministic. It writes a real React
-// function component and its CSS, named and shaped after the prompt, and
-// streams the reply in several deltas like a model would.
+// The built-in provider: no network, deterministic. A first prompt gets a
+// real React function component and its CSS, named and shaped after the
+// prompt; a prompt on the current component edits it as asked (theme,
+// colours, sizes, parts, title, name), or says what it could not do and
+// leaves it as it was. The reply streams in several deltas like a model's.
 #pragma once
 
 #include <chrono>

@@ -40,20 +40,6 @@ std::string env(const char* name) {
   return value ? value : "";
 }
 
-/// The config file's object, or {} when there is none.
-std::expected<json, std::string> readConfigFile() {
-  const std::string path = configFilePath();
-  std::ifstream in(path);
-  if (!in) return json::object();
-  std::stringstream text;
-  text << in.rdbuf();
-  json value;
-  if (auto error = protocol::readJson(text.str(), value))
-    return std::unexpected("config file " + path + ": not valid JSON: " + error->message);
-  if (!value.is_object()) return std::unexpected("config file " + path + ": must hold a JSON object");
-  return value;
-}
-
 std::string fileString(const json& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
@@ -175,6 +161,19 @@ std::string configFilePath() {
   if (std::string xdg = env("XDG_CONFIG_HOME"); !xdg.empty()) return xdg + "/aieditor/config.json";
   std::string home = env("HOME");
   return (home.empty() ? std::string(".") : home) + "/.config/aieditor/config.json";
+}
+
+std::expected<json, std::string> readConfigFile() {
+  const std::string path = configFilePath();
+  std::ifstream in(path);
+  if (!in) return json::object();
+  std::stringstream text;
+  text << in.rdbuf();
+  json value;
+  if (auto error = protocol::readJson(text.str(), value))
+    return std::unexpected("config file " + path + ": not valid JSON: " + error->message);
+  if (!value.is_object()) return std::unexpected("config file " + path + ": must hold a JSON object");
+  return value;
 }
 
 std::expected<std::unique_ptr<Provider>, std::string> makeProvider(const protocol::InitializationOptions& options,

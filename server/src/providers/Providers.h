@@ -4,6 +4,7 @@
 
 #include <expected>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,9 @@ struct ProviderChoice {
 
 /// $XDG_CONFIG_HOME/aieditor/config.json (or ~/.config/aieditor/config.json).
 std::string configFilePath();
+
+/// The config file's object, or {} when there is none; the error names the file.
+std::expected<nlohmann::json, std::string> readConfigFile();
 
 /// The error names the bad setting, e.g. "initializationOptions.provider: ...".
 std::expected<std::unique_ptr<Provider>, std::string> makeProvider(const protocol::InitializationOptions&,

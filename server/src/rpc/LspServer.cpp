@@ -6,6 +6,7 @@
 
 #include "common/Log.h"
 #include "providers/Providers.h"
+#include "sync/SyncSettings.h"
 
 namespace aieditor::server {
 
@@ -57,6 +58,7 @@ void LspServer::delta(const p::ChatDelta& delta) { dispatcher_.notify("chat/delt
 void LspServer::status(const p::PersistenceStatus& status) {
   dispatcher_.notify("persistence/status", p::toJSON(status));
 }
+void LspServer::syncStatus(const p::SyncStatus& status) { dispatcher_.notify("sync/status", p::toJSON(status)); }
 template <class Params, class Handler>
 void LspServer::bind(const char* method, Handler handler) {
   dispatcher_.onRequest(method, [this, handler](const json& params, Reply reply, p::CancelToken) {
@@ -107,6 +109,9 @@ void LspServer::bindMethods() {
     if (options_.retryInterval) options.retryInterval = *options_.retryInterval;
     auto provider = makeProvider(init, scheduler_);
     if (!provider) return reply.error({ErrorCode::InvalidParams, provider.error()});
+    auto sync = syncSettings(init);
+    if (!sync) return reply.error({ErrorCode::InvalidParams, sync.error()});
+    options.sync = std::move(*sync);
     initOptions_ = init;
     workspace_ = std::make_unique<Workspace>(std::move(options), std::move(*provider), scheduler_, *this);
     workspace_->openStore();
@@ -185,6 +190,12 @@ void LspServer::bindMethods() {
                                                                deferred(&Workspace::restoreComponent));
   bindDeferred<p::ComponentRefParams, p::ComponentsSetCurrentResult>("components/setCurrent",
                                                                      deferred(&Workspace::setCurrentComponent));
+
+  bind<p::SyncParams>("sync/status", [](Workspace& ws, const p::SyncParams&) { return ws.syncStatus(); });
+  bindDeferred<p::SyncParams, p::SyncStatus>("sync/now", [](Workspace& ws, const p::SyncParams&, p::CancelToken,
+                                                             Callback<p::SyncStatus> done) {
+    ws.syncNow(std::move(done));
+  });
 }
 
 }  // namespace aieditor::server

@@ -117,7 +117,8 @@ StoreResult<void> Store::deleteSession(const std::string& id) {
   return impl_->write([&]() -> Res<void> {
     if (auto deleted = execute(impl_->db, kDeleteSession, id); !deleted) return deleted;
     if (impl_->db.changes() == 0) return fail(Kind::NotFound, "no session '" + id + "'");
-    return {};
+    if (auto dropped = execute(impl_->db, kDropSessionOutbox, id); !dropped) return dropped;
+    return impl_->enqueue("session_deleted", id, std::nullopt);
   });
 }
 
@@ -134,7 +135,7 @@ StoreResult<void> Store::setCurrentComponent(const std::string& sessionId, const
     auto exists = selectOne(impl_->db, kComponentExists, readInt, sessionId, componentId);
     if (!exists) return std::unexpected(exists.error());
     if (!*exists) return fail(Kind::NotFound, "no component '" + componentId + "' in session '" + sessionId + "'");
-    return execute(impl_->db, kSetCurrent, sessionId, componentId);
+    return impl_->pickCurrent(sessionId, componentId);
   });
 }
 
@@ -213,6 +214,8 @@ StoreResult<void> Store::deleteComponent(const std::string& sessionId, const std
     if (auto deleted = execute(impl_->db, kDeleteComponent, sessionId, componentId); !deleted) return deleted;
     if (impl_->db.changes() == 0)
       return fail(Kind::NotFound, "no component '" + componentId + "' in session '" + sessionId + "'");
+    // The backend keeps components; nothing of this one is left to send.
+    if (auto dropped = execute(impl_->db, kDropComponentOutbox, sessionId, componentId); !dropped) return dropped;
     return execute(impl_->db, kClearCurrent, sessionId, componentId);
   });
 }
@@ -271,6 +274,66 @@ StoreResult<void> Store::importSession(const SessionDocument& document) {
   return impl_->write([&]() -> Res<void> {
     if (auto valid = requireId(document.session.id, "session id"); !valid) return valid;
     return impl_->importSession(document);
+  });
+}
+
+namespace {
+
+Res<OutboxWrite> readOutboxRow(const Row& row) {
+  OutboxWrite write;
+  write.seq = row.getInt(0);
+  write.kind = row.getString(1);
+  write.sessionId = row.getString(2);
+  write.recordId = row.getOptionalString(3);
+  write.version = row.getOptionalInt(4);
+  return write;
+}
+
+}  // namespace
+
+StoreResult<std::vector<OutboxWrite>> Store::pendingWrites(std::int64_t limit) {
+  return impl_->read([&]() -> Res<std::vector<OutboxWrite>> {
+    auto rows = select(impl_->db, kPendingOutbox, readOutboxRow, limit);
+    if (!rows) return rows;
+    for (OutboxWrite& write : *rows) {
+      if (!write.recordId || write.kind == "current_component") continue;
+      const std::string& id = *write.recordId;
+      if (write.kind == "message") {
+        auto found = selectOne(impl_->db, kFindMessage, readMessage, write.sessionId, id);
+        if (!found) return std::unexpected(found.error());
+        write.message = std::move(*found);
+      } else if (write.kind == "interaction") {
+        auto found = selectOne(impl_->db, kFindInteraction, readInteraction, write.sessionId, id);
+        if (!found) return std::unexpected(found.error());
+        write.interaction = std::move(*found);
+      } else if (write.kind == "component" && write.version) {
+        auto found = selectOne(impl_->db, kVersion, readComponent, write.sessionId, id, *write.version);
+        if (!found) return std::unexpected(found.error());
+        write.component = std::move(*found);
+      }
+    }
+    return rows;
+  });
+}
+
+StoreResult<OutboxCounts> Store::outboxCounts() {
+  return impl_->read([&]() -> Res<OutboxCounts> {
+    auto pending = selectOne(impl_->db, kOutboxPending, readInt);
+    if (!pending) return std::unexpected(pending.error());
+    auto rejected = selectOne(impl_->db, kOutboxRejected, readInt);
+    if (!rejected) return std::unexpected(rejected.error());
+    return OutboxCounts{pending->value_or(0), rejected->value_or(0)};
+  });
+}
+
+StoreResult<void> Store::settleWrites(const std::vector<std::int64_t>& acknowledged,
+                                      const std::vector<std::pair<std::int64_t, std::string>>& rejected) {
+  return impl_->write([&]() -> Res<void> {
+    for (const std::int64_t seq : acknowledged)
+      if (auto done = execute(impl_->db, kAcknowledge, seq); !done) return done;
+    for (const auto& [seq, why] : rejected)
+      if (auto done = execute(impl_->db, kReject, seq, why); !done) return done;
+    return {};
   });
 }
 

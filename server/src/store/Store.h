@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aieditor/protocol/Protocol.h"
@@ -64,6 +65,24 @@ struct ReplyRecords {
   std::optional<Component> component;  ///< stored version, now current
 };
 
+/// A write the sync backend has not acknowledged (an outbox row), with its
+/// record as stored now. A record gone since leaves all three empty.
+struct OutboxWrite {
+  std::int64_t seq = 0;  ///< write order
+  std::string kind;      ///< message, interaction, component, current_component, session_deleted
+  std::string sessionId;
+  std::optional<std::string> recordId;  ///< the component picked, for current_component
+  std::optional<std::int64_t> version;  ///< a component's version
+  std::optional<Message> message;
+  std::optional<Interaction> interaction;
+  std::optional<Component> component;  ///< the version written
+};
+
+struct OutboxCounts {
+  std::int64_t pending = 0;   ///< waiting to be sent
+  std::int64_t rejected = 0;  ///< refused by the backend, kept
+};
+
 class Store {
  public:
   /// How long a call waits for another process's lock before it fails.
@@ -76,7 +95,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Sessions
   /// Returns the session, creating it (title empty) when missing.
@@ -130,6 +149,16 @@ class Store {
   StoreResult<SessionDocument> exportSession(const std::string& sessionId);
   /// Conflict when document.session.id already exists; never overwrites.
   StoreResult<void> importSession(const SessionDocument&);
+
+  // The sync outbox: every write above also queues its row in the outbox,
+  // in the same transaction (StoreSchema.cpp describes the table).
+  /// The oldest `limit` writes not yet acknowledged nor rejected, in write order.
+  StoreResult<std::vector<OutboxWrite>> pendingWrites(std::int64_t limit);
+  StoreResult<OutboxCounts> outboxCounts();
+  /// In one transaction: forgets the acknowledged writes and marks the
+  /// rejected ones with the backend's message.
+  StoreResult<void> settleWrites(const std::vector<std::int64_t>& acknowledged,
+                                 const std::vector<std::pair<std::int64_t, std::string>>& rejected);
 
   /// Group commit. Between beginGroup() and endGroup() every write is a
   /// savepoint of one shared transaction (a failed write undoes only itself)

@@ -64,6 +64,8 @@ Res<Message> Store::Impl::addMessage(const Message& message) {
     if (!*kept) return fail(Kind::Storage, "message '" + stored.id + "' was neither stored nor found");
     return std::move(**kept);
   }
+  if (auto enqueued = enqueue("message", stored.sessionId, stored.id); !enqueued)
+    return std::unexpected(enqueued.error());
   // The session clearly first in sessions/list stays first, so its row need
   // not be written: readers take its time from this message
   // (AIEDITOR_SESSION_UPDATED_AT). That is two of the five pages a message
@@ -97,6 +99,8 @@ Res<Interaction> Store::Impl::addInteraction(const Interaction& interaction) {
   if (auto session = ensureSession(stored.sessionId, stored.createdAt); !session)
     return std::unexpected(session.error());
   if (auto inserted = insertInteraction(stored); !inserted) return std::unexpected(inserted.error());
+  if (auto enqueued = enqueue("interaction", stored.sessionId, stored.id); !enqueued)
+    return std::unexpected(enqueued.error());
   if (auto touched = touchSession(stored.sessionId, stored.createdAt); !touched)
     return std::unexpected(touched.error());
   return stored;
@@ -127,11 +131,12 @@ Res<Component> Store::Impl::saveComponent(const Component& component) {
   }
   if (!*latest || stored.version != (*latest)->version) {
     if (auto inserted = insertVersion(stored); !inserted) return std::unexpected(inserted.error());
+    if (auto enqueued = enqueue("component", stored.sessionId, stored.id, stored.version); !enqueued)
+      return std::unexpected(enqueued.error());
     if (auto touched = touchSession(stored.sessionId, stored.updatedAt); !touched)
       return std::unexpected(touched.error());
   }
-  if (auto current = execute(db, kSetCurrent, stored.sessionId, stored.id); !current)
-    return std::unexpected(current.error());
+  if (auto current = pickCurrent(stored.sessionId, stored.id); !current) return std::unexpected(current.error());
   return stored;
 }
 
@@ -178,7 +183,20 @@ Res<void> Store::Impl::importSession(const SessionDocument& document) {
       return fail(Kind::Invalid, "currentComponentId: no component '" + *document.currentComponentId + "'");
     if (auto current = execute(db, kSetCurrent, id, *document.currentComponentId); !current) return current;
   }
-  return {};
+  return execute(db, kEnqueueRecords, id);
+}
+
+Res<void> Store::Impl::pickCurrent(const std::string& sessionId, const std::string& componentId) {
+  auto current = selectOne(db, kCurrentComponent, readOptionalString, sessionId);
+  if (!current) return std::unexpected(current.error());
+  if (current->value_or(std::nullopt) == componentId) return {};
+  if (auto set = execute(db, kSetCurrent, sessionId, componentId); !set) return set;
+  return enqueue("current_component", sessionId, componentId);
+}
+
+Res<void> Store::Impl::enqueue(std::string_view kind, const std::string& sessionId,
+                               const std::optional<std::string>& recordId, std::optional<std::int64_t> version) {
+  return execute(db, kEnqueue, kind, sessionId, recordId, version);
 }
 
 }  // namespace aieditor::server

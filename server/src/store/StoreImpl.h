@@ -16,6 +16,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "store/Store.h"
@@ -120,6 +121,11 @@ struct Store::Impl {
   Res<void> insertVersion(const Component&);
   Res<Component> saveComponent(const Component&);
   Res<void> importSession(const SessionDocument&);
+  /// Makes `componentId` the session's current component; a change is a write for the outbox.
+  Res<void> pickCurrent(const std::string& sessionId, const std::string& componentId);
+  /// The outbox row of a write, in the write's transaction.
+  Res<void> enqueue(std::string_view kind, const std::string& sessionId, const std::optional<std::string>& recordId,
+                    std::optional<std::int64_t> version = std::nullopt);
 
   /// A page of a record table: the `limit` records just older than `before`
   /// (or the newest), oldest first.

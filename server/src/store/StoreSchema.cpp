@@ -10,6 +10,15 @@
 // Images are a JSON array of {mimeType, data}; metadata is JSON object text.
 // sessions.current_component_id has no foreign key (a composite key would
 // null the session id too); deleteComponent clears it.
+//
+// The outbox (version 3) lists every local write the sync backend has not
+// acknowledged, in write order (seq; a number may be used again once the
+// table is empty, which is harmless: it never leaves the machine, the
+// backend knows writes by their record ids). A row names its record, not a copy: kind,
+// session, record id (the component id picked, for current_component) and a
+// component's version. Each write inserts its row in the write's own
+// transaction. `rejected` holds the backend's message once it refused the
+// write; such a row stays until retried or its session is deleted.
 #include "store/StoreSchema.h"
 
 #include <array>
@@ -21,6 +30,7 @@
 #include "store/Store.h"
 #include "store/StoreCodecs.h"
 #include "store/StoreQuery.h"
+#include "store/StoreStatements.h"
 
 namespace aieditor::server::store_detail {
 
@@ -146,10 +156,30 @@ DROP TABLE interactions_v1;
 PRAGMA user_version = 2;
 )sql";
 
+// Version 3 adds the sync outbox; migrate() then enqueues every record the
+// database already holds (kEnqueueRecords), so work done before sync existed
+// is uploaded once it is on.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind = 'message' OR kind = 'interaction' OR kind = 'component'
+    OR kind = 'current_component' OR kind = 'session_deleted'),
+  session_id TEXT NOT NULL,
+  record_id TEXT,
+  version INTEGER,
+  rejected TEXT
+);
+CREATE INDEX outbox_by_record ON outbox (session_id, record_id);
+
+PRAGMA user_version = 3;
+)sql";
+
 /// kMigrations[v] takes a database from user_version v to v + 1 and sets
 /// user_version itself. Version 0 is an empty (or foreign) database.
-constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2};
+constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3};
 
+/// The version that added the outbox.
+constexpr std::int64_t kOutboxVersion = 3;
 constexpr const char* kUserVersion = "PRAGMA user_version";
 constexpr const char* kTableCount = "SELECT count(*) FROM sqlite_master";
 
@@ -178,9 +208,12 @@ Res<void> migrate(sqlite::Connection& db, const std::string& path) {
   // Another process may have migrated while we made the backup.
   auto current = selectOne(db, kUserVersion, readInt);
   if (!current) return std::unexpected(current.error());
-  for (std::int64_t v = current->value_or(0); v < Store::kSchemaVersion; ++v)
+  for (std::int64_t v = current->value_or(0); v < Store::kSchemaVersion; ++v) {
     if (auto migrated = db.exec(kMigrations[static_cast<std::size_t>(v)]); !migrated)
       return std::unexpected(migrated.error());
+    if (v + 1 == kOutboxVersion)
+      if (auto enqueued = execute(db, kEnqueueRecords, std::nullopt); !enqueued) return enqueued;
+  }
   if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
   return {};
 }

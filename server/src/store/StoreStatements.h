@@ -105,6 +105,36 @@ inline constexpr const char* kInsertVersion =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 inline constexpr const char* kDeleteComponent = "DELETE FROM components WHERE session_id = ?1 AND id = ?2";
 
+// The sync outbox (StoreSchema.cpp describes it).
+inline constexpr const char* kEnqueue =
+    "INSERT INTO outbox (kind, session_id, record_id, version) VALUES (?1, ?2, ?3, ?4)";
+// Every record of session ?1 (of every session when ?1 is NULL) as outbox
+// rows: for the migration that adds the outbox and for an import. Sessions
+// oldest first; in each, interactions, component versions, messages (each
+// table in its own order) and then the current component.
+inline constexpr const char* kEnqueueRecords =
+    "INSERT INTO outbox (kind, session_id, record_id, version) "
+    "SELECT r.kind, r.session_id, r.record_id, r.version FROM ("
+    "SELECT 'interaction' AS kind, session_id, id AS record_id, NULL AS version, 0 AS rank, seq AS n "
+    "FROM interactions "
+    "UNION ALL SELECT 'component', v.session_id, v.component_id, v.version, 1, c.seq FROM component_versions v "
+    "JOIN components c ON c.session_id = v.session_id AND c.id = v.component_id "
+    "UNION ALL SELECT 'message', session_id, id, NULL, 2, seq FROM messages "
+    "UNION ALL SELECT 'current_component', id, current_component_id, NULL, 3, 0 FROM sessions "
+    "WHERE current_component_id IS NOT NULL) r JOIN sessions s ON s.id = r.session_id "
+    "WHERE ?1 IS NULL OR r.session_id = ?1 ORDER BY s.created_at, s.id, r.rank, r.n, r.version";
+// A deleted session's writes need not reach the backend: its delete goes instead.
+inline constexpr const char* kDropSessionOutbox = "DELETE FROM outbox WHERE session_id = ?1";
+inline constexpr const char* kDropComponentOutbox =
+    "DELETE FROM outbox WHERE session_id = ?1 AND record_id = ?2 "
+    "AND (kind = 'component' OR kind = 'current_component')";
+inline constexpr const char* kPendingOutbox =
+    "SELECT seq, kind, session_id, record_id, version FROM outbox WHERE rejected IS NULL ORDER BY seq LIMIT ?1";
+inline constexpr const char* kOutboxPending = "SELECT count(*) FROM outbox WHERE rejected IS NULL";
+inline constexpr const char* kOutboxRejected = "SELECT count(*) FROM outbox WHERE rejected IS NOT NULL";
+inline constexpr const char* kAcknowledge = "DELETE FROM outbox WHERE seq = ?1";
+inline constexpr const char* kReject = "UPDATE outbox SET rejected = ?2 WHERE seq = ?1";
+
 #undef AIEDITOR_SESSION_UPDATED_AT
 #undef AIEDITOR_LAST_MESSAGE_AT
 #undef AIEDITOR_SESSION_SELECT

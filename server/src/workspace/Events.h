@@ -11,6 +11,8 @@ class Events {
   virtual ~Events() = default;
   virtual void delta(const protocol::ChatDelta&) = 0;
   virtual void status(const protocol::PersistenceStatus&) = 0;
+  /// `sync/status`: on every change of state, or of pending between 0 and non-zero.
+  virtual void syncStatus(const protocol::SyncStatus&) {}
 };
 
 }  // namespace aieditor::server

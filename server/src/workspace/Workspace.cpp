@@ -4,6 +4,7 @@
 
 #include "common/Ids.h"
 #include "common/Log.h"
+#include "sync/SyncThread.h"
 #include "workspace/WorkspaceWrites.h"
 
 namespace aieditor::server {
@@ -35,6 +36,7 @@ std::vector<UnsavedWrites> Workspace::close() {
   // queue and hands back every outcome, here, before the stores go.
   for (auto& [id, open] : sessions_) open->tracker.retry();
   storage_->finish();
+  sync_.reset();
   return unsaved();
 }
 
@@ -70,6 +72,33 @@ void Workspace::openStore() {
   reader_ = std::move(*reader);
   storage_ = std::make_unique<StorageThread>(std::move(*writer), scheduler_);
   log::info("database " + options_.databasePath);
+  if (options_.sync) {
+    SyncOptions sync{.settings = *options_.sync, .databasePath = options_.databasePath,
+                     .busyTimeout = options_.busyTimeout};
+    sync_ = std::make_unique<SyncThread>(std::move(sync), scheduler_,
+                                         [this, alive = std::weak_ptr<bool>(alive_)](p::SyncStatus status) {
+                                           if (!alive.expired()) events_.syncStatus(status);
+                                         });
+    log::info("sync with " + options_.sync->url);
+  }
+}
+
+Result<p::SyncStatus> Workspace::syncStatus() {
+  p::SyncStatus status = sync_ ? sync_->status() : p::SyncStatus{};
+  auto store = reader();
+  if (!store) return std::unexpected(store.error());
+  auto counts = (*store)->outboxCounts();
+  if (!counts) return fail(ErrorCode::StorageFailed, "storage failed: " + counts.error().message);
+  status.pending = counts->pending;
+  status.rejected = counts->rejected;
+  return status;
+}
+
+void Workspace::syncNow(Callback<p::SyncStatus> done) {
+  if (!sync_) return done(syncStatus());
+  sync_->now([this, done = std::move(done), alive = std::weak_ptr<bool>(alive_)](p::SyncStatus) {
+    if (!alive.expired()) done(syncStatus());
+  });
 }
 
 void Workspace::setProvider(std::unique_ptr<Provider> provider) { provider_ = std::move(provider); }
@@ -117,6 +146,7 @@ Workspace::OpenSession& Workspace::session(const std::string& sessionId) {
 }
 
 void Workspace::changed(const std::string& sessionId) {
+  if (sync_) sync_->written();
   OpenSession& open = session(sessionId);
   if (!open.tracker.busy()) {
     open.chat.allSaved();

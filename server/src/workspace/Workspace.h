@@ -26,12 +26,14 @@
 #include "providers/Provider.h"
 #include "store/StorageThread.h"
 #include "store/Store.h"
+#include "sync/SyncSettings.h"
 #include "workspace/Events.h"
 #include "workspace/SaveTracker.h"
 #include "workspace/SessionStores.h"
 
 namespace aieditor::server {
 
+class SyncThread;
 using protocol::CancelToken;
 using protocol::Result;
 using protocol::RpcError;
@@ -48,6 +50,8 @@ struct WorkspaceOptions {
   std::chrono::milliseconds busyTimeout = Store::kBusyTimeout;
   /// How often kept (failed) writes are replayed.
   std::chrono::milliseconds retryInterval{2000};
+  /// The team backend to push the outbox to; none: sync is off.
+  std::optional<SyncSettings> sync;
 };
 
 /// Writes of one session that could not be stored and are kept in memory.
@@ -103,6 +107,12 @@ class Workspace {
   Result<protocol::ComponentHistoryResult> componentHistory(const protocol::ComponentRefParams&);
   void restoreComponent(const protocol::ComponentsRestoreParams&, Callback<protocol::ComponentResult>);
   void setCurrentComponent(const protocol::ComponentRefParams&, Callback<protocol::ComponentsSetCurrentResult>);
+
+  /// sync/status: the sync thread's latest, with the outbox counted now.
+  Result<protocol::SyncStatus> syncStatus();
+  /// sync/now: pushes at once; answers once what is pending now is
+  /// acknowledged or the attempt failed (at once when sync is off).
+  void syncNow(Callback<protocol::SyncStatus>);
 
   /// Replays kept writes now and calls `done` once no write is on its way.
   void flush(std::function<void()> done);
@@ -166,6 +176,7 @@ class Workspace {
   Events& events_;
   std::unique_ptr<Store> reader_;
   std::unique_ptr<StorageThread> storage_;
+  std::unique_ptr<SyncThread> sync_;
   std::string storeError_;
   std::map<std::string, std::unique_ptr<OpenSession>> sessions_;
   std::set<std::string> releasing_;  ///< sessions to drop if idle on the next turn

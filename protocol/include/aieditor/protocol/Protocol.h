@@ -163,6 +163,11 @@ Parsed fromJSON(const json&, SessionDocument&, const std::string& path);
 
 // ---- Lifecycle -------------------------------------------------------------
 
+/// initializationOptions.sync: the team backend to sync through.
+struct SyncOptions {
+  std::optional<std::string> url;
+  std::optional<std::string> token;  ///< the backend's sign-in (refresh) token; memory only, never stored
+};
 struct InitializationOptions {
   std::optional<std::string> databasePath;
   std::optional<std::string> provider;
@@ -170,6 +175,7 @@ struct InitializationOptions {
   std::optional<std::string> baseUrl;
   std::optional<std::string> apiKey;  ///< used in memory only, never stored
   std::optional<std::int64_t> offlineDelayMs;
+  SyncOptions sync;
 };
 struct ClientInfo {
   std::string name;
@@ -455,6 +461,28 @@ json toJSON(const ComponentsSetCurrentResult&);
 // ---- Providers ---------------------------------------------------------------
 
 /// provider/list takes no params.
+// ---- Sync (docs/protocol.md, "sync/status") --------------------------------
+
+enum class SyncState { Disabled, Offline, Syncing, Synced, AuthRequired, Error };
+std::string_view toString(SyncState);
+
+/// The `sync/status` reply and notification.
+struct SyncStatus {
+  SyncState state = SyncState::Disabled;
+  std::int64_t pending = 0;   ///< writes not yet acknowledged by the backend
+  std::int64_t rejected = 0;  ///< writes the backend refused, kept
+  std::optional<Timestamp> lastSyncedAt;
+  std::optional<std::string> error;
+  std::optional<Timestamp> retryAt;
+  std::optional<std::string> user;
+  bool operator==(const SyncStatus&) const = default;
+};
+json toJSON(const SyncStatus&);
+
+/// `sync/status {}` and `sync/now {}`.
+struct SyncParams {};
+Parsed fromJSON(const json&, SyncParams&, const std::string& path);
+
 struct ProviderListParams {};
 Parsed fromJSON(const json&, ProviderListParams&, const std::string& path);
 

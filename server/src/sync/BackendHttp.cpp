@@ -1,0 +1,82 @@
+#include "sync/BackendHttp.h"
+
+#include <cstdlib>
+#include <memory>
+#include <string_view>
+
+#include "providers/CurlLibrary.h"
+
+namespace aieditor::server {
+
+namespace {
+
+struct Transfer {
+  HttpReply reply;
+  const std::atomic<bool>* stop = nullptr;
+
+  static std::size_t onWrite(char* data, std::size_t size, std::size_t count, void* self) {
+    static_cast<Transfer*>(self)->reply.body.append(data, size * count);
+    return size * count;
+  }
+  static std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* self) {
+    std::string_view line(data, size * count);
+    constexpr std::string_view kName = "retry-after:";
+    if (line.size() > kName.size()) {
+      bool match = true;
+      for (std::size_t i = 0; i < kName.size() && match; ++i)
+        match = static_cast<char>(std::tolower(static_cast<unsigned char>(line[i]))) == kName[i];
+      if (match) {
+        const std::string value(line.substr(kName.size()));
+        char* end = nullptr;
+        const long seconds = std::strtol(value.c_str(), &end, 10);
+        if (end != value.c_str() && seconds >= 0) static_cast<Transfer*>(self)->reply.retryAfter = std::chrono::seconds(seconds);
+      }
+    }
+    return size * count;
+  }
+  static int onProgress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<Transfer*>(self)->stop->load() ? 1 : 0;  // non-zero aborts
+  }
+};
+
+}  // namespace
+
+std::expected<HttpReply, std::string> postJson(const std::string& url, const std::string& body,
+                                               const std::string& bearer, std::chrono::milliseconds timeout,
+                                               const std::atomic<bool>& stop) {
+  auto loaded = loadCurl();
+  if (!loaded) return std::unexpected(loaded.error());
+  const CurlLibrary& curl = **loaded;
+  std::unique_ptr<CURL, decltype(curl.easy_cleanup)> easy(curl.easy_init(), curl.easy_cleanup);
+  if (!easy) return std::unexpected(std::string("curl_easy_init failed"));
+  curl_slist* headers = curl.slist_append(nullptr, "Content-Type: application/json");
+  const std::string authorization = "Authorization: Bearer " + bearer;
+  if (!bearer.empty()) headers = curl.slist_append(headers, authorization.c_str());
+  std::unique_ptr<curl_slist, decltype(curl.slist_free_all)> headerList(headers, curl.slist_free_all);
+  Transfer transfer;
+  transfer.stop = &stop;
+  char errorBuffer[CURL_ERROR_SIZE] = {};
+  CURL* e = easy.get();
+  curl.easy_setopt(e, CURLOPT_URL, url.c_str());
+  curl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl.easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+  curl.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl.easy_setopt(e, CURLOPT_POSTFIELDS, body.c_str());
+  curl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
+  curl.easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl.easy_setopt(e, CURLOPT_ERRORBUFFER, errorBuffer);
+  curl.easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::onWrite);
+  curl.easy_setopt(e, CURLOPT_WRITEDATA, &transfer);
+  curl.easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::onHeader);
+  curl.easy_setopt(e, CURLOPT_HEADERDATA, &transfer);
+  curl.easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+  curl.easy_setopt(e, CURLOPT_XFERINFOFUNCTION, &Transfer::onProgress);
+  curl.easy_setopt(e, CURLOPT_XFERINFODATA, &transfer);
+  if (const CURLcode code = curl.easy_perform(e); code != CURLE_OK)
+    return std::unexpected(std::string(*errorBuffer ? errorBuffer : curl.easy_strerror(code)));
+  curl.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &transfer.reply.status);
+  return std::move(transfer.reply);
+}
+
+}  // namespace aieditor::server

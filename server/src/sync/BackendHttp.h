@@ -1,0 +1,28 @@
+// One blocking HTTP request to the team backend, for the sync thread:
+// libcurl (loaded on first use), JSON bodies, an optional Bearer token, a
+// time limit, and a stop flag that aborts a transfer in flight so the
+// server's exit never waits for the network.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <expected>
+#include <optional>
+#include <string>
+
+namespace aieditor::server {
+
+struct HttpReply {
+  long status = 0;
+  std::string body;
+  std::optional<std::chrono::seconds> retryAfter;  ///< a Retry-After in seconds
+};
+
+/// POSTs `body` (JSON) to `url`. The error is a transport failure (no
+/// connection, a timeout, a stop), in libcurl's words; it never holds the
+/// bearer token.
+std::expected<HttpReply, std::string> postJson(const std::string& url, const std::string& body,
+                                               const std::string& bearer, std::chrono::milliseconds timeout,
+                                               const std::atomic<bool>& stop);
+
+}  // namespace aieditor::server

@@ -1,0 +1,48 @@
+#include "sync/SyncSettings.h"
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "providers/Providers.h"
+
+namespace aieditor::server {
+
+namespace {
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+}  // namespace
+
+std::expected<std::optional<SyncSettings>, std::string> syncSettings(const protocol::InitializationOptions& options) {
+  SyncSettings settings;
+  std::string source;
+  if (options.sync.url) {
+    settings.url = *options.sync.url;
+    source = "initializationOptions.sync.url";
+  } else if (std::string e = env("AIEDITOR_SYNC_URL"); !e.empty()) {
+    settings.url = e;
+    source = "AIEDITOR_SYNC_URL";
+  } else {
+    auto file = readConfigFile();
+    if (!file) return std::unexpected(file.error());
+    const auto sync = file->find("sync");
+    if (sync != file->end() && sync->is_object()) {
+      const auto url = sync->find("url");
+      if (url != sync->end() && !url->is_string())
+        return std::unexpected("config file " + configFilePath() + ": sync.url: must be a string");
+      if (url != sync->end()) settings.url = url->get<std::string>();
+      source = "config file " + configFilePath() + ": sync.url";
+    }
+  }
+  if (settings.url.empty()) return std::nullopt;
+  if (!settings.url.starts_with("http://") && !settings.url.starts_with("https://"))
+    return std::unexpected(source + ": must start with http:// or https://");
+  while (settings.url.ends_with('/')) settings.url.pop_back();
+  settings.token = options.sync.token.value_or(env("AIEDITOR_SYNC_TOKEN"));
+  return settings;
+}
+
+}  // namespace aieditor::server

@@ -1,0 +1,351 @@
+#include "sync/SyncThread.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <utility>
+
+#include "aieditor/protocol/JsonText.h"
+#include "common/Log.h"
+#include "providers/Redaction.h"
+#include "store/Store.h"
+#include "sync/BackendHttp.h"
+
+namespace aieditor::server {
+
+using nlohmann::json;
+using protocol::SyncState;
+using protocol::SyncStatus;
+
+namespace {
+
+protocol::Timestamp wallClockMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+/// `{"error":{"message"}}`'s message, or "" when there is none.
+std::string errorMessage(const json& body) {
+  if (!body.is_object()) return "";
+  const auto error = body.find("error");
+  if (error == body.end() || !error->is_object()) return "";
+  const auto message = error->find("message");
+  return message != error->end() && message->is_string() ? message->get<std::string>() : "";
+}
+
+/// The backend's error message in a reply body, else the body's start.
+std::string backendMessage(const HttpReply& reply) {
+  json body;
+  std::string message;
+  if (!protocol::readJson(reply.body, body)) message = errorMessage(body);
+  return message.empty() ? reply.body.substr(0, 200) : message;
+}
+
+/// One outbox write as a POST /api/batch write; nullopt when its record is
+/// no longer stored here.
+std::optional<json> batchWrite(const OutboxWrite& write) {
+  json item{{"kind", write.kind}, {"session_id", write.sessionId}};
+  if (write.kind == "message" && write.message) {
+    item["record"] = protocol::toBackendJSON(*write.message);
+  } else if (write.kind == "interaction" && write.interaction) {
+    item["record"] = protocol::toBackendJSON(*write.interaction);
+  } else if (write.kind == "component" && write.component) {
+    item["record"] = protocol::toBackendJSON(*write.component);
+    // Made from the version before it: a replay is recognised, and an edit
+    // of an older version (another device's) is kept as a conflict.
+    if (write.component->version > 1) item["record"]["base_version"] = write.component->version - 1;
+  } else if (write.kind == "current_component" && write.recordId) {
+    item["record"] = json{{"component_id", *write.recordId}};
+  } else if (write.kind != "session_deleted") {
+    return std::nullopt;
+  }
+  return item;
+}
+
+/// Reads POST /api/batch's results into acknowledged and rejected writes;
+/// false when the reply is not one result per write, or a write failed
+/// otherwise (a 5xx of its own): the writes not settled go again.
+bool readResults(const std::string& reply, const std::vector<const OutboxWrite*>& sent,
+                 std::vector<std::int64_t>& acknowledged, std::vector<std::pair<std::int64_t, std::string>>& rejected,
+                 const Redactor& redactor) {
+  json body;
+  if (protocol::readJson(reply, body) || !body.is_object() || !body.contains("results") ||
+      !body["results"].is_array() || body["results"].size() != sent.size())
+    return false;
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const json& result = body["results"][i];
+    const long status = result.is_object() && result.contains("status") && result["status"].is_number_integer()
+                            ? result["status"].get<long>()
+                            : 0;
+    const OutboxWrite& write = *sent[i];
+    // A delete of a session the backend never had leaves it as wanted.
+    if ((status >= 200 && status < 300) || (status == 404 && write.kind == "session_deleted"))
+      acknowledged.push_back(write.seq);
+    else if (status >= 400 && status < 500)
+      rejected.emplace_back(write.seq, std::to_string(status) + ": " + redactor.redact(errorMessage(result)));
+    else
+      return false;
+  }
+  return true;
+}
+
+bool retryable(long status) { return status == 429 || status >= 500; }
+
+}  // namespace
+
+SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback changed)
+    : options_(std::move(options)),
+      scheduler_(scheduler),
+      changed_(std::move(changed)),
+      redactor_(std::make_unique<Redactor>(std::vector<std::string>{options_.settings.token})) {
+  status_.state = SyncState::Syncing;
+  due_ = Clock::now();  // what is pending from before goes at once
+  thread_ = std::thread([this] { run(); });
+}
+
+SyncThread::~SyncThread() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stop_ = true;
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SyncThread::written() {
+  {
+    std::lock_guard lock(mutex_);
+    writes_ = true;
+    if (!held_) due_ = std::min(due_.value_or(Clock::time_point::max()), Clock::now() + options_.debounce);
+  }
+  wake_.notify_one();
+}
+
+void SyncThread::now(StatusCallback done) {
+  {
+    std::lock_guard lock(mutex_);
+    waiters_.push_back(std::move(done));
+  }
+  wake_.notify_one();
+}
+
+SyncStatus SyncThread::status() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+void SyncThread::run() {
+  for (;;) {
+    std::vector<StatusCallback> waiting;
+    bool counting = false, pushing = false;
+    {
+      std::unique_lock lock(mutex_);
+      for (;;) {
+        if (stopping_) return;
+        if (writes_ || !waiters_.empty() || (due_ && Clock::now() >= *due_)) break;
+        if (due_)
+          wake_.wait_until(lock, *due_);
+        else
+          wake_.wait(lock);
+      }
+      counting = std::exchange(writes_, false);
+      waiting.swap(waiters_);
+      pushing = !waiting.empty() || (due_ && Clock::now() >= *due_);
+      if (pushing) due_.reset();
+    }
+    if (!pushing) {
+      if (counting) count();
+      continue;
+    }
+    const Outcome outcome = push();
+    {
+      std::lock_guard lock(mutex_);
+      held_ = outcome != Outcome::Done;
+      if (outcome == Outcome::Retry) due_ = retryAt_;
+      if (outcome == Outcome::Stop) due_.reset();  // until sync/now: writes made meanwhile wait
+      if (outcome == Outcome::Done && writes_) due_ = Clock::now() + options_.debounce;
+    }
+    const SyncStatus answer = status();
+    for (auto& done : waiting) scheduler_.post([done = std::move(done), answer] { done(answer); });
+  }
+}
+
+bool SyncThread::openStore() {
+  if (store_) return true;
+  auto opened = Store::open(options_.databasePath, options_.busyTimeout);
+  if (opened) {
+    store_ = std::move(*opened);
+    return true;
+  }
+  failed(SyncState::Error, "cannot open database " + options_.databasePath + ": " + opened.error().message,
+         std::nullopt);
+  return false;
+}
+
+void SyncThread::count() {
+  if (!openStore()) return;
+  auto counts = store_->outboxCounts();
+  if (!counts) return log::warn("sync: cannot count the outbox: " + counts.error().message);
+  SyncStatus next = status();
+  next.pending = counts->pending;
+  next.rejected = counts->rejected;
+  publish(std::move(next));
+}
+
+SyncThread::Outcome SyncThread::push() {
+  if (!openStore()) return Outcome::Retry;
+  count();
+  if (options_.settings.token.empty()) {
+    failed(SyncState::AuthRequired,
+           "no sign-in token: set initializationOptions.sync.token or AIEDITOR_SYNC_TOKEN", std::nullopt);
+    return Outcome::Stop;
+  }
+  SyncStatus syncing = status();
+  syncing.state = SyncState::Syncing;
+  syncing.error.reset();
+  syncing.retryAt.reset();
+  publish(std::move(syncing));
+  if (accessToken_.empty())
+    if (auto refused = signIn()) return *refused;
+  bool refreshed = false;
+  std::int64_t limit = options_.batchSize;
+  for (;;) {
+    if (stop_) return Outcome::Stop;
+    auto writes = store_->pendingWrites(limit);
+    if (!writes) {
+      failed(SyncState::Error, "cannot read the outbox: " + writes.error().message, std::nullopt);
+      return Outcome::Retry;
+    }
+    if (writes->empty()) {
+      failures_ = 0;
+      SyncStatus synced = status();
+      synced.state = SyncState::Synced;
+      synced.lastSyncedAt = wallClockMs();
+      synced.error.reset();
+      synced.retryAt.reset();
+      publish(std::move(synced));
+      count();
+      return Outcome::Done;
+    }
+    std::vector<std::int64_t> acknowledged;
+    std::vector<std::pair<std::int64_t, std::string>> rejected;
+    std::vector<const OutboxWrite*> sent;
+    json body{{"writes", json::array()}};
+    for (const OutboxWrite& write : *writes) {
+      if (auto item = batchWrite(write)) {
+        body["writes"].push_back(std::move(*item));
+        sent.push_back(&write);
+      } else {
+        rejected.emplace_back(write.seq, write.kind + " '" + write.recordId.value_or("") +
+                                             "' is no longer stored here");
+      }
+    }
+    if (!sent.empty()) {
+      auto reply = postJson(options_.settings.url + "/api/batch", body.dump(-1, ' ', false, json::error_handler_t::replace),
+                            accessToken_, options_.requestTimeout, stop_);
+      if (!reply) {
+        if (stop_) return Outcome::Stop;
+        failed(SyncState::Offline, "cannot reach " + options_.settings.url + ": " + reply.error(), std::nullopt);
+        return Outcome::Retry;
+      }
+      if (reply->status == 401) {
+        accessToken_.clear();
+        if (refreshed) {
+          failed(SyncState::AuthRequired, "the backend refused a fresh access token: sign in again", std::nullopt);
+          return Outcome::Stop;
+        }
+        refreshed = true;
+        if (auto refused = signIn()) return *refused;
+        continue;
+      }
+      if (reply->status >= 400 && reply->status < 500 && reply->status != 408 && reply->status != 429) {
+        // The request as a whole was refused (too large, say): one of its
+        // writes is the cause. Halving finds it; alone, it is rejected.
+        if (sent.size() > 1) {
+          limit = std::max<std::int64_t>(1, static_cast<std::int64_t>(sent.size() / 2));
+          continue;
+        }
+        rejected.emplace_back(sent.front()->seq, std::to_string(reply->status) + ": " +
+                                                     redactor_->redact(backendMessage(*reply)));
+      } else if (reply->status != 200) {
+        failed(SyncState::Error,
+               "POST /api/batch answered " + std::to_string(reply->status) + ": " + backendMessage(*reply),
+               reply->retryAfter);
+        return Outcome::Retry;
+      } else if (!readResults(reply->body, sent, acknowledged, rejected, *redactor_)) {
+        failed(SyncState::Error, "POST /api/batch: the reply is not one result per write", std::nullopt);
+        return Outcome::Retry;
+      }
+    }
+    if (auto settled = store_->settleWrites(acknowledged, rejected); !settled) {
+      failed(SyncState::Error, "cannot update the outbox: " + settled.error().message, std::nullopt);
+      return Outcome::Retry;
+    }
+    for (const auto& [seq, why] : rejected) log::warn("sync: write rejected: " + why);
+    count();
+    limit = options_.batchSize;
+  }
+}
+
+std::optional<SyncThread::Outcome> SyncThread::signIn() {
+  const json grant{{"grant_type", "refresh_token"}, {"refresh_token", options_.settings.token}};
+  auto reply = postJson(options_.settings.url + "/api/auth/token", grant.dump(), "", options_.requestTimeout, stop_);
+  if (!reply) {
+    if (stop_) return Outcome::Stop;
+    failed(SyncState::Offline, "cannot reach " + options_.settings.url + ": " + reply.error(), std::nullopt);
+    return Outcome::Retry;
+  }
+  if (reply->status == 400 || reply->status == 401) {
+    failed(SyncState::AuthRequired, "the backend refused the sign-in token (" + backendMessage(*reply) + ")",
+           std::nullopt);
+    return Outcome::Stop;
+  }
+  json body;
+  if (reply->status != 200 || protocol::readJson(reply->body, body) || !body.is_object() ||
+      !body.contains("access_token") || !body["access_token"].is_string()) {
+    failed(SyncState::Error,
+           "POST /api/auth/token answered " + std::to_string(reply->status) + ": " + backendMessage(*reply),
+           retryable(reply->status) ? reply->retryAfter : std::nullopt);
+    return Outcome::Retry;
+  }
+  accessToken_ = body["access_token"].get<std::string>();
+  if (body.contains("user") && body["user"].is_string()) {
+    SyncStatus next = status();
+    next.user = body["user"].get<std::string>();
+    publish(std::move(next));
+  }
+  return std::nullopt;
+}
+
+void SyncThread::failed(SyncState state, const std::string& why, std::optional<std::chrono::seconds> retryAfter) {
+  SyncStatus next = status();
+  next.state = state;
+  next.error = redactor_->redact(why);
+  next.retryAt.reset();
+  if (state != SyncState::AuthRequired) {
+    // Full jitter: anywhere from 0 to the doubled base, capped.
+    ++failures_;
+    const auto ceiling = std::min<std::int64_t>(options_.backoffCap.count(),
+                                                options_.backoffBase.count() << std::min(failures_ - 1, 20));
+    static thread_local std::mt19937_64 random{std::random_device{}()};
+    std::chrono::milliseconds delay{std::uniform_int_distribution<std::int64_t>(0, std::max<std::int64_t>(ceiling, 0))(random)};
+    if (retryAfter) delay = std::max<std::chrono::milliseconds>(delay, *retryAfter);
+    retryAt_ = Clock::now() + delay;
+    next.retryAt = wallClockMs() + delay.count();
+  }
+  log::info("sync: " + std::string(protocol::toString(state)) + ": " + *next.error);
+  publish(std::move(next));
+}
+
+void SyncThread::publish(SyncStatus next) {
+  bool tell = false;
+  {
+    std::lock_guard lock(mutex_);
+    tell = next.state != status_.state || (next.pending == 0) != (status_.pending == 0);
+    status_ = next;
+  }
+  if (tell && changed_) scheduler_.post([changed = changed_, next = std::move(next)] { changed(next); });
+}
+
+}  // namespace aieditor::server

@@ -1,0 +1,106 @@
+// The sync thread: drains the outbox to the team backend, off the event loop.
+//
+// It owns a connection of its own to the database (a Store no other thread
+// touches) and pushes with blocking HTTP (BackendHttp). The loop only wakes
+// it: written() after a write committed (a push follows a short debounce;
+// the outbox row is already durable, so nothing is dropped or merged away),
+// now() for sync/now. Status changes reach the loop through the Scheduler.
+//
+// A push: an access token from the sign-in token (POST /api/auth/token,
+// fetched again once on a 401), then POST /api/batch with the oldest pending
+// writes in outbox order, until the outbox is empty. Each batch's writes are
+// forgotten only after its 2xx: a per-write 2xx (201, or 200 for a replay)
+// acknowledges the write, a per-write 4xx marks it rejected with the
+// backend's message (the rest goes on). Network failures, 5xx and 429 are
+// retried with exponential backoff and full jitter, capped at 60 s, or after
+// Retry-After. A refused sign-in token stops pushing (authRequired) until
+// sync/now; nothing is dropped.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aieditor/protocol/Protocol.h"
+#include "common/Scheduler.h"
+#include "sync/SyncSettings.h"
+
+namespace aieditor::server {
+
+class Store;
+class Redactor;
+
+struct SyncOptions {
+  SyncSettings settings;
+  std::string databasePath;
+  std::chrono::milliseconds busyTimeout{10'000};
+  std::chrono::milliseconds debounce{100};
+  std::chrono::milliseconds backoffBase{500};
+  std::chrono::milliseconds backoffCap{60'000};
+  std::chrono::milliseconds requestTimeout{30'000};
+  std::int64_t batchSize = 250;  ///< writes per POST /api/batch (the backend takes up to 1000)
+};
+
+class SyncThread {
+ public:
+  using StatusCallback = std::function<void(protocol::SyncStatus)>;
+  /// `changed` runs on the loop when the state changes, or pending goes
+  /// between 0 and non-zero.
+  SyncThread(SyncOptions, Scheduler&, StatusCallback changed);
+  /// Stops the thread (a transfer in flight is aborted) and joins it.
+  ~SyncThread();
+  SyncThread(const SyncThread&) = delete;
+  SyncThread& operator=(const SyncThread&) = delete;
+
+  /// A write committed: count it, and push after the debounce unless a retry is waiting.
+  void written();
+  /// Pushes at once; `done` hears the status on the loop once everything
+  /// pending at the call is acknowledged, or the attempt failed.
+  void now(StatusCallback done);
+  /// The latest status (pending as last counted).
+  protocol::SyncStatus status() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  enum class Outcome { Done, Retry, Stop };
+  void run();
+  /// Drains the outbox; what to do next.
+  Outcome push();
+  /// A fresh access token; when none could be had, what to do next (the status says why).
+  std::optional<Outcome> signIn();
+  /// The sync thread's connection, opened on first use; false (the status says why) when it cannot be.
+  bool openStore();
+  void count();
+  /// Sets the status and tells the loop when it changed enough.
+  void publish(protocol::SyncStatus next);
+  void failed(protocol::SyncState, const std::string& why, std::optional<std::chrono::seconds> retryAfter);
+
+  SyncOptions options_;
+  Scheduler& scheduler_;
+  StatusCallback changed_;
+  std::unique_ptr<Redactor> redactor_;
+  std::unique_ptr<Store> store_;  ///< the sync thread's own connection
+  std::string accessToken_;       ///< sync thread only
+  int failures_ = 0;              ///< consecutive failed attempts (sync thread only)
+  Clock::time_point retryAt_{};   ///< sync thread only
+
+  mutable std::mutex mutex_;  ///< guards what follows
+  std::condition_variable wake_;
+  protocol::SyncStatus status_;
+  bool stopping_ = false;
+  bool writes_ = false;                  ///< written() since the last count
+  bool held_ = false;                    ///< a retry is waiting, or a sign-in: writes do not push
+  std::optional<Clock::time_point> due_;  ///< a push is due then
+  std::vector<StatusCallback> waiters_;   ///< sync/now calls waiting for a push
+  std::atomic<bool> stop_{false};         ///< aborts a transfer in flight
+  std::thread thread_;
+};
+
+}  // namespace aieditor::server

@@ -1,0 +1,286 @@
+// Pushing the outbox to the team backend, with real processes: the real
+// aieditor over pipes, the real aieditor-backend on a temporary SQLite file.
+// Waits are on sync/status notifications, responses and process exits.
+#include <netinet/in.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "BackendTestSupport.h"
+#include "ServerProcess.h"
+
+using namespace aieditor::test;
+using nlohmann::json;
+
+namespace {
+
+/// A port nothing listens on now (the kernel's pick, released): the backend
+/// that is down, started there later.
+int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+std::string urlOf(int port) { return "http://127.0.0.1:" + std::to_string(port); }
+
+/// An editor server on `db`, syncing with `url` as the holder of `token`.
+std::unique_ptr<ServerProcess> editor(const std::string& db, const std::string& url, const std::string& token,
+                                      const std::string& logLevel = "error") {
+  auto server = std::make_unique<ServerProcess>(ServerProcess::Options{{"--db", db}, {{"AIEDITOR_LOG", logLevel}}});
+  server->initialize({{"sync", {{"url", url}, {"token", token}}}});
+  return server;
+}
+
+/// Sends `count` messages/add to `session` at once and waits for every reply.
+std::vector<std::string> addMessages(ServerProcess& server, const std::string& session, int count,
+                                     const std::string& prefix = "m") {
+  std::vector<long> sent;
+  std::vector<std::string> ids;
+  for (int i = 0; i < count; ++i) {
+    ids.push_back(prefix + std::to_string(i));
+    sent.push_back(server.send("messages/add", {{"sessionId", session},
+                                                {"message", {{"id", ids.back()}, {"role", "user"}, {"content", "text " + ids.back()}}}}));
+  }
+  for (long id : sent) REQUIRE(server.waitResponse(id).contains("result"));
+  return ids;
+}
+
+/// The first sync/status notification from `from` on that satisfies `match`.
+json waitSync(ServerProcess& server, const std::function<bool(const json&)>& match, std::size_t from = 0) {
+  return server.waitNotification("sync/status", match, from);
+}
+
+bool allSynced(const json& status) { return status["state"] == "synced" && status["pending"] == 0; }
+
+/// Every change the backend holds for the token's user: "kind:session:id".
+std::vector<std::string> backendChanges(const Backend& backend, const std::string& token) {
+  const std::string access = backend.signIn(token);
+  std::vector<std::string> changes;
+  std::int64_t since = 0;
+  for (;;) {
+    auto reply = backend.call("GET", "/api/changes?since=" + std::to_string(since) + "&limit=1000", access);
+    REQUIRE(reply.status == 200);
+    const json page = reply.json();
+    for (const json& change : page["changes"]) {
+      std::string id = change["record"].is_object() && change["record"].contains("id")
+                           ? change["record"]["id"].get<std::string>()
+                           : "";
+      changes.push_back(change["kind"].get<std::string>() + ":" + change["session_id"].get<std::string>() +
+                        (id.empty() ? "" : ":" + id));
+    }
+    since = page["next"];
+    if (!page["has_more"].get<bool>()) return changes;
+  }
+}
+
+std::vector<std::string> messageChanges(const std::string& session, const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  for (const auto& id : ids) out.push_back("message:" + session + ":" + id);
+  return out;
+}
+
+std::int64_t outboxRows(const std::string& db) {
+  sqlite3* handle = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(handle, "SELECT count(*) FROM outbox", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  const std::int64_t count = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  return count;
+}
+
+struct World {
+  TempDir dir;
+  std::string backendDb = dir.file("backend.db");
+  std::string db = dir.file("editor.db");
+  std::string token = addUser(backendDb, "alice");
+};
+
+}  // namespace
+
+TEST_CASE("with the backend down writes are acknowledged and wait; once it is up they arrive by themselves") {
+  World w;
+  const int port = freePort();
+  auto server = editor(w.db, urlOf(port), w.token);
+  waitSync(*server, [](const json& s) { return s["state"] == "offline"; });
+
+  const auto ids = addMessages(*server, "plane", 200);
+  json status = server->ok("sync/status", json::object());
+  CHECK(status["state"] == "offline");
+  CHECK(status["pending"] == 200);
+  CHECK(status["rejected"] == 0);
+  CHECK(status["error"].get<std::string>().find("cannot reach") != std::string::npos);
+  CHECK(status.contains("retryAt"));
+
+  const std::size_t before = server->notificationCount();
+  Backend backend(w.backendDb, {"--listen", "127.0.0.1:" + std::to_string(port)});
+  json synced = waitSync(*server, allSynced, before);
+  CHECK(synced["user"] == "alice");
+  CHECK(synced.contains("lastSyncedAt"));
+  CHECK(backendChanges(backend, w.token) == messageChanges("plane", ids));
+  CHECK(outboxRows(w.db) == 0);
+}
+
+TEST_CASE("kill -9 with a full outbox: after a restart everything arrives once") {
+  World w;
+  const int port = freePort();
+  std::vector<std::string> ids;
+  {
+    auto server = editor(w.db, urlOf(port), w.token);
+    ids = addMessages(*server, "crash", 150);
+    server->kill9();
+  }
+  CHECK(outboxRows(w.db) == 150);
+  Backend backend(w.backendDb, {"--listen", "127.0.0.1:" + std::to_string(port)});
+  {
+    // Killed again while it pushes, then once more to the end.
+    auto server = editor(w.db, backend.url(), w.token);
+    const auto more = addMessages(*server, "crash", 150, "n");
+    ids.insert(ids.end(), more.begin(), more.end());
+    server->kill9();
+  }
+  auto server = editor(w.db, backend.url(), w.token);
+  waitSync(*server, allSynced);
+  CHECK(backendChanges(backend, w.token) == messageChanges("crash", ids));
+  CHECK(outboxRows(w.db) == 0);
+}
+
+TEST_CASE("a write the backend refuses is kept as rejected and the rest arrive") {
+  World w;
+  Backend backend(w.backendDb);
+  // Another device stored "dup" first, with other content: ours gets 409.
+  const std::string access = backend.signIn(w.token);
+  REQUIRE(backend.call("POST", "/api/sessions/s/messages", access,
+                       {{"id", "dup"}, {"role", "user"}, {"content", "theirs"}})
+              .status == 201);
+
+  auto server = editor(w.db, backend.url(), w.token);
+  addMessages(*server, "s", 1, "a");
+  server->ok("messages/add", {{"sessionId", "s"}, {"message", {{"id", "dup"}, {"role", "user"}, {"content", "ours"}}}});
+  addMessages(*server, "s", 1, "b");
+  json status = server->ok("sync/now", json::object());
+  CHECK(status["state"] == "synced");
+  CHECK(status["pending"] == 0);
+  CHECK(status["rejected"] == 1);
+  CHECK(backendChanges(backend, w.token) ==
+        std::vector<std::string>{"message:s:dup", "message:s:a0", "message:s:b0"});
+  // The refused write stays in the outbox with the backend's reason.
+  CHECK(outboxRows(w.db) == 1);
+  server->ok("shutdown", nullptr);
+  server->notify("exit", nullptr);
+  CHECK(server->wait() == 0);
+  sqlite3* handle = nullptr;
+  REQUIRE(sqlite3_open_v2(w.db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(handle, "SELECT record_id, rejected FROM outbox", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "dup");
+  const std::string why = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
+  CHECK(why.starts_with("409: "));
+  CHECK(why.find("different content") != std::string::npos);
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+}
+
+TEST_CASE("a revoked token asks for sign-in and drops nothing") {
+  World w;
+  Backend backend(w.backendDb);
+  std::vector<std::string> ids;
+  {
+    auto server = editor(w.db, backend.url(), w.token, "debug");
+    ids = addMessages(*server, "s", 3, "a");
+    CHECK(server->ok("sync/now", json::object())["state"] == "synced");
+    REQUIRE(runBackendCli({"user", "revoke", "alice", "--db", w.backendDb}).code == 0);
+    const std::size_t before = server->notificationCount();
+    const auto later = addMessages(*server, "s", 5, "b");
+    ids.insert(ids.end(), later.begin(), later.end());
+    json status = waitSync(*server, [](const json& s) { return s["state"] == "authRequired"; }, before);
+    CHECK(status["error"].get<std::string>().find("sign") != std::string::npos);
+    CHECK(status["error"].get<std::string>().find(w.token) == std::string::npos);
+    status = server->ok("sync/status", json::object());
+    CHECK(status["state"] == "authRequired");
+    CHECK(status["pending"] == 5);
+    CHECK(server->ok("sync/now", json::object())["state"] == "authRequired");
+    server->ok("session/export", {{"sessionId", "s"}});
+    server->ok("shutdown", nullptr);
+    server->notify("exit", nullptr);
+    CHECK(server->wait() == 0);
+    // The token is in no log line, nor in the database or its log.
+    CHECK_FALSE(server->stderrText().empty());
+    CHECK(server->stderrText().find(w.token) == std::string::npos);
+    for (const std::string& file : {w.db, w.db + "-wal"}) {
+      std::ifstream in(file, std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+      CHECK(bytes.find(w.token) == std::string::npos);
+    }
+  }
+  CHECK(outboxRows(w.db) == 5);
+  // Signed in again (a new token), everything arrives.
+  auto run = runBackendCli({"user", "token", "alice", "--db", w.backendDb});
+  REQUIRE(run.code == 0);
+  auto server = editor(w.db, backend.url(), run.lastLine());
+  waitSync(*server, allSynced);
+  CHECK(backendChanges(backend, run.lastLine()) == messageChanges("s", ids));
+}
+
+TEST_CASE("without a sync URL nothing is sent and the state is disabled") {
+  World w;
+  Backend backend(w.backendDb);
+  ServerProcess server({{"--db", w.db}, {{"AIEDITOR_LOG", "error"}, {"AIEDITOR_SYNC_TOKEN", w.token}}});
+  server.initialize(json::object());
+  addMessages(server, "local", 3);
+  json status = server.ok("sync/status", json::object());
+  CHECK(status == json{{"state", "disabled"}, {"pending", 3}, {"rejected", 0}});
+  CHECK(server.ok("sync/now", json::object()) == status);
+  server.ok("shutdown", nullptr);
+  server.notify("exit", nullptr);
+  CHECK(server.wait() == 0);
+  CHECK(server.notifications("sync/status").empty());
+  CHECK(backendChanges(backend, w.token).empty());
+  // The writes wait in the outbox for the day sync is turned on.
+  CHECK(outboxRows(w.db) == 3);
+}
+
+TEST_CASE("a bad sync setting is refused at initialize, naming it") {
+  TempDir dir;
+  ServerProcess server({{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}}});
+  json error = server.error("initialize", {{"initializationOptions", {{"sync", {{"url", "ftp://x"}}}}}});
+  CHECK(error["message"].get<std::string>().find("initializationOptions.sync.url") != std::string::npos);
+}
+
+TEST_CASE("a write too large for the backend is found, rejected alone, and the rest arrive") {
+  World w;
+  Backend backend(w.backendDb, {"--max-body", "4000"});
+  auto server = editor(w.db, backend.url(), w.token);
+  // Sync waits for the whole set: it is refused as one request first.
+  std::vector<std::string> ids;
+  std::vector<long> sent;
+  for (int i = 0; i < 12; ++i) {
+    ids.push_back("m" + std::to_string(i));
+    const std::string content(i == 5 ? 6000 : 100, 'x');
+    sent.push_back(server->send("messages/add", {{"sessionId", "big"},
+                                                 {"message", {{"id", ids.back()}, {"role", "user"}, {"content", content}}}}));
+  }
+  for (long id : sent) REQUIRE(server->waitResponse(id).contains("result"));
+  json status = server->ok("sync/now", json::object());
+  CHECK(status["state"] == "synced");
+  CHECK(status["pending"] == 0);
+  CHECK(status["rejected"] == 1);
+  ids.erase(ids.begin() + 5);
+  CHECK(backendChanges(backend, w.token) == messageChanges("big", ids));
+}
