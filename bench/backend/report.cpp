@@ -31,7 +31,9 @@ std::string storageTable(const StorageRun& run, bool withHealth) {
   std::vector<std::string> head{"clients", "POSTs/s", "POST p50", "POST p99", "CPU per POST: server + clients", "floor commits/s",
                                 "floor p50", "floor p99", "POSTs/s ÷ floor"};
   if (withHealth) head.insert(head.end(), {"GET /healthz req/s", "healthz p50", "healthz p99", "CPU per GET: server + clients"});
-  head.insert(head.end(), {"other processes' CPU during the POSTs", "load avg before POSTs (1/5/15 min)"});
+  head.insert(head.end(), {run.engine == "PostgreSQL" ? "other processes' CPU during the POSTs (PostgreSQL's own included)"
+                                                      : "other processes' CPU during the POSTs",
+                            "load avg before POSTs (1/5/15 min)"});
   std::vector<std::vector<std::string>> rows;
   for (const auto& l : run.levels) {
     std::vector<std::string> row{std::to_string(l.clients), perSecond(l.post), p(l.post, 50), p(l.post, 99),
