@@ -119,6 +119,19 @@ Load serverLoad(const BackendProcess& backend, int clients, const BackendConfig&
   return load;
 }
 
+/// runLoad for a floor: the clients' CPU per operation, and the other
+/// processes' (on PostgreSQL, mostly its server's) in cores.
+Load floorLoad(int clients, const BackendConfig& cfg, const OperationFactory& make) {
+  const double own = ownCpuSeconds(), all = busyCpuSeconds();
+  const auto start = Clock::now();
+  Load load = runLoad(clients, cfg.warmup, cfg.seconds, make);
+  const double mine = ownCpuSeconds() - own;
+  load.neighbourCores = std::max(0.0, busyCpuSeconds() - all - mine) / (msSince(start) / 1000);
+  const double operations = static_cast<double>(load.done) + static_cast<double>(clients) * cfg.warmup;
+  if (load.done > 0) load.clientCpuMs = mine * 1000 / operations;
+  return load;
+}
+
 void runLevels(const BackendConfig& cfg, StorageRun& run, const BackendProcess& backend,
                const std::vector<std::string>& tokens,
                const std::function<OperationFactory(const std::string& prefix)>& floorFor, bool withHealth) {
@@ -130,13 +143,14 @@ void runLevels(const BackendConfig& cfg, StorageRun& run, const BackendProcess& 
       level.health = serverLoad(backend, clients, cfg, getHealth(backend.url()));
     }
     say(format("{}: floor (direct INSERT+COMMIT), {} writers", run.engine, clients));
-    level.floor = runLoad(clients, cfg.warmup, cfg.seconds, floorFor(format("floor-{}", clients)));
+    level.floor = floorLoad(clients, cfg, floorFor(format("floor-{}", clients)));
     say(format("{}: POST messages, {} clients", run.engine, clients));
     level.post = serverLoad(backend, clients, cfg, postMessages(backend.url(), tokens, format("{}-{}", run.engine, clients)));
     say(format("  {:.0f} POSTs/s (floor {:.0f}/s), p50 {:.3f} ms, p99 {:.3f} ms, CPU per POST: server {:.3f} ms, "
-               "clients {:.3f} ms; other processes {:.2f} cores; load {}",
+               "clients {:.3f} ms; other processes {:.2f} cores (during the floor {:.2f}); load {}",
                level.post.rate(), level.floor.rate(), level.post.latency.median(), level.post.latency.pct(99),
-               level.post.serverCpuMs, level.post.clientCpuMs, level.post.neighbourCores, level.post.loadAverages));
+               level.post.serverCpuMs, level.post.clientCpuMs, level.post.neighbourCores, level.floor.neighbourCores,
+               level.post.loadAverages));
     for (const Load* l : {&level.health, &level.floor, &level.post})
       if (!l->error.empty()) {
         say("  failed: " + l->error);

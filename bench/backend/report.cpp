@@ -31,8 +31,8 @@ std::string storageTable(const StorageRun& run, bool withHealth) {
   std::vector<std::string> head{"clients", "POSTs/s", "POST p50", "POST p99", "CPU per POST: server + clients", "floor commits/s",
                                 "floor p50", "floor p99", "POSTs/s ÷ floor"};
   if (withHealth) head.insert(head.end(), {"GET /healthz req/s", "healthz p50", "healthz p99", "CPU per GET: server + clients"});
-  head.insert(head.end(), {run.engine == "PostgreSQL" ? "other processes' CPU during the POSTs (PostgreSQL's own included)"
-                                                      : "other processes' CPU during the POSTs",
+  head.insert(head.end(), {run.engine == "PostgreSQL" ? "other processes' CPU during the POSTs / the floor (PostgreSQL's own included)"
+                                                      : "other processes' CPU during the POSTs / the floor",
                             "load avg before POSTs (1/5/15 min)"});
   std::vector<std::vector<std::string>> rows;
   for (const auto& l : run.levels) {
@@ -41,7 +41,9 @@ std::string storageTable(const StorageRun& run, bool withHealth) {
                                  l.post.ok() && l.floor.ok() ? ratio(l.post.rate(), l.floor.rate()) : "n/a"};
     if (withHealth)
       row.insert(row.end(), {perSecond(l.health), p(l.health, 50), p(l.health, 99), cpu(l.health)});
-    row.insert(row.end(), {l.post.ok() ? num(l.post.neighbourCores, 2) + " cores" : "n/a", l.post.loadAverages});
+    row.insert(row.end(), {format("{} / {} cores", l.post.ok() ? num(l.post.neighbourCores, 2) : "n/a",
+                                  l.floor.ok() ? num(l.floor.neighbourCores, 2) : "n/a"),
+                           l.post.loadAverages});
     rows.push_back(std::move(row));
   }
   return table(head, rows);
@@ -118,9 +120,10 @@ std::string method(const BackendConfig& cfg, const BackendResults& r) {
      << " timed). Timed from just before the POST is sent to the event's arrival at each subscriber: an upper bound "
         "of commit → event, since it includes the POST's own time (reported beside it).\n"
      << "- The machine has " << sh("nproc") << " cores shared with other work, and the clients run on them too. "
-        "Beside each row: the CPU other processes used during the POSTs (`/proc/stat`'s busy time less the "
-        "backend's and the clients'), and the load averages just before (which count the clients' own threads once "
-        "they run).\n";
+        "Beside each row: the CPU other processes used during the POSTs and during the floor (`/proc/stat`'s busy "
+        "time less the backend's and the clients'; on PostgreSQL this includes the PostgreSQL server, which is "
+        "how its cost per POST and per floor insert can be compared), and the load averages just before (which "
+        "count the clients' own threads once they run).\n";
   return md.str();
 }
 
