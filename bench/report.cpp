@@ -1,17 +1,15 @@
 #include "report.h"
 
 #include <sqlite3.h>
-#include <sys/utsname.h>
 
 #include <cmath>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
-#include <thread>
 
+#include "machine.h"
 #include "text.h"
 
 namespace bench {
@@ -43,25 +41,6 @@ std::string lockedP99(const Locked& l) {
   if (l.blocked) v += (v.empty() ? "" : "; then ") + std::string("blocked: ") + l.blockedWhy;
   if (v.empty()) v = l.error.empty() ? "n/a" : "failed";
   return v;
-}
-
-std::string sh(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    ::pclose(p);
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
-std::string cpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.starts_with("model name")) return line.substr(line.find(':') + 2);
-  return "unknown";
 }
 
 // ---------------------------------------------------------------- the results table
@@ -352,25 +331,14 @@ Notes notesFor(const Config& cfg, const Results& r) {
 // ---------------------------------------------------------------- the document
 
 std::string machineSection(const Config& cfg, const Results& r) {
-  utsname u{};
-  ::uname(&u);
-  char date[64];
-  std::time_t now = std::time(nullptr);
-  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-  std::string disk = sh("df -hT " + cfg.work + " | tail -1 | awk '{print $1\" (\"$2\", \"$3\")\"}'");
-  std::string rota = sh("lsblk -dno NAME,ROTA,MODEL 2>/dev/null | head -3 | tr '\\n' ';'");
   std::string nodeVersion = cfg.node.empty() ? "n/a" : sh(cfg.node + " --version 2>/dev/null");
-  std::string commit = sh("git -C " + fs::path(cfg.self).parent_path().string() + " rev-parse --short HEAD 2>/dev/null");
   const std::string& cpVersion = r.copilotStart.version;
 
   std::ostringstream md;
   md << "## Machine and run\n\n";
-  md << "- date: " << date << "\n";
+  md << "- date: " << utcNow() << "\n";
   md << "- command: `" << cfg.command << "`" << format(" (took {:.0f} s)", runSeconds()) << "\n";
-  md << "- commit: " << (commit.empty() ? "unknown" : commit) << "\n";
-  md << "- CPU: " << cpuModel() << ", nproc " << std::thread::hardware_concurrency() << "\n";
-  md << "- kernel: " << u.sysname << " " << u.release << " " << u.machine << "\n";
-  md << "- disk (databases and JSON files): " << disk << "; block devices (name rotational model): " << rota << "\n";
+  md << machineLines(cfg.self, cfg.work);
   md << "- aieditor " << r.aieditorStart.version << " (Release build), SQLite " << sqlite3_libversion()
      << "; copilot-language-server " << (cpVersion.empty() ? "n/a" : cpVersion) << "; Node " << nodeVersion << "\n";
   if (cfg.hasReferenceServer())
@@ -436,8 +404,10 @@ int writeReport(const Config& cfg, const Results& r) {
 
   std::cout << "\n" << mainTable << "\n" << floors << "\n" << drift << "\n" << rtt << "\n" << growth << "\n" << locked << "\n";
   for (auto& n : notes.lines) std::cout << "note: " << n << "\n";
+  // The backend's part of the document is bench/backend.sh's: kept as it was.
+  const std::string backend = backendPart(cfg.out);
   fs::create_directories(fs::path(cfg.out).parent_path());
-  std::ofstream(cfg.out) << md.str();
+  std::ofstream(cfg.out) << md.str() << (backend.empty() ? "" : "\n" + backend);
   std::cout << format("\nwrote {} ({:.0f} s)\n", cfg.out, runSeconds());
   return notes.aieditorFailed ? 1 : 0;
 }

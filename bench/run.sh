@@ -47,6 +47,7 @@ command -v cmake >/dev/null || need+=(cmake)
 [ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
 [ -f /usr/include/asio.hpp ] || need+=(libasio-dev)
 [ -f /usr/include/x86_64-linux-gnu/curl/curl.h ] || [ -f /usr/include/curl/curl.h ] || need+=(libcurl4-openssl-dev)
+[ -f /usr/include/postgresql/libpq-fe.h ] || need+=(libpq-dev)  # bench-backend is configured with the rest
 if [ "$npm" = 1 ] && ! command -v npm >/dev/null; then need+=(nodejs npm); fi
 if [ "${#need[@]}" -gt 0 ]; then
   log "installing Debian packages: ${need[*]}"

@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <charconv>
 #include <condition_variable>
@@ -19,6 +20,9 @@
 
 namespace aieditor::backend {
 namespace {
+
+/// Requests served on one kept-alive connection before it is closed.
+constexpr std::size_t kRequestsPerConnection = 100'000;
 
 /// True on the thread that answers connections past the limit.
 thread_local bool tRefusing = false;
@@ -123,6 +127,11 @@ int serveHttp(const Api& api, const ServeOptions& options) {
   server.set_read_timeout(options.ioTimeout);
   server.set_write_timeout(options.ioTimeout);
   server.set_keep_alive_timeout(options.ioTimeout.count());
+  // httplib closes a connection after 5 requests by default, to rotate a
+  // small pool among connections; here each connection has a worker of its
+  // own, so closing only makes busy clients reconnect (a handshake each, and
+  // a queue at accept).
+  server.set_keep_alive_max_count(kRequestsPerConnection);
   server.set_payload_max_length(static_cast<std::size_t>(options.maxBody));  // a second guard
   server.set_pre_routing_handler([&options](const httplib::Request& req, httplib::Response& res) {
     return refuseEarly(req, res, options) ? httplib::Server::HandlerResponse::Handled
@@ -157,12 +166,24 @@ int serveHttp(const Api& api, const ServeOptions& options) {
       server::log::info(req.method + " " + req.path + " " + std::to_string(res.status));
   });
 
+  // httplib listens with a backlog of 5 (fixed in Debian's compiled
+  // library): clients connecting together (a team starting up, event streams
+  // reconnecting) overflow it, and each dropped SYN costs a client a second
+  // or more. The listening socket is kept here and given the kernel's cap
+  // once bound (listen() again only raises its backlog); the connection limit
+  // (503) still bounds the work.
+  socket_t listener = INVALID_SOCKET;
+  server.set_socket_options([&listener](socket_t socket) {
+    httplib::default_socket_options(socket);
+    listener = socket;
+  });
   const int port = options.port == 0 ? server.bind_to_any_port(options.host)
                                      : (server.bind_to_port(options.host, options.port) ? options.port : -1);
   if (port <= 0) {
     server::log::error("cannot listen on " + options.host + ":" + std::to_string(options.port));
     return 1;
   }
+  if (::listen(listener, SOMAXCONN) != 0) server::log::warn("cannot raise the listen backlog; clients may wait to connect");
   std::thread stopper([&server, &signals, &api] {
     int signal = 0;
     sigwait(&signals, &signal);

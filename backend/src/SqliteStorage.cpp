@@ -14,7 +14,7 @@ StorageResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::str
   auto reader = sqlite::Connection::open(path, busyTimeout);
   if (!reader) return std::unexpected(unavailable(reader.error()));
   return std::unique_ptr<SqliteStorage>(
-      new SqliteStorage(std::unique_ptr<Impl>(new Impl{{}, {}, std::move(*writer), std::move(*reader), {}, {}, {}, {}})));
+      new SqliteStorage(std::unique_ptr<Impl>(new Impl{{}, {}, std::move(*writer), std::move(*reader), {}, {}, {}, {}, false})));
 }
 
 SqliteStorage::SqliteStorage(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

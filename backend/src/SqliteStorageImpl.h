@@ -7,6 +7,7 @@
 #include <iterator>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <vector>
 
 #include "SqliteStorage.h"
@@ -102,6 +103,9 @@ struct SqliteStorage::Impl {
     std::function<bool(sqlite::Connection&)> run;  ///< false when its savepoint rolled back
     std::function<void(const StorageError&)> commitFailed;
     bool done = false;  ///< under queueMutex
+    /// Released once: when its batch is done, or when this write's thread is
+    /// to lead the next batch.
+    std::binary_semaphore woken{0};
   };
   std::mutex queueMutex;
   std::vector<PendingWrite*> queue;
@@ -109,9 +113,11 @@ struct SqliteStorage::Impl {
   ChangeListener listener;                ///< set before serving
   std::vector<ChangeNotice> uncommitted;  ///< the running write's changes (under writeMutex)
 
+  bool committing = false;  ///< a thread leads a batch (under queueMutex)
+
   /// Runs `body` as one write and returns its result only after the commit.
   /// Writes that arrive together share one commit (group commit, as the editor
-  /// server's storage thread does): whoever gets the write connection next
+  /// server's storage thread does): when no batch is running, the next writer
   /// takes every write queued by then, runs each in its own savepoint, and
   /// commits them with one sync. A failed write rolls back its savepoint only.
   template <class F>
@@ -157,35 +163,64 @@ struct SqliteStorage::Impl {
     return result;
   }
 
-  /// Commits every queued write unless `mine` was committed by another batch
-  /// while this thread waited for the connection.
+  /// Returns once `mine` is committed (or failed). While no batch runs, this
+  /// thread leads the next one: every write queued by then. Otherwise it
+  /// sleeps until woken once: its batch is done, or it is handed the lead of
+  /// the next batch (the oldest queued write's thread is). No thread wakes
+  /// only to sleep again, and none waits for the connection to learn that its
+  /// write was done (a convoy of wake-ups that slowed many clients).
   void commitQueued(PendingWrite& mine) {
-    std::lock_guard connection(writeMutex);
-    std::vector<PendingWrite*> batch;
-    {
-      std::lock_guard lock(queueMutex);
+    std::unique_lock lock(queueMutex);
+    if (committing) {
+      lock.unlock();
+      mine.woken.acquire();
+      lock.lock();
       if (mine.done) return;
-      batch.swap(queue);
     }
+    committing = true;
+    std::vector<PendingWrite*> batch;
+    batch.swap(queue);
+    lock.unlock();
+    // Whatever happens in the batch, its writes are done and the lead passes on.
+    struct Finish {
+      Impl& impl;
+      std::vector<PendingWrite*>& batch;
+      PendingWrite& leader;
+      ~Finish() {
+        std::lock_guard lock(impl.queueMutex);
+        for (auto* write : batch) {
+          write->done = true;
+          if (write != &leader) write->woken.release();
+        }
+        if (impl.queue.empty())
+          impl.committing = false;
+        else
+          impl.queue.front()->woken.release();
+      }
+    } finish{*this, batch, mine};
+    std::lock_guard connection(writeMutex);
+    commitBatch(batch);
+  }
+
+  /// Runs `batch` in one transaction and commits it (under writeMutex).
+  void commitBatch(const std::vector<PendingWrite*>& batch) {
     auto transaction = sqlite::Transaction::begin(writer, sqlite::Transaction::Mode::Immediate);
-    if (transaction) {
-      std::vector<ChangeNotice> notices;  // of the writes whose savepoints were kept
-      tInsideWrite = true;
-      for (auto* write : batch) {
-        uncommitted.clear();
-        if (write->run(writer)) std::move(uncommitted.begin(), uncommitted.end(), std::back_inserter(notices));
-      }
-      tInsideWrite = false;
-      if (auto committed = transaction->commit(); !committed) {
-        for (auto* write : batch) write->commitFailed(unavailable(committed.error()));
-      } else if (listener) {
-        for (const auto& notice : notices) listener(notice);
-      }
-    } else {
+    if (!transaction) {
       for (auto* write : batch) write->commitFailed(unavailable(transaction.error()));
+      return;
     }
-    std::lock_guard lock(queueMutex);
-    for (auto* write : batch) write->done = true;
+    std::vector<ChangeNotice> notices;  // of the writes whose savepoints were kept
+    tInsideWrite = true;
+    for (auto* write : batch) {
+      uncommitted.clear();
+      if (write->run(writer)) std::move(uncommitted.begin(), uncommitted.end(), std::back_inserter(notices));
+    }
+    tInsideWrite = false;
+    if (auto committed = transaction->commit(); !committed) {
+      for (auto* write : batch) write->commitFailed(unavailable(committed.error()));
+    } else if (listener) {
+      for (const auto& notice : notices) listener(notice);
+    }
   }
 
   /// Runs `body` on one consistent snapshot of the read connection.
