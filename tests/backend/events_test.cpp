@@ -154,15 +154,20 @@ TEST_CASE("SIGTERM ends open streams at once and the backend exits 0") {
 }
 
 TEST_CASE("streams past their limit get 503, a revoked user's stream ends") {
-  // Four connections: at most two may be streams, so requests still get through.
-  Fixture f({"--max-connections", "4", "--heartbeat", "1"});
-  EventStreamClient first(f.backend.url(), f.alice);
-  EventStreamClient second(f.backend.url(), f.alice);
-  REQUIRE(first.waitConnected());
-  REQUIRE(second.waitConnected());
-  EventStreamClient third(f.backend.url(), f.alice);
-  REQUIRE(third.waitForEnd());
-  CHECK(third.status() == 503);
+  // Eight connections: at most four may be streams, so requests still get
+  // through (with room for a worker still closing an earlier connection).
+  Fixture f({"--max-connections", "8", "--heartbeat", "1"});
+  std::vector<std::unique_ptr<EventStreamClient>> streams;
+  for (int i = 0; i < 4; ++i) {
+    streams.push_back(std::make_unique<EventStreamClient>(f.backend.url(), f.alice));
+    REQUIRE(streams.back()->waitConnected());
+  }
+  EventStreamClient& first = *streams[0];
+  EventStreamClient& second = *streams[1];
+  EventStreamClient fifth(f.backend.url(), f.alice);
+  REQUIRE(fifth.waitForEnd());
+  CHECK(fifth.status() == 503);
+  CHECK_THAT(fifth.body(), Catch::Contains("too many open event streams"));
   f.post(f.alice, "demo", "still served");
   CHECK(first.waitForChanges(1).size() == 1);
 

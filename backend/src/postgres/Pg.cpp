@@ -113,13 +113,29 @@ Result<void> Connection::exec(const char* sql) {
   return {};
 }
 
+namespace {
+/// A bound on prepared statements per connection; the SQL is all constant
+/// text, so this is never reached unless a caller builds SQL from data.
+constexpr std::size_t kMaxPrepared = 256;
+}  // namespace
+
 Result<Rows> Connection::query(std::string_view sql, std::initializer_list<Param> params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& param : params) values.push_back(param.data());
-  const std::string text(sql);
-  Rows rows(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                         nullptr, 0));
+  const int count = static_cast<int>(values.size());
+  std::string text(sql);
+  auto found = prepared_.find(text);
+  if (found == prepared_.end() && prepared_.size() < kMaxPrepared) {
+    std::string statement = "s" + std::to_string(prepared_.size() + 1);
+    Rows prepared(PQprepare(conn_.get(), statement.c_str(), text.c_str(), count, nullptr));
+    if (PQresultStatus(prepared.result_.get()) != PGRES_COMMAND_OK)
+      return std::unexpected(lastError(prepared.result_.get()));
+    found = prepared_.emplace(std::move(text), std::move(statement)).first;
+  }
+  Rows rows(found != prepared_.end()
+                ? PQexecPrepared(conn_.get(), found->second.c_str(), count, values.data(), nullptr, nullptr, 0)
+                : PQexecParams(conn_.get(), text.c_str(), count, nullptr, values.data(), nullptr, nullptr, 0));
   const auto status = PQresultStatus(rows.result_.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return std::unexpected(lastError(rows.result_.get()));
   return rows;

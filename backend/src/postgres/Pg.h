@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -104,7 +105,9 @@ class Connection {
 
   /// Runs SQL without parameters (DDL, possibly several statements).
   Result<void> exec(const char* sql);
-  /// Runs one statement with its parameters and returns its rows.
+  /// Runs one statement with its parameters and returns its rows. Each
+  /// distinct statement is prepared once per connection and then only
+  /// executed: the server parses and plans it once, not on every call.
   Result<Rows> query(std::string_view sql, std::initializer_list<Param> params = {});
   /// False once the connection is broken; a pool then drops it.
   bool healthy() const;
@@ -124,6 +127,9 @@ class Connection {
   Error lastError(pg_result* result) const;
   std::unique_ptr<pg_conn, Finish> conn_;
   std::string name_;
+  /// The statements prepared on this connection, by their SQL text. Not
+  /// transactional in PostgreSQL: they outlive a rolled-back transaction.
+  std::unordered_map<std::string, std::string> prepared_;
 };
 
 /// BEGIN ... COMMIT on one connection; rolled back unless commit() succeeds.

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ChangeFeed.h"
 #include "Pg.h"
@@ -25,6 +26,7 @@ inline StorageError notFound(std::string what) { return {Failure::NotFound, std:
 struct Db {
   pg::Connection& connection;
   std::optional<pg::ErrorKind> failedWith;
+  std::vector<ChangeNotice> notices;  ///< the transaction's changes, announced after its commit
 
   StorageResult<pg::Rows> query(std::string_view sql, std::initializer_list<pg::Param> params = {}) {
     auto rows = connection.query(sql, params);
@@ -53,6 +55,14 @@ inline User readUser(const pg::Rows& rows, int row) {
 /// starting together take turns.
 StorageResult<void> migrate(pg::Connection&);
 
+/// NOTIFYs every node (this one too) of committed changes, in a transaction
+/// of its own with synchronous_commit off. Not inside the write: PostgreSQL
+/// serialises committing transactions that NOTIFY on one lock held through
+/// their WAL flush, so writes that notified could not share flushes (one
+/// commit per fsync for the whole cluster). A notice lost here (a crash
+/// right after the commit) is what listeners already resync from.
+void announce(pg::Connection&, const std::vector<ChangeNotice>&);
+
 }  // namespace aieditor::backend::postgres
 
 namespace aieditor::backend {
@@ -76,13 +86,16 @@ struct PostgresStorage::Impl {
       if (!lease) return std::unexpected(unavailable(lease.error()));
       auto transaction = pg::Transaction::begin(**lease, mode);
       if (!transaction) return std::unexpected(unavailable(transaction.error()));
-      Db db{**lease, std::nullopt};
+      Db db{**lease, std::nullopt, {}};
       tCurrent = &db;
       auto result = body(db);
       tCurrent = nullptr;
       if (result) {
         auto committed = transaction->commit();
-        if (committed) return result;
+        if (committed) {
+          announce(**lease, db.notices);
+          return result;
+        }
         if (!committed.error().retryable() || attempt == kAttempts)
           return std::unexpected(unavailable(committed.error()));
         continue;
@@ -105,6 +118,7 @@ struct PostgresStorage::Impl {
     for (int attempt = 1;; ++attempt) {
       if (auto savepoint = db.query("SAVEPOINT nested_call"); !savepoint) return std::unexpected(savepoint.error());
       db.failedWith.reset();
+      const auto noticesBefore = db.notices.size();
       auto result = body(db);
       if (result) {
         if (auto released = db.query("RELEASE SAVEPOINT nested_call"); !released)
@@ -112,6 +126,7 @@ struct PostgresStorage::Impl {
         return result;
       }
       const auto failedWith = db.failedWith;
+      db.notices.resize(noticesBefore);
       if (auto undone = db.query("ROLLBACK TO SAVEPOINT nested_call"); !undone) return std::unexpected(undone.error());
       if (auto released = db.query("RELEASE SAVEPOINT nested_call"); !released)
         return std::unexpected(released.error());
@@ -132,19 +147,19 @@ struct PostgresStorage::Impl {
 
   /// The user's next seq, under the user's row lock inside the caller's
   /// transaction (so commit order = seq order for each user, and a `since`
-  /// poller never skips a row), with its change row and its NOTIFY.
+  /// poller never skips a row), with its change row; its notice is
+  /// announced once the transaction has committed.
   StorageResult<std::int64_t> logChange(Db& db, std::int64_t userId, const std::string& sessionId,
                                         std::string_view kind, std::optional<std::int64_t> refPos,
                                         const std::optional<std::string>& record) {
     auto seq = db.integer(
-        "WITH bumped AS (UPDATE users SET last_seq = last_seq + 1 WHERE id = $1::bigint RETURNING last_seq), "
-        "logged AS (INSERT INTO changes(user_id, seq, session_id, kind, ref_pos, record) "
-        "  SELECT $1::bigint, last_seq, $2::text, $3::text, $4::bigint, $5::text FROM bumped RETURNING seq) "
-        "SELECT seq, pg_notify($6::text, json_build_object('user', $1::bigint, 'seq', seq, "
-        "  'session_id', $2::text, 'kind', $3::text)::text) FROM logged",
-        {userId, sessionId, kind, refPos, record, pg::kChangeChannel});
+        "WITH bumped AS (UPDATE users SET last_seq = last_seq + 1 WHERE id = $1::bigint RETURNING last_seq) "
+        "INSERT INTO changes(user_id, seq, session_id, kind, ref_pos, record) "
+        "SELECT $1::bigint, last_seq, $2::text, $3::text, $4::bigint, $5::text FROM bumped RETURNING seq",
+        {userId, sessionId, kind, refPos, record});
     if (!seq) return std::unexpected(seq.error());
     if (!*seq) return std::unexpected(notFound("user " + std::to_string(userId) + " not found"));
+    db.notices.push_back(ChangeNotice{userId, **seq, sessionId, std::string(kind)});
     return **seq;
   }
 
