@@ -39,11 +39,10 @@ struct Transfer {
   }
 };
 
-}  // namespace
-
-std::expected<HttpReply, std::string> postJson(const std::string& url, const std::string& body,
-                                               const std::string& bearer, std::chrono::milliseconds timeout,
-                                               const std::atomic<bool>& stop) {
+/// One request: a POST of `body` when there is one, else a GET.
+std::expected<HttpReply, std::string> perform(const std::string& url, const std::string* body,
+                                              const std::string& bearer, std::chrono::milliseconds timeout,
+                                              const std::atomic<bool>& stop) {
   auto loaded = loadCurl();
   if (!loaded) return std::unexpected(loaded.error());
   const CurlLibrary& curl = **loaded;
@@ -60,8 +59,10 @@ std::expected<HttpReply, std::string> postJson(const std::string& url, const std
   curl.easy_setopt(e, CURLOPT_URL, url.c_str());
   curl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl.easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-  curl.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl.easy_setopt(e, CURLOPT_POSTFIELDS, body.c_str());
+  if (body) {
+    curl.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    curl.easy_setopt(e, CURLOPT_POSTFIELDS, body->c_str());
+  }
   curl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
   curl.easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
@@ -77,6 +78,19 @@ std::expected<HttpReply, std::string> postJson(const std::string& url, const std
     return std::unexpected(std::string(*errorBuffer ? errorBuffer : curl.easy_strerror(code)));
   curl.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &transfer.reply.status);
   return std::move(transfer.reply);
+}
+
+}  // namespace
+
+std::expected<HttpReply, std::string> postJson(const std::string& url, const std::string& body,
+                                               const std::string& bearer, std::chrono::milliseconds timeout,
+                                               const std::atomic<bool>& stop) {
+  return perform(url, &body, bearer, timeout, stop);
+}
+
+std::expected<HttpReply, std::string> getJson(const std::string& url, const std::string& bearer,
+                                              std::chrono::milliseconds timeout, const std::atomic<bool>& stop) {
+  return perform(url, nullptr, bearer, timeout, stop);
 }
 
 }  // namespace aieditor::server

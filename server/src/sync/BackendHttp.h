@@ -25,4 +25,8 @@ std::expected<HttpReply, std::string> postJson(const std::string& url, const std
                                                const std::string& bearer, std::chrono::milliseconds timeout,
                                                const std::atomic<bool>& stop);
 
+/// GETs `url` (a JSON reply); errors as for postJson.
+std::expected<HttpReply, std::string> getJson(const std::string& url, const std::string& bearer,
+                                              std::chrono::milliseconds timeout, const std::atomic<bool>& stop);
+
 }  // namespace aieditor::server

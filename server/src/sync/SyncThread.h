@@ -30,11 +30,11 @@
 
 #include "aieditor/protocol/Protocol.h"
 #include "common/Scheduler.h"
+#include "store/Store.h"
 #include "sync/SyncSettings.h"
 
 namespace aieditor::server {
 
-class Store;
 class Redactor;
 
 struct SyncOptions {
@@ -46,14 +46,16 @@ struct SyncOptions {
   std::chrono::milliseconds backoffCap{60'000};
   std::chrono::milliseconds requestTimeout{30'000};
   std::int64_t batchSize = 250;  ///< writes per POST /api/batch (the backend takes up to 1000)
+  std::int64_t pageSize = 500;   ///< changes per GET /api/changes page
 };
 
 class SyncThread {
  public:
   using StatusCallback = std::function<void(protocol::SyncStatus)>;
+  using PulledCallback = std::function<void(std::vector<SessionChange>)>;
   /// `changed` runs on the loop when the state changes, or pending goes
-  /// between 0 and non-zero.
-  SyncThread(SyncOptions, Scheduler&, StatusCallback changed);
+  /// between 0 and non-zero; `pulled` when pulled changes altered sessions.
+  SyncThread(SyncOptions, Scheduler&, StatusCallback changed, PulledCallback pulled = {});
   /// Stops the thread (a transfer in flight is aborted) and joins it.
   ~SyncThread();
   SyncThread(const SyncThread&) = delete;
@@ -69,10 +71,13 @@ class SyncThread {
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class Outcome { Done, Retry, Stop };
+  enum class Outcome { Done, Retry, Stop, Restored };
   void run();
   /// Drains the outbox; what to do next.
   Outcome push();
+  /// Pulls the change log from the stored cursor to its end; Restored when
+  /// the backend is behind the cursor (everything was queued again).
+  Outcome pull();
   /// A fresh access token; when none could be had, what to do next (the status says why).
   std::optional<Outcome> signIn();
   /// The sync thread's connection, opened on first use; false (the status says why) when it cannot be.
@@ -85,6 +90,7 @@ class SyncThread {
   SyncOptions options_;
   Scheduler& scheduler_;
   StatusCallback changed_;
+  PulledCallback pulled_;
   std::unique_ptr<Redactor> redactor_;
   std::unique_ptr<Store> store_;  ///< the sync thread's own connection
   std::string accessToken_;       ///< sync thread only

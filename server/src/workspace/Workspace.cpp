@@ -78,6 +78,9 @@ void Workspace::openStore() {
     sync_ = std::make_unique<SyncThread>(std::move(sync), scheduler_,
                                          [this, alive = std::weak_ptr<bool>(alive_)](p::SyncStatus status) {
                                            if (!alive.expired()) events_.syncStatus(status);
+                                         },
+                                         [this, alive = std::weak_ptr<bool>(alive_)](std::vector<SessionChange> changes) {
+                                           if (!alive.expired()) pulled(changes);
                                          });
     log::info("sync with " + options_.sync->url);
   }
@@ -92,6 +95,41 @@ Result<p::SyncStatus> Workspace::syncStatus() {
   status.pending = counts->pending;
   status.rejected = counts->rejected;
   return status;
+}
+
+void Workspace::pulled(const std::vector<SessionChange>& changes) {
+  auto db = reader();
+  if (!db) return;
+  for (const SessionChange& change : changes) {
+    if (!viewed_.contains(change.sessionId)) continue;
+    p::SessionChanged notice;
+    notice.sessionId = change.sessionId;
+    notice.deleted = change.deleted;
+    if (change.deleted) {
+      viewed_.erase(change.sessionId);
+      events_.sessionChanged(notice);
+      continue;
+    }
+    if (change.messages) notice.messages = change.added;
+    if (change.components) {
+      auto components = (*db)->listComponents(change.sessionId);
+      if (!components) {
+        log::warn("session/changed: cannot read components: " + components.error().message);
+        continue;
+      }
+      notice.components = std::move(*components);
+    }
+    if (change.current) {
+      auto current = (*db)->currentComponentId(change.sessionId);
+      if (!current) {
+        log::warn("session/changed: cannot read the current component: " + current.error().message);
+        continue;
+      }
+      notice.currentChanged = true;
+      notice.currentComponentId = std::move(*current);
+    }
+    events_.sessionChanged(notice);
+  }
 }
 
 void Workspace::syncNow(Callback<p::SyncStatus> done) {
@@ -240,6 +278,7 @@ Result<p::SessionOpenResult> Workspace::readOpenSession(const p::SessionOpenPara
     return storeFailure(current.error());
   }
   open.components.loaded();
+  viewed_.insert(params.sessionId);
   result.components = std::move(*components);
   result.currentComponentId = *current;
   open.tracker.loaded(result.session.updatedAt);
@@ -276,6 +315,7 @@ void Workspace::deleteSession(const p::SessionIdParams& params, Callback<p::Sess
       },
       [this, id = params.sessionId, done](Result<void> deleted) {
         if (!deleted) return done(std::unexpected(deleted.error()));
+        viewed_.erase(id);
         if (auto it = sessions_.find(id); it != sessions_.end()) {
           it->second->chat.reset();
           it->second->components.reset();
@@ -289,6 +329,7 @@ void Workspace::deleteSession(const p::SessionIdParams& params, Callback<p::Sess
 }
 
 Result<p::SessionCloseResult> Workspace::closeSession(const p::SessionIdParams& params) {
+  viewed_.erase(params.sessionId);
   if (auto it = sessions_.find(params.sessionId); it != sessions_.end()) {
     // What the database may lack still shows at the next session/open.
     it->second->chat.closeView();
