@@ -183,20 +183,28 @@ TEST_CASE("pulled changes to a session B has open reach its editor as session/ch
   addMessages(*a, "closed", 2);
   saveComponent(*a, "shared", "card", "<div>1</div>");
   syncNow(*a);
-  const std::size_t before = b->notificationCount();
   syncNow(*b);  // answered after the notifications its pull caused
-  const json changed = b->waitNotification("session/changed", {}, before);
-  CHECK(changed["sessionId"] == "shared");
-  CHECK(ids(changed["messages"]) == written);
-  REQUIRE(changed["components"].size() == 1);
-  CHECK(changed["components"][0]["jsx"] == "<div>1</div>");
-  CHECK(changed["currentComponentId"] == "card");
-  CHECK(b->notifications("session/changed").size() == 1);  // none for "closed", which B has not opened
+  // B's own pull at start may have brought part of it already.
+  const auto notices = b->notifications("session/changed");
+  REQUIRE(!notices.empty());
+  std::vector<std::string> messages;
+  json components, current;
+  for (const json& changed : notices) {
+    CHECK(changed["sessionId"] == "shared");  // none for "closed", which B has not opened
+    if (changed.contains("messages"))
+      for (const auto& id : ids(changed["messages"])) messages.push_back(id);
+    if (changed.contains("components")) components = changed["components"];
+    if (changed.contains("currentComponentId")) current = changed["currentComponentId"];
+  }
+  CHECK(messages == written);
+  REQUIRE(components.size() == 1);
+  CHECK(components[0]["jsx"] == "<div>1</div>");
+  CHECK(current == "card");
 
   // Closed, it hears no more.
   b->ok("session/close", {{"sessionId", "shared"}});
   addMessages(*a, "shared", 1, "later");
   syncNow(*a);
   syncNow(*b);
-  CHECK(b->notifications("session/changed").size() == 1);
+  CHECK(b->notifications("session/changed").size() == notices.size());
 }
