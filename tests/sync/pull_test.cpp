@@ -208,3 +208,30 @@ TEST_CASE("pulled changes to a session B has open reach its editor as session/ch
   syncNow(*b);
   CHECK(b->notifications("session/changed").size() == notices.size());
 }
+
+TEST_CASE("live: a chat on A appears on B through session/changed with no call from B") {
+  TwoEditors w;
+  Backend backend(w.backendDb);
+  auto a = editor(w.dbA, backend.url(), w.token);
+  auto b = editor(w.dbB, backend.url(), w.token);
+  b->ok("session/open", {{"sessionId", "live"}});
+  syncNow(*b);  // its push after the session's creation is done: B has nothing due
+  const auto written = addMessages(*a, "live", 4);
+  // B is not called again: the notices come from its event stream alone.
+  std::vector<std::string> seen;
+  std::size_t next = 0;
+  while (seen.size() < written.size()) {
+    std::size_t index = 0;
+    const json changed = b->waitNotification(
+        "session/changed", [](const json& n) { return n.contains("messages"); }, next, &index);
+    next = index + 1;
+    CHECK(changed["sessionId"] == "live");
+    for (const auto& id : ids(changed["messages"])) seen.push_back(id);
+  }
+  CHECK(seen == written);
+  // With its event stream open, B ends at once when its editor goes.
+  b->ok("shutdown", nullptr);
+  b->notify("exit", nullptr);
+  b->waitForEndOfOutput();  // fails the test if the stream held it
+  CHECK(b->wait() == 0);
+}

@@ -11,6 +11,7 @@
 #include "store/Store.h"
 #include "sync/BackendHttp.h"
 #include "sync/ChangesPage.h"
+#include "sync/EventStream.h"
 
 namespace aieditor::server {
 
@@ -104,9 +105,17 @@ SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback
   status_.state = SyncState::Syncing;
   due_ = Clock::now();  // what is pending from before goes at once
   thread_ = std::thread([this] { run(); });
+  if (!options_.settings.token.empty())
+    events_ = std::make_unique<EventStream>(
+        EventStream::Options{.settings = options_.settings,
+                             .backoffBase = options_.backoffBase,
+                             .backoffCap = options_.backoffCap,
+                             .requestTimeout = options_.requestTimeout},
+        [this] { poke(); });
 }
 
 SyncThread::~SyncThread() {
+  events_.reset();  // its thread calls poke()
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -129,6 +138,14 @@ void SyncThread::now(StatusCallback done) {
   {
     std::lock_guard lock(mutex_);
     waiters_.push_back(std::move(done));
+  }
+  wake_.notify_one();
+}
+
+void SyncThread::poke() {
+  {
+    std::lock_guard lock(mutex_);
+    due_ = Clock::now();
   }
   wake_.notify_one();
 }

@@ -36,6 +36,7 @@
 namespace aieditor::server {
 
 class Redactor;
+class EventStream;
 
 struct SyncOptions {
   SyncSettings settings;
@@ -66,6 +67,9 @@ class SyncThread {
   /// Pushes at once; `done` hears the status on the loop once everything
   /// pending at the call is acknowledged, or the attempt failed.
   void now(StatusCallback done);
+  /// Pulls soon (a change event): a push of what is pending first, whatever
+  /// retry is waiting, since the backend was just heard from.
+  void poke();
   /// The latest status (pending as last counted).
   protocol::SyncStatus status() const;
 
@@ -107,6 +111,7 @@ class SyncThread {
   std::vector<StatusCallback> waiters_;   ///< sync/now calls waiting for a push
   std::atomic<bool> stop_{false};         ///< aborts a transfer in flight
   std::thread thread_;
+  std::unique_ptr<EventStream> events_;  ///< GET /api/events, on a thread of its own
 };
 
 }  // namespace aieditor::server
