@@ -66,17 +66,21 @@ TEST_CASE("kill -9 with a full outbox: after a restart everything arrives once")
 
 TEST_CASE("a write the backend refuses is kept as rejected and the rest arrive") {
   World w;
-  Backend backend(w.backendDb);
-  // Another device stored "dup" first, with other content: ours gets 409.
-  const std::string access = backend.signIn(w.token);
-  REQUIRE(backend.call("POST", "/api/sessions/s/messages", access,
-                       {{"id", "dup"}, {"role", "user"}, {"content", "theirs"}})
-              .status == 201);
-
-  auto server = editor(w.db, backend.url(), w.token);
+  {
+    // Another device stored "dup" first, with other content: ours gets 409.
+    Backend backend(w.backendDb);
+    const std::string access = backend.signIn(w.token);
+    REQUIRE(backend.call("POST", "/api/sessions/s/messages", access,
+                         {{"id", "dup"}, {"role", "user"}, {"content", "theirs"}})
+                .status == 201);
+  }
+  // Written offline, so that no pull brings "theirs" here first.
+  const int port = freePort();
+  auto server = editor(w.db, urlOf(port), w.token);
   addMessages(*server, "s", 1, "a");
   server->ok("messages/add", {{"sessionId", "s"}, {"message", {{"id", "dup"}, {"role", "user"}, {"content", "ours"}}}});
   addMessages(*server, "s", 1, "b");
+  Backend backend(w.backendDb, {"--listen", "127.0.0.1:" + std::to_string(port)});
   json status = server->ok("sync/now", json::object());
   CHECK(status["state"] == "synced");
   CHECK(status["pending"] == 0);

@@ -181,8 +181,8 @@ void SyncThread::run() {
     // Push, then pull (this device's writes come back with the backend's
     // order). A restored backend gets everything again, then is pulled from.
     Outcome outcome = push();
-    for (int round = 0; outcome == Outcome::Done && round < 2; ++round)
-      if ((outcome = pull()) == Outcome::Restored) outcome = push();
+    if (outcome == Outcome::Done && (outcome = pull()) == Outcome::Restored && (outcome = push()) == Outcome::Done)
+      outcome = pull();
     if (outcome == Outcome::Restored) outcome = Outcome::Retry;
     {
       std::lock_guard lock(mutex_);

@@ -110,7 +110,7 @@ void Workspace::pulled(const std::vector<SessionChange>& changes) {
       events_.sessionChanged(notice);
       continue;
     }
-    if (change.messages) notice.messages = change.added;
+    if (!change.added.empty()) notice.messages = change.added;
     if (change.components) {
       auto components = (*db)->listComponents(change.sessionId);
       if (!components) {
@@ -134,8 +134,14 @@ void Workspace::pulled(const std::vector<SessionChange>& changes) {
 
 void Workspace::syncNow(Callback<p::SyncStatus> done) {
   if (!sync_) return done(syncStatus());
-  sync_->now([this, done = std::move(done), alive = std::weak_ptr<bool>(alive_)](p::SyncStatus) {
-    if (!alive.expired()) done(syncStatus());
+  // The attempt's own outcome: another may have begun since (a live event).
+  sync_->now([this, done = std::move(done), alive = std::weak_ptr<bool>(alive_)](p::SyncStatus outcome) {
+    if (alive.expired()) return;
+    auto counted = syncStatus();
+    if (!counted) return done(std::unexpected(counted.error()));
+    outcome.pending = counted->pending;
+    outcome.rejected = counted->rejected;
+    done(std::move(outcome));
   });
 }
 
