@@ -235,3 +235,29 @@ TEST_CASE("live: a chat on A appears on B through session/changed with no call f
   b->waitForEndOfOutput();  // fails the test if the stream held it
   CHECK(b->wait() == 0);
 }
+
+TEST_CASE("a restored backend is noticed on the event stream and gets everything back with no call from A") {
+  TwoEditors w;
+  const int port = freePort();
+  const std::vector<std::string> listen{"--listen", "127.0.0.1:" + std::to_string(port)};
+  const std::string old = w.dir.file("old.db");
+  { Backend empty(w.backendDb, listen); }
+  execSql(w.backendDb, "VACUUM INTO '" + old + "'");
+  auto a = editor(w.dbA, urlOf(port), w.token);
+  std::vector<std::string> written;
+  {
+    Backend backend(w.backendDb, listen);
+    written = addMessages(*a, "kept", 3);
+    syncNow(*a);
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(w.backendDb + suffix);
+  std::filesystem::rename(old, w.backendDb);
+  const std::size_t before = a->notificationCount();
+  Backend backend(w.backendDb, listen);
+  // The stream reconnects beyond the restored latest: `event: reset`, then
+  // everything is queued again and uploaded.
+  std::size_t queued = 0;
+  a->waitNotification("sync/status", [](const json& s) { return s["pending"].get<int>() > 0; }, before, &queued);
+  waitSync(*a, allSynced, queued + 1);
+  CHECK(backendChanges(backend, w.token) == messageChanges("kept", written));
+}
