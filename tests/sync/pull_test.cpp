@@ -261,3 +261,29 @@ TEST_CASE("a restored backend is noticed on the event stream and gets everything
   waitSync(*a, allSynced, queued + 1);
   CHECK(backendChanges(backend, w.token) == messageChanges("kept", written));
 }
+
+TEST_CASE("a session deleted on another device while B wrote to it offline keeps B's writes, on both") {
+  TwoEditors w;
+  const int port = freePort();
+  const std::vector<std::string> listen{"--listen", "127.0.0.1:" + std::to_string(port)};
+  auto a = editor(w.dbA, urlOf(port), w.token);
+  auto b = editor(w.dbB, urlOf(port), w.token);
+  {
+    Backend backend(w.backendDb, listen);
+    addMessages(*a, "gone", 2, "early");
+    syncNow(*a);
+    syncNow(*b);
+  }
+  // B writes with the backend down; meanwhile another device deletes the
+  // session (on the backend, at a port B does not know).
+  const auto offline = addMessages(*b, "gone", 2, "offline");
+  {
+    Backend elsewhere(w.backendDb);
+    REQUIRE(elsewhere.call("DELETE", "/api/sessions/gone", elsewhere.signIn(w.token)).status == 204);
+  }
+  Backend backend(w.backendDb, listen);
+  syncNow(*b);
+  syncNow(*a);
+  CHECK(ids(exported(*b, "gone")["messages"]) == offline);
+  CHECK(ids(exported(*a, "gone")["messages"]) == offline);
+}
