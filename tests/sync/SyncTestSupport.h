@@ -17,7 +17,6 @@ namespace aieditor::test::sync {
 
 using nlohmann::json;
 
-
 /// A port nothing listens on now (the kernel's pick, released): the backend
 /// that is down, started there later.
 inline int freePort() {
@@ -37,7 +36,7 @@ inline std::string urlOf(int port) { return "http://127.0.0.1:" + std::to_string
 
 /// An editor server on `db`, syncing with `url` as the holder of `token`.
 inline std::unique_ptr<ServerProcess> editor(const std::string& db, const std::string& url, const std::string& token,
-                                      const std::string& logLevel = "error") {
+                                             const std::string& logLevel = "error") {
   auto server = std::make_unique<ServerProcess>(ServerProcess::Options{{"--db", db}, {{"AIEDITOR_LOG", logLevel}}});
   server->initialize({{"sync", {{"url", url}, {"token", token}}}});
   return server;
@@ -45,13 +44,14 @@ inline std::unique_ptr<ServerProcess> editor(const std::string& db, const std::s
 
 /// Sends `count` messages/add to `session` at once and waits for every reply.
 inline std::vector<std::string> addMessages(ServerProcess& server, const std::string& session, int count,
-                                     const std::string& prefix = "m") {
+                                            const std::string& prefix = "m") {
   std::vector<long> sent;
   std::vector<std::string> ids;
   for (int i = 0; i < count; ++i) {
     ids.push_back(prefix + std::to_string(i));
-    sent.push_back(server.send("messages/add", {{"sessionId", session},
-                                                {"message", {{"id", ids.back()}, {"role", "user"}, {"content", "text " + ids.back()}}}}));
+    sent.push_back(server.send(
+        "messages/add", {{"sessionId", session},
+                         {"message", {{"id", ids.back()}, {"role", "user"}, {"content", "text " + ids.back()}}}}));
   }
   for (long id : sent) REQUIRE(server.waitResponse(id).contains("result"));
   return ids;

@@ -61,8 +61,9 @@ void execSql(const std::string& db, const std::string& sql) {
 }
 
 json saveComponent(ServerProcess& server, const std::string& session, const std::string& id, const std::string& jsx) {
-  return server.ok("components/save",
-                   {{"sessionId", session}, {"component", {{"id", id}, {"name", "Card"}, {"jsx", jsx}, {"css", ""}}}})["component"];
+  return server.ok(
+      "components/save",
+      {{"sessionId", session}, {"component", {{"id", id}, {"name", "Card"}, {"jsx", jsx}, {"css", ""}}}})["component"];
 }
 
 }  // namespace
@@ -257,7 +258,8 @@ TEST_CASE("a restored backend is noticed on the event stream and gets everything
   // The stream reconnects beyond the restored latest: `event: reset`, then
   // everything is queued again and uploaded.
   std::size_t queued = 0;
-  a->waitNotification("sync/status", [](const json& s) { return s["pending"].get<int>() > 0; }, before, &queued);
+  a->waitNotification(
+      "sync/status", [](const json& s) { return s["pending"].get<int>() > 0; }, before, &queued);
   waitSync(*a, allSynced, queued + 1);
   CHECK(backendChanges(backend, w.token) == messageChanges("kept", written));
 }

@@ -70,9 +70,10 @@ TEST_CASE("a write the backend refuses is kept as rejected and the rest arrive")
     // Another device stored "dup" first, with other content: ours gets 409.
     Backend backend(w.backendDb);
     const std::string access = backend.signIn(w.token);
-    REQUIRE(backend.call("POST", "/api/sessions/s/messages", access,
-                         {{"id", "dup"}, {"role", "user"}, {"content", "theirs"}})
-                .status == 201);
+    REQUIRE(
+        backend
+            .call("POST", "/api/sessions/s/messages", access, {{"id", "dup"}, {"role", "user"}, {"content", "theirs"}})
+            .status == 201);
   }
   // Written offline, so that no pull brings "theirs" here first.
   const int port = freePort();

@@ -92,11 +92,11 @@ struct PulledChange {
 /// What applying pulled changes did to one session (for session/changed).
 struct SessionChange {
   std::string sessionId;
-  bool messages = false;    ///< messages or interactions were added or reordered
+  bool messages = false;       ///< messages or interactions were added or reordered
   std::vector<Message> added;  ///< the messages added, in the session's order
-  bool components = false;  ///< versions were added or a component deleted
-  bool current = false;     ///< the current component changed
-  bool deleted = false;     ///< the session is gone
+  bool components = false;     ///< versions were added or a component deleted
+  bool current = false;        ///< the current component changed
+  bool deleted = false;        ///< the session is gone
 };
 
 struct OutboxCounts {

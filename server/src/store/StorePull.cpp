@@ -46,8 +46,7 @@ StoreResult<std::vector<SessionChange>> Store::applyPulled(const std::vector<Pul
     for (auto& [id, change] : bySession) {
       if (change.messages && !change.deleted)
         if (auto renumbered = impl_->renumber(id); !renumbered) return std::unexpected(renumbered.error());
-      if (change.messages || change.components || change.current || change.deleted)
-        result.push_back(std::move(change));
+      if (change.messages || change.components || change.current || change.deleted) result.push_back(std::move(change));
     }
     if (auto set = execute(impl_->db, kSetSyncCursor, cursor); !set) return std::unexpected(set.error());
     return result;
@@ -85,8 +84,8 @@ Res<void> Store::Impl::applyPulled(const PulledChange& change, SessionChange& to
     return {};
   }
   if (change.kind == "component_deleted" || change.kind == "session_deleted") return applyPulledDelete(change, touched);
-  return fail(Kind::Invalid, "changes[seq " + std::to_string(change.seq) + "]: kind '" + change.kind +
-                                 "' without its record");
+  return fail(Kind::Invalid,
+              "changes[seq " + std::to_string(change.seq) + "]: kind '" + change.kind + "' without its record");
 }
 
 Res<void> Store::Impl::applyPulledMessage(const PulledChange& change, SessionChange& touched) {
@@ -138,8 +137,7 @@ Res<void> Store::Impl::applyPulledVersion(const PulledChange& change, SessionCha
   c.updatedAt = orNow(c.updatedAt);
   c.createdAt = c.createdAt != 0 ? c.createdAt : c.updatedAt;
   if (auto session = ensureSession(c.sessionId, c.createdAt); !session) return std::unexpected(session.error());
-  if (auto component = execute(db, kInsertComponentIfNew, c.sessionId, c.id, c.createdAt); !component)
-    return component;
+  if (auto component = execute(db, kInsertComponentIfNew, c.sessionId, c.id, c.createdAt); !component) return component;
   auto local = selectOne(db, kVersion, readComponent, c.sessionId, c.id, c.version);
   if (!local) return std::unexpected(local.error());
   if (*local) {
@@ -179,8 +177,7 @@ Res<void> Store::Impl::applyPulledDelete(const PulledChange& change, SessionChan
   if (auto deleted = execute(db, kDeleteComponent, change.sessionId, *change.componentId); !deleted) return deleted;
   if (db.changes() == 0) return {};
   touched.components = true;
-  if (auto dropped = execute(db, kDropComponentOutbox, change.sessionId, *change.componentId); !dropped)
-    return dropped;
+  if (auto dropped = execute(db, kDropComponentOutbox, change.sessionId, *change.componentId); !dropped) return dropped;
   if (auto cleared = execute(db, kClearCurrent, change.sessionId, *change.componentId); !cleared) return cleared;
   touched.current = touched.current || db.changes() > 0;
   return {};

@@ -145,9 +145,11 @@ inline constexpr const char* kMarkInteractionSynced =
     "UPDATE interactions SET synced_seq = ?3 WHERE session_id = ?1 AND id = ?2 AND synced_seq IS NULL";
 // A session's records in the backend's order, unsent ones last: seq is
 // renumbered through negative values (seq is UNIQUE per session).
-#define AIEDITOR_RENUMBER(table)                                                                          \
-  "UPDATE " table " SET seq = -r.n FROM (SELECT id, row_number() OVER "                                  \
-  "(ORDER BY synced_seq IS NULL, synced_seq, seq) AS n FROM " table " WHERE session_id = ?1) r "          \
+#define AIEDITOR_RENUMBER(table)                                    \
+  "UPDATE " table                                                   \
+  " SET seq = -r.n FROM (SELECT id, row_number() OVER "             \
+  "(ORDER BY synced_seq IS NULL, synced_seq, seq) AS n FROM " table \
+  " WHERE session_id = ?1) r "                                      \
   "WHERE " table ".session_id = ?1 AND " table ".id = r.id AND " table ".seq <> r.n"
 inline constexpr const char* kRenumberMessages = AIEDITOR_RENUMBER("messages");
 inline constexpr const char* kRenumberInteractions = AIEDITOR_RENUMBER("interactions");

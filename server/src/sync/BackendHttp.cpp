@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
-#include <vector>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "providers/CurlLibrary.h"
 
@@ -30,7 +30,8 @@ struct Transfer {
     std::string_view line(data, size * count);
     if (line.starts_with("HTTP/")) {  // the status line (the last one wins, after a 100)
       if (const auto space = line.find(' '); space != std::string_view::npos)
-        static_cast<Transfer*>(self)->reply.status = std::strtol(std::string(line.substr(space + 1, 3)).c_str(), nullptr, 10);
+        static_cast<Transfer*>(self)->reply.status =
+            std::strtol(std::string(line.substr(space + 1, 3)).c_str(), nullptr, 10);
     }
     constexpr std::string_view kName = "retry-after:";
     if (line.size() > kName.size()) {
@@ -117,8 +118,8 @@ std::expected<HttpReply, std::string> getJson(const std::string& url, const std:
 }
 
 std::expected<HttpReply, std::string> getStream(const std::string& url, const std::string& bearer,
-                                                const std::vector<std::string>& headers, std::chrono::milliseconds quiet,
-                                                const std::atomic<bool>& stop,
+                                                const std::vector<std::string>& headers,
+                                                std::chrono::milliseconds quiet, const std::atomic<bool>& stop,
                                                 const std::function<void(std::string_view)>& onData) {
   return perform(url, nullptr, bearer, quiet, stop, headers, &onData);
 }

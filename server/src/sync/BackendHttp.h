@@ -8,10 +8,10 @@
 #include <chrono>
 #include <expected>
 #include <functional>
-#include <string_view>
-#include <vector>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace aieditor::server {
 
@@ -32,8 +32,8 @@ std::expected<HttpReply, std::string> postJson(const std::string& url, const std
 /// nothing arrived for `quiet`. A 200's body goes to `onData` as it comes;
 /// another status is returned with its body. Errors as for postJson.
 std::expected<HttpReply, std::string> getStream(const std::string& url, const std::string& bearer,
-                                                const std::vector<std::string>& headers, std::chrono::milliseconds quiet,
-                                                const std::atomic<bool>& stop,
+                                                const std::vector<std::string>& headers,
+                                                std::chrono::milliseconds quiet, const std::atomic<bool>& stop,
                                                 const std::function<void(std::string_view)>& onData);
 
 /// GETs `url` (a JSON reply); errors as for postJson.

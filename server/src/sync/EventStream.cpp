@@ -69,8 +69,8 @@ void EventStream::run() {
     if (listen()) failures = 0;
     if (stop_) return;
     // Full jitter, doubling up to the cap.
-    const auto ceiling = std::min<std::int64_t>(options_.backoffCap.count(),
-                                                options_.backoffBase.count() << std::min(failures++, 20));
+    const auto ceiling =
+        std::min<std::int64_t>(options_.backoffCap.count(), options_.backoffBase.count() << std::min(failures++, 20));
     if (!pause(std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, ceiling)(random)))) return;
   }
 }
@@ -95,14 +95,14 @@ bool EventStream::listen() {
     if (type == "reset") lastEventId_.reset();  // the stream goes on from the restored latest
     if (type == "change" || type == "reset") pull_();
   });
-  auto reply = getStream(url + "/api/events", accessToken_, headers, options_.quiet, stop_,
-                         [&](std::string_view bytes) {
-                           if (!connected) {
-                             connected = true;
-                             pull_();  // what came while the stream was down
-                           }
-                           parser.feed(bytes);
-                         });
+  auto reply =
+      getStream(url + "/api/events", accessToken_, headers, options_.quiet, stop_, [&](std::string_view bytes) {
+        if (!connected) {
+          connected = true;
+          pull_();  // what came while the stream was down
+        }
+        parser.feed(bytes);
+      });
   if (reply && reply->status == 401) accessToken_.clear();  // expired: a fresh one next time
   if (reply && reply->status == 400) lastEventId_.reset();  // a Last-Event-ID it refuses
   if (!reply && !stop_) log::debug("sync: the event stream ended: " + reply.error());

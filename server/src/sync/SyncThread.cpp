@@ -106,12 +106,11 @@ SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback
   due_ = Clock::now();  // what is pending from before goes at once
   thread_ = std::thread([this] { run(); });
   if (!options_.settings.token.empty())
-    events_ = std::make_unique<EventStream>(
-        EventStream::Options{.settings = options_.settings,
-                             .backoffBase = options_.backoffBase,
-                             .backoffCap = options_.backoffCap,
-                             .requestTimeout = options_.requestTimeout},
-        [this] { poke(); });
+    events_ = std::make_unique<EventStream>(EventStream::Options{.settings = options_.settings,
+                                                                 .backoffBase = options_.backoffBase,
+                                                                 .backoffCap = options_.backoffCap,
+                                                                 .requestTimeout = options_.requestTimeout},
+                                            [this] { poke(); });
 }
 
 SyncThread::~SyncThread() {

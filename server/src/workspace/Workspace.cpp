@@ -75,13 +75,14 @@ void Workspace::openStore() {
   if (options_.sync) {
     SyncOptions sync{.settings = *options_.sync, .databasePath = options_.databasePath,
                      .busyTimeout = options_.busyTimeout};
-    sync_ = std::make_unique<SyncThread>(std::move(sync), scheduler_,
-                                         [this, alive = std::weak_ptr<bool>(alive_)](p::SyncStatus status) {
-                                           if (!alive.expired()) events_.syncStatus(status);
-                                         },
-                                         [this, alive = std::weak_ptr<bool>(alive_)](std::vector<SessionChange> changes) {
-                                           if (!alive.expired()) pulled(changes);
-                                         });
+    sync_ = std::make_unique<SyncThread>(
+        std::move(sync), scheduler_,
+        [this, alive = std::weak_ptr<bool>(alive_)](p::SyncStatus status) {
+          if (!alive.expired()) events_.syncStatus(status);
+        },
+        [this, alive = std::weak_ptr<bool>(alive_)](std::vector<SessionChange> changes) {
+          if (!alive.expired()) pulled(changes);
+        });
     log::info("sync with " + options_.sync->url);
   }
 }
