@@ -829,6 +829,15 @@ std::string_view toString(SyncState s) {
   return "error";
 }
 
+json toJSON(const SessionChanged& c) {
+  json j{{"sessionId", c.sessionId}};
+  if (c.messages) j["messages"] = arrayOf(*c.messages, [](const Message& m) { return toJSON(m); });
+  if (c.components) j["components"] = arrayOf(*c.components, [](const Component& x) { return toJSON(x); });
+  if (c.currentChanged) j["currentComponentId"] = c.currentComponentId ? json(*c.currentComponentId) : json(nullptr);
+  if (c.deleted) j["deleted"] = true;
+  return j;
+}
+
 json toJSON(const SyncStatus& s) {
   json j{{"state", toString(s.state)}, {"pending", s.pending}, {"rejected", s.rejected}};
   if (s.lastSyncedAt) j["lastSyncedAt"] = formatTimestamp(*s.lastSyncedAt);

@@ -42,6 +42,13 @@ json message(const std::string& id, const std::string& content) {
   return {{"id", id}, {"role", "user"}, {"content", content}};
 }
 
+/// Makes a current database look like one from before version 4 (the pull).
+void dropPullAdditions(const std::string& db) {
+  rows(db, "DROP TABLE sync_cursor");
+  rows(db, "ALTER TABLE messages DROP COLUMN synced_seq");
+  rows(db, "ALTER TABLE interactions DROP COLUMN synced_seq");
+}
+
 }  // namespace
 
 TEST_CASE("each write queues one outbox row, in write order, in the database") {
@@ -84,6 +91,28 @@ TEST_CASE("each write queues one outbox row, in write order, in the database") {
   CHECK(server.wait() == 0);
 }
 
+TEST_CASE("a database from before the pull gains its cursor and keeps its outbox, after a backup") {
+  TempDir dir;
+  const std::string db = dir.file("v3.db");
+  prepareDatabase(db, [](ServerProcess& server) {
+    server.ok("messages/add", {{"sessionId", "a"}, {"message", message("a1", "first")}});
+    server.ok("messages/add", {{"sessionId", "a"}, {"message", message("a2", "second")}});
+  });
+  // Schema version 3 is version 4 without the pull's additions.
+  dropPullAdditions(db);
+  rows(db, "PRAGMA user_version = 3");
+
+  ServerProcess server({{"--db", db}, {{"AIEDITOR_LOG", "error"}}});
+  server.initialize(json::object());
+  server.ok("messages/add", {{"sessionId", "a"}, {"message", message("a3", "third")}});
+  CHECK(outbox(db) == std::vector<std::string>{"message:a:a1", "message:a:a2", "message:a:a3"});
+  CHECK(rows(db, "SELECT count(*) FROM sync_cursor") == std::vector<std::string>{"0"});
+  CHECK(rows(db, "SELECT count(*) FROM messages WHERE synced_seq IS NULL") == std::vector<std::string>{"3"});
+  REQUIRE(std::filesystem::exists(db + ".bak-v3"));
+  CHECK(rows(db + ".bak-v3", "SELECT count(*) FROM sqlite_master WHERE name = 'sync_cursor'") ==
+        std::vector<std::string>{"0"});
+}
+
 TEST_CASE("a database from before the outbox queues its records when migrated, after a backup") {
   TempDir dir;
   const std::string db = dir.file("old.db");
@@ -94,8 +123,9 @@ TEST_CASE("a database from before the outbox queues its records when migrated, a
     server.ok("messages/add", {{"sessionId", "a"}, {"message", message("a2", "second")}});
     server.ok("messages/add", {{"sessionId", "b"}, {"message", message("b1", "other")}});
   });
-  // Schema version 2 is version 3 without the outbox.
+  // Schema version 2 is version 4 without the outbox and the pull's additions.
   rows(db, "DROP TABLE outbox");
+  dropPullAdditions(db);
   rows(db, "PRAGMA user_version = 2");
 
   ServerProcess server({{"--db", db}, {{"AIEDITOR_LOG", "error"}}});

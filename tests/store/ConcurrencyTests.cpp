@@ -109,8 +109,9 @@ TEST_CASE("a write waits for another connection's lock and goes through once it 
   auto store = openStore(path);  // the default busy timeout: 10 s
   ok(store->addMessage(message("s", "m0", "before")));
   RawDb other(path);
-  other.exec("BEGIN IMMEDIATE; INSERT INTO messages SELECT session_id, 'other', 99, role, content, images, "
-             "created_at, status, NULL, NULL FROM messages;");
+  other.exec(
+      "BEGIN IMMEDIATE; INSERT INTO messages SELECT session_id, 'other', 99, role, content, images, "
+      "created_at, status, NULL, NULL, NULL FROM messages;");
   std::latch calling(1);
   StoreResult<Message> added = std::unexpected(StoreError{});
   std::thread writer([&] {
@@ -162,8 +163,9 @@ TEST_CASE("a write that meets SQLITE_BUSY is retried as a whole, not reported") 
   sqlite3_busy_handler(spy.first(), &GiveUp::handler, &giveUp);
 
   RawDb other(path);
-  other.exec("BEGIN IMMEDIATE; INSERT INTO messages SELECT session_id, 'other', 99, role, content, images, "
-             "created_at, status, NULL, NULL FROM messages;");
+  other.exec(
+      "BEGIN IMMEDIATE; INSERT INTO messages SELECT session_id, 'other', 99, role, content, images, "
+      "created_at, status, NULL, NULL, NULL FROM messages;");
   StoreResult<Message> added = std::unexpected(StoreError{});
   std::thread writer([&] { added = store->addMessage(message("s", "m1", "after")); });
   giveUp.asked.wait();  // the store has met the lock at least once

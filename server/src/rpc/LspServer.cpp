@@ -59,6 +59,9 @@ void LspServer::status(const p::PersistenceStatus& status) {
   dispatcher_.notify("persistence/status", p::toJSON(status));
 }
 void LspServer::syncStatus(const p::SyncStatus& status) { dispatcher_.notify("sync/status", p::toJSON(status)); }
+void LspServer::sessionChanged(const p::SessionChanged& change) {
+  dispatcher_.notify("session/changed", p::toJSON(change));
+}
 template <class Params, class Handler>
 void LspServer::bind(const char* method, Handler handler) {
   dispatcher_.onRequest(method, [this, handler](const json& params, Reply reply, p::CancelToken) {

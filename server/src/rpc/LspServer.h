@@ -47,6 +47,7 @@ class LspServer final : public Events {
   void delta(const protocol::ChatDelta&) override;
   void status(const protocol::PersistenceStatus&) override;
   void syncStatus(const protocol::SyncStatus&) override;
+  void sessionChanged(const protocol::SessionChanged&) override;
 
  private:
   /// Binds a method answered at once: `handler(Workspace&, const Params&)`

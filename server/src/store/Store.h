@@ -78,6 +78,27 @@ struct OutboxWrite {
   std::optional<Component> component;  ///< the version written
 };
 
+/// One change pulled from the backend's change log (GET /api/changes).
+struct PulledChange {
+  std::int64_t seq = 0;  ///< the backend's order
+  std::string kind;      ///< as in OutboxWrite
+  std::string sessionId;
+  std::optional<std::string> componentId;  ///< for current_component and component_deleted
+  std::optional<Message> message;
+  std::optional<Interaction> interaction;
+  std::optional<Component> component;
+};
+
+/// What applying pulled changes did to one session (for session/changed).
+struct SessionChange {
+  std::string sessionId;
+  bool messages = false;       ///< messages or interactions were added or reordered
+  std::vector<Message> added;  ///< the messages added, in the session's order
+  bool components = false;     ///< versions were added or a component deleted
+  bool current = false;        ///< the current component changed
+  bool deleted = false;        ///< the session is gone
+};
+
 struct OutboxCounts {
   std::int64_t pending = 0;   ///< waiting to be sent
   std::int64_t rejected = 0;  ///< refused by the backend, kept
@@ -95,7 +116,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Sessions
   /// Returns the session, creating it (title empty) when missing.
@@ -159,6 +180,17 @@ class Store {
   /// rejected ones with the backend's message.
   StoreResult<void> settleWrites(const std::vector<std::int64_t>& acknowledged,
                                  const std::vector<std::pair<std::int64_t, std::string>>& rejected);
+
+  // Pull: the backend's changes written like local ones but not queued.
+  /// How far the change log was applied (0 before any pull).
+  StoreResult<std::int64_t> syncCursor();
+  /// In one transaction: applies `changes` (each at most once: a replay
+  /// changes nothing) and moves the cursor to `cursor`. What changed, by session.
+  StoreResult<std::vector<SessionChange>> applyPulled(const std::vector<PulledChange>& changes, std::int64_t cursor);
+  /// The backend lost what it had acknowledged (restored from a backup): in
+  /// one transaction queues every record again (the backend knows them by
+  /// id) and sets the cursor to `cursor`.
+  StoreResult<void> requeueAll(std::int64_t cursor);
 
   /// Group commit. Between beginGroup() and endGroup() every write is a
   /// savepoint of one shared transaction (a failed write undoes only itself)

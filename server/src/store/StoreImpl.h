@@ -127,6 +127,17 @@ struct Store::Impl {
   Res<void> enqueue(std::string_view kind, const std::string& sessionId, const std::optional<std::string>& recordId,
                     std::optional<std::int64_t> version = std::nullopt);
 
+  // Pull (StorePull.cpp): no outbox rows, and a replay changes nothing.
+  Res<void> applyPulled(const PulledChange&, SessionChange&);
+  Res<void> applyPulledMessage(const PulledChange&, SessionChange&);
+  Res<void> applyPulledInteraction(const PulledChange&, SessionChange&);
+  Res<void> applyPulledVersion(const PulledChange&, SessionChange&);
+  Res<void> applyPulledDelete(const PulledChange&, SessionChange&);
+  /// Messages and interactions of the session in the backend's order.
+  Res<void> renumber(const std::string& sessionId);
+  /// Unsent writes of `kind` in the session (of `recordId` when given).
+  Res<bool> queued(const std::string& sessionId, std::string_view kind, const std::optional<std::string>& recordId);
+
   /// A page of a record table: the `limit` records just older than `before`
   /// (or the newest), oldest first.
   template <class T>

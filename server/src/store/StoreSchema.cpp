@@ -174,9 +174,25 @@ CREATE INDEX outbox_by_record ON outbox (session_id, record_id);
 PRAGMA user_version = 3;
 )sql";
 
+// Version 4 is the pull side of sync. sync_cursor (one row) is how far the
+// backend's change log was applied. synced_seq is a message's or
+// interaction's seq in the backend's log, NULL until pulled (a device's own
+// writes come back in the pull after their push): records are shown in the
+// backend's order, unsent local ones last (applyPulled renumbers seq).
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE sync_cursor (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  since INTEGER NOT NULL
+);
+ALTER TABLE messages ADD COLUMN synced_seq INTEGER;
+ALTER TABLE interactions ADD COLUMN synced_seq INTEGER;
+
+PRAGMA user_version = 4;
+)sql";
+
 /// kMigrations[v] takes a database from user_version v to v + 1 and sets
 /// user_version itself. Version 0 is an empty (or foreign) database.
-constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3};
+constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
 
 /// The version that added the outbox.
 constexpr std::int64_t kOutboxVersion = 3;

@@ -135,6 +135,49 @@ inline constexpr const char* kOutboxRejected = "SELECT count(*) FROM outbox WHER
 inline constexpr const char* kAcknowledge = "DELETE FROM outbox WHERE seq = ?1";
 inline constexpr const char* kReject = "UPDATE outbox SET rejected = ?2 WHERE seq = ?1";
 
+// Pull (StorePull.cpp).
+inline constexpr const char* kSyncCursor = "SELECT since FROM sync_cursor WHERE id = 1";
+inline constexpr const char* kSetSyncCursor =
+    "INSERT INTO sync_cursor (id, since) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET since = excluded.since";
+inline constexpr const char* kMarkMessageSynced =
+    "UPDATE messages SET synced_seq = ?3 WHERE session_id = ?1 AND id = ?2 AND synced_seq IS NULL";
+inline constexpr const char* kMarkInteractionSynced =
+    "UPDATE interactions SET synced_seq = ?3 WHERE session_id = ?1 AND id = ?2 AND synced_seq IS NULL";
+// A session's records in the backend's order, unsent ones last: seq is
+// renumbered through negative values (seq is UNIQUE per session).
+#define AIEDITOR_RENUMBER(table)                                    \
+  "UPDATE " table                                                   \
+  " SET seq = -r.n FROM (SELECT id, row_number() OVER "             \
+  "(ORDER BY synced_seq IS NULL, synced_seq, seq) AS n FROM " table \
+  " WHERE session_id = ?1) r "                                      \
+  "WHERE " table ".session_id = ?1 AND " table ".id = r.id AND " table ".seq <> r.n"
+inline constexpr const char* kRenumberMessages = AIEDITOR_RENUMBER("messages");
+inline constexpr const char* kRenumberInteractions = AIEDITOR_RENUMBER("interactions");
+#undef AIEDITOR_RENUMBER
+inline constexpr const char* kFlipMessageSeq = "UPDATE messages SET seq = -seq WHERE session_id = ?1 AND seq < 0";
+inline constexpr const char* kFlipInteractionSeq =
+    "UPDATE interactions SET seq = -seq WHERE session_id = ?1 AND seq < 0";
+inline constexpr const char* kInsertComponentIfNew =
+    "INSERT INTO components (session_id, id, seq, created_at) VALUES (?1, ?2, "
+    "(SELECT coalesce(max(seq), 0) + 1 FROM components WHERE session_id = ?1), ?3) "
+    "ON CONFLICT (session_id, id) DO NOTHING";
+inline constexpr const char* kMaxVersion =
+    "SELECT max(version) FROM component_versions WHERE session_id = ?1 AND component_id = ?2";
+inline constexpr const char* kMoveVersion =
+    "UPDATE component_versions SET version = ?4 WHERE session_id = ?1 AND component_id = ?2 AND version = ?3";
+inline constexpr const char* kMoveQueuedVersion =
+    "UPDATE outbox SET version = ?4 WHERE session_id = ?1 AND record_id = ?2 AND kind = 'component' AND version = ?3";
+inline constexpr const char* kSyncVersion =
+    "UPDATE component_versions SET updated_at = ?4, metadata = ?5 WHERE session_id = ?1 AND component_id = ?2 "
+    "AND version = ?3 AND (updated_at <> ?4 OR metadata <> ?5)";
+// Unsent writes of a kind in a session (?3: of that record, or any when NULL).
+inline constexpr const char* kQueued =
+    "SELECT count(*) FROM outbox WHERE session_id = ?1 AND kind = ?2 AND (?3 IS NULL OR record_id = ?3) "
+    "AND rejected IS NULL";
+inline constexpr const char* kQueuedInSession = "SELECT count(*) FROM outbox WHERE session_id = ?1";
+inline constexpr const char* kSetCurrentIfOther =
+    "UPDATE sessions SET current_component_id = ?2 WHERE id = ?1 AND current_component_id IS NOT ?2";
+
 #undef AIEDITOR_SESSION_UPDATED_AT
 #undef AIEDITOR_LAST_MESSAGE_AT
 #undef AIEDITOR_SESSION_SELECT

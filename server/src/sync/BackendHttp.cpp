@@ -1,8 +1,11 @@
 #include "sync/BackendHttp.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "providers/CurlLibrary.h"
 
@@ -13,13 +16,23 @@ namespace {
 struct Transfer {
   HttpReply reply;
   const std::atomic<bool>* stop = nullptr;
+  const std::function<void(std::string_view)>* onBody = nullptr;  ///< a stream's reader, for a 200
 
   static std::size_t onWrite(char* data, std::size_t size, std::size_t count, void* self) {
-    static_cast<Transfer*>(self)->reply.body.append(data, size * count);
+    auto& transfer = *static_cast<Transfer*>(self);
+    if (transfer.onBody && transfer.reply.status == 200)
+      (*transfer.onBody)(std::string_view(data, size * count));
+    else
+      transfer.reply.body.append(data, size * count);
     return size * count;
   }
   static std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* self) {
     std::string_view line(data, size * count);
+    if (line.starts_with("HTTP/")) {  // the status line (the last one wins, after a 100)
+      if (const auto space = line.find(' '); space != std::string_view::npos)
+        static_cast<Transfer*>(self)->reply.status =
+            std::strtol(std::string(line.substr(space + 1, 3)).c_str(), nullptr, 10);
+    }
     constexpr std::string_view kName = "retry-after:";
     if (line.size() > kName.size()) {
       bool match = true;
@@ -39,11 +52,13 @@ struct Transfer {
   }
 };
 
-}  // namespace
-
-std::expected<HttpReply, std::string> postJson(const std::string& url, const std::string& body,
-                                               const std::string& bearer, std::chrono::milliseconds timeout,
-                                               const std::atomic<bool>& stop) {
+/// One request: a POST of `body` when there is one, else a GET. A stream
+/// (`stream` set) has no time limit but ends when quiet for `timeout`.
+std::expected<HttpReply, std::string> perform(const std::string& url, const std::string* body,
+                                              const std::string& bearer, std::chrono::milliseconds timeout,
+                                              const std::atomic<bool>& stop,
+                                              const std::vector<std::string>& extraHeaders = {},
+                                              const std::function<void(std::string_view)>* stream = nullptr) {
   auto loaded = loadCurl();
   if (!loaded) return std::unexpected(loaded.error());
   const CurlLibrary& curl = **loaded;
@@ -52,19 +67,29 @@ std::expected<HttpReply, std::string> postJson(const std::string& url, const std
   curl_slist* headers = curl.slist_append(nullptr, "Content-Type: application/json");
   const std::string authorization = "Authorization: Bearer " + bearer;
   if (!bearer.empty()) headers = curl.slist_append(headers, authorization.c_str());
+  for (const std::string& header : extraHeaders) headers = curl.slist_append(headers, header.c_str());
   std::unique_ptr<curl_slist, decltype(curl.slist_free_all)> headerList(headers, curl.slist_free_all);
   Transfer transfer;
   transfer.stop = &stop;
+  transfer.onBody = stream;
   char errorBuffer[CURL_ERROR_SIZE] = {};
   CURL* e = easy.get();
   curl.easy_setopt(e, CURLOPT_URL, url.c_str());
   curl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl.easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-  curl.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl.easy_setopt(e, CURLOPT_POSTFIELDS, body.c_str());
+  if (body) {
+    curl.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    curl.easy_setopt(e, CURLOPT_POSTFIELDS, body->c_str());
+  }
   curl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
-  curl.easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  if (stream) {
+    // A stream is read only when it answered 200; anything else is read as a reply.
+    curl.easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl.easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max<std::int64_t>(1, timeout.count() / 1000)));
+  } else {
+    curl.easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  }
   curl.easy_setopt(e, CURLOPT_ERRORBUFFER, errorBuffer);
   curl.easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::onWrite);
   curl.easy_setopt(e, CURLOPT_WRITEDATA, &transfer);
@@ -77,6 +102,26 @@ std::expected<HttpReply, std::string> postJson(const std::string& url, const std
     return std::unexpected(std::string(*errorBuffer ? errorBuffer : curl.easy_strerror(code)));
   curl.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &transfer.reply.status);
   return std::move(transfer.reply);
+}
+
+}  // namespace
+
+std::expected<HttpReply, std::string> postJson(const std::string& url, const std::string& body,
+                                               const std::string& bearer, std::chrono::milliseconds timeout,
+                                               const std::atomic<bool>& stop) {
+  return perform(url, &body, bearer, timeout, stop);
+}
+
+std::expected<HttpReply, std::string> getJson(const std::string& url, const std::string& bearer,
+                                              std::chrono::milliseconds timeout, const std::atomic<bool>& stop) {
+  return perform(url, nullptr, bearer, timeout, stop);
+}
+
+std::expected<HttpReply, std::string> getStream(const std::string& url, const std::string& bearer,
+                                                const std::vector<std::string>& headers,
+                                                std::chrono::milliseconds quiet, const std::atomic<bool>& stop,
+                                                const std::function<void(std::string_view)>& onData) {
+  return perform(url, nullptr, bearer, quiet, stop, headers, &onData);
 }
 
 }  // namespace aieditor::server

@@ -7,8 +7,11 @@
 #include <atomic>
 #include <chrono>
 #include <expected>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace aieditor::server {
 
@@ -24,5 +27,17 @@ struct HttpReply {
 std::expected<HttpReply, std::string> postJson(const std::string& url, const std::string& body,
                                                const std::string& bearer, std::chrono::milliseconds timeout,
                                                const std::atomic<bool>& stop);
+
+/// GETs a stream (server-sent events) until it ends, `stop` is set, or
+/// nothing arrived for `quiet`. A 200's body goes to `onData` as it comes;
+/// another status is returned with its body. Errors as for postJson.
+std::expected<HttpReply, std::string> getStream(const std::string& url, const std::string& bearer,
+                                                const std::vector<std::string>& headers,
+                                                std::chrono::milliseconds quiet, const std::atomic<bool>& stop,
+                                                const std::function<void(std::string_view)>& onData);
+
+/// GETs `url` (a JSON reply); errors as for postJson.
+std::expected<HttpReply, std::string> getJson(const std::string& url, const std::string& bearer,
+                                              std::chrono::milliseconds timeout, const std::atomic<bool>& stop);
 
 }  // namespace aieditor::server

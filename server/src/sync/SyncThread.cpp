@@ -10,6 +10,8 @@
 #include "providers/Redaction.h"
 #include "store/Store.h"
 #include "sync/BackendHttp.h"
+#include "sync/ChangesPage.h"
+#include "sync/EventStream.h"
 
 namespace aieditor::server {
 
@@ -94,17 +96,25 @@ bool retryable(long status) { return status == 429 || status >= 500; }
 
 }  // namespace
 
-SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback changed)
+SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback changed, PulledCallback pulled)
     : options_(std::move(options)),
       scheduler_(scheduler),
       changed_(std::move(changed)),
+      pulled_(std::move(pulled)),
       redactor_(std::make_unique<Redactor>(std::vector<std::string>{options_.settings.token})) {
   status_.state = SyncState::Syncing;
   due_ = Clock::now();  // what is pending from before goes at once
   thread_ = std::thread([this] { run(); });
+  if (!options_.settings.token.empty())
+    events_ = std::make_unique<EventStream>(EventStream::Options{.settings = options_.settings,
+                                                                 .backoffBase = options_.backoffBase,
+                                                                 .backoffCap = options_.backoffCap,
+                                                                 .requestTimeout = options_.requestTimeout},
+                                            [this] { poke(); });
 }
 
 SyncThread::~SyncThread() {
+  events_.reset();  // its thread calls poke()
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -127,6 +137,14 @@ void SyncThread::now(StatusCallback done) {
   {
     std::lock_guard lock(mutex_);
     waiters_.push_back(std::move(done));
+  }
+  wake_.notify_one();
+}
+
+void SyncThread::poke() {
+  {
+    std::lock_guard lock(mutex_);
+    due_ = Clock::now();
   }
   wake_.notify_one();
 }
@@ -159,7 +177,12 @@ void SyncThread::run() {
       if (counting) count();
       continue;
     }
-    const Outcome outcome = push();
+    // Push, then pull (this device's writes come back with the backend's
+    // order). A restored backend gets everything again, then is pulled from.
+    Outcome outcome = push();
+    if (outcome == Outcome::Done && (outcome = pull()) == Outcome::Restored && (outcome = push()) == Outcome::Done)
+      outcome = pull();
+    if (outcome == Outcome::Restored) outcome = Outcome::Retry;
     {
       std::lock_guard lock(mutex_);
       held_ = outcome != Outcome::Done;
@@ -286,6 +309,68 @@ SyncThread::Outcome SyncThread::push() {
     for (const auto& [seq, why] : rejected) log::warn("sync: write rejected: " + why);
     count();
     limit = options_.batchSize;
+  }
+}
+
+SyncThread::Outcome SyncThread::pull() {
+  auto cursor = store_->syncCursor();
+  if (!cursor) {
+    failed(SyncState::Error, "cannot read the sync cursor: " + cursor.error().message, std::nullopt);
+    return Outcome::Retry;
+  }
+  std::int64_t since = *cursor;
+  bool refreshed = false;
+  for (;;) {
+    if (stop_) return Outcome::Stop;
+    const std::string url = options_.settings.url + "/api/changes?since=" + std::to_string(since) +
+                            "&limit=" + std::to_string(options_.pageSize);
+    auto reply = getJson(url, accessToken_, options_.requestTimeout, stop_);
+    if (!reply) {
+      if (stop_) return Outcome::Stop;
+      failed(SyncState::Offline, "cannot reach " + options_.settings.url + ": " + reply.error(), std::nullopt);
+      return Outcome::Retry;
+    }
+    if (reply->status == 401) {
+      accessToken_.clear();
+      if (refreshed) {
+        failed(SyncState::AuthRequired, "the backend refused a fresh access token: sign in again", std::nullopt);
+        return Outcome::Stop;
+      }
+      refreshed = true;
+      if (auto refused = signIn()) return *refused;
+      continue;
+    }
+    if (reply->status != 200) {
+      failed(SyncState::Error,
+             "GET /api/changes answered " + std::to_string(reply->status) + ": " + backendMessage(*reply),
+             retryable(reply->status) ? reply->retryAfter : std::nullopt);
+      return Outcome::Retry;
+    }
+    auto page = readChangesPage(reply->body);
+    if (!page) {
+      failed(SyncState::Error, "GET /api/changes: " + redactor_->redact(page.error()), std::nullopt);
+      return Outcome::Retry;
+    }
+    if (page->latest < since) {
+      // Restored from an older backup: it lost what it had acknowledged.
+      log::warn("sync: the backend's latest change " + std::to_string(page->latest) + " is behind this device's " +
+                std::to_string(since) + " (restored from a backup?): uploading everything again");
+      if (auto queued = store_->requeueAll(page->latest); !queued) {
+        failed(SyncState::Error, "cannot queue the records again: " + queued.error().message, std::nullopt);
+        return Outcome::Retry;
+      }
+      count();
+      return Outcome::Restored;
+    }
+    auto applied = store_->applyPulled(page->changes, std::max(since, page->next));
+    if (!applied) {
+      failed(SyncState::Error, "cannot apply pulled changes: " + applied.error().message, std::nullopt);
+      return Outcome::Retry;
+    }
+    if (!applied->empty() && pulled_)
+      scheduler_.post([pulled = pulled_, changes = std::move(*applied)]() mutable { pulled(std::move(changes)); });
+    since = std::max(since, page->next);
+    if (!page->hasMore) return Outcome::Done;
   }
 }
 

@@ -30,12 +30,13 @@
 
 #include "aieditor/protocol/Protocol.h"
 #include "common/Scheduler.h"
+#include "store/Store.h"
 #include "sync/SyncSettings.h"
 
 namespace aieditor::server {
 
-class Store;
 class Redactor;
+class EventStream;
 
 struct SyncOptions {
   SyncSettings settings;
@@ -46,14 +47,16 @@ struct SyncOptions {
   std::chrono::milliseconds backoffCap{60'000};
   std::chrono::milliseconds requestTimeout{30'000};
   std::int64_t batchSize = 250;  ///< writes per POST /api/batch (the backend takes up to 1000)
+  std::int64_t pageSize = 500;   ///< changes per GET /api/changes page
 };
 
 class SyncThread {
  public:
   using StatusCallback = std::function<void(protocol::SyncStatus)>;
+  using PulledCallback = std::function<void(std::vector<SessionChange>)>;
   /// `changed` runs on the loop when the state changes, or pending goes
-  /// between 0 and non-zero.
-  SyncThread(SyncOptions, Scheduler&, StatusCallback changed);
+  /// between 0 and non-zero; `pulled` when pulled changes altered sessions.
+  SyncThread(SyncOptions, Scheduler&, StatusCallback changed, PulledCallback pulled = {});
   /// Stops the thread (a transfer in flight is aborted) and joins it.
   ~SyncThread();
   SyncThread(const SyncThread&) = delete;
@@ -64,15 +67,21 @@ class SyncThread {
   /// Pushes at once; `done` hears the status on the loop once everything
   /// pending at the call is acknowledged, or the attempt failed.
   void now(StatusCallback done);
+  /// Pulls soon (a change event): a push of what is pending first, whatever
+  /// retry is waiting, since the backend was just heard from.
+  void poke();
   /// The latest status (pending as last counted).
   protocol::SyncStatus status() const;
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class Outcome { Done, Retry, Stop };
+  enum class Outcome { Done, Retry, Stop, Restored };
   void run();
   /// Drains the outbox; what to do next.
   Outcome push();
+  /// Pulls the change log from the stored cursor to its end; Restored when
+  /// the backend is behind the cursor (everything was queued again).
+  Outcome pull();
   /// A fresh access token; when none could be had, what to do next (the status says why).
   std::optional<Outcome> signIn();
   /// The sync thread's connection, opened on first use; false (the status says why) when it cannot be.
@@ -85,6 +94,7 @@ class SyncThread {
   SyncOptions options_;
   Scheduler& scheduler_;
   StatusCallback changed_;
+  PulledCallback pulled_;
   std::unique_ptr<Redactor> redactor_;
   std::unique_ptr<Store> store_;  ///< the sync thread's own connection
   std::string accessToken_;       ///< sync thread only
@@ -101,6 +111,7 @@ class SyncThread {
   std::vector<StatusCallback> waiters_;   ///< sync/now calls waiting for a push
   std::atomic<bool> stop_{false};         ///< aborts a transfer in flight
   std::thread thread_;
+  std::unique_ptr<EventStream> events_;  ///< GET /api/events, on a thread of its own
 };
 
 }  // namespace aieditor::server

@@ -13,6 +13,8 @@ class Events {
   virtual void status(const protocol::PersistenceStatus&) = 0;
   /// `sync/status`: on every change of state, or of pending between 0 and non-zero.
   virtual void syncStatus(const protocol::SyncStatus&) {}
+  /// `session/changed`: pulled changes altered a session the editor has open.
+  virtual void sessionChanged(const protocol::SessionChanged&) {}
 };
 
 }  // namespace aieditor::server

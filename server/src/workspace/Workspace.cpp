@@ -75,10 +75,14 @@ void Workspace::openStore() {
   if (options_.sync) {
     SyncOptions sync{.settings = *options_.sync, .databasePath = options_.databasePath,
                      .busyTimeout = options_.busyTimeout};
-    sync_ = std::make_unique<SyncThread>(std::move(sync), scheduler_,
-                                         [this, alive = std::weak_ptr<bool>(alive_)](p::SyncStatus status) {
-                                           if (!alive.expired()) events_.syncStatus(status);
-                                         });
+    sync_ = std::make_unique<SyncThread>(
+        std::move(sync), scheduler_,
+        [this, alive = std::weak_ptr<bool>(alive_)](p::SyncStatus status) {
+          if (!alive.expired()) events_.syncStatus(status);
+        },
+        [this, alive = std::weak_ptr<bool>(alive_)](std::vector<SessionChange> changes) {
+          if (!alive.expired()) pulled(changes);
+        });
     log::info("sync with " + options_.sync->url);
   }
 }
@@ -94,10 +98,51 @@ Result<p::SyncStatus> Workspace::syncStatus() {
   return status;
 }
 
+void Workspace::pulled(const std::vector<SessionChange>& changes) {
+  auto db = reader();
+  if (!db) return;
+  for (const SessionChange& change : changes) {
+    if (!viewed_.contains(change.sessionId)) continue;
+    p::SessionChanged notice;
+    notice.sessionId = change.sessionId;
+    notice.deleted = change.deleted;
+    if (change.deleted) {
+      viewed_.erase(change.sessionId);
+      events_.sessionChanged(notice);
+      continue;
+    }
+    if (!change.added.empty()) notice.messages = change.added;
+    if (change.components) {
+      auto components = (*db)->listComponents(change.sessionId);
+      if (!components) {
+        log::warn("session/changed: cannot read components: " + components.error().message);
+        continue;
+      }
+      notice.components = std::move(*components);
+    }
+    if (change.current) {
+      auto current = (*db)->currentComponentId(change.sessionId);
+      if (!current) {
+        log::warn("session/changed: cannot read the current component: " + current.error().message);
+        continue;
+      }
+      notice.currentChanged = true;
+      notice.currentComponentId = std::move(*current);
+    }
+    events_.sessionChanged(notice);
+  }
+}
+
 void Workspace::syncNow(Callback<p::SyncStatus> done) {
   if (!sync_) return done(syncStatus());
-  sync_->now([this, done = std::move(done), alive = std::weak_ptr<bool>(alive_)](p::SyncStatus) {
-    if (!alive.expired()) done(syncStatus());
+  // The attempt's own outcome: another may have begun since (a live event).
+  sync_->now([this, done = std::move(done), alive = std::weak_ptr<bool>(alive_)](p::SyncStatus outcome) {
+    if (alive.expired()) return;
+    auto counted = syncStatus();
+    if (!counted) return done(std::unexpected(counted.error()));
+    outcome.pending = counted->pending;
+    outcome.rejected = counted->rejected;
+    done(std::move(outcome));
   });
 }
 
@@ -240,6 +285,7 @@ Result<p::SessionOpenResult> Workspace::readOpenSession(const p::SessionOpenPara
     return storeFailure(current.error());
   }
   open.components.loaded();
+  viewed_.insert(params.sessionId);
   result.components = std::move(*components);
   result.currentComponentId = *current;
   open.tracker.loaded(result.session.updatedAt);
@@ -276,6 +322,7 @@ void Workspace::deleteSession(const p::SessionIdParams& params, Callback<p::Sess
       },
       [this, id = params.sessionId, done](Result<void> deleted) {
         if (!deleted) return done(std::unexpected(deleted.error()));
+        viewed_.erase(id);
         if (auto it = sessions_.find(id); it != sessions_.end()) {
           it->second->chat.reset();
           it->second->components.reset();
@@ -289,6 +336,7 @@ void Workspace::deleteSession(const p::SessionIdParams& params, Callback<p::Sess
 }
 
 Result<p::SessionCloseResult> Workspace::closeSession(const p::SessionIdParams& params) {
+  viewed_.erase(params.sessionId);
   if (auto it = sessions_.find(params.sessionId); it != sessions_.end()) {
     // What the database may lack still shows at the next session/open.
     it->second->chat.closeView();

@@ -139,6 +139,8 @@ class Workspace {
     bool idle() const { return !tracker.busy() && replies.empty() && chat.empty() && components.empty(); }
   };
 
+  /// Tells the editor about pulled changes to the sessions it has open.
+  void pulled(const std::vector<SessionChange>&);
   /// The read connection, or why there is none.
   Result<Store*> reader();
   OpenSession& session(const std::string& sessionId);
@@ -179,6 +181,7 @@ class Workspace {
   std::unique_ptr<SyncThread> sync_;
   std::string storeError_;
   std::map<std::string, std::unique_ptr<OpenSession>> sessions_;
+  std::set<std::string> viewed_;     ///< sessions the editor has open (session/open, not yet closed)
   std::set<std::string> releasing_;  ///< sessions to drop if idle on the next turn
   bool retryScheduled_ = false;
   bool reopening_ = false;  ///< reopenStore() waits for the writer

@@ -479,6 +479,17 @@ struct SyncStatus {
 };
 json toJSON(const SyncStatus&);
 
+/// `session/changed`: pulled changes altered a session the editor has open.
+struct SessionChanged {
+  std::string sessionId;
+  std::optional<std::vector<Message>> messages;      ///< the messages added, in the session's order
+  std::optional<std::vector<Component>> components;  ///< the latest version of each, when versions changed
+  bool currentChanged = false;                       ///< currentComponentId is sent (null: none now)
+  std::optional<std::string> currentComponentId;
+  bool deleted = false;  ///< the session was deleted on another device
+};
+json toJSON(const SessionChanged&);
+
 /// `sync/status {}` and `sync/now {}`.
 struct SyncParams {};
 Parsed fromJSON(const json&, SyncParams&, const std::string& path);

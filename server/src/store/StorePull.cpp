@@ -1,0 +1,192 @@
+// Store internals: the pull side of sync. Changes pulled from the backend's
+// change log are written to the same tables as local writes, but queue no
+// outbox row (they came from the backend), and each is applied at most once:
+// records are sets keyed by id, so a replayed page or this device's own
+// write coming back changes nothing.
+//
+// Component versions keep the backend's numbers. A pulled version whose
+// number a different local version holds (both devices made "version 3"
+// offline) moves the local one to the end of the history (its outbox row
+// with it, so an unsent one is still pushed): the backend numbers it there
+// too once it arrives, and both devices end with the same history.
+//
+// A pulled delete does not remove what still waits in the outbox: a session
+// or component deleted elsewhere while this device wrote to it offline is
+// kept here, and the unsent writes bring it back on the backend.
+#include <algorithm>
+#include <map>
+
+#include "store/StoreImpl.h"
+#include "store/StoreStatements.h"
+
+namespace aieditor::server {
+
+using namespace store_detail;
+
+StoreResult<std::int64_t> Store::syncCursor() {
+  return impl_->read([&]() -> Res<std::int64_t> {
+    auto since = selectOne(impl_->db, kSyncCursor, readInt);
+    if (!since) return std::unexpected(since.error());
+    return since->value_or(0);
+  });
+}
+
+StoreResult<std::vector<SessionChange>> Store::applyPulled(const std::vector<PulledChange>& changes,
+                                                           std::int64_t cursor) {
+  return impl_->write([&]() -> Res<std::vector<SessionChange>> {
+    std::map<std::string, SessionChange> bySession;
+    for (const PulledChange& change : changes) {
+      if (auto valid = requireId(change.sessionId, "changes[].session_id"); !valid)
+        return std::unexpected(valid.error());
+      SessionChange& touched = bySession[change.sessionId];
+      touched.sessionId = change.sessionId;
+      if (auto applied = impl_->applyPulled(change, touched); !applied) return std::unexpected(applied.error());
+    }
+    std::vector<SessionChange> result;
+    for (auto& [id, change] : bySession) {
+      if (change.messages && !change.deleted)
+        if (auto renumbered = impl_->renumber(id); !renumbered) return std::unexpected(renumbered.error());
+      if (change.messages || change.components || change.current || change.deleted) result.push_back(std::move(change));
+    }
+    if (auto set = execute(impl_->db, kSetSyncCursor, cursor); !set) return std::unexpected(set.error());
+    return result;
+  });
+}
+
+StoreResult<void> Store::requeueAll(std::int64_t cursor) {
+  return impl_->write([&]() -> Res<void> {
+    // A record queued already goes twice: a replay, answered 200.
+    if (auto queued = execute(impl_->db, kEnqueueRecords, std::nullopt); !queued) return queued;
+    return execute(impl_->db, kSetSyncCursor, cursor);
+  });
+}
+
+Res<bool> Store::Impl::queued(const std::string& sessionId, std::string_view kind,
+                              const std::optional<std::string>& recordId) {
+  auto count = selectOne(db, kQueued, readInt, sessionId, kind, recordId);
+  if (!count) return std::unexpected(count.error());
+  return count->value_or(0) > 0;
+}
+
+Res<void> Store::Impl::applyPulled(const PulledChange& change, SessionChange& touched) {
+  if (change.kind == "message" && change.message) return applyPulledMessage(change, touched);
+  if (change.kind == "interaction" && change.interaction) return applyPulledInteraction(change, touched);
+  if (change.kind == "component" && change.component) return applyPulledVersion(change, touched);
+  if (change.kind == "current_component" && change.componentId) {
+    // A pick still to be sent becomes the backend's last write once it is.
+    auto waiting = queued(change.sessionId, "current_component", std::nullopt);
+    if (!waiting) return std::unexpected(waiting.error());
+    auto exists = selectOne(db, kComponentExists, readInt, change.sessionId, *change.componentId);
+    if (!exists) return std::unexpected(exists.error());
+    if (*waiting || !*exists) return {};
+    if (auto set = execute(db, kSetCurrentIfOther, change.sessionId, *change.componentId); !set) return set;
+    touched.current = touched.current || db.changes() > 0;
+    return {};
+  }
+  if (change.kind == "component_deleted" || change.kind == "session_deleted") return applyPulledDelete(change, touched);
+  return fail(Kind::Invalid,
+              "changes[seq " + std::to_string(change.seq) + "]: kind '" + change.kind + "' without its record");
+}
+
+Res<void> Store::Impl::applyPulledMessage(const PulledChange& change, SessionChange& touched) {
+  Message m = *change.message;
+  m.sessionId = change.sessionId;
+  if (auto valid = requireId(m.id, "message.id"); !valid) return valid;
+  m.createdAt = orNow(m.createdAt);
+  if (auto session = ensureSession(m.sessionId, m.createdAt); !session) return std::unexpected(session.error());
+  const auto images = imagesToText(m.images);
+  if (!images) return std::unexpected(images.error());
+  if (auto inserted = execute(db, kInsertMessageIfNew, m.sessionId, m.id, roleName(m.role), m.content, *images,
+                              m.createdAt, statusName(m.status), m.interactionId, m.componentId);
+      !inserted)
+    return inserted;
+  if (db.changes() > 0) {
+    touched.added.push_back(m);
+    if (auto touchedAt = touchSession(m.sessionId, m.createdAt); !touchedAt) return touchedAt;
+    if (m.role == protocol::Role::User)
+      if (const auto title = titleFrom(m.content); !title.empty())
+        if (auto titled = execute(db, kSetTitleIfEmpty, m.sessionId, title); !titled) return titled;
+  }
+  if (auto marked = execute(db, kMarkMessageSynced, m.sessionId, m.id, change.seq); !marked) return marked;
+  touched.messages = touched.messages || db.changes() > 0;
+  return {};
+}
+
+Res<void> Store::Impl::applyPulledInteraction(const PulledChange& change, SessionChange& touched) {
+  Interaction i = *change.interaction;
+  i.sessionId = change.sessionId;
+  if (auto valid = requireId(i.id, "interaction.id"); !valid) return valid;
+  i.createdAt = orNow(i.createdAt);
+  auto found = selectOne(db, kFindInteraction, readInteraction, i.sessionId, i.id);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) {
+    if (auto session = ensureSession(i.sessionId, i.createdAt); !session) return std::unexpected(session.error());
+    if (auto inserted = insertInteraction(i); !inserted) return inserted;
+    if (auto touchedAt = touchSession(i.sessionId, i.createdAt); !touchedAt) return touchedAt;
+  }
+  if (auto marked = execute(db, kMarkInteractionSynced, i.sessionId, i.id, change.seq); !marked) return marked;
+  touched.messages = touched.messages || db.changes() > 0;
+  return {};
+}
+
+Res<void> Store::Impl::applyPulledVersion(const PulledChange& change, SessionChange& touched) {
+  Component c = *change.component;
+  c.sessionId = change.sessionId;
+  if (auto valid = requireId(c.id, "component.id"); !valid) return valid;
+  if (c.version < 1) return fail(Kind::Invalid, "component.version: must be at least 1");
+  c.updatedAt = orNow(c.updatedAt);
+  c.createdAt = c.createdAt != 0 ? c.createdAt : c.updatedAt;
+  if (auto session = ensureSession(c.sessionId, c.createdAt); !session) return std::unexpected(session.error());
+  if (auto component = execute(db, kInsertComponentIfNew, c.sessionId, c.id, c.createdAt); !component) return component;
+  auto local = selectOne(db, kVersion, readComponent, c.sessionId, c.id, c.version);
+  if (!local) return std::unexpected(local.error());
+  if (*local) {
+    const Component& mine = **local;
+    if (mine.name == c.name && mine.jsx == c.jsx && mine.css == c.css) {
+      // The same edit (this device's own, come back): the backend's time and metadata win.
+      if (auto synced = execute(db, kSyncVersion, c.sessionId, c.id, c.version, c.updatedAt, c.metadata); !synced)
+        return synced;
+      touched.components = touched.components || db.changes() > 0;
+      return {};
+    }
+    auto last = selectOne(db, kMaxVersion, readInt, c.sessionId, c.id);
+    if (!last) return std::unexpected(last.error());
+    const std::int64_t moved = last->value_or(c.version) + 1;
+    if (auto done = execute(db, kMoveVersion, c.sessionId, c.id, c.version, moved); !done) return done;
+    if (auto done = execute(db, kMoveQueuedVersion, c.sessionId, c.id, c.version, moved); !done) return done;
+  }
+  if (auto inserted = insertVersion(c); !inserted) return inserted;
+  if (auto touchedAt = touchSession(c.sessionId, c.updatedAt); !touchedAt) return touchedAt;
+  touched.components = true;
+  return {};
+}
+
+Res<void> Store::Impl::applyPulledDelete(const PulledChange& change, SessionChange& touched) {
+  if (change.kind == "session_deleted") {
+    auto waiting = selectOne(db, kQueuedInSession, readInt, change.sessionId);
+    if (!waiting) return std::unexpected(waiting.error());
+    if (waiting->value_or(0) > 0) return {};  // offline writes: kept, and they bring the session back
+    if (auto deleted = execute(db, kDeleteSession, change.sessionId); !deleted) return deleted;
+    touched.deleted = touched.deleted || db.changes() > 0;
+    return {};
+  }
+  if (!change.componentId) return fail(Kind::Invalid, "component_deleted: record.component_id is missing");
+  auto waiting = queued(change.sessionId, "component", change.componentId);
+  if (!waiting) return std::unexpected(waiting.error());
+  if (*waiting) return {};  // unsent versions: kept, and they bring it back
+  if (auto deleted = execute(db, kDeleteComponent, change.sessionId, *change.componentId); !deleted) return deleted;
+  if (db.changes() == 0) return {};
+  touched.components = true;
+  if (auto dropped = execute(db, kDropComponentOutbox, change.sessionId, *change.componentId); !dropped) return dropped;
+  if (auto cleared = execute(db, kClearCurrent, change.sessionId, *change.componentId); !cleared) return cleared;
+  touched.current = touched.current || db.changes() > 0;
+  return {};
+}
+
+Res<void> Store::Impl::renumber(const std::string& sessionId) {
+  for (const char* sql : {kRenumberMessages, kFlipMessageSeq, kRenumberInteractions, kFlipInteractionSeq})
+    if (auto done = execute(db, sql, sessionId); !done) return done;
+  return {};
+}
+
+}  // namespace aieditor::server
