@@ -48,19 +48,30 @@ ServerProcess::ServerProcess(Options options) : framed_(options.framed) {
   REQUIRE(::pipe2(in, O_CLOEXEC) == 0);
   REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
   REQUIRE(::pipe2(err, O_CLOEXEC) == 0);
+  // Everything the child needs is built before the fork: another thread of
+  // this process may hold the allocator's lock at that moment (ASan's, most
+  // often), and a child that allocates before exec would wait on it forever.
+  const char* binary = options.binary.empty() ? AIEDITOR_BINARY : options.binary.c_str();
+  std::vector<char*> argv{const_cast<char*>(binary)};
+  for (auto& arg : options.args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string_view text(*entry);
+    if (!options.environment.contains(std::string(text.substr(0, text.find('='))))) environment.emplace_back(text);
+  }
+  for (const auto& [key, value] : options.environment) environment.push_back(key + "=" + value);
+  std::vector<char*> envp;
+  for (auto& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   pid_ = ::fork();
   REQUIRE(pid_ >= 0);
   if (pid_ == 0) {
     ::dup2(in[0], STDIN_FILENO);
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(err[1], STDERR_FILENO);
-    for (const auto& [key, value] : options.environment) ::setenv(key.c_str(), value.c_str(), 1);
     if (options.beforeExec) options.beforeExec();
-    const char* binary = options.binary.empty() ? AIEDITOR_BINARY : options.binary.c_str();
-    std::vector<char*> argv{const_cast<char*>(binary)};
-    for (auto& arg : options.args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(binary, argv.data());
+    ::execve(binary, argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(in[0]);

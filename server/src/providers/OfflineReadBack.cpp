@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
 namespace aieditor::server::offline {
@@ -187,11 +188,15 @@ Properties cssProperties(std::string_view css) {
 
 std::string withProperties(std::string css, const Properties& properties) {
   const std::vector<Declaration> found = declarations(css);
+  // Looked up by name: a hand-written stylesheet may hold thousands of them.
+  std::unordered_map<std::string_view, const std::string*> byName;
+  for (const auto& [name, value] : properties.entries()) byName.emplace(name, &value);
   std::string out;
   std::size_t copied = 0;
   for (const auto& d : found) {  // in the order they appear
-    const std::string* value = properties.find(d.name);
-    if (!value || *value == d.value) continue;
+    const auto it = byName.find(d.name);
+    if (it == byName.end() || *it->second == d.value) continue;
+    const std::string* value = it->second;
     out.append(css, copied, d.at - copied);
     out += *value;
     copied = d.at + d.value.size();
