@@ -268,20 +268,9 @@ SyncThread::Outcome SyncThread::push() {
     if (!sent.empty()) {
       auto reply = postJson(options_.settings.url + "/api/batch", body.dump(-1, ' ', false, json::error_handler_t::replace),
                             accessToken_, options_.requestTimeout, stop_);
-      if (!reply) {
-        if (stop_) return Outcome::Stop;
-        failed(SyncState::Offline, "cannot reach " + options_.settings.url + ": " + reply.error(), std::nullopt);
-        return Outcome::Retry;
-      }
-      if (reply->status == 401) {
-        accessToken_.clear();
-        if (refreshed) {
-          failed(SyncState::AuthRequired, "the backend refused a fresh access token: sign in again", std::nullopt);
-          return Outcome::Stop;
-        }
-        refreshed = true;
-        if (auto refused = signIn()) return *refused;
-        continue;
+      if (const Screened screened = screen(reply, refreshed); !screened.read) {
+        if (screened.outcome) return *screened.outcome;
+        continue;  // again, with a fresh access token
       }
       if (reply->status >= 400 && reply->status < 500 && reply->status != 408 && reply->status != 429) {
         // The request as a whole was refused (too large, say): one of its
@@ -312,6 +301,22 @@ SyncThread::Outcome SyncThread::push() {
   }
 }
 
+SyncThread::Screened SyncThread::screen(const std::expected<HttpReply, std::string>& reply, bool& refreshed) {
+  if (!reply) {
+    if (stop_) return {false, Outcome::Stop};
+    failed(SyncState::Offline, "cannot reach " + options_.settings.url + ": " + reply.error(), std::nullopt);
+    return {false, Outcome::Retry};
+  }
+  if (reply->status != 401) return {true, std::nullopt};
+  accessToken_.clear();
+  if (refreshed) {
+    failed(SyncState::AuthRequired, "the backend refused a fresh access token: sign in again", std::nullopt);
+    return {false, Outcome::Stop};
+  }
+  refreshed = true;
+  return {false, signIn()};
+}
+
 SyncThread::Outcome SyncThread::pull() {
   auto cursor = store_->syncCursor();
   if (!cursor) {
@@ -325,20 +330,9 @@ SyncThread::Outcome SyncThread::pull() {
     const std::string url = options_.settings.url + "/api/changes?since=" + std::to_string(since) +
                             "&limit=" + std::to_string(options_.pageSize);
     auto reply = getJson(url, accessToken_, options_.requestTimeout, stop_);
-    if (!reply) {
-      if (stop_) return Outcome::Stop;
-      failed(SyncState::Offline, "cannot reach " + options_.settings.url + ": " + reply.error(), std::nullopt);
-      return Outcome::Retry;
-    }
-    if (reply->status == 401) {
-      accessToken_.clear();
-      if (refreshed) {
-        failed(SyncState::AuthRequired, "the backend refused a fresh access token: sign in again", std::nullopt);
-        return Outcome::Stop;
-      }
-      refreshed = true;
-      if (auto refused = signIn()) return *refused;
-      continue;
+    if (const Screened screened = screen(reply, refreshed); !screened.read) {
+      if (screened.outcome) return *screened.outcome;
+      continue;  // again, with a fresh access token
     }
     if (reply->status != 200) {
       failed(SyncState::Error,

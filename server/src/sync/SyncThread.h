@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <expected>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,8 @@
 #include "sync/SyncSettings.h"
 
 namespace aieditor::server {
+
+struct HttpReply;
 
 class Redactor;
 class EventStream;
@@ -84,6 +87,15 @@ class SyncThread {
   Outcome pull();
   /// A fresh access token; when none could be had, what to do next (the status says why).
   std::optional<Outcome> signIn();
+  /// What every request to the backend has in common: no reply at all
+  /// (offline) and 401 (one fresh access token, then authRequired). `read`:
+  /// the reply is the caller's to read; otherwise the outcome to return, or
+  /// none to send the request again with the new token.
+  struct Screened {
+    bool read = false;
+    std::optional<Outcome> outcome;
+  };
+  Screened screen(const std::expected<HttpReply, std::string>& reply, bool& refreshed);
   /// The sync thread's connection, opened on first use; false (the status says why) when it cannot be.
   bool openStore();
   void count();
