@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "SyncTestSupport.h"
@@ -16,13 +17,6 @@ using namespace aieditor::test::sync;
 using nlohmann::json;
 
 namespace {
-
-std::vector<std::string> messageIds(ServerProcess& server, const std::string& session) {
-  const json document = server.ok("session/export", {{"sessionId", session}})["document"];
-  std::vector<std::string> out;
-  for (const json& message : document["messages"]) out.push_back(message["id"]);
-  return out;
-}
 
 /// Messages and interactions the backend's file holds (read directly, while it is down).
 std::int64_t backendRecords(const std::string& db) {
@@ -63,6 +57,82 @@ TEST_CASE("the backend killed during a push, before or after its commit: every w
   Backend backend(w.backendDb, listen);
   waitSync(*a, allSynced, before);
   CHECK(backendChanges(backend, w.token) == messageChanges("crash", ids));
-  CHECK(messageIds(*a, "crash") == ids);
+  CHECK(exportedMessageIds(*a, "crash") == ids);
   CHECK(outboxRows(w.db) == 0);
+}
+
+namespace {
+
+constexpr long kDayMs = 24L * 3600 * 1000;
+
+/// An editor whose clock is `skewMs` off.
+std::unique_ptr<ServerProcess> skewedEditor(const std::string& db, const std::string& url, const std::string& token,
+                                            long skewMs) {
+  auto server = std::make_unique<ServerProcess>(ServerProcess::Options{
+      {"--db", db}, {{"AIEDITOR_LOG", "error"}, {"AIEDITOR_CLOCK_SKEW_MS", std::to_string(skewMs)}}});
+  server->initialize({{"sync", {{"url", url}, {"token", token}}}});
+  return server;
+}
+
+void syncNow(ServerProcess& server) { REQUIRE(server.ok("sync/now", json::object())["state"] == "synced"); }
+
+json saveComponent(ServerProcess& server, const std::string& session, const std::string& id, const std::string& jsx) {
+  return server.ok(
+      "components/save",
+      {{"sessionId", session}, {"component", {{"id", id}, {"name", "Card"}, {"jsx", jsx}, {"css", ""}}}})["component"];
+}
+
+json exported(ServerProcess& server, const std::string& session) {
+  return server.ok("session/export", {{"sessionId", session}})["document"];
+}
+
+}  // namespace
+
+TEST_CASE("A's clock a day fast and B's a day slow change nothing: one history, the backend's last current component") {
+  World w;
+  Backend backend(w.backendDb);
+  const std::string dbB = w.dir.file("b.db");
+  auto a = skewedEditor(w.db, backend.url(), w.token, kDayMs);
+  auto b = skewedEditor(dbB, backend.url(), w.token, -kDayMs);
+
+  addMessages(*a, "ui", 3, "a");
+  saveComponent(*a, "ui", "card", "<div>A1</div>");
+  syncNow(*a);
+  syncNow(*b);
+  // A makes "banner" current, stamped a day ahead; B later edits "card",
+  // stamped a day behind: the backend receives B's last, so "card" is current.
+  saveComponent(*a, "ui", "banner", "<div>banner</div>");
+  addMessages(*a, "ui", 2, "a-late");
+  syncNow(*a);
+  addMessages(*b, "ui", 3, "b");
+  saveComponent(*b, "ui", "card", "<div>B2</div>");
+  syncNow(*b);
+  syncNow(*a);
+
+  const json onA = exported(*a, "ui");
+  const json onB = exported(*b, "ui");
+  // The clocks really were skewed: B's later message carries an earlier day.
+  const auto dayOf = [](const json& doc, const std::string& id) {
+    for (const json& m : doc["messages"])
+      if (m["id"] == id) return m["created_at"].get<std::string>().substr(0, 10);
+    FAIL("no message " << id);
+    return std::string();
+  };
+  CHECK(dayOf(onA, "a0") > dayOf(onA, "b0"));
+
+  CHECK(onA["messages"] == onB["messages"]);
+  CHECK(onA["components"].size() == 3);  // card 1 and 2, banner 1
+  CHECK(onA["components"] == onB["components"]);
+  CHECK(onA["session"]["current_component_id"] == "card");
+  CHECK(onB["session"]["current_component_id"] == "card");
+  std::vector<std::string> backendOrder;
+  for (const std::string& change : backendChanges(backend, w.token))
+    if (change.starts_with("message:ui:")) backendOrder.push_back(change.substr(std::strlen("message:ui:")));
+  CHECK(exportedMessageIds(*a, "ui") == backendOrder);
+  CHECK(exportedMessageIds(*b, "ui") == backendOrder);
+  CHECK(backendOrder.size() == 8);
+  const std::string access = backend.signIn(w.token);
+  const json sessions = backend.call("GET", "/api/sessions", access).json()["sessions"];
+  REQUIRE(sessions.size() == 1);
+  CHECK(sessions[0]["current_component_id"] == "card");
 }

@@ -157,10 +157,11 @@ inline constexpr const char* kRenumberInteractions = AIEDITOR_RENUMBER("interact
 inline constexpr const char* kFlipMessageSeq = "UPDATE messages SET seq = -seq WHERE session_id = ?1 AND seq < 0";
 inline constexpr const char* kFlipInteractionSeq =
     "UPDATE interactions SET seq = -seq WHERE session_id = ?1 AND seq < 0";
-inline constexpr const char* kInsertComponentIfNew =
+inline constexpr const char* kUpsertPulledComponent =  // the backend's created_at wins (it made the component)
     "INSERT INTO components (session_id, id, seq, created_at) VALUES (?1, ?2, "
     "(SELECT coalesce(max(seq), 0) + 1 FROM components WHERE session_id = ?1), ?3) "
-    "ON CONFLICT (session_id, id) DO NOTHING";
+    "ON CONFLICT (session_id, id) DO UPDATE SET created_at = excluded.created_at "
+    "WHERE created_at <> excluded.created_at";
 inline constexpr const char* kMaxVersion =
     "SELECT max(version) FROM component_versions WHERE session_id = ?1 AND component_id = ?2";
 inline constexpr const char* kMoveVersion =

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "aieditor/protocol/JsonText.h"
+#include "common/Clock.h"
 #include "common/Log.h"
 #include "providers/Redaction.h"
 #include "store/Store.h"
@@ -20,11 +21,6 @@ using protocol::SyncState;
 using protocol::SyncStatus;
 
 namespace {
-
-protocol::Timestamp wallClockMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 /// `{"error":{"message"}}`'s message, or "" when there is none.
 std::string errorMessage(const json& body) {
@@ -245,7 +241,7 @@ SyncThread::Outcome SyncThread::push() {
       failures_ = 0;
       SyncStatus synced = status();
       synced.state = SyncState::Synced;
-      synced.lastSyncedAt = wallClockMs();
+      synced.lastSyncedAt = server::now();
       synced.error.reset();
       synced.retryAt.reset();
       publish(std::move(synced));
@@ -412,7 +408,7 @@ void SyncThread::failed(SyncState state, const std::string& why, std::optional<s
     std::chrono::milliseconds delay{std::uniform_int_distribution<std::int64_t>(0, std::max<std::int64_t>(ceiling, 0))(random)};
     if (retryAfter) delay = std::max<std::chrono::milliseconds>(delay, *retryAfter);
     retryAt_ = Clock::now() + delay;
-    next.retryAt = wallClockMs() + delay.count();
+    next.retryAt = server::now() + delay.count();
   }
   log::info("sync: " + std::string(protocol::toString(state)) + ": " + *next.error);
   publish(std::move(next));
