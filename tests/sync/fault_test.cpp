@@ -65,11 +65,11 @@ namespace {
 
 constexpr long kDayMs = 24L * 3600 * 1000;
 
-/// An editor whose clock is `skewMs` off.
-std::unique_ptr<ServerProcess> skewedEditor(const std::string& db, const std::string& url, const std::string& token,
-                                            long skewMs) {
-  auto server = std::make_unique<ServerProcess>(ServerProcess::Options{
-      {"--db", db}, {{"AIEDITOR_LOG", "error"}, {"AIEDITOR_CLOCK_SKEW_MS", std::to_string(skewMs)}}});
+/// An editor syncing with `url`, with `variable` set to `value` (a test hook).
+std::unique_ptr<ServerProcess> editorWith(const std::string& db, const std::string& url, const std::string& token,
+                                          const std::string& variable, const std::string& value) {
+  auto server = std::make_unique<ServerProcess>(
+      ServerProcess::Options{{"--db", db}, {{"AIEDITOR_LOG", "error"}, {variable, value}}});
   server->initialize({{"sync", {{"url", url}, {"token", token}}}});
   return server;
 }
@@ -92,8 +92,8 @@ TEST_CASE("A's clock a day fast and B's a day slow change nothing: one history, 
   World w;
   Backend backend(w.backendDb);
   const std::string dbB = w.dir.file("b.db");
-  auto a = skewedEditor(w.db, backend.url(), w.token, kDayMs);
-  auto b = skewedEditor(dbB, backend.url(), w.token, -kDayMs);
+  auto a = editorWith(w.db, backend.url(), w.token, "AIEDITOR_CLOCK_SKEW_MS", std::to_string(kDayMs));
+  auto b = editorWith(dbB, backend.url(), w.token, "AIEDITOR_CLOCK_SKEW_MS", std::to_string(-kDayMs));
 
   addMessages(*a, "ui", 3, "a");
   saveComponent(*a, "ui", "card", "<div>A1</div>");
@@ -135,4 +135,26 @@ TEST_CASE("A's clock a day fast and B's a day slow change nothing: one history, 
   const json sessions = backend.call("GET", "/api/sessions", access).json()["sessions"];
   REQUIRE(sessions.size() == 1);
   CHECK(sessions[0]["current_component_id"] == "card");
+}
+
+TEST_CASE("offline with a long backoff, the push starts as soon as the backend is reachable again") {
+  World w;
+  const int port = freePort();
+  // Every retry (pushes and the event stream) waits 10 minutes: only the
+  // reachability probe can bring the push forward.
+  auto a = editorWith(w.db, urlOf(port), w.token, "AIEDITOR_SYNC_RETRY_MS", "600000");
+  waitSync(*a, [](const json& s) { return s["state"] == "offline"; });
+  const auto ids = addMessages(*a, "plane", 20);
+  // Several failures, as hours on a plane would make.
+  for (int i = 0; i < 3; ++i) CHECK(a->ok("sync/now", json::object())["state"] == "offline");
+  const json offline = a->ok("sync/status", json::object());
+  REQUIRE(offline["pending"] == 20);
+  REQUIRE(offline.contains("retryAt"));
+
+  const std::size_t before = a->notificationCount();
+  Backend backend(w.backendDb, {"--listen", "127.0.0.1:" + std::to_string(port)});
+  const json synced = waitSync(*a, allSynced, before);
+  // Before the retry that was due (ISO times compare as text).
+  CHECK(synced["lastSyncedAt"].get<std::string>() < offline["retryAt"].get<std::string>());
+  CHECK(backendChanges(backend, w.token) == messageChanges("plane", ids));
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <utility>
 
 #include "aieditor/protocol/JsonText.h"
@@ -11,6 +10,7 @@
 #include "providers/Redaction.h"
 #include "store/Store.h"
 #include "sync/BackendHttp.h"
+#include "sync/Backoff.h"
 #include "sync/ChangesPage.h"
 #include "sync/EventStream.h"
 
@@ -100,17 +100,17 @@ SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback
       redactor_(std::make_unique<Redactor>(std::vector<std::string>{options_.settings.token})) {
   status_.state = SyncState::Syncing;
   due_ = Clock::now();  // what is pending from before goes at once
-  thread_ = std::thread([this] { run(); });
+  // Before the sync thread, which tells it when the backend is back.
   if (!options_.settings.token.empty())
     events_ = std::make_unique<EventStream>(EventStream::Options{.settings = options_.settings,
                                                                  .backoffBase = options_.backoffBase,
                                                                  .backoffCap = options_.backoffCap,
                                                                  .requestTimeout = options_.requestTimeout},
                                             [this] { poke(); });
+  thread_ = std::thread([this] { run(); });
 }
 
 SyncThread::~SyncThread() {
-  events_.reset();  // its thread calls poke()
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -118,6 +118,7 @@ SyncThread::~SyncThread() {
   stop_ = true;
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
+  events_.reset();  // after the sync thread, which calls it; its own thread only calls poke(), which stays safe
 }
 
 void SyncThread::written() {
@@ -153,26 +154,46 @@ SyncStatus SyncThread::status() const {
 void SyncThread::run() {
   for (;;) {
     std::vector<StatusCallback> waiting;
-    bool counting = false, pushing = false;
+    bool counting = false, pushing = false, probing = false;
     {
       std::unique_lock lock(mutex_);
       for (;;) {
         if (stopping_) return;
-        if (writes_ || !waiters_.empty() || (due_ && Clock::now() >= *due_)) break;
-        if (due_)
-          wake_.wait_until(lock, *due_);
-        else
+        const auto now = Clock::now();
+        if (writes_ || !waiters_.empty() || (due_ && now >= *due_) || (probeAt_ && now >= *probeAt_)) break;
+        const auto until =
+            std::min(due_.value_or(Clock::time_point::max()), probeAt_.value_or(Clock::time_point::max()));
+        if (until == Clock::time_point::max())
           wake_.wait(lock);
+        else
+          wake_.wait_until(lock, until);
       }
       counting = std::exchange(writes_, false);
       waiting.swap(waiters_);
       pushing = !waiting.empty() || (due_ && Clock::now() >= *due_);
+      probing = !pushing && probeAt_ && Clock::now() >= *probeAt_;
       if (pushing) due_.reset();
+      if (pushing || probing) probeAt_.reset();
     }
-    if (!pushing) {
-      if (counting) count();
+    if (counting) count();
+    if (probing) {
+      // Offline, a retry waiting out its backoff (up to 60 s): a GET
+      // /healthz a second (no sign-in, a few hundred bytes) ends the wait as
+      // soon as the backend answers. A bare TCP connect would also succeed
+      // against a proxy whose backend is down; the event stream's reconnect
+      // has a backoff of its own.
+      const bool back = reachable();
+      {
+        std::lock_guard lock(mutex_);
+        if (back)
+          due_ = Clock::now();
+        else if (due_)
+          probeAt_ = Clock::now() + options_.probeInterval;
+      }
+      if (back && events_) events_->reachable();
       continue;
     }
+    if (!pushing) continue;
     // Push, then pull (this device's writes come back with the backend's
     // order). A restored backend gets everything again, then is pulled from.
     Outcome outcome = push();
@@ -185,6 +206,8 @@ void SyncThread::run() {
       if (outcome == Outcome::Retry) due_ = retryAt_;
       if (outcome == Outcome::Stop) due_.reset();  // until sync/now: writes made meanwhile wait
       if (outcome == Outcome::Done && writes_) due_ = Clock::now() + options_.debounce;
+      if (outcome == Outcome::Retry && status_.state == SyncState::Offline)
+        probeAt_ = Clock::now() + options_.probeInterval;
     }
     const SyncStatus answer = status();
     for (auto& done : waiting) scheduler_.post([done = std::move(done), answer] { done(answer); });
@@ -364,6 +387,10 @@ SyncThread::Outcome SyncThread::pull() {
   }
 }
 
+bool SyncThread::reachable() {
+  return getJson(options_.settings.url + "/healthz", "", options_.probeInterval * 2, stop_).has_value();
+}
+
 std::optional<SyncThread::Outcome> SyncThread::signIn() {
   const json grant{{"grant_type", "refresh_token"}, {"refresh_token", options_.settings.token}};
   auto reply = postJson(options_.settings.url + "/api/auth/token", grant.dump(), "", options_.requestTimeout, stop_);
@@ -400,12 +427,8 @@ void SyncThread::failed(SyncState state, const std::string& why, std::optional<s
   next.error = redactor_->redact(why);
   next.retryAt.reset();
   if (state != SyncState::AuthRequired) {
-    // Full jitter: anywhere from 0 to the doubled base, capped.
-    ++failures_;
-    const auto ceiling = std::min<std::int64_t>(options_.backoffCap.count(),
-                                                options_.backoffBase.count() << std::min(failures_ - 1, 20));
-    static thread_local std::mt19937_64 random{std::random_device{}()};
-    std::chrono::milliseconds delay{std::uniform_int_distribution<std::int64_t>(0, std::max<std::int64_t>(ceiling, 0))(random)};
+    std::chrono::milliseconds delay =
+        backoffDelay(++failures_, options_.backoffBase, options_.backoffCap, options_.settings.retryDelay);
     if (retryAfter) delay = std::max<std::chrono::milliseconds>(delay, *retryAfter);
     retryAt_ = Clock::now() + delay;
     next.retryAt = server::now() + delay.count();

@@ -13,7 +13,8 @@
 // acknowledges the write, a per-write 4xx marks it rejected with the
 // backend's message (the rest goes on). Network failures, 5xx and 429 are
 // retried with exponential backoff and full jitter, capped at 60 s, or after
-// Retry-After. A refused sign-in token stops pushing (authRequired) until
+// Retry-After; while offline a cheap probe ends that wait as soon as the
+// backend answers again. A refused sign-in token stops pushing (authRequired) until
 // sync/now; nothing is dropped.
 #pragma once
 
@@ -49,6 +50,8 @@ struct SyncOptions {
   std::chrono::milliseconds backoffBase{500};
   std::chrono::milliseconds backoffCap{60'000};
   std::chrono::milliseconds requestTimeout{30'000};
+  /// While offline, how often GET /healthz asks whether the backend is back.
+  std::chrono::milliseconds probeInterval{1'000};
   std::int64_t batchSize = 250;  ///< writes per POST /api/batch (the backend takes up to 1000)
   std::int64_t pageSize = 500;   ///< changes per GET /api/changes page
 };
@@ -82,6 +85,8 @@ class SyncThread {
   void run();
   /// Drains the outbox; what to do next.
   Outcome push();
+  /// Whether the backend answers GET /healthz at all (offline: it is back).
+  bool reachable();
   /// Pulls the change log from the stored cursor to its end; Restored when
   /// the backend is behind the cursor (everything was queued again).
   Outcome pull();
@@ -120,6 +125,7 @@ class SyncThread {
   bool writes_ = false;                  ///< written() since the last count
   bool held_ = false;                    ///< a retry is waiting, or a sign-in: writes do not push
   std::optional<Clock::time_point> due_;  ///< a push is due then
+  std::optional<Clock::time_point> probeAt_;  ///< offline: the next GET /healthz
   std::vector<StatusCallback> waiters_;   ///< sync/now calls waiting for a push
   std::atomic<bool> stop_{false};         ///< aborts a transfer in flight
   std::thread thread_;
