@@ -134,6 +134,10 @@ inline constexpr const char* kOutboxPending = "SELECT count(*) FROM outbox WHERE
 inline constexpr const char* kOutboxRejected = "SELECT count(*) FROM outbox WHERE rejected IS NOT NULL";
 inline constexpr const char* kAcknowledge = "DELETE FROM outbox WHERE seq = ?1";
 inline constexpr const char* kReject = "UPDATE outbox SET rejected = ?2 WHERE seq = ?1";
+inline constexpr const char* kTakeLease =
+    "INSERT INTO sync_lease (id, holder, expires_at) VALUES (1, ?1, ?3) ON CONFLICT (id) DO UPDATE SET "
+    "holder = excluded.holder, expires_at = excluded.expires_at WHERE holder = ?1 OR expires_at <= ?2";
+inline constexpr const char* kReleaseLease = "DELETE FROM sync_lease WHERE holder = ?1";
 
 // Pull (StorePull.cpp).
 inline constexpr const char* kSyncCursor = "SELECT since FROM sync_cursor WHERE id = 1";

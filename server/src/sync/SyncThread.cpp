@@ -6,6 +6,7 @@
 
 #include "aieditor/protocol/JsonText.h"
 #include "common/Clock.h"
+#include "common/Ids.h"
 #include "common/Log.h"
 #include "providers/Redaction.h"
 #include "store/Store.h"
@@ -97,7 +98,8 @@ SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback
       scheduler_(scheduler),
       changed_(std::move(changed)),
       pulled_(std::move(pulled)),
-      redactor_(std::make_unique<Redactor>(std::vector<std::string>{options_.settings.token})) {
+      redactor_(std::make_unique<Redactor>(std::vector<std::string>{options_.settings.token})),
+      leaseHolder_(newId()) {
   status_.state = SyncState::Syncing;
   due_ = Clock::now();  // what is pending from before goes at once
   // Before the sync thread, which tells it when the backend is back.
@@ -196,9 +198,14 @@ void SyncThread::run() {
     if (!pushing) continue;
     // Push, then pull (this device's writes come back with the backend's
     // order). A restored backend gets everything again, then is pulled from.
+    // Another window holding the push lease pushes this one's writes too (one
+    // outbox); this one still pulls, and looks again soon.
     Outcome outcome = push();
+    bool leased = outcome == Outcome::Leased;
+    if (leased) outcome = Outcome::Done;
     if (outcome == Outcome::Done && (outcome = pull()) == Outcome::Restored && (outcome = push()) == Outcome::Done)
       outcome = pull();
+    if (outcome == Outcome::Leased) leased = true, outcome = Outcome::Done;
     if (outcome == Outcome::Restored) outcome = Outcome::Retry;
     {
       std::lock_guard lock(mutex_);
@@ -206,6 +213,7 @@ void SyncThread::run() {
       if (outcome == Outcome::Retry) due_ = retryAt_;
       if (outcome == Outcome::Stop) due_.reset();  // until sync/now: writes made meanwhile wait
       if (outcome == Outcome::Done && writes_) due_ = Clock::now() + options_.debounce;
+      if (outcome == Outcome::Done && leased) due_ = Clock::now() + options_.leaseRetry;
       if (outcome == Outcome::Retry && status_.state == SyncState::Offline)
         probeAt_ = Clock::now() + options_.probeInterval;
     }
@@ -238,17 +246,34 @@ void SyncThread::count() {
 
 SyncThread::Outcome SyncThread::push() {
   if (!openStore()) return Outcome::Retry;
+  const Outcome outcome = pushUnderLease();
+  if (auto released = store_->releasePushLease(leaseHolder_); !released)
+    log::warn("sync: cannot free the push lease: " + released.error().message);  // it expires
+  return outcome;
+}
+
+bool SyncThread::holdLease() {
+  const protocol::Timestamp at = server::now();
+  auto taken = store_->takePushLease(leaseHolder_, at, at + options_.lease.count());
+  if (!taken) log::warn("sync: cannot take the push lease: " + taken.error().message);
+  return taken && *taken;
+}
+
+SyncThread::Outcome SyncThread::pushUnderLease() {
   count();
   if (options_.settings.token.empty()) {
     failed(SyncState::AuthRequired,
            "no sign-in token: set initializationOptions.sync.token or AIEDITOR_SYNC_TOKEN", std::nullopt);
     return Outcome::Stop;
   }
+  // Taken before "syncing" is said, so a window that says it pushes holds it.
+  const bool leased = status().pending > 0 && !holdLease();
   SyncStatus syncing = status();
-  syncing.state = SyncState::Syncing;
+  syncing.state = SyncState::Syncing;  // with the lease elsewhere: another window pushes these writes
   syncing.error.reset();
   syncing.retryAt.reset();
   publish(std::move(syncing));
+  if (leased) return Outcome::Leased;
   if (accessToken_.empty())
     if (auto refused = signIn()) return *refused;
   bool refreshed = false;
@@ -284,6 +309,7 @@ SyncThread::Outcome SyncThread::push() {
                                              "' is no longer stored here");
       }
     }
+    if (!holdLease()) return Outcome::Leased;  // renewed per batch: held while pushing
     if (!sent.empty()) {
       auto reply = postJson(options_.settings.url + "/api/batch", body.dump(-1, ' ', false, json::error_handler_t::replace),
                             accessToken_, options_.requestTimeout, stop_);

@@ -52,6 +52,11 @@ struct SyncOptions {
   std::chrono::milliseconds requestTimeout{30'000};
   /// While offline, how often GET /healthz asks whether the backend is back.
   std::chrono::milliseconds probeInterval{1'000};
+  /// The push lease (one pushing process per database): how long it lasts
+  /// past each renewal (one per batch), and how often a process without it
+  /// looks again (a holder that died is taken over once its lease expired).
+  std::chrono::milliseconds lease{10'000};
+  std::chrono::milliseconds leaseRetry{1'000};
   std::int64_t batchSize = 250;  ///< writes per POST /api/batch (the backend takes up to 1000)
   std::int64_t pageSize = 500;   ///< changes per GET /api/changes page
 };
@@ -81,10 +86,14 @@ class SyncThread {
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class Outcome { Done, Retry, Stop, Restored };
+  enum class Outcome { Done, Retry, Stop, Restored, Leased };
   void run();
-  /// Drains the outbox; what to do next.
+  /// Drains the outbox under the push lease, then frees it; what to do next
+  /// (Leased: another process holds the lease and pushes).
   Outcome push();
+  Outcome pushUnderLease();
+  /// Takes or renews the push lease; false when another process has it.
+  bool holdLease();
   /// Whether the backend answers GET /healthz at all (offline: it is back).
   bool reachable();
   /// Pulls the change log from the stored cursor to its end; Restored when
@@ -115,6 +124,7 @@ class SyncThread {
   std::unique_ptr<Redactor> redactor_;
   std::unique_ptr<Store> store_;  ///< the sync thread's own connection
   std::string accessToken_;       ///< sync thread only
+  const std::string leaseHolder_;  ///< this process's id in sync_lease
   int failures_ = 0;              ///< consecutive failed attempts (sync thread only)
   Clock::time_point retryAt_{};   ///< sync thread only
 
