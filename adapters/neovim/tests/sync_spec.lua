@@ -94,6 +94,24 @@ end
 
 local seen = T.capture_notifications()
 
+T.test("the sync texts of the statusline", function()
+  local now = status.parse_time("2026-12-03T12:00:00.000Z")
+  local function text(st)
+    return status.format_sync(vim.tbl_extend("keep", st, { pending = 0, rejected = 0 }), now)
+  end
+  T.eq(text({ state = "disabled", pending = 4 }), "")
+  T.eq(text({ state = "synced" }), "Synced")
+  T.eq(text({ state = "syncing", pending = 3 }), "Syncing…")
+  T.eq(text({ state = "offline", pending = 12, retryAt = "2026-12-03T12:00:12.400Z" }), "Offline · 12 waiting (retry in 12 s)")
+  T.eq(text({ state = "offline", pending = 12, retryAt = "2026-12-03T11:59:59.000Z" }), "Offline · 12 waiting")
+  T.eq(text({ state = "offline" }), "Offline")
+  T.eq(text({ state = "authRequired", pending = 2 }), "Sign in to sync")
+  T.eq(text({ state = "synced", rejected = 2 }), "2 rejected")
+  T.eq(text({ state = "offline", pending = 1, rejected = 2 }), "Offline · 1 waiting · 2 rejected")
+  T.eq(text({ state = "error", pending = 1, error = "HTTP 503" }), "Sync error: HTTP 503 · 1 waiting")
+  T.eq(status.format_sync(nil), "")
+end)
+
 T.test("without a sign-in the statusline says Sign in to sync, once told", function()
   start_backend("127.0.0.1:0")
   local out = vim.fn.system({ BACKEND, "user", "add", "alice", "--db", backend.db })
