@@ -134,6 +134,14 @@ T.test("without a sign-in the statusline says Sign in to sync, once told", funct
     return status.sync and status.sync.pending > 0
   end, "the writes counted as waiting")
   T.ok(ai.statusline():find("  Sign in to sync$"), ai.statusline())
+  -- The server notifies only 0 → some; the count follows each save anyway.
+  call(ai.client(), "messages/add", { sessionId = SESSION, message = { id = "a-signed-out", role = "user", content = "one more" } })
+  local waiting = server_sync_status().pending
+  T.ok(waiting >= 3, "the prompt, the reply and more wait: " .. waiting)
+  T.wait_for(function()
+    return status.sync.pending == waiting
+  end, "the waiting count to follow the saves: " .. vim.inspect(status.sync))
+  T.eq(status.sync.state, "authRequired")
   local hints = vim.tbl_filter(function(n)
     return n.msg:find(":AIEditorSync login", 1, true) ~= nil
   end, seen)
@@ -145,10 +153,12 @@ T.test(":AIEditorSync login signs in with the typed token: Synced, and the write
   vim.fn.feedkeys(token .. "\r", "t")
   vim.cmd("AIEditorSync login")
   T.wait_for(function()
-    return status.sync and status.sync.state == "synced" and status.sync.pending == 0
+    return T.find_notification(seen, "signed in as alice")
+  end, "the sign-in's answer: " .. vim.inspect(seen), 30000)
+  T.wait_for(function()
+    return status.sync.state == "synced" and status.sync.pending == 0
   end, "synced after the sign-in", 30000)
   T.ok(ai.statusline():find("  Synced$"), ai.statusline())
-  T.ok(T.find_notification(seen, "signed in as alice"), vim.inspect(seen))
   T.ok(not T.find_notification(seen, ".", vim.log.levels.ERROR), "no errors: " .. vim.inspect(seen))
 
   -- The server keeps the sign-in for the next start (remember = true)...
@@ -174,8 +184,9 @@ T.test(":AIEditorSync login signs in with the typed token: Synced, and the write
   T.eq(ready, true, "machine B starts")
   T.eq(call(machine_b, "sync/now", {}).state, "synced", "machine B syncs")
   local on_b = call(machine_b, "session/open", { sessionId = SESSION })
-  T.eq(ids(on_b.messages), ids(session.current.messages), "machine B has this machine's messages")
-  T.ok(#on_b.messages >= 2)
+  local on_a = call(ai.client(), "messages/list", { sessionId = SESSION })
+  T.eq(ids(on_b.messages), ids(on_a.messages), "machine B has this machine's messages")
+  T.ok(#on_b.messages >= 3)
 end)
 
 T.test("machine B's message and component show in the open chat without a reopen", function()
@@ -284,7 +295,7 @@ T.test(":AIEditorSync logout keeps the local work and asks for a sign-in", funct
   T.wait_for(function()
     return status.sync and status.sync.state == "authRequired"
   end, "authRequired after the sign-out")
-  T.ok(ai.statusline():find("  Sign in to sync$"), ai.statusline())
+  T.ok(ai.statusline():find("  Sign in to sync · 1 rejected$"), ai.statusline())
   T.ok(T.find_notification(seen, "signed out: your work stays here"), vim.inspect(seen))
   vim.cmd("AiEditor open " .. SESSION)
   T.wait_for(function()
