@@ -170,6 +170,12 @@ T.test(":AIEditorSync login signs in with the typed token: Synced, and the write
   T.ok(not vim.fn.execute("let"):find(token, 1, true), "not in any variable")
   T.eq(vim.fn.histget("input", -1), "", "not in the input history")
   T.ok(not file_text(log.path()):find(token, 1, true), "not in the log")
+  vim.cmd("checkhealth aieditor")
+  local health = table.concat(T.lines(), "\n")
+  vim.cmd("bwipeout!")
+  T.ok(health:find("sync: Synced, signed in as alice", 1, true), health)
+  T.ok(health:find("saved sign-in: " .. vim.env.XDG_CONFIG_HOME .. "/aieditor/credentials (mode 0600)", 1, true), health)
+  T.ok(not health:find(token, 1, true), "not in :checkhealth")
 
   -- Machine B, signed in as the same user with a database of its own, gets
   -- everything this machine wrote.
