@@ -297,18 +297,57 @@ end)
 
 T.test(":AIEditorSync logout keeps the local work and asks for a sign-in", function()
   local before = #session.current.messages
+  local notices = #seen
   vim.cmd("AIEditorSync logout")
   T.wait_for(function()
     return status.sync and status.sync.state == "authRequired"
   end, "authRequired after the sign-out")
   T.ok(ai.statusline():find("  Sign in to sync · 1 rejected$"), ai.statusline())
-  T.ok(T.find_notification(seen, "signed out: your work stays here"), vim.inspect(seen))
+  T.wait_for(function()
+    return T.find_notification(seen, "signed out: your work stays here")
+  end, "the sign-out's answer: " .. vim.inspect(seen))
+  T.ok(not T.find_notification({ unpack(seen, notices + 1) }, "sign in to sync"), "no sign-in hint after signing out on purpose: " .. vim.inspect({ unpack(seen, notices + 1) }))
   vim.cmd("AiEditor open " .. SESSION)
   T.wait_for(function()
     return session.current and #session.current.messages == before
   end, "the same messages after the sign-out")
   T.ok(vim.fn.filereadable(vim.env.XDG_CONFIG_HOME .. "/aieditor/credentials") == 0, "the saved sign-in is removed")
   T.eq(vim.fn.getcompletion("AIEditorSync ", "cmdline"), { "now", "login", "logout", "rejected", "retry" })
+end)
+
+T.test("a token the backend refuses: the reason is shown, and still Sign in to sync", function()
+  local notices = #seen
+  vim.fn.feedkeys("aies_not-a-token\r", "t")
+  vim.cmd("AIEditorSync login")
+  T.wait_for(function()
+    return T.find_notification(seen, "sign%-in refused: .", vim.log.levels.ERROR)
+  end, "the refusal: " .. vim.inspect(seen), 30000)
+  T.eq(status.sync.state, "authRequired")
+  T.ok(ai.statusline():find("  Sign in to sync"), ai.statusline())
+  T.eq(#seen, notices + 1, "only the refusal is said: " .. vim.inspect(seen))
+end)
+
+T.test("signed in again, a session deleted on machine B closes here", function()
+  vim.fn.feedkeys(token .. "\r", "t")
+  vim.cmd("AIEditorSync login")
+  T.wait_for(function()
+    return status.sync and status.sync.state ~= "authRequired" and status.sync.user == "alice"
+  end, "signed in again", 30000)
+
+  local GONE = "nvim-sync-gone"
+  vim.cmd("AiEditor open " .. GONE)
+  T.wait_for(function()
+    return session.current and session.current.id == GONE
+  end, "session/open " .. GONE)
+  call(ai.client(), "messages/add", { sessionId = GONE, message = { id = "gone-1", role = "user", content = "soon gone" } })
+  T.eq(call(ai.client(), "sync/now", {}).pending, 0, "uploaded")
+  T.eq(call(machine_b, "sync/now", {}).state, "synced")
+  call(machine_b, "session/delete", { sessionId = GONE })
+  T.wait_for(function()
+    return session.current == nil
+  end, "the session closed here", 30000)
+  T.ok(T.find_notification(seen, (vim.pesc("session " .. GONE .. " was deleted on another device"))), vim.inspect(seen))
+  T.ok(chat_text():find("No session open", 1, true), chat_text())
 end)
 
 if machine_b then

@@ -393,7 +393,7 @@ end
 function M.stop()
   local c = client
   client = nil
-  status.set_sync(nil, true)
+  status.set_sync(nil)
   if c then
     c.stopping = true
     c:stop(config.options.request_timeout_ms)

@@ -168,15 +168,22 @@ end
 ---States in which the server does not tell how many writes wait.
 local waiting_states = { offline = true, error = true, authRequired = true }
 
+---While the user signs in or out, no sign-in hint: the answer says how it went.
+local hint_muted = false
+
+---@param muted boolean
+function M.mute_sign_in_hint(muted)
+  hint_muted = muted
+end
+
 ---Takes a new sync status (a `sync/status` reply or notification, or the
 ---reply of sync/now, sync/login or sync/logout), says once how to sign in
 ---when the backend wants a token, and fires `User AiEditorSyncStatus`.
 ---@param st aieditor.SyncStatus|nil
----@param quiet boolean|nil No sign-in hint (the user just signed out).
-function M.set_sync(st, quiet)
+function M.set_sync(st)
   M.sync = st
   if st and st.state == "authRequired" then
-    if not auth_hint_shown and not quiet then
+    if not auth_hint_shown and not hint_muted then
       require("aieditor.log").warn(
         "sign in to sync: :AIEditorSync login, then paste your sign-in token "
           .. "(from `aieditor-backend user add NAME`)"

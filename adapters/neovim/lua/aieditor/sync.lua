@@ -74,6 +74,25 @@ local function current_status()
   return st
 end
 
+---Sends sync/login or sync/logout. The status it answers is the news: no
+---sign-in hint while it is on its way (the server's notification of the
+---new state comes before the reply).
+---@param method string
+---@param params table
+---@param on_status fun(st: aieditor.SyncStatus)
+local function account_request(method, params, on_status)
+  status.mute_sign_in_hint(true)
+  ai().request(method, params, function(st)
+    status.set_sync(st)
+    status.mute_sign_in_hint(false)
+    on_status(st)
+  end, {
+    on_error = function()
+      status.mute_sign_in_hint(false)
+    end,
+  })
+end
+
 ---Sends the token read from the user; `url` replaces the backend URL.
 ---@param url string|nil
 local function sign_in(url)
@@ -85,8 +104,7 @@ local function sign_in(url)
     log.info("sign-in cancelled")
     return
   end
-  ai().request("sync/login", { url = url, token = token, remember = true }, function(st)
-    status.set_sync(st, true)
+  account_request("sync/login", { url = url, token = token, remember = true }, function(st)
     if st.state == "synced" or st.state == "syncing" then
       log.info("signed in" .. (st.user and (" as " .. st.user) or "") .. "; the token is saved for the next start")
     elseif st.state == "authRequired" then
@@ -120,8 +138,7 @@ end
 
 ---Signs out (`sync/logout`): the tokens are dropped, all local data stays.
 function M.logout()
-  ai().request("sync/logout", {}, function(st)
-    status.set_sync(st, true)
+  account_request("sync/logout", {}, function()
     log.info("signed out: your work stays here and uploads after :AIEditorSync login")
   end)
 end
