@@ -138,6 +138,12 @@ inline constexpr const char* kTakeLease =
     "INSERT INTO sync_lease (id, holder, expires_at) VALUES (1, ?1, ?3) ON CONFLICT (id) DO UPDATE SET "
     "holder = excluded.holder, expires_at = excluded.expires_at WHERE holder = ?1 OR expires_at <= ?2";
 inline constexpr const char* kReleaseLease = "DELETE FROM sync_lease WHERE holder = ?1";
+inline constexpr const char* kRejectedOutbox =
+    "SELECT seq, kind, session_id, record_id, version, rejected FROM outbox "
+    "WHERE rejected IS NOT NULL AND (?1 IS NULL OR session_id = ?1) ORDER BY seq";
+// Back in the queue at their own seq: they go up in the order they were written.
+inline constexpr const char* kRequeueRejected =
+    "UPDATE outbox SET rejected = NULL WHERE rejected IS NOT NULL AND (?1 IS NULL OR session_id = ?1)";
 
 // Pull (StorePull.cpp).
 inline constexpr const char* kSyncCursor = "SELECT since FROM sync_cursor WHERE id = 1";

@@ -98,18 +98,49 @@ SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback
       scheduler_(scheduler),
       changed_(std::move(changed)),
       pulled_(std::move(pulled)),
-      redactor_(std::make_unique<Redactor>(std::vector<std::string>{options_.settings.token})),
+      secrets_{options_.settings.token},
+      redactor_(std::make_unique<Redactor>(secrets_)),
       leaseHolder_(newId()) {
   status_.state = SyncState::Syncing;
   due_ = Clock::now();  // what is pending from before goes at once
-  // Before the sync thread, which tells it when the backend is back.
-  if (!options_.settings.token.empty())
-    events_ = std::make_unique<EventStream>(EventStream::Options{.settings = options_.settings,
-                                                                 .backoffBase = options_.backoffBase,
-                                                                 .backoffCap = options_.backoffCap,
-                                                                 .requestTimeout = options_.requestTimeout},
-                                            [this] { poke(); });
   thread_ = std::thread([this] { run(); });
+  startEvents(options_.settings);
+}
+
+void SyncThread::startEvents(const SyncSettings& settings) {
+  std::lock_guard lock(eventsMutex_);  // the sync thread wakes it when the backend is back
+  events_.reset();
+  if (settings.token.empty()) return;
+  events_ = std::make_unique<EventStream>(EventStream::Options{.settings = settings,
+                                                               .backoffBase = options_.backoffBase,
+                                                               .backoffCap = options_.backoffCap,
+                                                               .requestTimeout = options_.requestTimeout},
+                                          [this] { poke(); });
+}
+
+void SyncThread::useSettings(SyncSettings settings) {
+  startEvents(settings);
+  {
+    std::lock_guard lock(mutex_);
+    replacement_ = std::move(settings);
+    held_ = false;
+    due_ = Clock::now();
+  }
+  wake_.notify_one();
+}
+
+void SyncThread::adopt(SyncSettings settings) {
+  options_.settings = std::move(settings);
+  accessToken_.clear();
+  failures_ = 0;
+  if (!options_.settings.token.empty() &&
+      std::find(secrets_.begin(), secrets_.end(), options_.settings.token) == secrets_.end()) {
+    secrets_.push_back(options_.settings.token);
+    redactor_ = std::make_unique<Redactor>(secrets_);
+  }
+  SyncStatus next = status();
+  next.user.reset();  // known again once signed in
+  publish(std::move(next));
 }
 
 SyncThread::~SyncThread() {
@@ -156,6 +187,7 @@ SyncStatus SyncThread::status() const {
 void SyncThread::run() {
   for (;;) {
     std::vector<StatusCallback> waiting;
+    std::optional<SyncSettings> replacement;
     bool counting = false, pushing = false, probing = false;
     {
       std::unique_lock lock(mutex_);
@@ -172,11 +204,13 @@ void SyncThread::run() {
       }
       counting = std::exchange(writes_, false);
       waiting.swap(waiters_);
+      replacement = std::exchange(replacement_, std::nullopt);
       pushing = !waiting.empty() || (due_ && Clock::now() >= *due_);
       probing = !pushing && probeAt_ && Clock::now() >= *probeAt_;
       if (pushing) due_.reset();
       if (pushing || probing) probeAt_.reset();
     }
+    if (replacement) adopt(std::move(*replacement));
     if (counting) count();
     if (probing) {
       // Offline, a retry waiting out its backoff (up to 60 s): a GET
@@ -192,7 +226,10 @@ void SyncThread::run() {
         else if (due_)
           probeAt_ = Clock::now() + options_.probeInterval;
       }
-      if (back && events_) events_->reachable();
+      if (back) {
+        std::lock_guard lock(eventsMutex_);
+        if (events_) events_->reachable();
+      }
       continue;
     }
     if (!pushing) continue;
@@ -216,6 +253,10 @@ void SyncThread::run() {
       if (outcome == Outcome::Done && leased) due_ = Clock::now() + options_.leaseRetry;
       if (outcome == Outcome::Retry && status_.state == SyncState::Offline)
         probeAt_ = Clock::now() + options_.probeInterval;
+      if (replacement_) {  // new settings came during the attempt: they are tried at once
+        held_ = false;
+        due_ = Clock::now();
+      }
     }
     const SyncStatus answer = status();
     for (auto& done : waiting) scheduler_.post([done = std::move(done), answer] { done(answer); });
@@ -262,8 +303,11 @@ bool SyncThread::holdLease() {
 SyncThread::Outcome SyncThread::pushUnderLease() {
   count();
   if (options_.settings.token.empty()) {
-    failed(SyncState::AuthRequired,
-           "no sign-in token: set initializationOptions.sync.token or AIEDITOR_SYNC_TOKEN", std::nullopt);
+    failed(
+        SyncState::AuthRequired,
+        "no sign-in token: sign in (sync/login, or aieditor sync login URL), or set initializationOptions.sync.token "
+        "or AIEDITOR_SYNC_TOKEN",
+        std::nullopt);
     return Outcome::Stop;
   }
   // Taken before "syncing" is said, so a window that says it pushes holds it.
