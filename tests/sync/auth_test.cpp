@@ -119,6 +119,9 @@ TEST_CASE(
     ids = addMessages(*editor, "s", 2, "a");
     json status = editor->ok("sync/login", {{"token", w.token}, {"remember", true}});
     CHECK(status["state"] == "synced");
+    // A mistyped token, refused, does not replace the good one in the file.
+    status = editor->ok("sync/login", {{"token", "aies_0123456789abcdefTYPO"}, {"remember", true}});
+    CHECK(status["state"] == "authRequired");
     stop(*editor);
   }
   struct stat info {};
