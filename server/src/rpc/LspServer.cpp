@@ -199,6 +199,14 @@ void LspServer::bindMethods() {
                                                              Callback<p::SyncStatus> done) {
     ws.syncNow(std::move(done));
   });
+  bindDeferred<p::SyncLoginParams, p::SyncStatus>("sync/login", deferred(&Workspace::syncLogin));
+  bindDeferred<p::SyncParams, p::SyncStatus>(
+      "sync/logout", [](Workspace& ws, const p::SyncParams&, p::CancelToken, Callback<p::SyncStatus> done) {
+        ws.syncLogout(std::move(done));
+      });
+  bind<p::SyncRejectedParams>("sync/rejected", std::mem_fn(&Workspace::syncRejected));
+  bindDeferred<p::SyncRejectedParams, p::SyncRetryRejectedResult>("sync/retryRejected",
+                                                                  deferred(&Workspace::syncRetryRejected));
 }
 
 }  // namespace aieditor::server

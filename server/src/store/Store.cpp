@@ -339,6 +339,32 @@ StoreResult<void> Store::settleWrites(const std::vector<std::int64_t>& acknowled
   });
 }
 
+namespace {
+
+Res<protocol::RejectedWrite> readRejectedRow(const Row& row) {
+  protocol::RejectedWrite write;
+  write.seq = row.getInt(0);
+  write.kind = row.getString(1);
+  write.sessionId = row.getString(2);
+  write.recordId = row.getOptionalString(3);
+  write.version = row.getOptionalInt(4);
+  write.error = row.getString(5);
+  return write;
+}
+
+}  // namespace
+
+StoreResult<std::vector<protocol::RejectedWrite>> Store::rejectedWrites(const std::optional<std::string>& sessionId) {
+  return impl_->read([&] { return select(impl_->db, kRejectedOutbox, readRejectedRow, sessionId); });
+}
+
+StoreResult<std::int64_t> Store::requeueRejected(const std::optional<std::string>& sessionId) {
+  return impl_->write([&]() -> Res<std::int64_t> {
+    if (auto done = execute(impl_->db, kRequeueRejected, sessionId); !done) return std::unexpected(done.error());
+    return static_cast<std::int64_t>(impl_->db.changes());
+  });
+}
+
 StoreResult<std::string> Store::integrityCheck() {
   return impl_->read([&]() -> Res<std::string> {
     auto lines = select(impl_->db, kIntegrityCheck, readString);
