@@ -113,7 +113,7 @@ export function syncMenuItems(status: SyncStatus | undefined, signedIn: boolean)
 const KIND_NAMES: Readonly<Record<string, string>> = {
   message: 'Message',
   interaction: 'AI interaction',
-  component_version: 'Component version',
+  component: 'Component version',
   current_component: 'Current component',
   component_deleted: 'Component delete',
   session_deleted: 'Session delete',

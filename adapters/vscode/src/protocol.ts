@@ -278,7 +278,7 @@ export interface SyncSessionParams {
 export interface RejectedWrite {
   seq: number;
   sessionId: string;
-  /** As stored in the outbox: message, interaction, component_version, current_component, component_deleted… */
+  /** As stored in the outbox: message, interaction, component (a version), current_component, component_deleted, session_deleted. */
   kind: string;
   recordId?: string;
   version?: number;

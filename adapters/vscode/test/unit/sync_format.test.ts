@@ -86,7 +86,7 @@ test('the sync menu puts what sync waits for first', () => {
 test('rejected writes: retry all first, one retry per session, then each write with its error', () => {
   const writes: RejectedWrite[] = [
     { seq: 7, sessionId: 'a', kind: 'message', recordId: 'm1', error: 'message m1 exists with other content' },
-    { seq: 9, sessionId: 'b', kind: 'component_version', recordId: 'c1', version: 3, error: 'jsx: too long' },
+    { seq: 9, sessionId: 'b', kind: 'component', recordId: 'c1', version: 3, error: 'jsx: too long' },
     { seq: 12, sessionId: 'a', kind: 'something_new', error: 'no' },
   ];
   const items = rejectedItems(writes);
