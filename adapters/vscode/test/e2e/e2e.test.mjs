@@ -148,6 +148,15 @@ async function answerInput(title, text) {
   await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'hidden' });
 }
 
+const backendEnv = { ...env, AIEDITOR_LOG: 'warn' };
+const backendDb = join(dirs.root, 'backend.db');
+const backendOptions = {
+  binary: backendBinary,
+  db: backendDb,
+  env: backendEnv,
+  log: (text) => writeFileSync(join(outDir, 'backend.log'), text, { flag: 'a' }),
+};
+
 /** The sync item in the status bar reading `label`. */
 function syncItem(label) {
   return page.locator(`.part.statusbar .statusbar-item[aria-label="AI Editor sync: ${label}"]`);
@@ -168,6 +177,14 @@ async function setUserSetting(key, value) {
   await page.keyboard.press('Enter');
   await page.keyboard.insertText(`${JSON.stringify(key)}: ${JSON.stringify(value)},`);
   await save(editor, 'settings.json');
+}
+
+/** "AI Editor: Restart Server", done once its notification shows (older ones are cleared first). */
+async function restartServer() {
+  await runCommand('Notifications: Clear All Notifications');
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden' });
+  await runCommand('AI Editor: Restart Server');
+  await toast('AI Editor: server restarted').waitFor({ state: 'visible' });
 }
 
 /** A notification toast holding `text`. */
@@ -360,15 +377,8 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   // ---- sync, through a real aieditor-backend -------------------------------------
 
   step('setting aieditor.sync.url restarts the server, and the sync item asks to sign in', async () => {
-    const backendEnv = { ...env, AIEDITOR_LOG: 'warn' };
-    const backendDb = join(dirs.root, 'backend.db');
     token = await addBackendUser({ binary: backendBinary, db: backendDb, env: backendEnv, name: 'alice' });
-    backend = await startBackend({
-      binary: backendBinary,
-      db: backendDb,
-      env: backendEnv,
-      log: (text) => writeFileSync(join(outDir, 'backend.log'), text, { flag: 'a' }),
-    });
+    backend = await startBackend(backendOptions);
     // Sync off: no sync item.
     assert.equal(await page.locator('.part.statusbar .statusbar-item[aria-label^="AI Editor sync: "]').count(), 0);
     await setUserSetting('aieditor.sync.url', backend.url);
@@ -397,8 +407,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   });
 
   step('the token is kept in SecretStorage: a restarted server is signed in', async () => {
-    await runCommand('AI Editor: Restart Server');
-    await toast('AI Editor: server restarted').waitFor({ state: 'visible' });
+    await restartServer();
     await syncItem('Synced').waitFor({ state: 'visible' });
   });
 
@@ -444,6 +453,51 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sync now' }).click();
     await toast('AI Editor: could not sync: cannot reach').waitFor({ state: 'visible' });
+  });
+
+  step('writes the backend refuses read "N rejected", are listed with its reason, and go up when retried', async () => {
+    // The same backend again, taking bodies of 2 KiB at most: the offline
+    // prompt's reply, interaction and component version are each larger.
+    const listen = new URL(backend.url).host;
+    backend = await startBackend({ ...backendOptions, listen, args: ['--max-body', '2048'] });
+    await runCommand('AI Editor: Sync…');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sync now' }).click();
+    const refused = toast('AI Editor: synced, but the backend refused');
+    await refused.waitFor({ state: 'visible' });
+    const rejected = page.locator('.part.statusbar .statusbar-item[aria-label$=" rejected"][aria-label^="AI Editor sync: "]');
+    await rejected.waitFor({ state: 'visible' });
+    const count = Number(/^AI Editor sync: (\d+) rejected$/.exec((await rejected.getAttribute('aria-label')) ?? '')?.[1]);
+    assert.ok(count >= 3, `the reply, the interaction and the component version are refused: ${count}`);
+
+    await refused.getByRole('button', { name: 'Show Rejected Writes' }).click();
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Rejected Writes' }).waitFor({ state: 'visible' });
+    const rows = page.locator('.quick-input-widget .monaco-list-row');
+    await rows.filter({ hasText: `Retry all ${count} rejected writes` }).waitFor({ state: 'visible' });
+    await rows.filter({ hasText: 'Message' }).filter({ hasText: '413' }).first().waitFor({ state: 'visible' });
+
+    // The backend takes large bodies again: the retried writes go up.
+    await backend.stop();
+    backend = await startBackend({ ...backendOptions, listen });
+    await rows.filter({ hasText: `Retry all ${count} rejected writes` }).click();
+    await toast(`AI Editor: ${count} writes queued again`).waitFor({ state: 'visible' });
+    await syncItem('Synced').waitFor({ state: 'visible' });
+    // Every message of the chat, the refused reply included, is on the backend.
+    const local = await chat().locator('article.message').evaluateAll((nodes) => nodes.map((n) => n.dataset.id));
+    const remote = await backendMessages(backend.url, token, SESSION);
+    assert.deepEqual(remote.map((m) => m.id).sort(), [...local].sort());
+  });
+
+  step('signing out keeps the chat, forgets the token, and the item asks to sign in again', async () => {
+    await syncItem('Synced').click();
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sign out' }).click();
+    await toast('AI Editor: signed out').waitFor({ state: 'visible' });
+    await syncItem('Sign in to sync').waitFor({ state: 'visible' });
+    // Forgotten in SecretStorage too: a restarted server is not signed in.
+    await restartServer();
+    await syncItem('Sign in to sync').waitFor({ state: 'visible' });
+    assert.equal(await chat().locator('article.message').count(), 7, 'all local messages are kept');
   });
 
   step('the chat view asked for nothing remote', async () => {

@@ -208,11 +208,12 @@ export async function launchBrowser({ executablePath, profileDir, blocked }) {
 }
 
 /**
- * Starts `aieditor-backend serve` on a port the kernel picks, and resolves
- * when it prints the one line that says where it listens.
+ * Starts `aieditor-backend serve` on `listen` (by default a port the kernel
+ * picks) with `args`, and resolves when it prints the one line that says where
+ * it listens.
  */
-export async function startBackend({ binary, db, env, log }) {
-  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--db', db], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startBackend({ binary, db, env, log, listen = '127.0.0.1:0', args = [] }) {
+  const child = spawn(binary, ['serve', '--listen', listen, '--db', db, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
   const url = await new Promise((resolve, reject) => {
     let seen = '';
