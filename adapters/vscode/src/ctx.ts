@@ -33,7 +33,7 @@ export class Ctx implements vscode.Disposable {
   private currentComponentId: string | undefined;
   private lastTextEditor: vscode.TextEditor | undefined;
   /** The settings the running server was started with, to tell whether a change needs a restart. */
-  private startedWith: string | undefined;
+  private startedWith: Config['serverSettings'] | undefined;
   private sync: SyncStatus | undefined;
   private syncRefresh: Promise<void> | undefined;
 
@@ -56,7 +56,8 @@ export class Ctx implements vscode.Disposable {
         if (e) this.lastTextEditor = e;
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        const changed = this.config.affectsServer(e) && JSON.stringify(this.config.serverSettings) !== this.startedWith;
+        const changed =
+          this.config.affectsServer(e) && JSON.stringify(this.config.serverSettings) !== JSON.stringify(this.startedWith);
         if (changed && (this.client || this.starting)) {
           void this.restart().catch((err) => this.log(`restart failed: ${errorMessage(err)}`));
         }
@@ -118,7 +119,7 @@ export class Ctx implements vscode.Disposable {
     }
     this.serverVersion = found.version;
     this.log(`starting ${found.path} (aieditor ${found.version}, from ${found.source})`);
-    this.startedWith = JSON.stringify(this.config.serverSettings);
+    this.startedWith = this.config.serverSettings;
     const apiKey = await this.extension.secrets.get(SECRET_API_KEY);
     const syncToken = await this.extension.secrets.get(SECRET_SYNC_TOKEN);
     const client = createClient(found.path, this.config.initializationOptions({ apiKey, syncToken }), this.output);
@@ -214,8 +215,7 @@ export class Ctx implements vscode.Disposable {
    * to the settings afterwards needs no restart.
    */
   adoptSyncUrl(url: string): void {
-    if (this.startedWith === undefined) return;
-    this.startedWith = JSON.stringify({ ...JSON.parse(this.startedWith), syncUrl: url });
+    if (this.startedWith) this.startedWith = { ...this.startedWith, syncUrl: url };
   }
 
   /** Another device's work, pulled from the team backend, for a session this window may show. */

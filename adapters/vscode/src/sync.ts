@@ -25,8 +25,8 @@ export class SyncUi implements vscode.Disposable {
   private offeredSignIn = false;
 
   constructor(private readonly ctx: Ctx) {
-    // Just left of the save state (higher priority is further left on the right side).
-    this.item = vscode.window.createStatusBarItem(SYNC_ITEM_ID, vscode.StatusBarAlignment.Right, 101);
+    // Just right of the save state (priority 100): saved here, then synced.
+    this.item = vscode.window.createStatusBarItem(SYNC_ITEM_ID, vscode.StatusBarAlignment.Right, 99.999);
     this.item.name = 'AI Editor Sync';
     this.item.command = SYNC_MENU_COMMAND;
     this.disposables.push(

@@ -58,7 +58,10 @@ export function formatSync(status: SyncStatus | undefined, now: number): SyncVie
     case 'synced':
       icon = rejected > 0 ? 'warning' : 'cloud';
       label = rejected > 0 ? `${rejected} rejected` : 'Synced';
-      explanation = 'Everything written here is on the team backend.';
+      explanation =
+        rejected > 0
+          ? `The backend refused ${plural(rejected, 'write')}; everything else written here is on it.`
+          : 'Everything written here is on the team backend.';
       if (rejected > 0) severity = 'warning';
       break;
     case 'syncing':

@@ -187,6 +187,16 @@ async function restartServer() {
   await toast('AI Editor: server restarted').waitFor({ state: 'visible' });
 }
 
+/**
+ * Clicks a sync item and waits for its menu. The mouse then leaves the item,
+ * so that its tooltip does not cover the notifications.
+ */
+async function openSyncMenu(item) {
+  await item.click();
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
+  await page.mouse.move(0, 0);
+}
+
 /** A notification toast holding `text`. */
 function toast(text) {
   return page.locator('.notifications-toasts .notification-toast', { hasText: text });
@@ -391,13 +401,19 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   });
 
   step('signing in from the sync item makes it Synced, and the writes reach the backend', async () => {
-    await syncItem('Sign in to sync').click();
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
+    await openSyncMenu(syncItem('Sign in to sync'));
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sign in…' }).click();
     await page.locator('.quick-input-widget .quick-input-box input[type="password"]').waitFor({ state: 'visible' });
     await answerInput('AI Editor: Sign In to Sync', token);
     await syncItem('Synced').waitFor({ state: 'visible' });
     await toast('AI Editor: signed in as alice').waitFor({ state: 'visible' });
+    // Beside the save state.
+    const order = await page
+      .locator('.part.statusbar .statusbar-item')
+      .evaluateAll((items) => items.map((i) => i.getAttribute('aria-label') ?? ''));
+    const saved = order.findIndex((l) => l.startsWith('AI Editor: Saved'));
+    const synced = order.indexOf('AI Editor sync: Synced');
+    assert.equal(Math.abs(synced - saved), 1, `status bar items: ${order.join(' | ')}`);
     // Everything written before sync was on is on the backend, in order.
     const local = await chat().locator('article.message').evaluateAll((nodes) => nodes.map((n) => n.dataset.id));
     assert.equal(local.length, 4, 'two prompts and two replies in the chat');
@@ -449,8 +465,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     assert.ok(waiting && Number(waiting[1]) >= 2, `at least the prompt and the reply wait: ${label}`);
     assert.match((await offline.innerText()).trim(), /^Offline · \d+ waiting \((retry in \d+ s|retrying…)\)$/);
 
-    await offline.click();
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
+    await openSyncMenu(offline);
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sync now' }).click();
     await toast('AI Editor: could not sync: cannot reach').waitFor({ state: 'visible' });
   });
@@ -489,8 +504,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   });
 
   step('signing out keeps the chat, forgets the token, and the item asks to sign in again', async () => {
-    await syncItem('Synced').click();
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
+    await openSyncMenu(syncItem('Synced'));
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sign out' }).click();
     await toast('AI Editor: signed out').waitFor({ state: 'visible' });
     await syncItem('Sign in to sync').waitFor({ state: 'visible' });

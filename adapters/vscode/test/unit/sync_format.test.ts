@@ -62,6 +62,9 @@ test('the tooltip explains, names the user, the error and the last sync, and nev
   assert.match(v.tooltip, /1 write refused by the backend/);
   assert.match(v.tooltip, /Last synced: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
   assert.match(v.tooltip, /Error: cannot reach http:\/\/127\.0\.0\.1:8787/);
+  const refused = formatSync(status({ state: 'synced', rejected: 2 }), now).tooltip;
+  assert.match(refused, /^AI Editor sync: The backend refused 2 writes; everything else written here is on it\./);
+  assert.doesNotMatch(refused, /Everything written here is on the team backend/);
   assert.equal(formatSync(status({ state: 'synced' }), now).severity, 'none');
   assert.equal(formatSync(status({ state: 'synced', rejected: 1 }), now).severity, 'warning');
   assert.equal(formatSync(status({ state: 'authRequired' }), now).severity, 'warning');
