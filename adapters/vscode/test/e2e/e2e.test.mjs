@@ -168,15 +168,28 @@ function syncItem(label) {
  * notice the file changed behind its back.)
  */
 async function setUserSetting(key, value) {
+  const editor = await openUserSettings();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.insertText(`${JSON.stringify(key)}: ${JSON.stringify(value)},`);
+  await save(editor, 'settings.json');
+}
+
+/** Removes the setting setUserSetting added last (the second line). */
+async function removeFirstUserSetting() {
+  const editor = await openUserSettings();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Control+Shift+K'); // Delete Line
+  await save(editor, 'settings.json');
+}
+
+async function openUserSettings() {
   await runCommand('Preferences: Open User Settings (JSON)');
   const editor = page.locator('.editor-instance .monaco-editor[data-uri$="/User/settings.json"]');
   await editor.waitFor({ state: 'visible' });
   await editor.locator('.view-lines').click();
   await page.keyboard.press('Control+Home');
-  await page.keyboard.press('End');
-  await page.keyboard.press('Enter');
-  await page.keyboard.insertText(`${JSON.stringify(key)}: ${JSON.stringify(value)},`);
-  await save(editor, 'settings.json');
+  return editor;
 }
 
 /** "AI Editor: Restart Server", done once its notification shows (older ones are cleared first). */
@@ -512,6 +525,24 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await restartServer();
     await syncItem('Sign in to sync').waitFor({ state: 'visible' });
     assert.equal(await chat().locator('article.message').count(), 7, 'all local messages are kept');
+  });
+
+  step('with no backend URL, Sign in… asks for it first and keeps it in aieditor.sync.url', async () => {
+    const settingsFile = join(dirs.userData, 'User', 'settings.json');
+    await removeFirstUserSetting();
+    assert.equal(JSON.parse(readFileSync(settingsFile, 'utf8'))['aieditor.sync.url'], undefined);
+    // The server restarts with sync off: no sync item.
+    await syncItem('Sign in to sync').waitFor({ state: 'hidden' });
+    await runCommand('AI Editor: Sync…');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Enter the team backend URL' }).click();
+    await answerInput('AI Editor: Team Backend', backend.url);
+    await answerInput('AI Editor: Sign In to Sync', token);
+    await syncItem('Synced').waitFor({ state: 'visible' });
+    await waitFor('aieditor.sync.url back in the user settings', () => {
+      const text = readFileSync(settingsFile, 'utf8');
+      return text.includes('"aieditor.sync.url"') && JSON.parse(text)['aieditor.sync.url'] === backend.url;
+    });
   });
 
   step('the chat view asked for nothing remote', async () => {
