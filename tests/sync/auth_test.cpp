@@ -216,15 +216,7 @@ TEST_CASE("sync/login and the other sync methods name the bad param, never echoi
 
 TEST_CASE("a refused write is listed by sync/rejected and sync/retryRejected queues it again, never dropping it") {
   World w;
-  {
-    // Another device stored "dup" first, with other content: ours gets 409.
-    Backend backend(w.backendDb);
-    const std::string access = backend.signIn(w.token);
-    REQUIRE(
-        backend
-            .call("POST", "/api/sessions/s/messages", access, {{"id", "dup"}, {"role", "user"}, {"content", "theirs"}})
-            .status == 201);
-  }
+  storedElsewhere(w.backendDb, w.token, "s", "dup");  // ours gets 409
   // Written offline, so that no pull brings "theirs" here first.
   const int port = freePort();
   auto editor = server(w, {{"url", urlOf(port)}, {"token", w.token}});

@@ -341,15 +341,13 @@ StoreResult<void> Store::settleWrites(const std::vector<std::int64_t>& acknowled
 
 namespace {
 
+/// An outbox row (readOutboxRow's columns) and, sixth, the backend's reason.
 Res<protocol::RejectedWrite> readRejectedRow(const Row& row) {
-  protocol::RejectedWrite write;
-  write.seq = row.getInt(0);
-  write.kind = row.getString(1);
-  write.sessionId = row.getString(2);
-  write.recordId = row.getOptionalString(3);
-  write.version = row.getOptionalInt(4);
-  write.error = row.getString(5);
-  return write;
+  auto write = readOutboxRow(row);
+  if (!write) return std::unexpected(write.error());
+  return protocol::RejectedWrite{
+      write->seq,      std::move(write->sessionId), std::move(write->kind), write->recordId, write->version,
+      row.getString(5)};
 }
 
 }  // namespace
