@@ -4,7 +4,8 @@
 #   adapters/vscode/scripts/test.sh SERVER_BINARY [BACKEND_BINARY]
 #
 # BACKEND_BINARY is aieditor-backend, for the sync steps (a real team backend);
-# by default the one built beside the server (build/<preset>/backend/).
+# by default $AIEDITOR_BACKEND (as CTest sets it), else the one built beside the
+# server (build/<preset>/backend/).
 #
 # 1. installs what is missing (idempotent, and quick once installed):
 #    Debian packages (chromium, libkrb5-dev and a C++ toolchain for code-server's
@@ -43,7 +44,7 @@ phase_time() { printf '    (%ss)\n' "$((SECONDS - $1))"; }
 server=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 server_version=$("$server" --version 2>&1) || die "$server --version failed: $server_version"
 [[ $server_version == aieditor\ * ]] || die "$server --version printed '$server_version', not 'aieditor X.Y.Z'"
-backend=${2:-$(dirname "$server")/../backend/aieditor-backend}
+backend=${2:-${AIEDITOR_BACKEND:-$(dirname "$server")/../backend/aieditor-backend}}
 if [[ ${AIEDITOR_SKIP_E2E:-0} != 1 ]]; then
   [[ -x $backend && -f $backend ]] || die "$backend is not an executable file (build it: cmake --build --preset dev --target aieditor-backend, or pass BACKEND_BINARY)"
   backend=$(cd "$(dirname "$backend")" && pwd)/$(basename "$backend")

@@ -202,7 +202,8 @@ async function restartServer() {
 
 /**
  * Clicks a sync item and waits for its menu. The mouse then leaves the item,
- * so that its tooltip does not cover the notifications.
+ * so that its tooltip does not cover the notifications (the item keeps the
+ * focus, though, and shows its tooltip while it has it).
  */
 async function openSyncMenu(item) {
   await item.click();
@@ -498,6 +499,10 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     const count = Number(/^AI Editor sync: (\d+) rejected$/.exec((await rejected.getAttribute('aria-label')) ?? '')?.[1]);
     assert.ok(count >= 3, `the reply, the interaction and the component version are refused: ${count}`);
 
+    // Focus went back to the sync item when the menu closed, and its tooltip
+    // shows while it has focus: give the focus to the editor first.
+    await page.locator('.part.editor .monaco-editor .view-lines').first().click();
+    await page.locator('.context-view .hover-contents').waitFor({ state: 'hidden' });
     await refused.getByRole('button', { name: 'Show Rejected Writes' }).click();
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Rejected Writes' }).waitFor({ state: 'visible' });
     const rows = page.locator('.quick-input-widget .monaco-list-row');
