@@ -436,11 +436,6 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     assert.equal(remote[0].content, PROMPT);
   });
 
-  step('the token is kept in SecretStorage: a restarted server is signed in', async () => {
-    await restartServer();
-    await syncItem('Synced').waitFor({ state: 'visible' });
-  });
-
   step("a message written on a second machine appears in the open chat, with no reload", async () => {
     const machineB = join(dirs.root, 'machine-b');
     mkdirSync(machineB, { recursive: true });
@@ -464,6 +459,11 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     } finally {
       assert.equal(await other.close(), 0, 'the second machine exits 0');
     }
+  });
+
+  step('the token is kept in SecretStorage: a restarted server is signed in', async () => {
+    await restartServer();
+    await syncItem('Synced').waitFor({ state: 'visible' });
   });
 
   step('with the backend stopped, writes wait: Offline · N waiting, and Sync now says why', async () => {
