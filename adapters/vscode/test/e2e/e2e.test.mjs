@@ -192,6 +192,18 @@ async function openUserSettings() {
   return editor;
 }
 
+/** A second aieditor over pipes, like another machine: its own database, the same backend and user. */
+async function secondMachine() {
+  const machineB = join(dirs.root, 'machine-b');
+  mkdirSync(machineB, { recursive: true });
+  return RpcClient.start(
+    server,
+    ['serve', '--db', join(machineB, 'aieditor.db')],
+    { env: { ...env, XDG_DATA_HOME: machineB, XDG_CONFIG_HOME: machineB } },
+    { sync: { url: backend.url, token } },
+  );
+}
+
 /** "AI Editor: Restart Server", done once its notification shows (older ones are cleared first). */
 async function restartServer() {
   await runCommand('Notifications: Clear All Notifications');
@@ -437,14 +449,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   });
 
   step("a message written on a second machine appears in the open chat, with no reload", async () => {
-    const machineB = join(dirs.root, 'machine-b');
-    mkdirSync(machineB, { recursive: true });
-    const other = await RpcClient.start(
-      server,
-      ['serve', '--db', join(machineB, 'aieditor.db')],
-      { env: { ...env, XDG_DATA_HOME: machineB, XDG_CONFIG_HOME: machineB } },
-      { sync: { url: backend.url, token } },
-    );
+    const other = await secondMachine();
     try {
       const pulled = await other.request('sync/now', {});
       assert.equal(pulled.state, 'synced', JSON.stringify(pulled));
@@ -548,6 +553,20 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
       const text = readFileSync(settingsFile, 'utf8');
       return text.includes('"aieditor.sync.url"') && JSON.parse(text)['aieditor.sync.url'] === backend.url;
     });
+  });
+
+  step('a session deleted on the second machine leaves the chat, which says so', async () => {
+    const other = await secondMachine();
+    try {
+      assert.equal((await other.request('sync/now', {})).state, 'synced');
+      await other.request('session/delete', { sessionId: SESSION });
+      assert.equal((await other.request('sync/now', {})).state, 'synced');
+      await toast(`AI Editor: session ${SESSION} was deleted on another device.`).waitFor({ state: 'visible' });
+      await chat().locator('#session', { hasText: 'No session' }).waitFor({ state: 'visible' });
+      assert.equal(await chat().locator('article.message').count(), 0);
+    } finally {
+      assert.equal(await other.close(), 0, 'the second machine exits 0');
+    }
   });
 
   step('the chat view asked for nothing remote', async () => {
