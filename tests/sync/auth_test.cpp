@@ -284,3 +284,18 @@ TEST_CASE("a write rejected as too large arrives once the backend takes it and i
   CHECK(outboxRows(w.db) == 0);
   stop(*editor);
 }
+
+TEST_CASE("the credentials file's token is used only for its own backend URL") {
+  World w;
+  Backend backend(w.backendDb);
+  {
+    auto editor = server(w, {{"url", backend.url()}});
+    CHECK(editor->ok("sync/login", {{"token", w.token}, {"remember", true}})["state"] == "synced");
+    stop(*editor);
+  }
+  // Another backend configured: the saved token is not sent there.
+  auto editor = server(w, {{"url", urlOf(freePort())}});
+  json status = waitSync(*editor, [](const json& s) { return s["state"] == "authRequired"; });
+  CHECK_THAT(status["error"].get<std::string>(), Catch::Contains("no sign-in token"));
+  stop(*editor);
+}

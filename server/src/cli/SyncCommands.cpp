@@ -61,7 +61,7 @@ int syncOnce(const ServerOptions& options) {
 int syncStatus(ServerOptions options) {
   auto settings = syncSettings({});
   if (!settings) return fail(settings.error());
-  options.sync = false;
+  options.startSync = false;
   LocalClient client(options);
   if (auto init = start(client); !init) return fail(init.error());
   auto status = client.call("sync/status", json::object());
@@ -118,7 +118,7 @@ int syncLogout(ServerOptions options) {
     if (!forgot) return fail(forgot.error());
     std::cout << "signed out of " << (*held)->url << ": removed " << credentialsPath() << '\n';
   }
-  options.sync = false;
+  options.startSync = false;
   LocalClient client(options);
   if (auto init = start(client); !init) return fail(init.error());
   auto status = client.call("sync/status", json::object());

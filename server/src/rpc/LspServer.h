@@ -24,7 +24,7 @@ struct ServerOptions {
   std::optional<std::chrono::milliseconds> retryInterval;
   /// false: sync does not start, whatever is configured (CLI commands that
   /// only read the outbox); sync/status then says `disabled`.
-  bool sync = true;
+  bool startSync = true;
 };
 
 /// $XDG_DATA_HOME/aieditor/aieditor.db (or ~/.local/share/...).

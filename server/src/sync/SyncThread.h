@@ -120,7 +120,7 @@ class SyncThread {
   std::unique_ptr<Store> store_;  ///< the sync thread's own connection
   std::string accessToken_;       ///< sync thread only
   int failures_ = 0;              ///< consecutive failed attempts (sync thread only)
-  Clock::time_point retryAt_{};   ///< sync thread only
+  Clock::time_point retryAt_;     ///< sync thread only
 
   mutable std::mutex mutex_;  ///< guards what follows
   std::condition_variable wake_;
