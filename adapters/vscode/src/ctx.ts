@@ -36,6 +36,8 @@ export class Ctx implements vscode.Disposable {
   private startedWith: Config['serverSettings'] | undefined;
   private sync: SyncStatus | undefined;
   private syncRefresh: Promise<void> | undefined;
+  /** Asked again while a sync/status was on its way: its answer may predate what changed. */
+  private syncRefreshAgain = false;
 
   private readonly opEmitter = new vscode.EventEmitter<ChatOp>();
   /** Every change of the chat state, in order. */
@@ -192,11 +194,15 @@ export class Ctx implements vscode.Disposable {
     this.syncEmitter.fire(status);
   }
 
-  /** Asks the running server for its sync status; one request at a time. */
+  /** Asks the running server for its sync status; one request at a time, and one more if asked meanwhile. */
   refreshSyncStatus(): Promise<void> {
     const client = this.client;
     if (!client) return Promise.resolve();
-    this.syncRefresh ??= client
+    if (this.syncRefresh) {
+      this.syncRefreshAgain = true;
+      return this.syncRefresh;
+    }
+    this.syncRefresh = client
       .sendRequest(ext.syncStatus, {})
       .then(
         (s) => {
@@ -206,6 +212,10 @@ export class Ctx implements vscode.Disposable {
       )
       .finally(() => {
         this.syncRefresh = undefined;
+        if (this.syncRefreshAgain) {
+          this.syncRefreshAgain = false;
+          void this.refreshSyncStatus();
+        }
       });
     return this.syncRefresh;
   }
