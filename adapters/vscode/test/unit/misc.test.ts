@@ -24,17 +24,26 @@ test('suggested session ids are valid and come from the local time', () => {
 });
 
 test('initializationOptions sends only what is set, and never an empty key', () => {
-  assert.deepEqual(initializationOptions({}, undefined, {}), {});
-  assert.deepEqual(initializationOptions({ provider: '', model: undefined }, '', {}), {});
+  assert.deepEqual(initializationOptions({}, {}, {}), {});
+  assert.deepEqual(initializationOptions({ provider: '', model: undefined, syncUrl: '' }, { apiKey: '', syncToken: '' }, {}), {});
   assert.deepEqual(
     initializationOptions(
       { databasePath: '~/x.db', provider: 'openai', model: 'm', baseUrl: 'http://127.0.0.1:1' },
-      'sk-1',
+      { apiKey: 'sk-1' },
       { HOME: '/h', AIEDITOR_OFFLINE_DELAY_MS: '25' },
     ),
     { databasePath: '/h/x.db', provider: 'openai', model: 'm', baseUrl: 'http://127.0.0.1:1', apiKey: 'sk-1', offlineDelayMs: 25 },
   );
-  assert.deepEqual(initializationOptions({}, undefined, { AIEDITOR_OFFLINE_DELAY_MS: 'soon' }), {});
+  assert.deepEqual(initializationOptions({}, {}, { AIEDITOR_OFFLINE_DELAY_MS: 'soon' }), {});
+});
+
+test('initializationOptions passes the backend URL and the stored sign-in token under sync', () => {
+  assert.deepEqual(initializationOptions({ syncUrl: 'http://127.0.0.1:8787' }, { syncToken: 'aies_x' }, {}), {
+    sync: { url: 'http://127.0.0.1:8787', token: 'aies_x' },
+  });
+  // Each alone: the server may take the other from AIEDITOR_SYNC_URL / _TOKEN or its files.
+  assert.deepEqual(initializationOptions({ syncUrl: 'https://b.example' }, {}, {}), { sync: { url: 'https://b.example' } });
+  assert.deepEqual(initializationOptions({}, { syncToken: 'aies_y' }, {}), { sync: { token: 'aies_y' } });
 });
 
 function summary(id: string, updatedAt: string, title = id): SessionSummary {
