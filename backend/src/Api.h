@@ -21,10 +21,15 @@ struct Response;
 
 namespace aieditor::backend {
 
+/// A test hook (AIEDITOR_BACKEND_CRASH): where POST /api/batch ends the
+/// process with SIGKILL, as a power cut would.
+enum class CrashPoint { None, BatchBeforeCommit, BatchAfterCommit };
+
 struct ApiOptions {
   std::chrono::seconds accessTtl{900};         ///< how long an access token lives
   std::chrono::milliseconds heartbeat{15000};  ///< the longest an event stream stays silent
   std::size_t maxStreams = 32;                 ///< open /api/events streams (each holds a connection)
+  CrashPoint crashAt = CrashPoint::None;
 };
 
 /// Sends `{"error":{"code","message"}}` with `status`.

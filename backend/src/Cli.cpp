@@ -175,6 +175,17 @@ int serveCommand(const Args& args) {
     if (!seconds) return usageError("--heartbeat: expected seconds from 1 to 3600");
     api.heartbeat = std::chrono::seconds(*seconds);
   }
+  // A test hook, read once: the fault tests kill the backend mid-batch.
+  if (const char* crash = std::getenv("AIEDITOR_BACKEND_CRASH"); crash && *crash) {
+    const std::string point = crash;
+    if (point == "batch-before-commit")
+      api.crashAt = CrashPoint::BatchBeforeCommit;
+    else if (point == "batch-after-commit")
+      api.crashAt = CrashPoint::BatchAfterCommit;
+    else
+      return usageError("AIEDITOR_BACKEND_CRASH: expected batch-before-commit or batch-after-commit, got \"" + point +
+                        "\"");
+  }
   auto storage = openStorage(args, serve.maxConnections);
   if (!storage) return 1;
   Api handler(*storage, api);
