@@ -22,7 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kUsageText =
-    "usage: bench-sync --server AIEDITOR --backend AIEDITOR_BACKEND --work DIR --out FILE [--command TEXT] [--smoke]\n";
+    "usage: bench-sync --server AIEDITOR --backend AIEDITOR_BACKEND --work DIR --out FILE [--command TEXT] [--smoke]\n"
+    "                  [--only propagation|cost|drain]\n";
 
 std::optional<SyncConfig> parse(int argc, char** argv) {
   SyncConfig cfg;
@@ -35,12 +36,20 @@ std::optional<SyncConfig> parse(int argc, char** argv) {
     }
     if (i + 1 >= argc) return std::cerr << arg << " needs a value\n" << kUsageText, std::nullopt;
     const std::string value = argv[++i];
-    if (arg == "--server") cfg.server = value;
-    else if (arg == "--backend") cfg.backend = value;
-    else if (arg == "--work") cfg.work = value;
-    else if (arg == "--out") cfg.out = value;
-    else if (arg == "--command") cfg.command = value;
-    else return std::cerr << "unknown argument " << arg << "\n" << kUsageText, std::nullopt;
+    if (arg == "--server")
+      cfg.server = value;
+    else if (arg == "--backend")
+      cfg.backend = value;
+    else if (arg == "--work")
+      cfg.work = value;
+    else if (arg == "--out")
+      cfg.out = value;
+    else if (arg == "--command")
+      cfg.command = value;
+    else if (arg == "--only" && (value == "propagation" || value == "cost" || value == "drain"))
+      cfg.only = value;
+    else
+      return std::cerr << "unknown argument " << arg << "\n" << kUsageText, std::nullopt;
   }
   if (cfg.server.empty() || cfg.backend.empty() || cfg.work.empty() || cfg.out.empty())
     return std::cerr << kUsageText, std::nullopt;
@@ -78,19 +87,31 @@ int main(int argc, char** argv) {
     r.propagation.error = r.cost.error = r.drain.error = error;
   } else {
     const SyncWorld world{*cfg, *backend};
-    say("propagation: A's messages/add → B's session/changed, beside the floor");
-    r.propagation = measurePropagation(world);
-    say(format("  p50 {} p99 {} (floor p50 {} p99 {}); load {} {}", ms(r.propagation.latency.median()),
-               ms(r.propagation.latency.pct(99)), ms(r.propagation.floor.median()), ms(r.propagation.floor.pct(99)),
-               r.propagation.host.loadAverages, r.propagation.error));
-    say("cost: messages/add with sync off and on, in turns");
-    r.cost = measureCost(world);
-    say(format("  p50 off {} on {}; p99 off {} on {}; load {} {}", ms(r.cost.off.median()), ms(r.cost.on.median()),
-               ms(r.cost.off.pct(99)), ms(r.cost.on.pct(99)), r.cost.host.loadAverages, r.cost.error));
-    say(format("backlog drain: {} writes queued with sync off, then drained", cfg->backlog));
-    r.drain = measureDrain(world);
-    say(format("  {} queued, {:.2f} s = {:.0f}/s (the backend alone {:.0f}/s); load {} {}", r.drain.queued,
-               r.drain.seconds, r.drain.rate(), r.drain.referenceRate(), r.drain.host.loadAverages, r.drain.error));
+    auto runs = [&](const std::string& name) { return cfg->only.empty() || cfg->only == name; };
+    const std::string skipped = "not run (--only " + cfg->only + ")";
+    r.propagation.error = r.cost.error = r.drain.error = skipped;
+    if (runs("propagation")) {
+      say("propagation: A's messages/add → B's session/changed, beside the floor");
+      r.propagation = measurePropagation(world);
+      say(format("  p50 {} p99 {} (floor p50 {} p99 {}); load {} {}", ms(r.propagation.latency.median()),
+                 ms(r.propagation.latency.pct(99)), ms(r.propagation.floor.median()), ms(r.propagation.floor.pct(99)),
+                 r.propagation.host.loadAverages, r.propagation.error));
+    }
+    if (runs("cost")) {
+      say("cost: messages/add with sync off and on, in turns");
+      r.cost = measureCost(world);
+      say(format("  p50 off {} on {}; p99 off {} on {}; load {} {}", ms(r.cost.off.median()), ms(r.cost.on.median()),
+                 ms(r.cost.off.pct(99)), ms(r.cost.on.pct(99)), r.cost.host.loadAverages, r.cost.error));
+    }
+    if (runs("drain")) {
+      say(format("backlog drain: {} writes queued with sync off, then drained", cfg->backlog));
+      r.drain = measureDrain(world);
+      say(
+          format("  {} queued, {:.2f} s = {:.0f}/s, CPU per write: server {} + backend {} (the backend alone {:.0f}/s, "
+                 "{} per write); load {} {}",
+                 r.drain.queued, r.drain.seconds, r.drain.rate(), ms(r.drain.editorCpuMs), ms(r.drain.backendCpuMs),
+                 r.drain.referenceRate(), ms(r.drain.referenceBackendCpuMs), r.drain.host.loadAverages, r.drain.error));
+    }
     backend->stop();
   }
   const int status = writeSyncReport(*cfg, r);

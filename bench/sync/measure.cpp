@@ -166,6 +166,7 @@ Drain measureDrain(const SyncWorld& world) {
     r.queued = (*status)["pending"].get<long>();
   }
   std::unique_ptr<Editor> syncing;
+  const double backendCpu = world.backend.cpuSeconds();
   HostWatch watch({cpuOf(world.backend), [&] { return syncing ? processCpuSeconds(syncing->child().pid) : 0.0; }});
   const auto start = Clock::now();
   syncing = Editor::start(cfg, "drain", world.backend.url(), token, r.error);
@@ -177,6 +178,8 @@ Drain measureDrain(const SyncWorld& world) {
   if (!synced) return r;
   r.seconds = msBetween(start, synced->at) / 1000;
   r.host = watch.finish();
+  r.editorCpuMs = processCpuSeconds(syncing->child().pid) * 1000 / static_cast<double>(r.queued);
+  r.backendCpuMs = (world.backend.cpuSeconds() - backendCpu) * 1000 / static_cast<double>(r.queued);
   auto status = syncing->call("sync/status", json::object(), r.error);
   if (!status) return r;
   if ((*status)["pending"] != 0) return r.error = "pending after the drain: " + status->dump(), r;
@@ -187,6 +190,7 @@ Drain measureDrain(const SyncWorld& world) {
   if (!access) return r;
   HttpClient client(world.backend.url(), *access);
   const auto referenceStart = Clock::now();
+  const double referenceCpu = world.backend.cpuSeconds();
   for (long sent = 0; sent < r.queued;) {
     json batch{{"writes", json::array()}};
     for (; sent < r.queued && batch["writes"].size() < static_cast<std::size_t>(cfg.referenceBatch); ++sent)
@@ -198,6 +202,7 @@ Drain measureDrain(const SyncWorld& world) {
     r.referenceWrites += static_cast<long>(batch["writes"].size());
   }
   r.referenceSeconds = msSince(referenceStart) / 1000;
+  r.referenceBackendCpuMs = (world.backend.cpuSeconds() - referenceCpu) * 1000 / static_cast<double>(r.referenceWrites);
   return r;
 }
 

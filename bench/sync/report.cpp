@@ -64,8 +64,10 @@ std::string detailTable(const SyncResults& r) {
   row({"`messages/add`, sync on", std::to_string(c.on.n()), ms(c.on.median()), ms(c.on.pct(99)), ms(c.on.pct(100)), ""},
       c.host, "");
   row({"backlog drain", std::to_string(d.queued), "", "", "",
-       format("{:.2f} s, of which the server's start {}; the backend alone {:.2f} s", d.seconds, ms(d.startMs),
-              d.referenceSeconds)},
+       format("{:.2f} s, of which the server's start {}; CPU per write: server {} + backend {}; the backend alone "
+              "{:.2f} s, its CPU per write {}",
+              d.seconds, ms(d.startMs), ms(d.editorCpuMs), ms(d.backendCpuMs), d.referenceSeconds,
+              ms(d.referenceBackendCpuMs))},
       d.host, d.error);
   return table({"measurement", "samples", "p50", "p99", "max", "", "load avg before (1/5/15 min)",
                 "other processes' CPU meanwhile", ""},

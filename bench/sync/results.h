@@ -41,7 +41,9 @@ struct Drain {
   long queued = 0;
   double seconds = NAN;           ///< spawn of the syncing server → sync/status synced with pending 0
   double startMs = NAN;           ///< of which: spawn → initialize answered
+  double editorCpuMs = NAN, backendCpuMs = NAN;  ///< CPU time per write during the drain: the syncing server's, the backend's
   long referenceWrites = 0;
+  double referenceBackendCpuMs = NAN;  ///< the backend's CPU time per write in the reference
   double referenceSeconds = NAN;  ///< the same writes through POST /api/batch, one kept-alive connection
   Host host;
   std::string error;
