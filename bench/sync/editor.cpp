@@ -9,9 +9,10 @@ std::unique_ptr<Editor> Editor::start(const SyncConfig& cfg, const std::string& 
   // Its own configuration folder: no credentials or sync.url of this user's.
   const std::string config = cfg.work + "/" + name + ".config";
   std::filesystem::create_directories(config);
-  std::map<std::string, std::string> env{{"AIEDITOR_LOG", "error"}, {"XDG_CONFIG_HOME", config},
-                                         {"AIEDITOR_SYNC_URL", ""}, {"AIEDITOR_SYNC_TOKEN", ""}};
-  auto child = Child::spawn({cfg.server, "--db", cfg.work + "/" + name + ".db"}, env, cfg.work + "/" + name + ".stderr");
+  std::map<std::string, std::string> env{
+      {"AIEDITOR_LOG", "error"}, {"XDG_CONFIG_HOME", config}, {"AIEDITOR_SYNC_URL", ""}, {"AIEDITOR_SYNC_TOKEN", ""}};
+  auto child =
+      Child::spawn({cfg.server, "--db", cfg.work + "/" + name + ".db"}, env, cfg.work + "/" + name + ".stderr");
   if (!child) return error = "cannot spawn " + cfg.server, nullptr;
   std::unique_ptr<Editor> editor(new Editor);
   editor->child_ = std::move(child);

@@ -87,9 +87,11 @@ Propagation measurePropagation(const SyncWorld& world) {
   for (const std::string side : {"a", "b"}) {
     const std::string db = cfg.work + "/floor-" + side + ".db";
     if (r.error = createSqliteFloor(db); !r.error.empty()) return r;
-    if (auto op = sqliteInserts(db, body, side)(0, r.error)) floor.push_back(std::move(op)); else return r;
+    auto insert = sqliteInserts(db, body, side)(0, r.error);
+    if (!insert) return r;
+    floor.push_back(std::move(insert));
   }
-  floor.insert(floor.begin() + 1, getHealth(world.backend.url())(0, r.error));
+  floor.insert(floor.begin() + 1, getHealth(world.backend.url())(0, r.error));  // between the two commits
 
   HostWatch watch({cpuOf(*a), cpuOf(*b), cpuOf(world.backend)});
   for (int i = 0; i < cfg.propagationWarmup + cfg.propagationSamples; ++i) {
@@ -126,8 +128,9 @@ Cost measureCost(const SyncWorld& world) {
   if (!on) return r;
   auto adds = [](Editor& editor, int count, Stats* into, std::string& error) {
     const std::string session = "cost";
-    Sequential s = sequential(editor.child(), count, 0, editor.nextId(),
-                              [&](std::int64_t id, long i) { return addRequest(id, session, i); }, kTimeoutMs);
+    Sequential s = sequential(
+        editor.child(), count, 0, editor.nextId(), [&](std::int64_t id, long i) { return addRequest(id, session, i); },
+        kTimeoutMs);
     if (s.errors > 0) return error = "messages/add: " + s.firstError, false;
     if (into) into->v.insert(into->v.end(), s.ms.v.begin(), s.ms.v.end());
     return true;
@@ -194,9 +197,10 @@ Drain measureDrain(const SyncWorld& world) {
   for (long sent = 0; sent < r.queued;) {
     json batch{{"writes", json::array()}};
     for (; sent < r.queued && batch["writes"].size() < static_cast<std::size_t>(cfg.referenceBatch); ++sent)
-      batch["writes"].push_back({{"kind", "message"},
-                                 {"session_id", format("backlog-{}", sent % 4)},
-                                 {"record", {{"id", format("r{}", sent)}, {"role", "user"}, {"content", content(sent)}}}});
+      batch["writes"].push_back(
+          {{"kind", "message"},
+           {"session_id", format("backlog-{}", sent % 4)},
+           {"record", {{"id", format("r{}", sent)}, {"role", "user"}, {"content", content(sent)}}}});
     HttpReply reply = client.post("/api/batch", batch.dump());
     if (reply.status != 200) return r.error = format("POST /api/batch: status {} {}", reply.status, reply.error), r;
     r.referenceWrites += static_cast<long>(batch["writes"].size());

@@ -25,18 +25,20 @@ std::string resultsTable(const SyncResults& r) {
   const Cost& c = r.cost;
   const Drain& d = r.drain;
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"propagation p99: A's `messages/add` reply → B's `session/changed`", orNa(p.ok(), ms(p.latency.pct(99))),
-                  orNa(p.ok(), ms(p.floor.pct(99)) + " (a commit on each side + an HTTP round trip)"),
-                  orNa(p.ok(), ratio(p.latency.pct(99), p.floor.pct(99))),
-                  "≤ " + num(kPropagationP99TargetMs, 0) + " ms",
-                  met(p.ok(), p.latency.pct(99) <= kPropagationP99TargetMs)});
+  rows.push_back(
+      {"propagation p99: A's `messages/add` reply → B's `session/changed`", orNa(p.ok(), ms(p.latency.pct(99))),
+       orNa(p.ok(), ms(p.floor.pct(99)) + " (a commit on each side + an HTTP round trip)"),
+       orNa(p.ok(), ratio(p.latency.pct(99), p.floor.pct(99))), "≤ " + num(kPropagationP99TargetMs, 0) + " ms",
+       met(p.ok(), p.latency.pct(99) <= kPropagationP99TargetMs)});
   rows.push_back({"propagation p50", orNa(p.ok(), ms(p.latency.median())), orNa(p.ok(), ms(p.floor.median())),
                   orNa(p.ok(), ratio(p.latency.median(), p.floor.median())), "—", "—"});
   rows.push_back({"`messages/add` p50, sync on (backend up)", orNa(c.ok(), ms(c.on.median())),
                   orNa(c.ok(), ms(c.off.median()) + " (sync off)"), orNa(c.ok(), more(c.on.median(), c.off.median())),
-                  format("≤ +{:.0f}%", kCostTarget * 100), met(c.ok(), c.on.median() <= (1 + kCostTarget) * c.off.median())});
-  rows.push_back({"`messages/add` p99, sync on", orNa(c.ok(), ms(c.on.pct(99))), orNa(c.ok(), ms(c.off.pct(99)) + " (sync off)"),
-                  orNa(c.ok(), more(c.on.pct(99), c.off.pct(99))), "—", "—"});
+                  format("≤ +{:.0f}%", kCostTarget * 100),
+                  met(c.ok(), c.on.median() <= (1 + kCostTarget) * c.off.median())});
+  rows.push_back({"`messages/add` p99, sync on", orNa(c.ok(), ms(c.on.pct(99))),
+                  orNa(c.ok(), ms(c.off.pct(99)) + " (sync off)"), orNa(c.ok(), more(c.on.pct(99), c.off.pct(99))), "—",
+                  "—"});
   rows.push_back({format("backlog drain: {} queued writes, start of sync → `pending` 0", d.queued),
                   orNa(d.ok(), num(d.rate(), 0) + " writes/s"),
                   orNa(d.ok(), num(d.referenceRate(), 0) + " writes/s (the backend alone: POST /api/batch straight)"),
@@ -56,10 +58,11 @@ std::string detailTable(const SyncResults& r) {
     cells.push_back(error.empty() ? "" : "failed: " + error);
     rows.push_back(std::move(cells));
   };
-  row({"propagation", std::to_string(p.latency.n()), ms(p.latency.median()), ms(p.latency.pct(99)), ms(p.latency.pct(100)),
-       "floor: " + ms(p.floor.median()) + " / " + ms(p.floor.pct(99))},
+  row({"propagation", std::to_string(p.latency.n()), ms(p.latency.median()), ms(p.latency.pct(99)),
+       ms(p.latency.pct(100)), "floor: " + ms(p.floor.median()) + " / " + ms(p.floor.pct(99))},
       p.host, p.error);
-  row({"`messages/add`, sync off", std::to_string(c.off.n()), ms(c.off.median()), ms(c.off.pct(99)), ms(c.off.pct(100)), ""},
+  row({"`messages/add`, sync off", std::to_string(c.off.n()), ms(c.off.median()), ms(c.off.pct(99)), ms(c.off.pct(100)),
+       ""},
       c.host, c.error);
   row({"`messages/add`, sync on", std::to_string(c.on.n()), ms(c.on.median()), ms(c.on.pct(99)), ms(c.on.pct(100)), ""},
       c.host, "");
@@ -85,24 +88,28 @@ std::string method(const SyncConfig& cfg) {
         "message at a time; the time runs from reading A's reply (sent once A's commit is durable) to reading B's "
         "`session/changed` naming that message (sent once B's pull has committed it), through A's push "
         "(`POST /api/batch`), the backend's commit, its event on B's `GET /api/events`, and B's pull "
-        "(`GET /api/changes`). " << cfg.propagationWarmup << " untimed first, then " << cfg.propagationSamples
+        "(`GET /api/changes`). "
+     << cfg.propagationWarmup << " untimed first, then " << cfg.propagationSamples
      << ". After each, one floor sample, timed as a whole: an INSERT+COMMIT into a SQLite file of A's side, "
         "`GET /healthz` on the backend (one kept-alive connection), an INSERT+COMMIT into a SQLite file of B's "
         "side (WAL, synchronous=FULL, the backend's record row, on the same disk): the two durable commits and "
         "the HTTP round trip that propagation cannot do without.\n"
      << "- Cost: two servers at once, one with sync off, one syncing with the backend; sequential "
-        "`messages/add` round trips (a new message each, about 150 characters) to one session each. " << cfg.costWarmup
-     << " untimed each, then " << cfg.costRounds << " rounds of " << cfg.costPerRound
+        "`messages/add` round trips (a new message each, about 150 characters) to one session each. "
+     << cfg.costWarmup << " untimed each, then " << cfg.costRounds << " rounds of " << cfg.costPerRound
      << " on each server in turns (each first every other round). After each block of the syncing server, "
         "`sync/now` (untimed) lets its pushes end, so they do not run into the other server's block; the pushes "
         "made during its block (after the sync thread's debounce) are in its times.\n"
-     << "- Backlog drain: " << cfg.backlog << " `messages/add` (four sessions, pipelined, 1000 in flight) on a "
+     << "- Backlog drain: " << cfg.backlog
+     << " `messages/add` (four sessions, pipelined, 1000 in flight) on a "
         "server with sync off, which stops; then a server with sync on opens the same database. Timed from its "
         "spawn to its `sync/status` notification `synced` with `pending` 0 (the outbox empty: every write "
         "acknowledged by the backend and settled). The reference: the same number of messages sent by this program "
-        "straight to `POST /api/batch`, " << cfg.referenceBatch
+        "straight to `POST /api/batch`, "
+     << cfg.referenceBatch
      << " writes per request (the sync thread's batch size), one kept-alive connection, as another user.\n"
-     << "- The machine has " << sh("nproc") << " cores shared with other work. Beside each measurement: the load "
+     << "- The machine has " << sh("nproc")
+     << " cores shared with other work. Beside each measurement: the load "
         "averages just before, and the CPU other processes used meanwhile (`/proc/stat`'s busy time less this "
         "program's, the editors' and the backend's), in cores.\n";
   return md.str();

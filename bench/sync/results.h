@@ -39,16 +39,19 @@ struct Cost {
 /// sent by this program straight to POST /api/batch.
 struct Drain {
   long queued = 0;
-  double seconds = NAN;           ///< spawn of the syncing server → sync/status synced with pending 0
-  double startMs = NAN;           ///< of which: spawn → initialize answered
-  double editorCpuMs = NAN, backendCpuMs = NAN;  ///< CPU time per write during the drain: the syncing server's, the backend's
+  double seconds = NAN;  ///< spawn of the syncing server → sync/status synced with pending 0
+  double startMs = NAN;  ///< of which: spawn → initialize answered
+  double editorCpuMs = NAN,
+         backendCpuMs = NAN;  ///< CPU time per write during the drain: the syncing server's, the backend's
   long referenceWrites = 0;
   double referenceBackendCpuMs = NAN;  ///< the backend's CPU time per write in the reference
-  double referenceSeconds = NAN;  ///< the same writes through POST /api/batch, one kept-alive connection
+  double referenceSeconds = NAN;       ///< the same writes through POST /api/batch, one kept-alive connection
   Host host;
   std::string error;
   double rate() const { return seconds > 0 ? static_cast<double>(queued) / seconds : NAN; }
-  double referenceRate() const { return referenceSeconds > 0 ? static_cast<double>(referenceWrites) / referenceSeconds : NAN; }
+  double referenceRate() const {
+    return referenceSeconds > 0 ? static_cast<double>(referenceWrites) / referenceSeconds : NAN;
+  }
   bool ok() const { return error.empty() && seconds > 0; }
 };
 
