@@ -82,9 +82,10 @@ std::string busyNotes(const SyncResults& r) {
   std::string notes;
   auto note = [&](const char* what, const Host& h) {
     if (h.otherCores > 0.5)
-      notes += format("- the host was busy during {}: other processes used {} of {} cores (load {}); its figures "
-                      "say more about the host than about sync\n",
-                      what, num(h.otherCores, 2), sh("nproc"), h.loadAverages);
+      notes += format(
+          "- the host was busy during {}: other processes used {} of {} cores (load {}); its figures "
+          "say more about the host than about sync\n",
+          what, num(h.otherCores, 2), sh("nproc"), h.loadAverages);
   };
   note("propagation", r.propagation.host);
   note("the cost", r.cost.host);
