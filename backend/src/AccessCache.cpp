@@ -1,0 +1,30 @@
+// The access-token cache: lookups, and a bounded map swept when full.
+#include "AccessCache.h"
+
+#include <algorithm>
+
+namespace aieditor::backend {
+
+std::optional<User> AccessCache::find(const TokenHash& token, Timestamp now) {
+  std::lock_guard lock(mutex_);
+  const auto found = entries_.find(token);
+  if (found == entries_.end()) return std::nullopt;
+  if (now >= found->second.trustedUntil) {
+    entries_.erase(found);
+    return std::nullopt;
+  }
+  return found->second.user;
+}
+
+void AccessCache::remember(const TokenHash& token, const AccessGrant& grant, Timestamp now) {
+  const Timestamp trustedUntil = std::min<Timestamp>(grant.expiresAt, now + recheck_.count());
+  std::lock_guard lock(mutex_);
+  if (entries_.size() >= capacity_ && !entries_.contains(token)) {
+    std::erase_if(entries_, [now](const auto& entry) { return now >= entry.second.trustedUntil; });
+    // Still full of live entries: forget them all; each costs one storage read to learn again.
+    if (entries_.size() >= capacity_) entries_.clear();
+  }
+  entries_.insert_or_assign(token, Entry{grant.user, trustedUntil});
+}
+
+}  // namespace aieditor::backend
