@@ -17,6 +17,7 @@ std::optional<User> AccessCache::find(const TokenHash& token, Timestamp now) {
 }
 
 void AccessCache::remember(const TokenHash& token, const AccessGrant& grant, Timestamp now) {
+  if (recheck_.count() <= 0) return;  // every request reads storage
   const Timestamp trustedUntil = std::min<Timestamp>(grant.expiresAt, now + recheck_.count());
   std::lock_guard lock(mutex_);
   if (entries_.size() >= capacity_ && !entries_.contains(token)) {

@@ -25,7 +25,7 @@ constexpr const char* kUsage = R"(aieditor-backend - the aieditor team backend (
 Usage:
   aieditor-backend serve [--listen HOST:PORT] [--db PATH | --postgres CONNINFO]
                          [--access-ttl SECONDS] [--max-body BYTES] [--max-connections N]
-                         [--heartbeat SECONDS]
+                         [--heartbeat SECONDS] [--access-recheck SECONDS]
   aieditor-backend user add NAME [STORAGE]      add a user; prints a sign-in token as the last line
   aieditor-backend user token NAME [STORAGE]    another sign-in token for NAME (a second device)
   aieditor-backend user list [STORAGE]          the users and how many sign-in tokens each has
@@ -44,13 +44,14 @@ plus one that listens for changes. Access tokens live --access-ttl seconds
 (900); bodies over --max-body bytes (16 MiB) are refused with 413; past
 --max-connections (64) connections, requests get 503; half of them may be
 GET /api/events streams, which send a heartbeat comment every --heartbeat
-seconds (15). Logs go to stderr;
+seconds (15). A node trusts an access token it has checked for --access-recheck
+seconds (1; 0 reads it on every request): the longest a revocation takes. Logs go to stderr;
 AIEDITOR_LOG=error|warn|info|debug. SIGTERM finishes requests in flight and exits 0.
 )";
 
 struct Args {
   std::vector<std::string> positional;
-  std::optional<std::string> db, postgres, listen, accessTtl, maxBody, maxConnections, heartbeat;
+  std::optional<std::string> db, postgres, listen, accessTtl, maxBody, maxConnections, heartbeat, accessRecheck;
 };
 
 std::string defaultDatabasePath() {
@@ -175,6 +176,11 @@ int serveCommand(const Args& args) {
     if (!seconds) return usageError("--heartbeat: expected seconds from 1 to 3600");
     api.heartbeat = std::chrono::seconds(*seconds);
   }
+  if (args.accessRecheck) {
+    auto seconds = number(*args.accessRecheck, 0, 3600);
+    if (!seconds) return usageError("--access-recheck: expected seconds from 0 to 3600");
+    api.accessRecheck = std::chrono::seconds(*seconds);
+  }
   auto storage = openStorage(args, serve.maxConnections);
   if (!storage) return 1;
   Api handler(*storage, api);
@@ -196,6 +202,7 @@ int runCli(int argc, char** argv) {
                                          : arg == "--max-body"        ? &args.maxBody
                                          : arg == "--max-connections" ? &args.maxConnections
                                          : arg == "--heartbeat"       ? &args.heartbeat
+                                         : arg == "--access-recheck"  ? &args.accessRecheck
                                                                       : nullptr;
     if (option) {
       if (i + 1 >= argc) return usageError(arg + " needs a value");
