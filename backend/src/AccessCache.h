@@ -9,8 +9,8 @@
 
 #include <chrono>
 #include <cstddef>
-#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "Storage.h"
@@ -33,7 +33,7 @@ class AccessCache {
   };
   const std::chrono::milliseconds recheck_;
   const std::size_t capacity_;
-  std::mutex mutex_;
+  std::shared_mutex mutex_;  ///< shared by lookups: every request makes one
   std::unordered_map<TokenHash, Entry> entries_;
 };
 
