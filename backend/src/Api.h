@@ -26,8 +26,9 @@ struct ApiOptions {
   std::chrono::milliseconds heartbeat{15000};  ///< the longest an event stream stays silent
   std::size_t maxStreams = 32;                 ///< open /api/events streams (each holds a connection)
   /// How long a checked access token is trusted without reading storage
-  /// again: the longest a revocation takes to reach this server.
-  std::chrono::milliseconds accessRecheck{1000};
+  /// again: the longest a revocation takes to reach this server. 0 reads
+  /// it on every request.
+  std::chrono::milliseconds accessRecheck{0};
 };
 
 /// Sends `{"error":{"code","message"}}` with `status`.

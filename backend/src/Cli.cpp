@@ -45,7 +45,8 @@ plus one that listens for changes. Access tokens live --access-ttl seconds
 --max-connections (64) connections, requests get 503; half of them may be
 GET /api/events streams, which send a heartbeat comment every --heartbeat
 seconds (15). A node trusts an access token it has checked for --access-recheck
-seconds (1; 0 reads it on every request): the longest a revocation takes. Logs go to stderr;
+seconds, the longest a revocation then takes (0, a read on every request, on
+SQLite; 1 on PostgreSQL, where the read is a round trip). Logs go to stderr;
 AIEDITOR_LOG=error|warn|info|debug. SIGTERM finishes requests in flight and exits 0.
 )";
 
@@ -176,6 +177,9 @@ int serveCommand(const Args& args) {
     if (!seconds) return usageError("--heartbeat: expected seconds from 1 to 3600");
     api.heartbeat = std::chrono::seconds(*seconds);
   }
+  // On SQLite the read costs no measurable CPU, so revocation stays
+  // immediate; on PostgreSQL it is a round trip per request.
+  api.accessRecheck = args.postgres ? std::chrono::seconds(1) : std::chrono::seconds(0);
   if (args.accessRecheck) {
     auto seconds = number(*args.accessRecheck, 0, 3600);
     if (!seconds) return usageError("--access-recheck: expected seconds from 0 to 3600");

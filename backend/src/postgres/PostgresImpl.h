@@ -140,10 +140,11 @@ struct PostgresStorage::Impl {
   auto write(F&& body) {
     return transact(pg::Transaction::Mode::ReadWrite, std::forward<F>(body));
   }
-  /// A write that is one statement: autocommitted, or inside the running
-  /// transaction when called from one (applyWrites).
+  /// A call that is one statement: autocommitted (one round trip, and a
+  /// statement sees one snapshot), or inside the running transaction when
+  /// called from one (applyWrites).
   template <class F>
-  auto writeStatement(F&& body) {
+  auto oneStatement(F&& body) {
     return transact(std::nullopt, std::forward<F>(body));
   }
   template <class F>
@@ -200,7 +201,7 @@ struct PostgresStorage::Impl {
                                     const std::string& title) {
     const T& record = in.record;
     const std::string body = stored::encode(record);
-    return writeStatement([&](Db& db) -> StorageResult<Saved<T>> {
+    return oneStatement([&](Db& db) -> StorageResult<Saved<T>> {
       auto rows = db.query(
           "WITH existing AS ("
           "  SELECT body FROM records WHERE user_id = $1 AND session_id = $2 AND kind = $3 AND id = $4), "

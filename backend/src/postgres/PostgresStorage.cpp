@@ -185,7 +185,7 @@ StorageResult<void> PostgresStorage::addAccessToken(std::int64_t userId, const T
 }
 
 StorageResult<AccessGrant> PostgresStorage::userForAccessToken(const TokenHash& hash, Timestamp now) {
-  return impl_->read([&](Db& db) -> StorageResult<AccessGrant> {
+  return impl_->oneStatement([&](Db& db) -> StorageResult<AccessGrant> {
     auto rows = db.query(std::string("SELECT ") + kUserColumns +
                              ", a.expires_at FROM access_tokens a JOIN users u ON u.id = a.user_id "
                              "WHERE a.hash = $1 AND a.expires_at > $2",
