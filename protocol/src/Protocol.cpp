@@ -852,6 +852,51 @@ Parsed fromJSON(const json& value, SyncParams&, const std::string& path) {
   return f.result();
 }
 
+Parsed fromJSON(const json& value, SyncLoginParams& out, const std::string& path) {
+  SyncLoginParams p;
+  Fields f(value, path, Naming::Camel, true);
+  // The message never quotes the value: it may be a token sent in the wrong field.
+  f.with("url", false,
+         [&](const json& url, const std::string& at) -> Parsed {
+           if (!url.is_string() || !(url.get_ref<const std::string&>().starts_with("http://") ||
+                                     url.get_ref<const std::string&>().starts_with("https://")))
+             return std::unexpected(FieldError{at, "must be a string starting with http:// or https://"});
+           p.url = url.get<std::string>();
+           return {};
+         })
+      .with("token", true,
+            [&](const json& token, const std::string& at) -> Parsed {
+              if (!token.is_string() || detail::trim(token.get_ref<const std::string&>()).empty())
+                return std::unexpected(FieldError{at, "must be a non-empty string"});
+              p.token = token.get<std::string>();
+              return {};
+            })
+      .optional("remember", p.remember);
+  if (f.ok()) out = std::move(p);
+  return f.result();
+}
+
+Parsed fromJSON(const json& value, SyncRejectedParams& out, const std::string& path) {
+  SyncRejectedParams p;
+  Fields f(value, path, Naming::Camel, true);
+  f.optional("sessionId", p.sessionId, checkSessionId);
+  if (f.ok()) out = std::move(p);
+  return f.result();
+}
+
+json toJSON(const RejectedWrite& w) {
+  json j{{"seq", w.seq}, {"sessionId", w.sessionId}, {"kind", w.kind}, {"error", w.error}};
+  if (w.recordId) j["recordId"] = *w.recordId;
+  if (w.version) j["version"] = *w.version;
+  return j;
+}
+
+json toJSON(const SyncRejectedResult& r) {
+  return json{{"writes", arrayOf(r.writes, [](const RejectedWrite& w) { return toJSON(w); })}};
+}
+
+json toJSON(const SyncRetryRejectedResult& r) { return json{{"retried", r.retried}}; }
+
 Parsed fromJSON(const json& value, ProviderListParams&, const std::string& path) {
   Fields f(value, path, Naming::Camel, true);
   return f.result();

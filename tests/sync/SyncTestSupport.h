@@ -103,6 +103,16 @@ inline std::int64_t outboxRows(const std::string& db) {
   return count;
 }
 
+/// Another device stored message `id` in `session` first, with other
+/// content: the same id written here gets 409 (the backend runs just for it).
+inline void storedElsewhere(const std::string& backendDb, const std::string& token, const std::string& session,
+                            const std::string& id) {
+  Backend backend(backendDb);
+  const std::string access = backend.signIn(token);
+  const json message{{"id", id}, {"role", "user"}, {"content", "theirs"}};
+  REQUIRE(backend.call("POST", "/api/sessions/" + session + "/messages", access, message).status == 201);
+}
+
 struct World {
   TempDir dir;
   std::string backendDb = dir.file("backend.db");

@@ -1,4 +1,4 @@
--- aieditor: the :AiEditor command and <Plug> mappings. Nothing is required
+-- aieditor: the :AiEditor and :AIEditorSync commands and <Plug> mappings. Nothing is required
 -- until the command runs, so startup costs nothing.
 if vim.g.loaded_aieditor then
   return
@@ -13,6 +13,16 @@ end, {
   desc = "aieditor: chat with an AI and edit React components",
   complete = function(arglead, cmdline, _)
     return require("aieditor.commands").complete(arglead, cmdline)
+  end,
+})
+
+vim.api.nvim_create_user_command("AIEditorSync", function(opts)
+  require("aieditor").sync(opts.fargs)
+end, {
+  nargs = "*",
+  desc = "aieditor: sync with the team backend (now, login, logout, rejected, retry)",
+  complete = function(arglead, cmdline, _)
+    return require("aieditor.sync").complete(arglead, cmdline)
   end,
 })
 
@@ -37,4 +47,5 @@ plug("n", "AiEditorSave", "<Cmd>AiEditor save<CR>", "aieditor: save the buffer a
 plug("x", "AiEditorSave", ":AiEditor save<CR>", "aieditor: save the selection as a new version")
 plug("n", "AiEditorHistory", "<Cmd>AiEditor history<CR>", "aieditor: restore a version")
 plug("n", "AiEditorSessions", "<Cmd>AiEditor sessions<CR>", "aieditor: pick a session")
+plug("n", "AiEditorSync", "<Cmd>AIEditorSync<CR>", "aieditor: sync now, sign in, rejected writes")
 plug("n", "AiEditorCancel", "<Cmd>AiEditor cancel<CR>", "aieditor: cancel the streaming reply")

@@ -41,8 +41,11 @@ end)
 
 T.test("subcommands complete", function()
   T.eq(vim.fn.getcompletion("AiEditor ", "cmdline"), {
-    "cancel", "chat", "export", "history", "import", "insert", "open", "save", "send", "sessions",
+    "cancel", "chat", "export", "history", "import", "insert", "open", "save", "send", "sessions", "sync",
   })
+  T.eq(vim.fn.getcompletion("AiEditor sync lo", "cmdline"), { "login", "logout" })
+  T.eq(vim.fn.getcompletion("AIEditorSync re", "cmdline"), { "rejected", "retry" })
+  T.eq(vim.fn.getcompletion("AIEditorSync now ", "cmdline"), {})
   T.eq(vim.fn.getcompletion("AiEditor se", "cmdline"), { "send", "sessions" })
   T.eq(vim.fn.getcompletion("AiEditor insert ", "cmdline"), { "jsx", "css" })
   T.eq(vim.fn.getcompletion("AiEditor save c", "cmdline"), { "css" })
@@ -52,7 +55,7 @@ T.test("subcommands complete", function()
 end)
 
 T.test("<Plug> mappings exist and no default keys are mapped", function()
-  for _, name in ipairs({ "AiEditorOpen", "AiEditorChat", "AiEditorSend", "AiEditorInsertJsx", "AiEditorInsertCss", "AiEditorSave", "AiEditorHistory", "AiEditorSessions", "AiEditorCancel" }) do
+  for _, name in ipairs({ "AiEditorOpen", "AiEditorChat", "AiEditorSend", "AiEditorInsertJsx", "AiEditorInsertCss", "AiEditorSave", "AiEditorHistory", "AiEditorSessions", "AiEditorCancel", "AiEditorSync" }) do
     T.ok(vim.fn.maparg("<Plug>(" .. name .. ")", "n") ~= "", name)
   end
   T.ok(vim.fn.maparg("<Plug>(AiEditorInsertJsx)", "x") ~= "", "visual insert")

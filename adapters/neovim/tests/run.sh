@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Runs the Neovim plugin's headless tests against a real server binary.
 #
-#   adapters/neovim/tests/run.sh SERVER_BINARY
+#   adapters/neovim/tests/run.sh SERVER_BINARY [BACKEND_BINARY]
+#   AIEDITOR_TEST_SPECS="sync_spec" adapters/neovim/tests/run.sh ...   # some specs only
 #
 # Installs Debian's neovim if nvim is missing, runs every spec in a fresh
 # headless nvim with isolated XDG_* directories and the offline provider, and
 # ends with the line "N passed, M failed". Exits non-zero on any failure.
+# The sync spec starts the team backend: BACKEND_BINARY, else
+# $AIEDITOR_BACKEND, else aieditor-backend in the server's build tree.
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 SERVER_BINARY" >&2
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+  echo "usage: $0 SERVER_BINARY [BACKEND_BINARY]" >&2
   echo "0 passed, 1 failed"
   exit 2
 fi
@@ -20,6 +23,11 @@ if [ -z "$server" ] || [ ! -x "$server" ]; then
   echo "not an executable server binary: $1" >&2
   echo "0 passed, 1 failed"
   exit 1
+fi
+backend=${2:-${AIEDITOR_BACKEND:-$(dirname "$server")/../backend/aieditor-backend}}
+backend=$(realpath -e "$backend" 2>/dev/null) || backend=""
+if [ -z "$backend" ] || [ ! -x "$backend" ]; then
+  echo "aieditor-backend not found (give it as the second argument): the sync spec will fail" >&2
 fi
 
 if ! command -v nvim >/dev/null 2>&1; then
@@ -44,13 +52,15 @@ export XDG_CONFIG_HOME="$root/config" XDG_DATA_HOME="$root/data" XDG_STATE_HOME=
 export XDG_CACHE_HOME="$root/cache" XDG_RUNTIME_DIR="$root/run"
 mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_STATE_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
-unset AIEDITOR_DB NVIM NVIM_LISTEN_ADDRESS VIMINIT MYVIMRC
+unset AIEDITOR_DB AIEDITOR_SYNC_URL AIEDITOR_SYNC_TOKEN NVIM NVIM_LISTEN_ADDRESS VIMINIT MYVIMRC
 export AIEDITOR_SERVER="$server" AIEDITOR_TEST_ROOT="$root" AIEDITOR_TEST_RESULTS="$root/results"
+export AIEDITOR_TEST_BACKEND="$backend"
 export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
 : >"$AIEDITOR_TEST_RESULTS"
 
 # Order matters: restart_spec reopens what chat_spec and components_spec saved.
-specs=(chat_spec components_spec errors_health_spec restart_spec)
+# AIEDITOR_TEST_SPECS="sync_spec" runs only those.
+read -r -a specs <<<"${AIEDITOR_TEST_SPECS:-chat_spec components_spec errors_health_spec restart_spec sync_spec}"
 
 for spec in "${specs[@]}"; do
   before=$(grep -c '^FAIL' "$AIEDITOR_TEST_RESULTS")

@@ -157,11 +157,13 @@ bool isDefaultUrl(const Resolved& r) {
 
 }  // namespace
 
-std::string configFilePath() {
-  if (std::string xdg = env("XDG_CONFIG_HOME"); !xdg.empty()) return xdg + "/aieditor/config.json";
+std::string configDirectory() {
+  if (std::string xdg = env("XDG_CONFIG_HOME"); !xdg.empty()) return xdg + "/aieditor";
   std::string home = env("HOME");
-  return (home.empty() ? std::string(".") : home) + "/.config/aieditor/config.json";
+  return (home.empty() ? std::string(".") : home) + "/.config/aieditor";
 }
+
+std::string configFilePath() { return configDirectory() + "/config.json"; }
 
 std::expected<json, std::string> readConfigFile() {
   const std::string path = configFilePath();

@@ -20,7 +20,9 @@ struct ProviderChoice {
   std::optional<std::string> model;
 };
 
-/// $XDG_CONFIG_HOME/aieditor/config.json (or ~/.config/aieditor/config.json).
+/// $XDG_CONFIG_HOME/aieditor (or ~/.config/aieditor): the config and credentials files' folder.
+std::string configDirectory();
+/// configDirectory()/config.json.
 std::string configFilePath();
 
 /// The config file's object, or {} when there is none; the error names the file.

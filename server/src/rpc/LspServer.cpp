@@ -114,7 +114,7 @@ void LspServer::bindMethods() {
     if (!provider) return reply.error({ErrorCode::InvalidParams, provider.error()});
     auto sync = syncSettings(init);
     if (!sync) return reply.error({ErrorCode::InvalidParams, sync.error()});
-    options.sync = std::move(*sync);
+    if (options_.startSync) options.sync = std::move(*sync);
     initOptions_ = init;
     workspace_ = std::make_unique<Workspace>(std::move(options), std::move(*provider), scheduler_, *this);
     workspace_->openStore();
@@ -199,6 +199,14 @@ void LspServer::bindMethods() {
                                                              Callback<p::SyncStatus> done) {
     ws.syncNow(std::move(done));
   });
+  bindDeferred<p::SyncLoginParams, p::SyncStatus>("sync/login", deferred(&Workspace::syncLogin));
+  bindDeferred<p::SyncParams, p::SyncStatus>(
+      "sync/logout", [](Workspace& ws, const p::SyncParams&, p::CancelToken, Callback<p::SyncStatus> done) {
+        ws.syncLogout(std::move(done));
+      });
+  bind<p::SyncRejectedParams>("sync/rejected", std::mem_fn(&Workspace::syncRejected));
+  bindDeferred<p::SyncRejectedParams, p::SyncRetryRejectedResult>("sync/retryRejected",
+                                                                  deferred(&Workspace::syncRetryRejected));
 }
 
 }  // namespace aieditor::server

@@ -339,6 +339,30 @@ StoreResult<void> Store::settleWrites(const std::vector<std::int64_t>& acknowled
   });
 }
 
+namespace {
+
+/// An outbox row (readOutboxRow's columns) and, sixth, the backend's reason.
+Res<protocol::RejectedWrite> readRejectedRow(const Row& row) {
+  auto write = readOutboxRow(row);
+  if (!write) return std::unexpected(write.error());
+  return protocol::RejectedWrite{
+      write->seq,      std::move(write->sessionId), std::move(write->kind), write->recordId, write->version,
+      row.getString(5)};
+}
+
+}  // namespace
+
+StoreResult<std::vector<protocol::RejectedWrite>> Store::rejectedWrites(const std::optional<std::string>& sessionId) {
+  return impl_->read([&] { return select(impl_->db, kRejectedOutbox, readRejectedRow, sessionId); });
+}
+
+StoreResult<std::int64_t> Store::requeueRejected(const std::optional<std::string>& sessionId) {
+  return impl_->write([&]() -> Res<std::int64_t> {
+    if (auto done = execute(impl_->db, kRequeueRejected, sessionId); !done) return std::unexpected(done.error());
+    return static_cast<std::int64_t>(impl_->db.changes());
+  });
+}
+
 StoreResult<std::string> Store::integrityCheck() {
   return impl_->read([&]() -> Res<std::string> {
     auto lines = select(impl_->db, kIntegrityCheck, readString);

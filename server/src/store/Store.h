@@ -180,6 +180,11 @@ class Store {
   /// rejected ones with the backend's message.
   StoreResult<void> settleWrites(const std::vector<std::int64_t>& acknowledged,
                                  const std::vector<std::pair<std::int64_t, std::string>>& rejected);
+  /// The writes the backend refused (of one session, or all), oldest first.
+  StoreResult<std::vector<protocol::RejectedWrite>> rejectedWrites(const std::optional<std::string>& sessionId);
+  /// Puts the refused writes (of one session, or all) back in the queue, at
+  /// their place in write order; how many.
+  StoreResult<std::int64_t> requeueRejected(const std::optional<std::string>& sessionId);
 
   // Pull: the backend's changes written like local ones but not queued.
   /// How far the change log was applied (0 before any pull).

@@ -134,6 +134,12 @@ inline constexpr const char* kOutboxPending = "SELECT count(*) FROM outbox WHERE
 inline constexpr const char* kOutboxRejected = "SELECT count(*) FROM outbox WHERE rejected IS NOT NULL";
 inline constexpr const char* kAcknowledge = "DELETE FROM outbox WHERE seq = ?1";
 inline constexpr const char* kReject = "UPDATE outbox SET rejected = ?2 WHERE seq = ?1";
+inline constexpr const char* kRejectedOutbox =
+    "SELECT seq, kind, session_id, record_id, version, rejected FROM outbox "
+    "WHERE rejected IS NOT NULL AND (?1 IS NULL OR session_id = ?1) ORDER BY seq";
+// Back in the queue at their own seq: they go up in the order they were written.
+inline constexpr const char* kRequeueRejected =
+    "UPDATE outbox SET rejected = NULL WHERE rejected IS NOT NULL AND (?1 IS NULL OR session_id = ?1)";
 
 // Pull (StorePull.cpp).
 inline constexpr const char* kSyncCursor = "SELECT since FROM sync_cursor WHERE id = 1";

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "providers/Providers.h"
+#include "sync/Credentials.h"
 
 namespace aieditor::server {
 
@@ -37,11 +38,20 @@ std::expected<std::optional<SyncSettings>, std::string> syncSettings(const proto
       source = "config file " + configFilePath() + ": sync.url";
     }
   }
+  // The credentials file (a `sync login`) comes last for both.
+  auto credentials = readCredentials();
+  if (!credentials) return std::unexpected(credentials.error());
+  if (settings.url.empty() && *credentials) {
+    settings.url = (*credentials)->url;
+    source = "credentials file " + credentialsPath() + ": url";
+  }
   if (settings.url.empty()) return std::nullopt;
   if (!settings.url.starts_with("http://") && !settings.url.starts_with("https://"))
     return std::unexpected(source + ": must start with http:// or https://");
-  while (settings.url.ends_with('/')) settings.url.pop_back();
+  settings.url = normalizedUrl(std::move(settings.url));
   settings.token = options.sync.token.value_or(env("AIEDITOR_SYNC_TOKEN"));
+  if (settings.token.empty() && *credentials && (*credentials)->url == settings.url)
+    settings.token = (*credentials)->token;
   return settings;
 }
 

@@ -1,6 +1,6 @@
 // Whether and where to sync: the team backend's URL and the sign-in token,
-// from the client's initializationOptions, the environment and the config
-// file (highest first). Sync is off unless a URL is configured.
+// from the client's initializationOptions, the environment, the config file
+// and the credentials file (highest first). Sync is off unless a URL is configured.
 #pragma once
 
 #include <expected>
@@ -20,7 +20,8 @@ struct SyncSettings {
 
 /// nullopt when sync is not configured; the error names the bad setting.
 /// URL: initializationOptions.sync.url, AIEDITOR_SYNC_URL, the config file's
-/// sync.url. Token: initializationOptions.sync.token, AIEDITOR_SYNC_TOKEN.
+/// sync.url, the credentials file's url. Token: initializationOptions.sync.token,
+/// AIEDITOR_SYNC_TOKEN, the credentials file's token when its url is the URL.
 std::expected<std::optional<SyncSettings>, std::string> syncSettings(const protocol::InitializationOptions&);
 
 }  // namespace aieditor::server

@@ -101,16 +101,47 @@ SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback
       scheduler_(scheduler),
       changed_(std::move(changed)),
       pulled_(std::move(pulled)),
-      redactor_(std::make_unique<Redactor>(std::vector<std::string>{options_.settings.token})) {
+      secrets_{options_.settings.token},
+      redactor_(std::make_unique<Redactor>(secrets_)) {
   status_.state = SyncState::Syncing;
   due_ = Clock::now();  // what is pending from before goes at once
   thread_ = std::thread([this] { run(); });
-  if (!options_.settings.token.empty())
-    events_ = std::make_unique<EventStream>(EventStream::Options{.settings = options_.settings,
-                                                                 .backoffBase = options_.backoffBase,
-                                                                 .backoffCap = options_.backoffCap,
-                                                                 .requestTimeout = options_.requestTimeout},
-                                            [this] { poke(); });
+  startEvents(options_.settings);
+}
+
+void SyncThread::startEvents(const SyncSettings& settings) {
+  events_.reset();
+  if (settings.token.empty()) return;
+  events_ = std::make_unique<EventStream>(EventStream::Options{.settings = settings,
+                                                               .backoffBase = options_.backoffBase,
+                                                               .backoffCap = options_.backoffCap,
+                                                               .requestTimeout = options_.requestTimeout},
+                                          [this] { poke(); });
+}
+
+void SyncThread::useSettings(SyncSettings settings) {
+  startEvents(settings);
+  {
+    std::lock_guard lock(mutex_);
+    replacement_ = std::move(settings);
+    held_ = false;
+    due_ = Clock::now();
+  }
+  wake_.notify_one();
+}
+
+void SyncThread::adopt(SyncSettings settings) {
+  options_.settings = std::move(settings);
+  accessToken_.clear();
+  failures_ = 0;
+  if (!options_.settings.token.empty() &&
+      std::find(secrets_.begin(), secrets_.end(), options_.settings.token) == secrets_.end()) {
+    secrets_.push_back(options_.settings.token);
+    redactor_ = std::make_unique<Redactor>(secrets_);
+  }
+  SyncStatus next = status();
+  next.user.reset();  // known again once signed in
+  publish(std::move(next));
 }
 
 SyncThread::~SyncThread() {
@@ -157,6 +188,7 @@ SyncStatus SyncThread::status() const {
 void SyncThread::run() {
   for (;;) {
     std::vector<StatusCallback> waiting;
+    std::optional<SyncSettings> replacement;
     bool counting = false, pushing = false;
     {
       std::unique_lock lock(mutex_);
@@ -170,9 +202,11 @@ void SyncThread::run() {
       }
       counting = std::exchange(writes_, false);
       waiting.swap(waiters_);
+      replacement = std::exchange(replacement_, std::nullopt);
       pushing = !waiting.empty() || (due_ && Clock::now() >= *due_);
       if (pushing) due_.reset();
     }
+    if (replacement) adopt(std::move(*replacement));
     if (!pushing) {
       if (counting) count();
       continue;
@@ -189,6 +223,10 @@ void SyncThread::run() {
       if (outcome == Outcome::Retry) due_ = retryAt_;
       if (outcome == Outcome::Stop) due_.reset();  // until sync/now: writes made meanwhile wait
       if (outcome == Outcome::Done && writes_) due_ = Clock::now() + options_.debounce;
+      if (replacement_) {  // new settings came during the attempt: they are tried at once
+        held_ = false;
+        due_ = Clock::now();
+      }
     }
     const SyncStatus answer = status();
     for (auto& done : waiting) scheduler_.post([done = std::move(done), answer] { done(answer); });
@@ -221,8 +259,11 @@ SyncThread::Outcome SyncThread::push() {
   if (!openStore()) return Outcome::Retry;
   count();
   if (options_.settings.token.empty()) {
-    failed(SyncState::AuthRequired,
-           "no sign-in token: set initializationOptions.sync.token or AIEDITOR_SYNC_TOKEN", std::nullopt);
+    failed(
+        SyncState::AuthRequired,
+        "no sign-in token: sign in (sync/login, or aieditor sync login URL), or set initializationOptions.sync.token "
+        "or AIEDITOR_SYNC_TOKEN",
+        std::nullopt);
     return Outcome::Stop;
   }
   SyncStatus syncing = status();

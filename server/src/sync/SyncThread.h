@@ -14,7 +14,7 @@
 // backend's message (the rest goes on). Network failures, 5xx and 429 are
 // retried with exponential backoff and full jitter, capped at 60 s, or after
 // Retry-After. A refused sign-in token stops pushing (authRequired) until
-// sync/now; nothing is dropped.
+// sync/now or new settings (sync/login); nothing is dropped.
 #pragma once
 
 #include <atomic>
@@ -75,6 +75,10 @@ class SyncThread {
   void poke();
   /// The latest status (pending as last counted).
   protocol::SyncStatus status() const;
+  /// Signs in or out (sync/login, sync/logout; an empty token signs out):
+  /// from the next attempt on, these settings, without the access token held
+  /// so far; an attempt is due at once. The event stream starts over with them.
+  void useSettings(SyncSettings);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -98,6 +102,10 @@ class SyncThread {
   Screened screen(const std::expected<HttpReply, std::string>& reply, bool& refreshed);
   /// The sync thread's connection, opened on first use; false (the status says why) when it cannot be.
   bool openStore();
+  /// Takes settings given by useSettings (sync thread).
+  void adopt(SyncSettings);
+  /// GET /api/events with the current settings, when there is a token (loop thread).
+  void startEvents(const SyncSettings&);
   void count();
   /// Sets the status and tells the loop when it changed enough.
   void publish(protocol::SyncStatus next);
@@ -107,11 +115,12 @@ class SyncThread {
   Scheduler& scheduler_;
   StatusCallback changed_;
   PulledCallback pulled_;
-  std::unique_ptr<Redactor> redactor_;
+  std::vector<std::string> secrets_;    ///< every sign-in token given (sync thread only)
+  std::unique_ptr<Redactor> redactor_;  ///< of secrets_ (sync thread only)
   std::unique_ptr<Store> store_;  ///< the sync thread's own connection
   std::string accessToken_;       ///< sync thread only
   int failures_ = 0;              ///< consecutive failed attempts (sync thread only)
-  Clock::time_point retryAt_{};   ///< sync thread only
+  Clock::time_point retryAt_;     ///< sync thread only
 
   mutable std::mutex mutex_;  ///< guards what follows
   std::condition_variable wake_;
@@ -121,6 +130,7 @@ class SyncThread {
   bool held_ = false;                    ///< a retry is waiting, or a sign-in: writes do not push
   std::optional<Clock::time_point> due_;  ///< a push is due then
   std::vector<StatusCallback> waiters_;   ///< sync/now calls waiting for a push
+  std::optional<SyncSettings> replacement_;  ///< from useSettings, not yet adopted
   std::atomic<bool> stop_{false};         ///< aborts a transfer in flight
   std::thread thread_;
   std::unique_ptr<EventStream> events_;  ///< GET /api/events, on a thread of its own

@@ -72,78 +72,7 @@ void Workspace::openStore() {
   reader_ = std::move(*reader);
   storage_ = std::make_unique<StorageThread>(std::move(*writer), scheduler_);
   log::info("database " + options_.databasePath);
-  if (options_.sync) {
-    SyncOptions sync{.settings = *options_.sync, .databasePath = options_.databasePath,
-                     .busyTimeout = options_.busyTimeout};
-    sync_ = std::make_unique<SyncThread>(
-        std::move(sync), scheduler_,
-        [this, alive = std::weak_ptr<bool>(alive_)](p::SyncStatus status) {
-          if (!alive.expired()) events_.syncStatus(status);
-        },
-        [this, alive = std::weak_ptr<bool>(alive_)](std::vector<SessionChange> changes) {
-          if (!alive.expired()) pulled(changes);
-        });
-    log::info("sync with " + options_.sync->url);
-  }
-}
-
-Result<p::SyncStatus> Workspace::syncStatus() {
-  p::SyncStatus status = sync_ ? sync_->status() : p::SyncStatus{};
-  auto store = reader();
-  if (!store) return std::unexpected(store.error());
-  auto counts = (*store)->outboxCounts();
-  if (!counts) return fail(ErrorCode::StorageFailed, "storage failed: " + counts.error().message);
-  status.pending = counts->pending;
-  status.rejected = counts->rejected;
-  return status;
-}
-
-void Workspace::pulled(const std::vector<SessionChange>& changes) {
-  auto db = reader();
-  if (!db) return;
-  for (const SessionChange& change : changes) {
-    if (!viewed_.contains(change.sessionId)) continue;
-    p::SessionChanged notice;
-    notice.sessionId = change.sessionId;
-    notice.deleted = change.deleted;
-    if (change.deleted) {
-      viewed_.erase(change.sessionId);
-      events_.sessionChanged(notice);
-      continue;
-    }
-    if (!change.added.empty()) notice.messages = change.added;
-    if (change.components) {
-      auto components = (*db)->listComponents(change.sessionId);
-      if (!components) {
-        log::warn("session/changed: cannot read components: " + components.error().message);
-        continue;
-      }
-      notice.components = std::move(*components);
-    }
-    if (change.current) {
-      auto current = (*db)->currentComponentId(change.sessionId);
-      if (!current) {
-        log::warn("session/changed: cannot read the current component: " + current.error().message);
-        continue;
-      }
-      notice.currentChanged = true;
-      notice.currentComponentId = std::move(*current);
-    }
-    events_.sessionChanged(notice);
-  }
-}
-
-void Workspace::syncNow(Callback<p::SyncStatus> done) {
-  if (!sync_) return done(syncStatus());
-  // The attempt's own outcome: another may have begun since (a live event).
-  sync_->now([this, done = std::move(done), alive = std::weak_ptr<bool>(alive_)](p::SyncStatus outcome) {
-    if (alive.expired()) return;
-    auto counted = syncStatus();
-    if (!counted) return done(std::unexpected(counted.error()));
-    outcome.pending = counted->pending;
-    outcome.rejected = counted->rejected;
-    done(std::move(outcome));
-  });
+  if (options_.sync) startSync();
 }
 
 void Workspace::setProvider(std::unique_ptr<Provider> provider) { provider_ = std::move(provider); }

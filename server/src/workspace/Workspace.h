@@ -113,6 +113,17 @@ class Workspace {
   /// sync/now: pushes at once; answers once what is pending now is
   /// acknowledged or the attempt failed (at once when sync is off).
   void syncNow(Callback<protocol::SyncStatus>);
+  /// sync/login: uses `token` (and `url`, else the configured one) from now
+  /// on, and with `remember` writes the credentials file; answers after an
+  /// attempt with it (as sync/now). Starts sync if it was off.
+  void syncLogin(const protocol::SyncLoginParams&, Callback<protocol::SyncStatus>);
+  /// sync/logout: forgets the tokens (and the credentials file, if it holds
+  /// this backend); local data and the outbox stay. Answers authRequired.
+  void syncLogout(Callback<protocol::SyncStatus>);
+  /// sync/rejected: the writes the backend refused, oldest first.
+  Result<protocol::SyncRejectedResult> syncRejected(const protocol::SyncRejectedParams&);
+  /// sync/retryRejected: queues them again, in write order, and pushes.
+  void syncRetryRejected(const protocol::SyncRejectedParams&, Callback<protocol::SyncRetryRejectedResult>);
 
   /// Replays kept writes now and calls `done` once no write is on its way.
   void flush(std::function<void()> done);
@@ -139,6 +150,8 @@ class Workspace {
     bool idle() const { return !tracker.busy() && replies.empty() && chat.empty() && components.empty(); }
   };
 
+  /// Starts the sync thread with options_.sync.
+  void startSync();
   /// Tells the editor about pulled changes to the sessions it has open.
   void pulled(const std::vector<SessionChange>&);
   /// The read connection, or why there is none.

@@ -42,6 +42,7 @@ M.codes = {
 
 ---@class aieditor.ClientHandlers
 ---@field notification fun(method: string, params: table)|nil
+---@field keep_nulls table<string, boolean>|nil Notifications whose params keep JSON nulls as vim.NIL.
 ---@field exit fun(client: aieditor.Client, code: integer, signal: integer)|nil
 
 ---@class aieditor.Client
@@ -80,6 +81,8 @@ local function strip_nulls(v)
   end
   return v
 end
+
+M.strip_nulls = strip_nulls
 
 ---@param body string
 ---@return string
@@ -245,7 +248,11 @@ function Client:_dispatch(body)
   elseif type(msg.method) == "string" then
     local handler = self.handlers.notification
     if handler then
-      local h_ok, h_err = pcall(handler, msg.method, strip_nulls(msg.params) or {})
+      local params = msg.params
+      if not (self.handlers.keep_nulls and self.handlers.keep_nulls[msg.method]) then
+        params = strip_nulls(params)
+      end
+      local h_ok, h_err = pcall(handler, msg.method, type(params) == "table" and params or {})
       if not h_ok then
         log.error(("internal error: handling %s failed: %s"):format(msg.method, h_err))
       end

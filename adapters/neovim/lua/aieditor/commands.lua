@@ -111,6 +111,15 @@ M.subcommands = {
       ai().cancel()
     end,
   },
+  sync = {
+    usage = "sync [now|login|logout|rejected|retry]",
+    run = function(a)
+      ai().sync(a.fargs)
+    end,
+    complete = function(arglead)
+      return require("aieditor.sync").names(arglead)
+    end,
+  },
 }
 
 ---@return string[]

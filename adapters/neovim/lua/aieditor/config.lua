@@ -11,6 +11,9 @@ local M = {}
 ---@field size integer Width (right/left) or height (bottom/top) of the chat window.
 ---@field prompt string Text of the prompt line at the bottom of the chat buffer.
 
+---@class aieditor.SyncOptions
+---@field url string|nil The team backend (initializationOptions.sync.url). nil: the server's own setting.
+
 ---@class aieditor.Options
 ---@field server aieditor.ServerOptions
 ---@field database_path string|nil initializationOptions.databasePath; nil lets the server choose.
@@ -20,6 +23,7 @@ local M = {}
 ---@field offline_delay_ms integer|nil Pause of the offline provider between deltas.
 ---@field history_limit integer Number of messages loaded when a session opens.
 ---@field chat aieditor.ChatOptions
+---@field sync aieditor.SyncOptions
 ---@field request_timeout_ms integer Timeout of the few requests that must wait (completion, shutdown).
 
 -- The defaults. `setup()` merges the user's table over this one; every key
@@ -44,6 +48,13 @@ local defaults = {
     position = "right",
     size = 60,
     prompt = "> ",
+  },
+  sync = {
+    -- The team backend to sync through (aieditor-backend), e.g.
+    -- "http://127.0.0.1:8787". nil: $AIEDITOR_SYNC_URL, the server's config
+    -- file, then the URL of the saved sign-in; none of them: sync is off.
+    -- The sign-in token is never an option: see :AIEditorSync login.
+    url = nil,
   },
   request_timeout_ms = 2000,
 }
@@ -77,6 +88,7 @@ function M.init_options()
     model = o.model,
     baseUrl = o.base_url,
     offlineDelayMs = o.offline_delay_ms,
+    sync = type(o.sync) == "table" and o.sync.url and { url = o.sync.url } or nil,
   }
   if next(init) == nil then
     return vim.empty_dict()

@@ -117,6 +117,36 @@ local function check_provider()
   end
 end
 
+local function check_sync()
+  local st = require("aieditor").client_if_running() and require("aieditor.status").sync
+  if st then
+    local text = require("aieditor.status").format_sync(st)
+    info("sync: " .. (text ~= "" and text or "off") .. (st.user and (", signed in as " .. st.user) or ""))
+  elseif config.options.sync.url then
+    info("sync: with " .. config.options.sync.url .. " (setup)")
+  elseif vim.env.AIEDITOR_SYNC_URL and vim.env.AIEDITOR_SYNC_URL ~= "" then
+    info("sync: with " .. vim.env.AIEDITOR_SYNC_URL .. " ($AIEDITOR_SYNC_URL)")
+  else
+    info("sync: no URL here (the server's config file or a saved sign-in may give one)")
+  end
+  -- The saved sign-in is checked, never read: it holds the token.
+  local config_home = vim.env.XDG_CONFIG_HOME
+  if not config_home or config_home == "" then
+    config_home = (vim.env.HOME or "~") .. "/.config"
+  end
+  local credentials = config_home .. "/aieditor/credentials"
+  local perm = vim.fn.getfperm(credentials)
+  if perm == "" then
+    info("no saved sign-in (" .. credentials .. "); :AIEditorSync login makes one")
+  elseif perm == "rw-------" then
+    ok("saved sign-in: " .. credentials .. " (mode 0600)")
+  else
+    warn(("saved sign-in %s is readable by others (%s)"):format(credentials, perm), {
+      "chmod 600 " .. credentials .. ", or :AIEditorSync logout and sign in again",
+    })
+  end
+end
+
 local function check_log()
   local path = require("aieditor.log").path()
   local dir = vim.fn.fnamemodify(path, ":h")
@@ -133,6 +163,7 @@ function M.check()
   check_server()
   check_database()
   check_provider()
+  check_sync()
   check_log()
 end
 

@@ -47,6 +47,10 @@ local function on_notification(method, params)
     if s and (params.sessionId == nil or params.sessionId == s.id) then
       status.set(params)
     end
+  elseif method == "sync/status" then
+    status.set_sync(params)
+  elseif method == "session/changed" then
+    session.on_changed(params)
   elseif method == "window/showMessage" or method == "window/logMessage" then
     local level = ({ vim.log.levels.ERROR, vim.log.levels.WARN, vim.log.levels.INFO, vim.log.levels.DEBUG })[params.type]
     if method == "window/showMessage" then
@@ -86,7 +90,11 @@ function M.client()
     )
     return nil
   end
-  local c, err = rpc.spawn(loc.cmd, config.options.server.env, { notification = on_notification, exit = on_exit })
+  local c, err = rpc.spawn(loc.cmd, config.options.server.env, {
+    notification = on_notification,
+    exit = on_exit,
+    keep_nulls = { ["session/changed"] = true }, -- currentComponentId: null means "none now"
+  })
   if not c then
     log.error(err or "cannot start the server")
     return nil
@@ -96,6 +104,15 @@ function M.client()
       log.error("initialize failed: " .. (e.message or ""))
       c.stopping = true
       c:stop(config.options.request_timeout_ms)
+    end
+  end)
+  -- The sync state for the statusline; later changes come as notifications.
+  -- A server without sync (an older build) answers an error: show nothing.
+  c:request("sync/status", {}, function(e, st)
+    if e then
+      log.write(vim.log.levels.DEBUG, "sync/status: " .. (e.message or ""))
+    elseif client == c then
+      status.set_sync(st)
     end
   end)
   client = c
@@ -358,16 +375,25 @@ function M.import(file)
 end
 
 ---The save state for a statusline: "✅ Saved 14:03", "⏳ Saving…",
----"❌ Save failed: <reason>", "💾 Not saved", or "" with no session.
+---"❌ Save failed: <reason>", "💾 Not saved", or "" with no session; then
+---the sync state: "Synced", "Syncing…", "Offline · 3 waiting (retry in
+---12 s)", "Sign in to sync", "2 rejected", or "" while sync is off.
 ---@return string
 function M.statusline()
   return status.statusline()
+end
+
+---`:AIEditorSync [now|login|logout|rejected|retry]`; no argument: a menu.
+---@param fargs string[]|nil
+function M.sync(fargs)
+  require("aieditor.sync").run(fargs or {})
 end
 
 ---Stops the server (shutdown, exit). The next command starts it again.
 function M.stop()
   local c = client
   client = nil
+  status.set_sync(nil)
   if c then
     c.stopping = true
     c:stop(config.options.request_timeout_ms)

@@ -207,6 +207,65 @@ function M.finish_send(send, result)
   M.fire("AiEditorReply")
 end
 
+---Takes a `session/changed` notification: records another device's work
+---pulled from the team backend, shown without reopening the session.
+---Its params keep JSON nulls (`currentComponentId = vim.NIL`: no current
+---component now).
+---@param params {sessionId: string, messages: aieditor.Message[]|nil, components: aieditor.Component[]|nil, currentComponentId: string|userdata|nil, deleted: boolean|nil}
+function M.on_changed(params)
+  local s = M.current
+  if not s or params.sessionId ~= s.id then
+    return
+  end
+  local strip = require("aieditor.client").strip_nulls
+  if params.deleted == true then
+    M.current = nil
+    require("aieditor.log").warn(("session %s was deleted on another device"):format(s.id))
+    chat().render()
+    require("aieditor.status").set(nil)
+    M.fire("AiEditorSession")
+    return
+  end
+  local first
+  if type(params.messages) == "table" then
+    -- Pulled messages come before this device's reply still on its way.
+    local at = #s.messages + 1
+    if s.sending then
+      for i, m in ipairs(s.messages) do
+        if m == s.sending.user then
+          at = i
+          break
+        end
+      end
+    end
+    for _, m in ipairs(strip(params.messages)) do
+      local i = find_message(m.id)
+      if i then
+        s.messages[i] = m
+      else
+        table.insert(s.messages, at, m)
+        i = at
+        at = at + 1
+      end
+      first = math.min(first or i, i)
+    end
+  end
+  if type(params.components) == "table" then
+    s.components = strip(params.components)
+  end
+  if params.currentComponentId ~= nil then
+    local current = params.currentComponentId
+    s.current_component_id = current ~= vim.NIL and current or nil
+  end
+  if params.components or params.currentComponentId ~= nil then
+    M.fire("AiEditorComponent")
+  end
+  if first then
+    chat().render(first)
+  end
+  M.fire("AiEditorChanged")
+end
+
 ---Forgets the send in flight (after an error or a cancel).
 ---@param send aieditor.Send
 function M.abort_send(send)

@@ -1,4 +1,4 @@
----@mod aieditor.status The persistence state, for statuslines and the chat window.
+---@mod aieditor.status The save and sync states, for statuslines and the chat window.
 
 local M = {}
 
@@ -12,6 +12,28 @@ local M = {}
 
 ---@type aieditor.PersistenceStatus|nil
 M.current = nil
+
+---@alias aieditor.SyncState "disabled"|"offline"|"syncing"|"synced"|"authRequired"|"error"
+
+---@class aieditor.SyncStatus
+---@field state aieditor.SyncState
+---@field pending integer Writes not yet acknowledged by the backend.
+---@field rejected integer Writes the backend refused (:AIEditorSync rejected).
+---@field lastSyncedAt string|nil
+---@field error string|nil
+---@field retryAt string|nil When the server tries again (offline, error).
+---@field user string|nil
+
+---The server's last `sync/status` (nil until it answered).
+---@type aieditor.SyncStatus|nil
+M.sync = nil
+
+---The sign-in hint was shown and the state has not left authRequired since.
+local auth_hint_shown = false
+
+---Redraws once a second while a "retry in N s" counts down.
+---@type userdata|nil
+local countdown
 
 ---A failure was shown and no save has succeeded since.
 local failure_shown = false
@@ -64,10 +86,117 @@ function M.format(st)
   return "💾 Not saved"
 end
 
----The statusline component: empty while no session is open.
+---The text for a sync status: "Synced", "Syncing…", "Offline · 3 waiting
+---(retry in 12 s)", "Sign in to sync", "2 rejected"; "" when sync is off.
+---@param st aieditor.SyncStatus|nil
+---@param now integer|nil epoch seconds (default: now)
+---@return string
+function M.format_sync(st, now)
+  if not st or st.state == "disabled" then
+    return ""
+  end
+  local text
+  if st.state == "synced" then
+    text = "Synced"
+  elseif st.state == "syncing" then
+    text = "Syncing…"
+  elseif st.state == "authRequired" then
+    text = "Sign in to sync"
+  else
+    text = st.state == "offline" and "Offline" or ("Sync error: " .. (st.error or "unknown error"))
+    if (st.pending or 0) > 0 then
+      text = ("%s · %d waiting"):format(text, st.pending)
+    end
+    local at = M.parse_time(st.retryAt)
+    local left = at and at - (now or os.time())
+    if left and left > 0 then
+      text = ("%s (retry in %d s)"):format(text, left)
+    end
+  end
+  local rejected = st.rejected or 0
+  if rejected > 0 then
+    -- Everything else went up: the rejected writes are the news.
+    text = (st.state == "synced" and "" or (text .. " · ")) .. ("%d rejected"):format(rejected)
+  end
+  return text
+end
+
+---The statusline component: the save state (empty while no session is
+---open), then the sync state (empty while sync is off).
 ---@return string
 function M.statusline()
-  return M.format(M.current)
+  local save, sync = M.format(M.current), M.format_sync(M.sync)
+  if save ~= "" and sync ~= "" then
+    return save .. "  " .. sync
+  end
+  return save .. sync
+end
+
+local function redraw()
+  require("aieditor.chat").refresh_title()
+  pcall(vim.cmd, "redrawstatus!")
+end
+
+---The retryAt whose end was already followed by a fresh `sync/status`.
+---@type string|nil
+local refreshed_for
+
+---Keeps "retry in N s" current: a redraw each second until the retry is
+---due, then, a second after it, one fresh status (the server does not
+---notify a new retry time).
+local function update_countdown()
+  local at = M.sync and M.parse_time(M.sync.retryAt)
+  local ticking = at ~= nil and refreshed_for ~= M.sync.retryAt
+  if ticking and at < os.time() then
+    refreshed_for = M.sync.retryAt
+    ticking = false
+    require("aieditor.sync").refresh()
+  end
+  if ticking and not countdown then
+    countdown = (vim.uv or vim.loop).new_timer()
+    countdown:start(1000, 1000, vim.schedule_wrap(function()
+      update_countdown()
+      redraw()
+    end))
+  elseif not ticking and countdown then
+    countdown:stop()
+    countdown:close()
+    countdown = nil
+  end
+end
+
+---States in which the server does not tell how many writes wait.
+local waiting_states = { offline = true, error = true, authRequired = true }
+
+---While the user signs in or out, no sign-in hint: the answer says how it went.
+local hint_muted = false
+
+---@param muted boolean
+function M.mute_sign_in_hint(muted)
+  hint_muted = muted
+end
+
+---Takes a new sync status (a `sync/status` reply or notification, or the
+---reply of sync/now, sync/login or sync/logout), says once how to sign in
+---when the backend wants a token, and fires `User AiEditorSyncStatus`.
+---@param st aieditor.SyncStatus|nil
+function M.set_sync(st)
+  M.sync = st
+  if st and st.state == "authRequired" then
+    if not auth_hint_shown and not hint_muted then
+      require("aieditor.log").warn(
+        "sign in to sync: :AIEditorSync login, then paste your sign-in token "
+          .. "(from `aieditor-backend user add NAME`)"
+          .. (st.error and (" (" .. st.error .. ")") or "")
+      )
+    end
+    auth_hint_shown = true
+  else
+    auth_hint_shown = false
+  end
+  update_countdown()
+  redraw()
+  require("aieditor.session").fire("AiEditorSyncStatus")
 end
 
 ---Takes a new status (from `session/open` or `persistence/status`), tells
@@ -83,9 +212,11 @@ function M.set(st)
   elseif not st or st.state == "saved" then
     failure_shown = false
   end
-  require("aieditor.chat").refresh_title()
+  if st and st.state == "saved" and M.sync and waiting_states[M.sync.state] then
+    require("aieditor.sync").refresh() -- "Offline · N waiting": N grew
+  end
+  redraw()
   require("aieditor.session").fire("AiEditorStatus")
-  pcall(vim.cmd, "redrawstatus!")
 end
 
 return M

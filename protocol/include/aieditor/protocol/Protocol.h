@@ -490,9 +490,42 @@ struct SessionChanged {
 };
 json toJSON(const SessionChanged&);
 
-/// `sync/status {}` and `sync/now {}`.
+/// `sync/status {}`, `sync/now {}` and `sync/logout {}`.
 struct SyncParams {};
 Parsed fromJSON(const json&, SyncParams&, const std::string& path);
+
+/// `sync/login {url?, token, remember?}`.
+struct SyncLoginParams {
+  std::optional<std::string> url;  ///< http:// or https://; absent: the configured one
+  std::string token;               ///< the backend's sign-in token; memory only (or the credentials file)
+  bool remember = false;           ///< also write the credentials file
+};
+Parsed fromJSON(const json&, SyncLoginParams&, const std::string& path);
+
+/// `sync/rejected {sessionId?}` and `sync/retryRejected {sessionId?}`.
+struct SyncRejectedParams {
+  std::optional<std::string> sessionId;  ///< absent: every session
+};
+Parsed fromJSON(const json&, SyncRejectedParams&, const std::string& path);
+
+/// A write the backend refused, kept in the outbox.
+struct RejectedWrite {
+  std::int64_t seq = 0;  ///< its place in the outbox (write order)
+  std::string sessionId;
+  std::string kind;  ///< as stored in the outbox: message, interaction, component, current_component, ...
+  std::optional<std::string> recordId;
+  std::optional<std::int64_t> version;  ///< a component version's number
+  std::string error;                    ///< the backend's reason
+};
+json toJSON(const RejectedWrite&);
+struct SyncRejectedResult {
+  std::vector<RejectedWrite> writes;  ///< oldest first
+};
+json toJSON(const SyncRejectedResult&);
+struct SyncRetryRejectedResult {
+  std::int64_t retried = 0;
+};
+json toJSON(const SyncRetryRejectedResult&);
 
 struct ProviderListParams {};
 Parsed fromJSON(const json&, ProviderListParams&, const std::string& path);
