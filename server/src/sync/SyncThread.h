@@ -103,6 +103,10 @@ class SyncThread {
   /// Pulls the change log from the stored cursor to its end; Restored when
   /// the backend is behind the cursor (everything was queued again).
   Outcome pull();
+  /// Whether the cursor counts in the backend and account signed in to now;
+  /// when another (a new URL or user), everything is queued again for it and
+  /// the cursor starts over: Restored. Unknown before (a first pull): noted.
+  std::optional<Outcome> checkBackend();
   /// A fresh access token; when none could be had, what to do next (the status says why).
   std::optional<Outcome> signIn();
   /// What every request to the backend has in common: no reply at all
@@ -133,6 +137,7 @@ class SyncThread {
   std::unique_ptr<Redactor> redactor_;  ///< of secrets_ (sync thread only)
   std::unique_ptr<Store> store_;  ///< the sync thread's own connection
   std::string accessToken_;       ///< sync thread only
+  std::string checkedBackend_;    ///< "URL as user" last found in sync_cursor; sync thread only
   const std::string leaseHolder_;  ///< this process's id in sync_lease
   int failures_ = 0;              ///< consecutive failed attempts (sync thread only)
   Clock::time_point retryAt_;     ///< sync thread only
