@@ -91,6 +91,14 @@ inline std::vector<std::string> messageChanges(const std::string& session, const
   return out;
 }
 
+/// The ids of a session's messages in `session/export`, in its order.
+inline std::vector<std::string> exportedMessageIds(ServerProcess& server, const std::string& session) {
+  const json document = server.ok("session/export", {{"sessionId", session}})["document"];
+  std::vector<std::string> out;
+  for (const json& message : document["messages"]) out.push_back(message["id"]);
+  return out;
+}
+
 inline std::int64_t outboxRows(const std::string& db) {
   sqlite3* handle = nullptr;
   REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);

@@ -61,6 +61,7 @@ TEST_CASE("kill -9 with a full outbox: after a restart everything arrives once")
   auto server = editor(w.db, backend.url(), w.token);
   waitSync(*server, allSynced);
   CHECK(backendChanges(backend, w.token) == messageChanges("crash", ids));
+  CHECK(exportedMessageIds(*server, "crash") == ids);
   CHECK(outboxRows(w.db) == 0);
 }
 

@@ -339,6 +339,17 @@ StoreResult<void> Store::settleWrites(const std::vector<std::int64_t>& acknowled
   });
 }
 
+StoreResult<bool> Store::takePushLease(const std::string& holder, Timestamp now, Timestamp until) {
+  return impl_->write([&]() -> Res<bool> {
+    if (auto taken = execute(impl_->db, kTakeLease, holder, now, until); !taken) return std::unexpected(taken.error());
+    return impl_->db.changes() > 0;
+  });
+}
+
+StoreResult<void> Store::releasePushLease(const std::string& holder) {
+  return impl_->write([&]() -> Res<void> { return execute(impl_->db, kReleaseLease, holder); });
+}
+
 namespace {
 
 /// An outbox row (readOutboxRow's columns) and, sixth, the backend's reason.

@@ -116,7 +116,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Sessions
   /// Returns the session, creating it (title empty) when missing.
@@ -185,6 +185,12 @@ class Store {
   /// Puts the refused writes (of one session, or all) back in the queue, at
   /// their place in write order; how many.
   StoreResult<std::int64_t> requeueRejected(const std::optional<std::string>& sessionId);
+
+  /// The push lease (one pushing process per database): taken, or renewed,
+  /// until `until` when it is free, expired at `now`, or already `holder`'s.
+  StoreResult<bool> takePushLease(const std::string& holder, Timestamp now, Timestamp until);
+  /// Frees the lease if `holder` has it.
+  StoreResult<void> releasePushLease(const std::string& holder);
 
   // Pull: the backend's changes written like local ones but not queued.
   /// How far the change log was applied (0 before any pull).

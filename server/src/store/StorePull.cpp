@@ -137,7 +137,8 @@ Res<void> Store::Impl::applyPulledVersion(const PulledChange& change, SessionCha
   c.updatedAt = orNow(c.updatedAt);
   c.createdAt = c.createdAt != 0 ? c.createdAt : c.updatedAt;
   if (auto session = ensureSession(c.sessionId, c.createdAt); !session) return std::unexpected(session.error());
-  if (auto component = execute(db, kInsertComponentIfNew, c.sessionId, c.id, c.createdAt); !component) return component;
+  if (auto component = execute(db, kUpsertPulledComponent, c.sessionId, c.id, c.createdAt); !component)
+    return component;
   auto local = selectOne(db, kVersion, readComponent, c.sessionId, c.id, c.version);
   if (!local) return std::unexpected(local.error());
   if (*local) {

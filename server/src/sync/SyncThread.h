@@ -13,8 +13,9 @@
 // acknowledges the write, a per-write 4xx marks it rejected with the
 // backend's message (the rest goes on). Network failures, 5xx and 429 are
 // retried with exponential backoff and full jitter, capped at 60 s, or after
-// Retry-After. A refused sign-in token stops pushing (authRequired) until
-// sync/now or new settings (sync/login); nothing is dropped.
+// Retry-After; while offline a cheap probe ends that wait as soon as the
+// backend answers again. A refused sign-in token stops pushing (authRequired)
+// until sync/now or new settings (sync/login); nothing is dropped.
 #pragma once
 
 #include <atomic>
@@ -49,6 +50,13 @@ struct SyncOptions {
   std::chrono::milliseconds backoffBase{500};
   std::chrono::milliseconds backoffCap{60'000};
   std::chrono::milliseconds requestTimeout{30'000};
+  /// While offline, how often GET /healthz asks whether the backend is back.
+  std::chrono::milliseconds probeInterval{1'000};
+  /// The push lease (one pushing process per database): how long it lasts
+  /// past each renewal (one per batch), and how often a process without it
+  /// looks again (a holder that died is taken over once its lease expired).
+  std::chrono::milliseconds lease{10'000};
+  std::chrono::milliseconds leaseRetry{1'000};
   std::int64_t batchSize = 250;  ///< writes per POST /api/batch (the backend takes up to 1000)
   std::int64_t pageSize = 500;   ///< changes per GET /api/changes page
 };
@@ -82,10 +90,16 @@ class SyncThread {
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class Outcome { Done, Retry, Stop, Restored };
+  enum class Outcome { Done, Retry, Stop, Restored, Leased };
   void run();
-  /// Drains the outbox; what to do next.
+  /// Drains the outbox under the push lease, then frees it; what to do next
+  /// (Leased: another process holds the lease and pushes).
   Outcome push();
+  Outcome pushUnderLease();
+  /// Takes or renews the push lease; false when another process has it.
+  bool holdLease();
+  /// Whether the backend answers GET /healthz at all (offline: it is back).
+  bool reachable();
   /// Pulls the change log from the stored cursor to its end; Restored when
   /// the backend is behind the cursor (everything was queued again).
   Outcome pull();
@@ -119,6 +133,7 @@ class SyncThread {
   std::unique_ptr<Redactor> redactor_;  ///< of secrets_ (sync thread only)
   std::unique_ptr<Store> store_;  ///< the sync thread's own connection
   std::string accessToken_;       ///< sync thread only
+  const std::string leaseHolder_;  ///< this process's id in sync_lease
   int failures_ = 0;              ///< consecutive failed attempts (sync thread only)
   Clock::time_point retryAt_;     ///< sync thread only
 
@@ -129,10 +144,12 @@ class SyncThread {
   bool writes_ = false;                  ///< written() since the last count
   bool held_ = false;                    ///< a retry is waiting, or a sign-in: writes do not push
   std::optional<Clock::time_point> due_;  ///< a push is due then
+  std::optional<Clock::time_point> probeAt_;  ///< offline: the next GET /healthz
   std::vector<StatusCallback> waiters_;   ///< sync/now calls waiting for a push
   std::optional<SyncSettings> replacement_;  ///< from useSettings, not yet adopted
   std::atomic<bool> stop_{false};         ///< aborts a transfer in flight
   std::thread thread_;
+  std::mutex eventsMutex_;               ///< guards events_ (replaced on the loop, woken by the sync thread)
   std::unique_ptr<EventStream> events_;  ///< GET /api/events, on a thread of its own
 };
 
