@@ -159,7 +159,13 @@ void SyncThread::written() {
   {
     std::lock_guard lock(mutex_);
     writes_ = true;
-    if (!held_) due_ = std::min(due_.value_or(Clock::time_point::max()), Clock::now() + options_.debounce);
+    // The first write after a quiet spell goes up at once (another device
+    // sees it within a round trip); the rest of a burst waits the debounce
+    // and goes up together, so a burst costs a few pushes, not one each.
+    const auto now = Clock::now();
+    const bool quiet = !lastWrite_ || now - *lastWrite_ >= options_.debounce;
+    lastWrite_ = now;
+    if (!held_) due_ = std::min(due_.value_or(Clock::time_point::max()), quiet ? now : now + options_.debounce);
   }
   wake_.notify_one();
 }

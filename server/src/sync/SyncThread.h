@@ -2,9 +2,9 @@
 //
 // It owns a connection of its own to the database (a Store no other thread
 // touches) and pushes with blocking HTTP (BackendHttp). The loop only wakes
-// it: written() after a write committed (a push follows a short debounce;
-// the outbox row is already durable, so nothing is dropped or merged away),
-// now() for sync/now. Status changes reach the loop through the Scheduler.
+// it: written() after a write committed (a push follows at once after a
+// quiet spell, else after a short debounce; the outbox row is already
+// durable, so nothing is dropped or merged away), now() for sync/now. Status changes reach the loop through the Scheduler.
 //
 // A push: an access token from the sign-in token (POST /api/auth/token,
 // fetched again once on a 401), then POST /api/batch with the oldest pending
@@ -73,7 +73,8 @@ class SyncThread {
   SyncThread(const SyncThread&) = delete;
   SyncThread& operator=(const SyncThread&) = delete;
 
-  /// A write committed: count it, and push after the debounce unless a retry is waiting.
+  /// A write committed: count it, and push (at once after a quiet spell,
+  /// else after the debounce) unless a retry is waiting.
   void written();
   /// Pushes at once; `done` hears the status on the loop once everything
   /// pending at the call is acknowledged, or the attempt failed.
@@ -149,6 +150,7 @@ class SyncThread {
   bool writes_ = false;                  ///< written() since the last count
   bool held_ = false;                    ///< a retry is waiting, or a sign-in: writes do not push
   std::optional<Clock::time_point> due_;  ///< a push is due then
+  std::optional<Clock::time_point> lastWrite_;  ///< when written() was last called
   std::optional<Clock::time_point> probeAt_;  ///< offline: the next GET /healthz
   std::vector<StatusCallback> waiters_;   ///< sync/now calls waiting for a push
   std::optional<SyncSettings> replacement_;  ///< from useSettings, not yet adopted
