@@ -120,9 +120,11 @@ TEST_CASE("aieditor sync login says when the token is refused or the backend unr
   CHECK_THAT(refused.out, Catch::Contains("state: authRequired\npending: 1\n"));
   CHECK(refused.out.find(bogus) == std::string::npos);
   CHECK(refused.err.find(bogus) == std::string::npos);
+  // A refused token is not kept: nothing to sync with afterwards.
+  CHECK_FALSE(std::filesystem::exists(config + "/aieditor/credentials"));
   Run signedOut = run({"sync", "--db", w.db}, config);
   CHECK(signedOut.code == 1);
-  CHECK_THAT(signedOut.out, Catch::StartsWith("state: authRequired\n"));
+  CHECK_THAT(signedOut.err, Catch::Contains("sync is off: no backend URL (sign in with aieditor sync login URL"));
 
   const std::string down = urlOf(freePort());
   Run offline = run({"sync", "login", down, "--db", w.db}, config, w.token);

@@ -132,6 +132,7 @@ void SyncThread::useSettings(SyncSettings settings) {
 void SyncThread::adopt(SyncSettings settings) {
   options_.settings = std::move(settings);
   accessToken_.clear();
+  checkedBackend_.clear();
   failures_ = 0;
   if (!options_.settings.token.empty() &&
       std::find(secrets_.begin(), secrets_.end(), options_.settings.token) == secrets_.end()) {
@@ -158,7 +159,13 @@ void SyncThread::written() {
   {
     std::lock_guard lock(mutex_);
     writes_ = true;
-    if (!held_) due_ = std::min(due_.value_or(Clock::time_point::max()), Clock::now() + options_.debounce);
+    // The first write after a quiet spell goes up at once (another device
+    // sees it within a round trip); the rest of a burst waits the debounce
+    // and goes up together, so a burst costs a few pushes, not one each.
+    const auto now = Clock::now();
+    const bool quiet = !lastWrite_ || now - *lastWrite_ >= options_.debounce;
+    lastWrite_ = now;
+    if (!held_) due_ = std::min(due_.value_or(Clock::time_point::max()), quiet ? now : now + options_.debounce);
   }
   wake_.notify_one();
 }
@@ -434,6 +441,7 @@ SyncThread::Outcome SyncThread::pull() {
       failed(SyncState::Error, "GET /api/changes: " + redactor_->redact(page.error()), std::nullopt);
       return Outcome::Retry;
     }
+    if (auto moved = checkBackend()) return *moved;
     if (page->latest < since) {
       // Restored from an older backup: it lost what it had acknowledged.
       log::warn("sync: the backend's latest change " + std::to_string(page->latest) + " is behind this device's " +
@@ -455,6 +463,31 @@ SyncThread::Outcome SyncThread::pull() {
     since = std::max(since, page->next);
     if (!page->hasMore) return Outcome::Done;
   }
+}
+
+std::optional<SyncThread::Outcome> SyncThread::checkBackend() {
+  const std::optional<std::string> user = status().user;
+  if (!user) return std::nullopt;  // signed in with a token the backend names no user for: nothing to compare
+  const std::string backend = options_.settings.url + " as " + *user;
+  if (backend == checkedBackend_) return std::nullopt;
+  auto stored = store_->syncBackend();
+  if (!stored) {
+    failed(SyncState::Error, "cannot read the sync cursor: " + stored.error().message, std::nullopt);
+    return Outcome::Retry;
+  }
+  const bool moved = stored->has_value() && **stored != backend;
+  if (moved)
+    log::info("sync: now syncing with " + backend + " (was " + **stored +
+              "): uploading everything to it and pulling its changes from the start");
+  if (!stored->has_value() || moved)
+    if (auto set = store_->setSyncBackend(backend, moved); !set) {
+      failed(SyncState::Error, "cannot note the sync backend: " + set.error().message, std::nullopt);
+      return Outcome::Retry;
+    }
+  checkedBackend_ = backend;
+  if (!moved) return std::nullopt;
+  count();
+  return Outcome::Restored;
 }
 
 bool SyncThread::reachable() {
