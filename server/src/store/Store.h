@@ -113,6 +113,12 @@ class Store {
   static StoreResult<std::unique_ptr<Store>> open(const std::string& path,
                                                   std::chrono::milliseconds busyTimeout = kBusyTimeout);
   ~Store();
+  /// For a connection whose every write can be redone from the backend or
+  /// the outbox (the sync thread's: acknowledged writes, pulled pages, the
+  /// lease): its commits no longer wait for the disk (synchronous=NORMAL in
+  /// WAL mode). A power cut may undo its last ones, never another
+  /// connection's: their commit syncs the log up to and past them.
+  StoreResult<void> commitWithoutWaitingForDisk();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
