@@ -334,3 +334,19 @@ TEST_CASE("signed in to another backend, everything goes up to it and its own ch
   CHECK(exportedMessageIds(*editor, "mine") == mine);
   stop(*editor);
 }
+
+TEST_CASE("a broken credentials file is set aside with a warning: the editor starts, and signing in again mends it") {
+  World w;
+  Backend backend(w.backendDb);
+  const std::string credentials = w.dir.file("config/aieditor/credentials");
+  std::filesystem::create_directories(w.dir.file("config/aieditor"));
+  std::ofstream(credentials) << "{\"url\": \"" << backend.url() << "\", \"token\": 42}";
+  auto editor = server(w, nullptr, "warn");
+  CHECK(editor->ok("sync/status", json::object())["state"] == "disabled");
+  const auto ids = addMessages(*editor, "s", 2);
+  CHECK(editor->ok("sync/login", {{"url", backend.url()}, {"token", w.token}, {"remember", true}})["state"] == "synced");
+  CHECK(backendChanges(backend, w.token) == messageChanges("s", ids));
+  CHECK(json::parse(fileText(credentials)) == json{{"url", backend.url()}, {"token", w.token}});
+  stop(*editor);
+  CHECK_THAT(editor->stderrText(), Catch::Contains("credentials file " + credentials + ": token: must be a non-empty string: ignored"));
+}

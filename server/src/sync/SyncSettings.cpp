@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "common/Log.h"
 #include "providers/Providers.h"
 #include "sync/Credentials.h"
 
@@ -40,8 +41,13 @@ std::expected<std::optional<SyncSettings>, std::string> syncSettings(const proto
     }
   }
   // The credentials file (a `sync login`) comes last for both.
+  // One that cannot be read is set aside with a warning, not a failed
+  // start: the editor works without sync, and sync/status says to sign in.
   auto credentials = readCredentials();
-  if (!credentials) return std::unexpected(credentials.error());
+  if (!credentials) {
+    log::warn(credentials.error() + ": ignored; sign in again (sync/login, or aieditor sync login URL)");
+    credentials = std::nullopt;
+  }
   if (settings.url.empty() && *credentials) {
     settings.url = (*credentials)->url;
     source = "credentials file " + credentialsPath() + ": url";
