@@ -31,6 +31,7 @@ Usage:
   aieditor sessions [--db PATH]                list sessions, most recent first
   aieditor export --session ID [-o FILE]       write a session's lossless JSON document
   aieditor import FILE [--session ID]          import a document as a new session
+  aieditor preview --session ID [--db PATH]    print the live preview's URL and serve it until Ctrl-C
   aieditor --version | --help
 
 The database defaults to $XDG_DATA_HOME/aieditor/aieditor.db; --db or
@@ -105,6 +106,15 @@ class LocalClient {
 
   void onInterrupt(std::function<void(int)> handler) { loop_.onInterrupt(std::move(handler)); }
 
+  /// Takes SIGINT and SIGTERM from now on, calls `ready`, then runs the
+  /// loop (writes of this process and timers) until one of them arrives.
+  void serveUntilInterrupted(const std::function<void()>& ready) {
+    loop_.onInterrupt([this](int) { interrupted_ = true; });
+    ready();
+    while (!interrupted_ && loop_.runOne()) {
+    }
+  }
+
   /// Stops the server: replies still streaming are saved as interrupted and
   /// the last writes finish. Its exit code: 0 after shutdown with every
   /// write saved, else 1 (the server logs writes lost to stderr).
@@ -155,6 +165,7 @@ class LocalClient {
   int nextId_ = 1;
   std::map<int, json> responses_;
   std::optional<json> stray_;  ///< a reply without a readable id
+  bool interrupted_ = false;
 };
 
 int fail(const std::string& message) {
@@ -301,6 +312,18 @@ int importSession(LocalClient& client, const Args& args) {
   return stop(client);
 }
 
+int servePreview(LocalClient& client, const Args& args) {
+  if (!args.session) return fail("preview needs --session ID");
+  if (auto init = start(client); !init) return fail(init.error());
+  auto opened = client.call("preview/open", {{"sessionId", *args.session}});
+  if (!opened) return fail(opened.error());
+  client.serveUntilInterrupted([&] {
+    std::cout << (*opened)["url"].get<std::string>() << std::endl;
+    std::cerr << "serving the preview of session " << *args.session << "; Ctrl-C ends it\n";
+  });
+  return stop(client);
+}
+
 }  // namespace
 
 int runCli(int argc, char** argv) {
@@ -323,6 +346,7 @@ int runCli(int argc, char** argv) {
   if (args->command == "show") return show(client, *args);
   if (args->command == "export") return exportSession(client, *args);
   if (args->command == "import") return importSession(client, *args);
+  if (args->command == "preview") return servePreview(client, *args);
   return fail("unknown command " + args->command + "\n\n" + kUsage);
 }
 

@@ -11,6 +11,7 @@
 
 #include "aieditor/protocol/JsonRpc.h"
 #include "common/Scheduler.h"
+#include "preview/PreviewHost.h"
 #include "workspace/Workspace.h"
 
 namespace aieditor::server {
@@ -65,6 +66,9 @@ class LspServer final : public Events {
   ServerOptions options_;
   Scheduler& scheduler_;
   protocol::Dispatcher dispatcher_;
+  /// The live preview, from the first preview/open on; declared before the
+  /// workspace so it outlives the workspace's last write.
+  std::unique_ptr<PreviewHost> preview_;
   std::unique_ptr<Workspace> workspace_;
   /// Kept for provider/set and provider/list (the key stays in memory only).
   protocol::InitializationOptions initOptions_;
