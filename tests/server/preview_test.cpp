@@ -294,7 +294,15 @@ TEST_CASE_METHOD(ServerFixture, "preview: the data routes read what was saved; e
   }
 }
 
-TEST_CASE_METHOD(ServerFixture, "preview: the event stream follows components/save, restore and the current pick") {
+/// A server whose pages look for other processes' writes only once an hour:
+/// what reaches them promptly came from this process's own writes.
+struct WakeFixture {
+  TempDir dir;
+  ServerProcess server{{{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}, {"AIEDITOR_PREVIEW_LOOK_MS", "3600000"}}}};
+  WakeFixture() { server.initialize(json::object()); }
+};
+
+TEST_CASE_METHOD(WakeFixture, "preview: the event stream follows components/save, restore and the current pick") {
   json v1 = saveComponent(server, "p", {{"name", "Card"}, {"jsx", "v1"}, {"css", ""}});
   const std::string id = v1["id"];
   const PreviewUrl u = parse(server.ok("preview/open", {{"sessionId", "p"}})["url"]);
@@ -319,4 +327,38 @@ TEST_CASE_METHOD(ServerFixture, "preview: the event stream follows components/sa
   CHECK(events.count() == before + 1);
   (void)latest;
   (void)other;
+}
+
+TEST_CASE("preview: another process's writes reach the page too") {
+  TempDir dir;
+  ServerProcess viewer({{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}}});
+  viewer.initialize(json::object());
+  ServerProcess writer({{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}}});
+  writer.initialize(json::object());
+  json v1 = saveComponent(writer, "p", {{"name", "Card"}, {"jsx", "v1"}, {"css", ""}});
+  const PreviewUrl u = parse(viewer.ok("preview/open", {{"sessionId", "p"}})["url"]);
+  EventReader events(u.origin + "/" + u.secret + "/events?session=p");
+  events.waitState([&](const json& s) { return s["components"].size() == 1; });
+  saveComponent(writer, "p", {{"id", v1["id"]}, {"jsx", "v2"}, {"css", ""}});
+  events.waitState([&](const json& s) { return s["components"][0]["version"] == 2; });
+}
+
+TEST_CASE("aieditor preview --session: prints the URL, serves it, and ends cleanly on SIGINT") {
+  TempDir dir;
+  prepareDatabase(dir.file("a.db"), [](ServerProcess& server) {
+    saveComponent(server, "cli", {{"name", "Card"}, {"jsx", "export default function Card() {}"}, {"css", ""}});
+  });
+  ServerProcess cli({{"preview", "--session", "cli", "--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}}, false});
+  const std::string out = cli.waitForOutput("\n");
+  const PreviewUrl u = parse(out.substr(0, out.find('\n')));
+  CHECK(u.query == "session=cli");
+  CHECK(get(u.origin + "/" + u.secret + "/?session=cli").status == 200);
+  CHECK(json::parse(get(u.origin + "/" + u.secret + "/api/component?session=cli").body)["component"]["name"] == "Card");
+  cli.interrupt();
+  CHECK(cli.wait() == 0);
+  CHECK_THAT(cli.stderrText(), Catch::Contains("Ctrl-C ends it"));
+
+  ServerProcess missing({{"preview", "--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}}, false});
+  CHECK(missing.wait() == 1);
+  CHECK_THAT(missing.stderrText(), Catch::Contains("preview needs --session ID"));
 }

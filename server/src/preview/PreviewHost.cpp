@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -33,6 +34,16 @@ std::filesystem::path executableDir() {
 std::string assetsDir() {
   if (const char* env = std::getenv("AIEDITOR_PREVIEW_ASSETS"); env && *env) return env;
   return (executableDir() / "preview-web").string();
+}
+
+/// AIEDITOR_PREVIEW_LOOK_MS: how often pages look for other processes'
+/// writes (tests set it far off, to see that this process's wake them).
+std::chrono::milliseconds lookAgain() {
+  const char* env = std::getenv("AIEDITOR_PREVIEW_LOOK_MS");
+  std::int64_t ms = 0;
+  if (env && std::from_chars(env, env + std::strlen(env), ms).ec == std::errc() && ms > 0)
+    return std::chrono::milliseconds(ms);
+  return std::chrono::milliseconds(1000);
 }
 
 std::expected<preview::StartPreviewFn, std::string> loadModule() {
@@ -79,7 +90,7 @@ std::expected<std::unique_ptr<PreviewHost>, std::string> PreviewHost::start(std:
   if (!secret) return std::unexpected("the preview's secret: " + secret.error());
   std::unique_ptr<PreviewHost> host(new PreviewHost(std::move(databasePath), busyTimeout, std::move(*secret)));
   std::string why;
-  preview::PreviewConfig config{.assetsDir = assetsDir(), .secret = host->secret_};
+  preview::PreviewConfig config{.assetsDir = assetsDir(), .secret = host->secret_, .lookAgain = lookAgain()};
   host->server_.reset((*startServer)(config, *host, why));
   if (!host->server_) return std::unexpected(why);
   log::info("preview on 127.0.0.1:" + std::to_string(host->server_->port()));

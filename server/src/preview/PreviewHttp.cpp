@@ -27,12 +27,8 @@ namespace {
 /// Connection workers. Each open page holds one for its event stream; the
 /// rest serve its requests (a browser opens up to six connections at once).
 constexpr std::size_t kWorkers = 16;
-/// How often an event stream reads its session's state without being told
-/// of a write: other processes (a second editor, `aieditor chat`) write the
-/// same file. Writes of this process wake it at once.
-constexpr std::chrono::seconds kLookAgain{1};
-/// Looks without a change before a comment line, which finds out that a page has gone.
-constexpr int kLooksPerComment = 15;
+/// How long an event stream is quiet before a comment line, which finds out that a page has gone.
+constexpr std::chrono::seconds kCommentAfter{15};
 
 /// The files of the built page (server/preview-web), by the path they are served at.
 const std::map<std::string, std::string>& assetTypes() {
@@ -62,7 +58,7 @@ class ChangeHub {
     return found == generations_.end() ? 0 : found->second;
   }
   /// Waits until `sessionId` changes past `seen` (updating it), the server stops, or `quiet` passes.
-  Wake wait(const std::string& sessionId, std::uint64_t& seen, std::chrono::seconds quiet) {
+  Wake wait(const std::string& sessionId, std::uint64_t& seen, std::chrono::milliseconds quiet) {
     std::unique_lock lock(mutex_);
     const bool woke = wake_.wait_for(lock, quiet, [&] { return stopping_ || generations_[sessionId] != seen; });
     if (stopping_) return Wake::Stopping;
@@ -231,8 +227,7 @@ class HttpPreviewServer final : public PreviewServer {
       std::uint64_t seen = 0;
       std::string last;  ///< the last state sent
       bool started = false;
-      int quietLooks = 0;
-      std::size_t sent = 0;  ///< events sent
+      std::chrono::steady_clock::time_point lastWrite = std::chrono::steady_clock::now();
     };
     auto stream = std::make_shared<Stream>();
     stream->sessionId = session->second;
@@ -242,16 +237,13 @@ class HttpPreviewServer final : public PreviewServer {
         stream->seen = hub_.generation(stream->sessionId);
         return sendState(*stream, sink);
       }
-      const ChangeHub::Wake wake = hub_.wait(stream->sessionId, stream->seen, kLookAgain);
-      if (wake == ChangeHub::Wake::Stopping) {
+      if (hub_.wait(stream->sessionId, stream->seen, config_.lookAgain) == ChangeHub::Wake::Stopping) {
         sink.done();
         return true;
       }
-      const std::size_t sent = stream->sent;
       if (!sendState(*stream, sink)) return false;
-      if (stream->sent != sent || wake == ChangeHub::Wake::Changed) stream->quietLooks = 0;
-      if (++stream->quietLooks < kLooksPerComment) return true;
-      stream->quietLooks = 0;
+      if (std::chrono::steady_clock::now() - stream->lastWrite < kCommentAfter) return true;
+      stream->lastWrite = std::chrono::steady_clock::now();
       static constexpr std::string_view kComment = ": still here\n\n";
       return sink.write(kComment.data(), kComment.size());
     });
@@ -262,7 +254,7 @@ class HttpPreviewServer final : public PreviewServer {
     PreviewReply reply = source_.fetch("state", {{"session", stream.sessionId}});
     if (reply.json == stream.last) return true;  // a write that changed no component
     stream.last = reply.json;
-    ++stream.sent;
+    stream.lastWrite = std::chrono::steady_clock::now();
     const std::string event = std::string(reply.status == 200 ? "event: state" : "event: failed") + "\ndata: " +
                               reply.json + "\n\n";
     return sink.write(event.data(), event.size());

@@ -11,6 +11,7 @@
 // PreviewSource for, as JSON text; it links nothing of the server.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,6 +39,10 @@ class PreviewSource {
 struct PreviewConfig {
   std::string assetsDir;  ///< the built page: index.html, frame.html, page.js, frame.js, page.css
   std::string secret;     ///< the first path segment of every URL; anything else is 404
+  /// How often an event stream reads its session's state unasked, for
+  /// writes by other processes (a second editor, `aieditor chat`); writes of
+  /// this process wake it at once.
+  std::chrono::milliseconds lookAgain{1000};
 };
 
 class PreviewServer {
