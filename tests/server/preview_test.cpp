@@ -230,7 +230,7 @@ TEST_CASE_METHOD(ServerFixture, "preview: the secret, the Host and the path are 
   }
 }
 
-TEST_CASE_METHOD(ServerFixture, "preview: the page and the frame carry a CSP; the frame's blocks all network") {
+TEST_CASE_METHOD(ServerFixture, "preview: the page and the frame carry a CSP, the frame's blocking all network") {
   saveComponent(server, "p", {{"jsx", "export default function A() {}"}, {"css", ""}});
   const PreviewUrl u = parse(server.ok("preview/open", {{"sessionId", "p"}})["url"]);
   const std::string base = u.origin + "/" + u.secret + "/";
@@ -257,7 +257,7 @@ TEST_CASE_METHOD(ServerFixture, "preview: the page and the frame carry a CSP; th
   }
 }
 
-TEST_CASE_METHOD(ServerFixture, "preview: the data routes read what was saved; errors name the parameter") {
+TEST_CASE_METHOD(ServerFixture, "preview: the data routes read what was saved, and errors name the parameter") {
   json v1 = saveComponent(server, "p", {{"name", "Card"}, {"jsx", "export default function Card() {}"}, {"css", ".a{}"}});
   json v2 = saveComponent(server, "p", {{"id", v1["id"]}, {"jsx", "v2"}, {"css", ".b{}"}});
   const PreviewUrl u = parse(server.ok("preview/open", {{"sessionId", "p"}})["url"]);
