@@ -164,8 +164,8 @@ bool mapsPreviewModule(pid_t pid) {
 }  // namespace
 
 TEST_CASE_METHOD(ServerFixture, "preview/open: a URL with a secret on 127.0.0.1, started on first use only") {
-  json v1 = saveComponent(server, "p", {{"name", "Counter"}, {"jsx", "export default function Counter() {}"},
-                                        {"css", ".c{}"}});
+  json v1 = saveComponent(server, "p",
+                          {{"name", "Counter"}, {"jsx", "export default function Counter() {}"}, {"css", ".c{}"}});
   CHECK_FALSE(mapsPreviewModule(server.pid()));
 
   const std::string url = server.ok("preview/open", {{"sessionId", "p"}})["url"];
@@ -176,8 +176,8 @@ TEST_CASE_METHOD(ServerFixture, "preview/open: a URL with a secret on 127.0.0.1,
   // The same server answers later calls; a component and version are in the URL.
   const std::string pinned =
       server.ok("preview/open", {{"sessionId", "p"}, {"componentId", v1["id"]}, {"version", 1}})["url"];
-  CHECK(pinned == parsed.origin + "/" + parsed.secret + "/?session=p&component=" + v1["id"].get<std::string>() +
-                      "&version=1");
+  CHECK(pinned ==
+        parsed.origin + "/" + parsed.secret + "/?session=p&component=" + v1["id"].get<std::string>() + "&version=1");
 
   // A component or version that does not exist is refused by name.
   json error = server.error("preview/open", {{"sessionId", "p"}, {"componentId", "nope"}});
@@ -211,8 +211,8 @@ TEST_CASE_METHOD(ServerFixture, "preview: the secret, the Host and the path are 
     CHECK(get(u.origin + "/" + u.secret).status == 404);
   }
   SECTION("a Host other than 127.0.0.1:PORT or localhost:PORT: 421, with the secret or without") {
-    for (const std::string& host : std::vector<std::string>{"evil.example", "evil.example:" + u.port, "127.0.0.1", "localhost:1",
-                                   "127.0.0.1:" + u.port + ".evil.example"}) {
+    for (const std::string& host : std::vector<std::string>{"evil.example", "evil.example:" + u.port, "127.0.0.1",
+                                                            "localhost:1", "127.0.0.1:" + u.port + ".evil.example"}) {
       CAPTURE(host);
       const Reply refused = get(base + "?session=p", host);
       CHECK(refused.status == 421);
@@ -221,8 +221,9 @@ TEST_CASE_METHOD(ServerFixture, "preview: the secret, the Host and the path are 
     }
   }
   SECTION("a path outside the preview: 404") {
-    for (const std::string& path : std::vector<std::string>{"nope", "assets/", "assets/nope.js", "assets/../index.html", "../etc/passwd",
-                                   "api/", "api/nope?session=p", "index.htm"}) {
+    for (const std::string& path :
+         std::vector<std::string>{"nope", "assets/", "assets/nope.js", "assets/../index.html", "../etc/passwd", "api/",
+                                  "api/nope?session=p", "index.htm"}) {
       CAPTURE(path);
       CHECK(get(base + path).status == 404);
     }
@@ -258,7 +259,8 @@ TEST_CASE_METHOD(ServerFixture, "preview: the page and the frame carry a CSP, th
 }
 
 TEST_CASE_METHOD(ServerFixture, "preview: the data routes read what was saved, and errors name the parameter") {
-  json v1 = saveComponent(server, "p", {{"name", "Card"}, {"jsx", "export default function Card() {}"}, {"css", ".a{}"}});
+  json v1 =
+      saveComponent(server, "p", {{"name", "Card"}, {"jsx", "export default function Card() {}"}, {"css", ".a{}"}});
   json v2 = saveComponent(server, "p", {{"id", v1["id"]}, {"jsx", "v2"}, {"css", ".b{}"}});
   const PreviewUrl u = parse(server.ok("preview/open", {{"sessionId", "p"}})["url"]);
   const std::string api = u.origin + "/" + u.secret + "/api/";
@@ -282,11 +284,11 @@ TEST_CASE_METHOD(ServerFixture, "preview: the data routes read what was saved, a
     long status;
     std::string names;
   };
-  for (const Refusal& r : {Refusal{"component", 400, "session:"}, Refusal{"component?session=none", 404, "component:"},
-                           Refusal{"component?session=p&version=x", 400, "version:"},
-                           Refusal{"component?session=p&version=0", 400, "version:"},
-                           Refusal{"component?session=p&version=9", 404, "version:"},
-                           Refusal{"versions?session=p", 400, "component:"}}) {
+  for (const Refusal& r :
+       {Refusal{"component", 400, "session:"}, Refusal{"component?session=none", 404, "component:"},
+        Refusal{"component?session=p&version=x", 400, "version:"},
+        Refusal{"component?session=p&version=0", 400, "version:"},
+        Refusal{"component?session=p&version=9", 404, "version:"}, Refusal{"versions?session=p", 400, "component:"}}) {
     CAPTURE(r.query);
     Reply refused = get(api + r.query);
     CHECK(refused.status == r.status);
@@ -298,7 +300,8 @@ TEST_CASE_METHOD(ServerFixture, "preview: the data routes read what was saved, a
 /// what reaches them promptly came from this process's own writes.
 struct WakeFixture {
   TempDir dir;
-  ServerProcess server{{{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}, {"AIEDITOR_PREVIEW_LOOK_MS", "3600000"}}}};
+  ServerProcess server{
+      {{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}, {"AIEDITOR_PREVIEW_LOOK_MS", "3600000"}}}};
   WakeFixture() { server.initialize(json::object()); }
 };
 
@@ -321,9 +324,8 @@ TEST_CASE_METHOD(WakeFixture, "preview: the event stream follows components/save
   const std::size_t before = events.count();
   server.ok("messages/add", {{"sessionId", "p"}, {"message", {{"role", "user"}, {"content", "hi"}}}});
   saveComponent(server, "p", {{"id", id}, {"jsx", "v4"}, {"css", ""}});
-  json latest = events.waitState([&](const json& s) { return s["components"][0]["version"] == 4 ||
-                                                              s["components"][1]["version"] == 4; },
-                                 before);
+  json latest = events.waitState(
+      [&](const json& s) { return s["components"][0]["version"] == 4 || s["components"][1]["version"] == 4; }, before);
   CHECK(events.count() == before + 1);
   (void)latest;
   (void)other;

@@ -103,8 +103,8 @@ PreviewHost::PreviewHost(std::string databasePath, std::chrono::milliseconds bus
 PreviewHost::~PreviewHost() { server_.reset(); }
 
 std::string PreviewHost::url(const p::PreviewOpenParams& params) const {
-  std::string url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/" + secret_ +
-                    "/?session=" + encoded(params.sessionId);
+  std::string url =
+      "http://127.0.0.1:" + std::to_string(server_->port()) + "/" + secret_ + "/?session=" + encoded(params.sessionId);
   if (params.componentId) url += "&component=" + encoded(*params.componentId);
   if (params.version) url += "&version=" + std::to_string(*params.version);
   return url;
@@ -157,8 +157,9 @@ PreviewReply PreviewHost::versions(Store& store, const std::map<std::string, std
   const std::string* componentId = param(query, "component");
   if (!componentId) return error(400, "component: required: the id of a component");
   auto history = store.componentHistory(*param(query, "session"), *componentId);
-  if (!history) return error(history.error().kind == StoreError::Kind::NotFound ? 404 : 503,
-                             "component: " + history.error().message);
+  if (!history)
+    return error(history.error().kind == StoreError::Kind::NotFound ? 404 : 503,
+                 "component: " + history.error().message);
   json versions = json::array();
   for (const p::Component& version : *history) {
     json entry = p::toJSON(version);
@@ -176,8 +177,7 @@ PreviewReply PreviewHost::state(Store& store, const std::map<std::string, std::s
   auto components = store.listComponents(sessionId);
   if (!components) return error(503, "storage: " + components.error().message);
   json list = json::array();
-  for (const p::Component& c : *components)
-    list.push_back({{"id", c.id}, {"name", c.name}, {"version", c.version}});
+  for (const p::Component& c : *components) list.push_back({{"id", c.id}, {"name", c.name}, {"version", c.version}});
   return {200, json{{"sessionId", sessionId},
                     {"currentComponentId", *current ? json(**current) : json(nullptr)},
                     {"components", std::move(list)}}

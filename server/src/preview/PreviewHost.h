@@ -46,8 +46,8 @@ class PreviewHost final : public preview::PreviewSource {
   const std::string databasePath_;
   const std::chrono::milliseconds busyTimeout_;
   const std::string secret_;
-  std::mutex storeMutex_;         ///< the worker threads share one read connection
-  std::unique_ptr<Store> store_;  ///< opened on the first read
+  std::mutex storeMutex_;                           ///< the worker threads share one read connection
+  std::unique_ptr<Store> store_;                    ///< opened on the first read
   std::unique_ptr<preview::PreviewServer> server_;  ///< last member: stopped first, before what it reads
 };
 

@@ -8,15 +8,15 @@
 // stream, one per page, that tells it when its session changed.
 #include <httplib.h>
 #include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
+#include <csignal>
 
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
 #include <iterator>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "preview/PreviewServer.h"
@@ -33,7 +33,7 @@ constexpr std::chrono::seconds kCommentAfter{15};
 /// The files of the built page (server/preview-web), by the path they are served at.
 const std::map<std::string, std::string>& assetTypes() {
   static const std::map<std::string, std::string> types = {
-      {"index.html", "text/html; charset=utf-8"},         {"frame.html", "text/html; charset=utf-8"},
+      {"index.html", "text/html; charset=utf-8"},           {"frame.html", "text/html; charset=utf-8"},
       {"assets/page.js", "text/javascript; charset=utf-8"}, {"assets/frame.js", "text/javascript; charset=utf-8"},
       {"assets/page.css", "text/css; charset=utf-8"},
   };
@@ -182,7 +182,7 @@ class HttpPreviewServer final : public PreviewServer {
     if (rest == "api/component" || rest == "api/versions" || rest == "api/state") {
       PreviewReply reply = source_.fetch(std::string_view(rest).substr(4), query);
       res.status = reply.status;
-      res.set_content(std::move(reply.json), "application/json");
+      res.set_content(reply.json, "application/json");
       return;
     }
     notFound(res);
@@ -255,8 +255,8 @@ class HttpPreviewServer final : public PreviewServer {
     if (reply.json == stream.last) return true;  // a write that changed no component
     stream.last = reply.json;
     stream.lastWrite = std::chrono::steady_clock::now();
-    const std::string event = std::string(reply.status == 200 ? "event: state" : "event: failed") + "\ndata: " +
-                              reply.json + "\n\n";
+    const std::string event =
+        std::string(reply.status == 200 ? "event: state" : "event: failed") + "\ndata: " + reply.json + "\n\n";
     return sink.write(event.data(), event.size());
   }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/Log.h"
+#include "preview/PreviewHost.h"
 #include "providers/Providers.h"
 #include "sync/SyncSettings.h"
 
@@ -204,9 +205,8 @@ void LspServer::bindMethods() {
           auto started = PreviewHost::start(ws.databasePath(), options_.busyTimeout.value_or(Store::kBusyTimeout));
           if (!started) return p::fail(ErrorCode::InternalError, "preview: " + started.error());
           preview_ = std::move(*started);
-          ws.setWriteObserver([preview = preview_.get()](const std::string& sessionId) {
-            preview->sessionChanged(sessionId);
-          });
+          ws.setWriteObserver(
+              [preview = preview_.get()](const std::string& sessionId) { preview->sessionChanged(sessionId); });
         }
         return p::PreviewOpenResult{preview_->url(params)};
       });

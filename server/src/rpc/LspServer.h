@@ -11,10 +11,11 @@
 
 #include "aieditor/protocol/JsonRpc.h"
 #include "common/Scheduler.h"
-#include "preview/PreviewHost.h"
 #include "workspace/Workspace.h"
 
 namespace aieditor::server {
+
+class PreviewHost;
 
 struct ServerOptions {
   /// From --db or AIEDITOR_DB; initializationOptions.databasePath wins over it.
