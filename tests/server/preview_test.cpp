@@ -95,6 +95,13 @@ class EventReader {
     std::lock_guard lock(mutex_);
     return states_.size();
   }
+  /// Waits for a first state event (true) or the end of the response (false: refused).
+  bool admitted() {
+    std::unique_lock lock(mutex_);
+    const bool settled = changed_.wait_for(lock, std::chrono::seconds(30), [&] { return !states_.empty() || ended_; });
+    REQUIRE(settled);
+    return !states_.empty();
+  }
 
  private:
   static std::size_t receive(char* data, std::size_t size, std::size_t count, void* self) {
@@ -125,6 +132,9 @@ class EventReader {
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, this);
     curl_easy_perform(curl);
     curl_easy_cleanup(curl);
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+    changed_.notify_all();
   }
 
   std::mutex mutex_;
@@ -132,6 +142,7 @@ class EventReader {
   std::string buffer_;
   std::vector<json> states_;
   bool stop_ = false;
+  bool ended_ = false;
   std::thread thread_;
 };
 
@@ -363,4 +374,29 @@ TEST_CASE("aieditor preview --session: prints the URL, serves it, and ends clean
   ServerProcess missing({{"preview", "--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}}, false});
   CHECK(missing.wait() == 1);
   CHECK_THAT(missing.stderrText(), Catch::Contains("preview needs --session ID"));
+}
+
+TEST_CASE_METHOD(ServerFixture, "preview: past 12 event streams the next gets 503, and pages still load") {
+  saveComponent(server, "p", {{"jsx", "export default function A() {}"}, {"css", ""}});
+  const PreviewUrl u = parse(server.ok("preview/open", {{"sessionId", "p"}})["url"]);
+  const std::string base = u.origin + "/" + u.secret + "/";
+  std::vector<std::unique_ptr<EventReader>> streams;
+  for (int i = 0; i < 12; ++i) {
+    streams.push_back(std::make_unique<EventReader>(base + "events?session=p"));
+    streams.back()->waitState([](const json&) { return true; });
+  }
+  Reply refused = get(base + "events?session=p");
+  CHECK(refused.status == 503);
+  CHECK_THAT(json::parse(refused.body)["error"].get<std::string>(), Catch::StartsWith("events:"));
+  CHECK(get(base + "?session=p").status == 200);
+  CHECK(get(base + "api/state?session=p").status == 200);
+  // A page gone gives its slot back once the server's writes to it fail:
+  // each attempt, refused, writes something to every stream first.
+  streams.pop_back();
+  bool admitted = false;
+  for (int attempt = 0; attempt < 100 && !admitted; ++attempt) {
+    admitted = EventReader(base + "events?session=p").admitted();
+    if (!admitted) saveComponent(server, "p", {{"jsx", "export default function A() {}"}, {"css", std::to_string(attempt)}});
+  }
+  CHECK(admitted);
 }

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <csignal>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -27,8 +28,9 @@ namespace {
 /// Connection workers. Each open page holds one for its event stream; the
 /// rest serve its requests (a browser opens up to six connections at once).
 constexpr std::size_t kWorkers = 16;
-/// How long an event stream is quiet before a comment line, which finds out that a page has gone.
-constexpr std::chrono::seconds kCommentAfter{15};
+/// Event streams open at once; past it, 503: the rest of the workers stay
+/// free for the pages' other requests (a stream holds its worker).
+constexpr int kMaxStreams = 12;
 
 /// The files of the built page (server/preview-web), by the path they are served at.
 const std::map<std::string, std::string>& assetTypes() {
@@ -222,14 +224,28 @@ class HttpPreviewServer final : public PreviewServer {
       res.set_content(errorJson("session: required: the id of the session to follow"), "application/json");
       return;
     }
+    // A slot per open stream, given back when httplib drops the response.
+    if (streams_.fetch_add(1) >= kMaxStreams) {
+      --streams_;
+      res.status = 503;
+      res.set_header("Retry-After", "5");
+      res.set_content(errorJson("events: " + std::to_string(kMaxStreams) +
+                                " previews are open already; close one, then reload this page"),
+                      "application/json");
+      return;
+    }
     struct Stream {
+      explicit Stream(std::atomic<int>& streams) : streams(streams) {}
+      ~Stream() { --streams; }
+      Stream(const Stream&) = delete;
+      Stream& operator=(const Stream&) = delete;
+      std::atomic<int>& streams;
       std::string sessionId;
       std::uint64_t seen = 0;
       std::string last;  ///< the last state sent
       bool started = false;
-      std::chrono::steady_clock::time_point lastWrite = std::chrono::steady_clock::now();
     };
-    auto stream = std::make_shared<Stream>();
+    auto stream = std::make_shared<Stream>(streams_);
     stream->sessionId = session->second;
     res.set_chunked_content_provider("text/event-stream", [this, stream](std::size_t, httplib::DataSink& sink) {
       if (!stream->started) {
@@ -242,9 +258,9 @@ class HttpPreviewServer final : public PreviewServer {
         return true;
       }
       if (!sendState(*stream, sink)) return false;
-      if (std::chrono::steady_clock::now() - stream->lastWrite < kCommentAfter) return true;
-      stream->lastWrite = std::chrono::steady_clock::now();
-      static constexpr std::string_view kComment = ": still here\n\n";
+      // A comment line on every look: writing is how a page gone is noticed
+      // (the second write after it closed fails), and its slot given back.
+      static constexpr std::string_view kComment = ":\n\n";
       return sink.write(kComment.data(), kComment.size());
     });
   }
@@ -254,7 +270,6 @@ class HttpPreviewServer final : public PreviewServer {
     PreviewReply reply = source_.fetch("state", {{"session", stream.sessionId}});
     if (reply.json == stream.last) return true;  // a write that changed no component
     stream.last = reply.json;
-    stream.lastWrite = std::chrono::steady_clock::now();
     const std::string event =
         std::string(reply.status == 200 ? "event: state" : "event: failed") + "\ndata: " + reply.json + "\n\n";
     return sink.write(event.data(), event.size());
@@ -264,6 +279,7 @@ class HttpPreviewServer final : public PreviewServer {
   PreviewSource& source_;
   std::map<std::string, std::string> assets_;
   ChangeHub hub_;
+  std::atomic<int> streams_{0};  ///< event streams open
   httplib::Server server_;
   std::thread listener_;
   int port_ = 0;
