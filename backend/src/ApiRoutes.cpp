@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <csignal>
 #include <nlohmann/json.hpp>
 
 #include "Api.h"
@@ -307,8 +308,10 @@ void applyBatch(const Api& api, Call& call) {
     writes.push_back(std::move(*write));
     positions.push_back(i);
   }
+  if (api.options().crashAt == CrashPoint::BatchBeforeCommit) std::raise(SIGKILL);
   auto outcomes = api.storage().applyWrites(call.user.id, writes);
   if (!outcomes) return sendStorageError(call, outcomes.error());
+  if (api.options().crashAt == CrashPoint::BatchAfterCommit) std::raise(SIGKILL);  // committed, never answered
   for (std::size_t k = 0; k < writes.size(); ++k) {
     const auto& outcome = (*outcomes)[k];
     json& result = results[positions[k]];

@@ -42,8 +42,10 @@ json message(const std::string& id, const std::string& content) {
   return {{"id", id}, {"role", "user"}, {"content", content}};
 }
 
-/// Makes a current database look like one from before version 4 (the pull).
+/// Makes a current database look like one from before version 4 (the pull)
+/// and version 5 (the push lease).
 void dropPullAdditions(const std::string& db) {
+  rows(db, "DROP TABLE sync_lease");
   rows(db, "DROP TABLE sync_cursor");
   rows(db, "ALTER TABLE messages DROP COLUMN synced_seq");
   rows(db, "ALTER TABLE interactions DROP COLUMN synced_seq");

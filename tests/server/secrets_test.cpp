@@ -1,9 +1,10 @@
 // Keys echoed by an upstream, through the real binary and the fake upstream:
 // inside a successful stream (whole, in parts, split across deltas down to
 // one byte a delta, in the model's name), in an error body longer than the
-// 300 characters kept of it, in a JSON error and in a malformed event. No
-// part of a configured key may reach a chat/delta, a reply, a record, an
-// export, the database file or its WAL, or the log.
+// 300 characters kept of it, in a JSON error and in a malformed event; the
+// sync backend's sign-in token echoed in its refusal. No part of a
+// configured key or token may reach a chat/delta, a reply, a record, a
+// status, an export, the database file or its WAL, or the log.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cctype>
@@ -22,12 +23,14 @@ namespace {
 // Keys as providers issue them: random past a short prefix.
 const std::string kOpenAiKey = "sk-T3st-Q7vR2mX9kL4pT8wZ3nB6yH1cF5gJ0dS";
 const std::string kAnthropicKey = "sk-ant-api03-Zq8Lw2Nf5Rt1Yp7Hc4Vb9Mk";
+// The sync backend's sign-in token, as aieditor-backend issues them.
+const std::string kSyncToken = "aies_Q9wE4rT7yU1iO3pA6sD8fG2hJ5kL0zX";
 
 /// What must never show of a key: every run of 8 of its characters holding a
 /// digit or a capital (the server's threshold; see providers/Redaction.h).
 std::vector<std::string> keyParts() {
   std::vector<std::string> parts;
-  for (const auto& key : {kOpenAiKey, kAnthropicKey})
+  for (const auto& key : {kOpenAiKey, kAnthropicKey, kSyncToken})
     for (std::size_t at = 0; at + 8 <= key.size(); ++at) {
       std::string run = key.substr(at, 8);
       if (std::any_of(run.begin(), run.end(), [](char c) {
@@ -183,4 +186,68 @@ TEST_CASE("secrets: anthropic, a key split across deltas and echoed by an error 
   server.notify("exit", nullptr);
   CHECK(server.wait() == 0);
   CHECK(leaked(server.stderrText()) == "");
+}
+
+namespace {
+
+/// A backend that quotes the token back in its refusal, whole and in part.
+void refuseQuotingTheToken(FakeUpstream& up) {
+  FakeResponse refusal;
+  refusal.status = 401;
+  refusal.headers = {{"Content-Type", "application/json"}};
+  refusal.chunks = {
+      json{{"error",
+            {{"code", "invalid_grant"},
+             {"message", "refresh_token " + kSyncToken + " (" + kSyncToken.substr(6, 12) + ") is unknown"}}}}
+          .dump()};
+  up.setFallback(refusal);
+}
+
+/// Whether the token went to the backend (so that its absence elsewhere means something).
+bool tokenSent(FakeUpstream& up) {
+  for (const auto& request : up.requests())
+    if (request.body.find(kSyncToken) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "secrets: a sign-in token given by sync/login and echoed by the backend reaches no status, error, file or log") {
+  TempDir dir;
+  FakeUpstream up;
+  refuseQuotingTheToken(up);
+
+  ServerProcess server(keyedServer(dir));
+  json options = openAiOptions(up, kOpenAiKey);
+  options["sync"] = {{"url", up.url()}};
+  server.initialize(options);
+  json status = server.ok("sync/login", {{"token", kSyncToken}});
+  CHECK(status["state"] == "authRequired");
+  CHECK_THAT(status["error"].get<std::string>(), Catch::Contains("is unknown"));
+  CHECK(leaked(status.dump()) == "");
+  CHECK(tokenSent(up));
+  CHECK(leaked(server.ok("sync/status", json::object()).dump()) == "");
+  for (const auto& notice : server.notifications("sync/status")) CHECK(leaked(notice.dump()) == "");
+  // A param error does not quote the value, even a token in the wrong field.
+  CHECK(leaked(server.error("sync/login", {{"token", kSyncToken}, {"url", kSyncToken}}).dump()) == "");
+  CHECK(leaked(server.error("sync/login", {{"token", json::array({kSyncToken})}}).dump()) == "");
+  checkNothingLeftAfterExit(server, dir);
+}
+
+TEST_CASE("secrets: a sign-in token from AIEDITOR_SYNC_TOKEN, as the VS Code extension passes it, is kept as safe") {
+  TempDir dir;
+  FakeUpstream up;
+  refuseQuotingTheToken(up);
+
+  ServerProcess server(keyedServer(dir, {{"AIEDITOR_SYNC_TOKEN", kSyncToken}}));
+  json options = openAiOptions(up, kOpenAiKey);
+  options["sync"] = {{"url", up.url()}};
+  server.initialize(options);
+  json refused = server.waitNotification("sync/status", [](const json& s) { return s["state"] == "authRequired"; });
+  CHECK_THAT(refused["error"].get<std::string>(), Catch::Contains("is unknown"));
+  CHECK(tokenSent(up));
+  CHECK(leaked(server.ok("sync/status", json::object()).dump()) == "");
+  for (const auto& notice : server.notifications("sync/status")) CHECK(leaked(notice.dump()) == "");
+  checkNothingLeftAfterExit(server, dir);
 }

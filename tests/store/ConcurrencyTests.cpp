@@ -180,3 +180,19 @@ TEST_CASE("a write that meets SQLITE_BUSY is retried as a whole, not reported") 
   CHECK(page.items[1].id == "other");
   CHECK(page.items[2].id == "m1");
 }
+
+TEST_CASE("the push lease: one holder at a time, renewed by it, taken over once expired, freed") {
+  TempDir dir;
+  const std::string path = dir.file("shared.db");
+  auto first = openStore(path);
+  auto second = openStore(path);
+  CHECK(ok(first->takePushLease("one", 1'000, 11'000)));
+  CHECK_FALSE(ok(second->takePushLease("two", 5'000, 15'000)));
+  CHECK(ok(first->takePushLease("one", 6'000, 16'000)));  // renewed
+  CHECK_FALSE(ok(second->takePushLease("two", 12'000, 22'000)));
+  CHECK(ok(second->takePushLease("two", 16'000, 26'000)));  // its holder died: expired, taken over
+  ok(first->releasePushLease("one"));                       // not its own any more: nothing freed
+  CHECK_FALSE(ok(first->takePushLease("one", 17'000, 27'000)));
+  ok(second->releasePushLease("two"));
+  CHECK(ok(first->takePushLease("one", 17'000, 27'000)));
+}

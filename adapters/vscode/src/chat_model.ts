@@ -35,6 +35,8 @@ export type ChatOp =
   | { type: 'upsert'; message: ChatMessage; replaces?: string }
   /** After a failed or cancelled send: merge the newest stored page, dropping local echoes. */
   | { type: 'mergeNewest'; sessionId: string; messages: Message[] }
+  /** Messages another device wrote, pulled from the team backend (`session/changed`). */
+  | { type: 'pulled'; sessionId: string; messages: Message[] }
   | { type: 'delta'; sessionId: string; messageId: string; delta: string; at: string }
   | { type: 'busy'; busy: boolean }
   | { type: 'status'; status: PersistenceStatus }
@@ -95,6 +97,23 @@ export function applyOp(state: ChatState, op: ChatOp): ChatState {
       const stored = new Set(op.messages.map((m) => m.id));
       const older = state.messages.filter((m) => !m.pending && m.status !== 'streaming' && !stored.has(m.id));
       return { ...state, messages: [...older, ...op.messages] };
+    }
+    case 'pulled': {
+      if (op.sessionId !== state.sessionId) return state;
+      // Known ids are replaced in place; new ones come in the server's order,
+      // before this window's own messages still on their way (a local echo, a
+      // reply streaming), which the server lists last too.
+      const messages = [...state.messages];
+      for (const m of op.messages) {
+        const at = indexOf(messages, m.id);
+        if (at >= 0) {
+          messages[at] = m;
+          continue;
+        }
+        const inFlight = messages.findIndex((x) => x.pending || x.status === 'streaming');
+        messages.splice(inFlight >= 0 ? inFlight : messages.length, 0, m);
+      }
+      return { ...state, messages };
     }
     case 'delta': {
       if (op.sessionId !== state.sessionId) return state;

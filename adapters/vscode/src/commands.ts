@@ -10,10 +10,10 @@ import { codeOfKind, kindForDocument, type CodeKind } from './markdown';
 import type { Component, ComponentInput } from './protocol';
 import { suggestSessionId, validateSessionId } from './session_id';
 
-type Handler = (...args: unknown[]) => Promise<unknown>;
+export type Handler = (...args: unknown[]) => Promise<unknown>;
 
 /** Runs a command, showing any error once. */
-function guard(handler: Handler): Handler {
+export function guard(handler: Handler): Handler {
   return async (...args) => {
     try {
       return await handler(...args);

@@ -3,14 +3,16 @@
 // settings.json.
 
 import * as vscode from 'vscode';
-import { initializationOptions } from './init_options';
+import { initializationOptions, serverEnvironment, type ServerSecrets, type ServerSettings } from './init_options';
 import type { InitializationOptions } from './protocol';
 
 export const SECTION = 'aieditor';
 export const SECRET_API_KEY = 'aieditor.apiKey';
+/** The team backend's sign-in token, in SecretStorage like the API key. */
+export const SECRET_SYNC_TOKEN = 'aieditor.sync.token';
 
 /** Settings whose change needs a server restart. */
-export const RESTART_KEYS = ['serverPath', 'databasePath', 'provider', 'model', 'baseUrl'] as const;
+export const RESTART_KEYS = ['serverPath', 'databasePath', 'provider', 'model', 'baseUrl', 'sync.url'] as const;
 
 export class Config {
   private get cfg(): vscode.WorkspaceConfiguration {
@@ -39,25 +41,42 @@ export class Config {
   get baseUrl(): string | undefined {
     return this.str('baseUrl');
   }
+  /** The team backend to sync through; undefined leaves it to the server (AIEDITOR_SYNC_URL, its config file). */
+  get syncUrl(): string | undefined {
+    return this.str('sync.url');
+  }
+  /** Keeps the backend URL a sign-in was made with, in the user's settings. */
+  async setSyncUrl(url: string): Promise<void> {
+    await this.cfg.update('sync.url', url, vscode.ConfigurationTarget.Global);
+  }
   get traceServer(): 'off' | 'messages' | 'verbose' {
     return this.cfg.get<'off' | 'messages' | 'verbose'>('trace.server') ?? 'off';
   }
 
-  /** True when `e` changed a setting that the running server was started with. */
-  needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
+  /** True when `e` touched a setting that the running server was started with. */
+  affectsServer(e: vscode.ConfigurationChangeEvent): boolean {
     return RESTART_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
   }
 
-  initializationOptions(apiKey: string | undefined): InitializationOptions {
-    return initializationOptions(
-      {
-        databasePath: this.databasePath,
-        provider: this.provider,
-        model: this.model,
-        baseUrl: this.baseUrl,
-      },
-      apiKey,
-      process.env,
-    );
+  /** The settings a server starts with (compared to tell whether a change needs a restart). */
+  get serverSettings(): ServerSettings & { serverPath?: string } {
+    return {
+      serverPath: this.serverPath,
+      databasePath: this.databasePath,
+      provider: this.provider,
+      model: this.model,
+      baseUrl: this.baseUrl,
+      syncUrl: this.syncUrl,
+    };
+  }
+
+  initializationOptions(): InitializationOptions {
+    const { serverPath: _serverPath, ...settings } = this.serverSettings;
+    return initializationOptions(settings, process.env);
+  }
+
+  /** The server's environment, with the stored secrets (see serverEnvironment). */
+  serverEnvironment(secrets: ServerSecrets): Record<string, string | undefined> {
+    return serverEnvironment(secrets, process.env);
   }
 }

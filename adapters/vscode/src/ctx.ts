@@ -1,14 +1,14 @@
 // The extension's state for one window: the language client, the open session
-// and its chat state, and the running chat/send. Commands, the chat view and
-// the status bar all go through here.
+// and its chat state, the running chat/send, and where sync stands. Commands,
+// the chat view and the status bar all go through here.
 
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { applyOp, emptyState, olderPageParams, PAGE_SIZE, type ChatOp, type ChatState } from './chat_model';
 import { createClient, findServer } from './client';
-import { Config, SECRET_API_KEY } from './config';
+import { Config, SECRET_API_KEY, SECRET_SYNC_TOKEN } from './config';
 import * as ext from './lsp_ext';
-import type { Component, Image, PersistenceStatus, SessionOpenResult } from './protocol';
+import type { Component, Image, PersistenceStatus, SessionChangedParams, SessionOpenResult, SyncStatus } from './protocol';
 
 const LAST_SESSION_KEY = 'aieditor.lastSession';
 
@@ -32,10 +32,19 @@ export class Ctx implements vscode.Disposable {
   private localIds = 0;
   private currentComponentId: string | undefined;
   private lastTextEditor: vscode.TextEditor | undefined;
+  /** The settings the running server was started with, to tell whether a change needs a restart. */
+  private startedWith: Config['serverSettings'] | undefined;
+  private sync: SyncStatus | undefined;
+  private syncRefresh: Promise<void> | undefined;
+  /** Asked again while a sync/status was on its way: its answer may predate what changed. */
+  private syncRefreshAgain = false;
 
   private readonly opEmitter = new vscode.EventEmitter<ChatOp>();
   /** Every change of the chat state, in order. */
   readonly onDidChangeChat = this.opEmitter.event;
+  private readonly syncEmitter = new vscode.EventEmitter<SyncStatus | undefined>();
+  /** Every sync status the server sent or answered; undefined when the server stopped. */
+  readonly onDidChangeSync = this.syncEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext) {
@@ -44,11 +53,14 @@ export class Ctx implements vscode.Disposable {
     this.disposables.push(
       this.output,
       this.opEmitter,
+      this.syncEmitter,
       vscode.window.onDidChangeActiveTextEditor((e) => {
         if (e) this.lastTextEditor = e;
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (this.config.needsRestart(e) && (this.client || this.starting)) {
+        const changed =
+          this.config.affectsServer(e) && JSON.stringify(this.config.serverSettings) !== JSON.stringify(this.startedWith);
+        if (changed && (this.client || this.starting)) {
           void this.restart().catch((err) => this.log(`restart failed: ${errorMessage(err)}`));
         }
       }),
@@ -109,14 +121,22 @@ export class Ctx implements vscode.Disposable {
     }
     this.serverVersion = found.version;
     this.log(`starting ${found.path} (aieditor ${found.version}, from ${found.source})`);
+    this.startedWith = this.config.serverSettings;
     const apiKey = await this.extension.secrets.get(SECRET_API_KEY);
-    const client = createClient(found.path, this.config.initializationOptions(apiKey), this.output);
+    const syncToken = await this.extension.secrets.get(SECRET_SYNC_TOKEN);
+    const env = this.config.serverEnvironment({ apiKey, syncToken });
+    const client = createClient(found.path, this.config.initializationOptions(), env, this.output);
     client.onNotification(ext.chatDelta, (p) => {
       this.dispatch({ type: 'delta', sessionId: p.sessionId, messageId: p.messageId, delta: p.delta, at: new Date().toISOString() });
     });
     client.onNotification(ext.persistenceStatus, (p) => {
       if (p.sessionId === this.chat.sessionId) this.dispatch({ type: 'status', status: p });
+      // The sync status announces only changes of state: a write made while
+      // offline changes the count of waiting writes, which is asked for here.
+      if (p.state === 'saved' && ['offline', 'error', 'authRequired'].includes(this.sync?.state ?? '')) void this.refreshSyncStatus();
     });
+    client.onNotification(ext.syncStatusChanged, (s) => this.setSyncStatus(s));
+    client.onNotification(ext.sessionChanged, (p) => this.sessionChanged(p));
     try {
       await client.start();
     } catch (e) {
@@ -135,6 +155,7 @@ export class Ctx implements vscode.Disposable {
     const info = client.initializeResult?.capabilities.experimental as { aieditor?: { databasePath?: string; provider?: string } } | undefined;
     this.log(`server ready: database ${info?.aieditor?.databasePath ?? '?'}, provider ${info?.aieditor?.provider ?? '?'}`);
     this.client = client;
+    void this.refreshSyncStatus();
     return client;
   }
 
@@ -143,6 +164,7 @@ export class Ctx implements vscode.Disposable {
     this.sending?.cancel();
     const client = this.client ?? (await this.starting?.catch(() => undefined));
     this.client = undefined;
+    this.setSyncStatus(undefined);
     if (client) await client.stop();
   }
 
@@ -159,6 +181,66 @@ export class Ctx implements vscode.Disposable {
 
   get version(): string | undefined {
     return this.serverVersion;
+  }
+
+  // ---- sync -------------------------------------------------------------------------
+
+  /** Where sync stands, as the running server last said; undefined when no server runs. */
+  get syncStatus(): SyncStatus | undefined {
+    return this.sync;
+  }
+
+  setSyncStatus(status: SyncStatus | undefined): void {
+    this.sync = status;
+    this.syncEmitter.fire(status);
+  }
+
+  /** Asks the running server for its sync status; one request at a time, and one more if asked meanwhile. */
+  refreshSyncStatus(): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.resolve();
+    if (this.syncRefresh) {
+      this.syncRefreshAgain = true;
+      return this.syncRefresh;
+    }
+    this.syncRefresh = client
+      .sendRequest(ext.syncStatus, {})
+      .then(
+        (s) => {
+          if (this.client === client) this.setSyncStatus(s);
+        },
+        (e) => this.log(`sync/status: ${errorMessage(e)}`),
+      )
+      .finally(() => {
+        this.syncRefresh = undefined;
+        if (this.syncRefreshAgain) {
+          this.syncRefreshAgain = false;
+          void this.refreshSyncStatus();
+        }
+      });
+    return this.syncRefresh;
+  }
+
+  /**
+   * The running server now syncs with `url` (a sync/login gave it): writing it
+   * to the settings afterwards needs no restart.
+   */
+  adoptSyncUrl(url: string): void {
+    if (this.startedWith) this.startedWith = { ...this.startedWith, syncUrl: url };
+  }
+
+  /** Another device's work, pulled from the team backend, for a session this window may show. */
+  private sessionChanged(p: SessionChangedParams): void {
+    if (p.sessionId !== this.chat.sessionId) return;
+    if (p.deleted) {
+      this.currentComponentId = undefined;
+      this.dispatch({ type: 'reset', messages: [], hasMore: false });
+      if (this.lastSessionId === p.sessionId) void this.extension.workspaceState.update(LAST_SESSION_KEY, undefined);
+      void vscode.window.showWarningMessage(`AI Editor: session ${p.sessionId} was deleted on another device.`);
+      return;
+    }
+    if (p.currentComponentId !== undefined) this.currentComponentId = p.currentComponentId ?? undefined;
+    if (p.messages && p.messages.length > 0) this.dispatch({ type: 'pulled', sessionId: p.sessionId, messages: p.messages });
   }
 
   // ---- sessions -------------------------------------------------------------------

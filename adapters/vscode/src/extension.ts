@@ -1,11 +1,12 @@
-// Entry point: wires the context, the chat view, the status bar and the
-// commands. The server starts on first use, not on activation.
+// Entry point: wires the context, the chat view, the status bar, the sync UI
+// and the commands. The server starts on first use, not on activation.
 
 import * as vscode from 'vscode';
 import { ChatViewProvider, CHAT_VIEW_ID } from './chat';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
 import { StatusBar } from './status';
+import { SyncUi } from './sync';
 
 let ctx: Ctx | undefined;
 
@@ -17,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
     chat,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, { webviewOptions: { retainContextWhenHidden: true } }),
     new StatusBar(ctx),
+    new SyncUi(ctx),
     ...registerCommands(ctx, chat),
   );
 }

@@ -45,6 +45,16 @@ export const componentsSetCurrent = new RequestType<p.ComponentRefParams, { curr
 export const providerList = new RequestType<Record<string, never> | null, p.ProviderListResult, void>('provider/list');
 export const providerSet = new RequestType<p.ProviderSetParams, p.ProviderSetResult, void>('provider/set');
 
+// ---- sync with the team backend -------------------------------------------------
+export const syncStatus = new RequestType<Record<string, never>, p.SyncStatus, void>('sync/status');
+export const syncNow = new RequestType<Record<string, never>, p.SyncStatus, void>('sync/now');
+export const syncLogin = new RequestType<p.SyncLoginParams, p.SyncStatus, void>('sync/login');
+export const syncLogout = new RequestType<Record<string, never>, p.SyncStatus, void>('sync/logout');
+export const syncRejected = new RequestType<p.SyncSessionParams, p.SyncRejectedResult, void>('sync/rejected');
+export const syncRetryRejected = new RequestType<p.SyncSessionParams, p.SyncRetryRejectedResult, void>('sync/retryRejected');
+
 // ---- notifications from the server -------------------------------------------
 export const chatDelta = new NotificationType<p.ChatDeltaParams>('chat/delta');
 export const persistenceStatus = new NotificationType<p.PersistenceStatusParams>('persistence/status');
+export const sessionChanged = new NotificationType<p.SessionChangedParams>('session/changed');
+export const syncStatusChanged = new NotificationType<p.SyncStatus>('sync/status');

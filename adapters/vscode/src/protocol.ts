@@ -88,10 +88,12 @@ export interface InitializationOptions {
   provider?: string;
   model?: string;
   baseUrl?: string;
-  /** Passed at start from SecretStorage; the server never persists it. */
+  /** The extension passes the key in AIEDITOR_API_KEY instead: a verbose trace shows these options. */
   apiKey?: string;
   /** Offline provider pause between deltas, for tests. */
   offlineDelayMs?: number;
+  /** The team backend; the extension passes the token in AIEDITOR_SYNC_TOKEN instead (a verbose trace shows these options). */
+  sync?: { url?: string; token?: string };
 }
 
 // ---- methods ----------------------------------------------------------------
@@ -240,6 +242,64 @@ export interface ProviderSetResult {
 
 export interface DeleteResult {
   deleted: boolean;
+}
+
+// ---- sync with the team backend --------------------------------------------
+
+export type SyncState = 'disabled' | 'offline' | 'syncing' | 'synced' | 'authRequired' | 'error';
+
+/** The `sync/status` reply and notification, also the reply of sync/now, sync/login and sync/logout. */
+export interface SyncStatus {
+  state: SyncState;
+  /** Writes in the outbox the backend has not acknowledged yet. */
+  pending: number;
+  /** Writes the backend refused; they wait for sync/retryRejected. */
+  rejected: number;
+  lastSyncedAt?: Timestamp;
+  error?: string;
+  /** When the next attempt is due, with `offline` and `error`. */
+  retryAt?: Timestamp;
+  user?: string;
+}
+
+export interface SyncLoginParams {
+  /** Replaces the configured backend URL for this process. */
+  url?: string;
+  token: string;
+  /** Also write the credentials file (the extension keeps the token in SecretStorage instead). */
+  remember?: boolean;
+}
+
+export interface SyncSessionParams {
+  sessionId?: string;
+}
+
+/** A write the backend refused, as `sync/rejected` lists it. */
+export interface RejectedWrite {
+  seq: number;
+  sessionId: string;
+  /** As stored in the outbox: message, interaction, component (a version), current_component, component_deleted, session_deleted. */
+  kind: string;
+  recordId?: string;
+  version?: number;
+  error: string;
+}
+export interface SyncRejectedResult {
+  writes: RejectedWrite[];
+}
+export interface SyncRetryRejectedResult {
+  retried: number;
+}
+
+/** Records pulled from the backend changed an open session: only what changed is present. */
+export interface SessionChangedParams {
+  sessionId: string;
+  messages?: Message[];
+  components?: Component[];
+  /** null: the session has no current component now. */
+  currentComponentId?: string | null;
+  /** The session was deleted on another device. */
+  deleted?: boolean;
 }
 
 // ---- errors -------------------------------------------------------------------

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -14,7 +13,8 @@
 #include <vector>
 
 #include "aieditor/protocol/JsonText.h"
-#include "rpc/EventLoop.h"
+#include "cli/LocalClient.h"
+#include "cli/SyncCommands.h"
 #include "rpc/StdioTransport.h"
 
 namespace aieditor::server {
@@ -32,6 +32,10 @@ Usage:
   aieditor export --session ID [-o FILE]       write a session's lossless JSON document
   aieditor import FILE [--session ID]          import a document as a new session
   aieditor preview --session ID [--db PATH]    print the live preview's URL and serve it until Ctrl-C
+  aieditor sync [--db PATH]                    push and pull once with the team backend, print the status
+  aieditor sync status                         the backend, whether signed in, and the writes waiting or refused
+  aieditor sync login URL                      sign in with the token on stdin (saved in the credentials file)
+  aieditor sync logout                         remove the credentials file; local data and writes are kept
   aieditor --version | --help
 
 The database defaults to $XDG_DATA_HOME/aieditor/aieditor.db; --db or
@@ -76,115 +80,6 @@ std::optional<Args> parseArgs(int argc, char** argv, std::string& error) {
     }
   }
   return args;
-}
-
-/// Runs the real server in this process and talks JSON-RPC to it: the same
-/// path an editor takes, without the pipe.
-class LocalClient {
- public:
-  explicit LocalClient(const ServerOptions& options)
-      : server_(options, loop_, [this](std::string body) { outgoing(body); }) {}
-
-  std::function<void(const std::string& method, const json& params)> onNotification;
-
-  /// Sends a request and waits for its reply; the error message on failure.
-  std::expected<json, std::string> call(const std::string& method, json params) {
-    return wait(send(method, std::move(params)));
-  }
-
-  int send(const std::string& method, json params) {
-    const int id = nextId_++;
-    server_.receive(json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}.dump());
-    // The server answers a message it could not read at once, with id null:
-    // that answer is this request's.
-    if (stray_) {
-      responses_[id] = std::move(*stray_);
-      stray_.reset();
-    }
-    return id;
-  }
-
-  void onInterrupt(std::function<void(int)> handler) { loop_.onInterrupt(std::move(handler)); }
-
-  /// Takes SIGINT and SIGTERM from now on, calls `ready`, then runs the
-  /// loop (writes of this process and timers) until one of them arrives.
-  void serveUntilInterrupted(const std::function<void()>& ready) {
-    loop_.onInterrupt([this](int) { interrupted_ = true; });
-    ready();
-    while (!interrupted_ && loop_.runOne()) {
-    }
-  }
-
-  /// Stops the server: replies still streaming are saved as interrupted and
-  /// the last writes finish. Its exit code: 0 after shutdown with every
-  /// write saved, else 1 (the server logs writes lost to stderr).
-  int close() { return server_.close(); }
-
-  /// Waits for the reply to `id`. Never forever: an answer without a
-  /// readable id, or a loop with nothing left to run, ends the wait.
-  std::expected<json, std::string> wait(int id) {
-    while (!responses_.contains(id)) {
-      if (stray_) {
-        json stray = std::move(*stray_);
-        stray_.reset();
-        return std::unexpected(errorText(stray));
-      }
-      if (!loop_.runOne()) return std::unexpected("the server stopped without answering request " + std::to_string(id));
-    }
-    json response = std::move(responses_[id]);
-    responses_.erase(id);
-    if (response.contains("error")) return std::unexpected(errorText(response));
-    return response["result"];
-  }
-
-  void notify(const std::string& method, json params) {
-    server_.receive(json{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}}.dump());
-  }
-
- private:
-  static std::string errorText(const json& response) {
-    const auto error = response.find("error");
-    if (error == response.end() || !error->is_object()) return "the server's reply was not readable";
-    return error->value("message", "unknown error");
-  }
-
-  void outgoing(const std::string& body) {
-    json message = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (message.is_object() && message.contains("method")) {
-      if (onNotification) onNotification(message["method"], message.value("params", json::object()));
-    } else if (message.is_object() && message.contains("id") && message["id"].is_number_integer()) {
-      const int id = message["id"].get<int>();
-      responses_[id] = std::move(message);
-    } else {
-      stray_ = std::move(message);
-    }
-  }
-
-  EventLoop loop_;
-  LspServer server_;
-  int nextId_ = 1;
-  std::map<int, json> responses_;
-  std::optional<json> stray_;  ///< a reply without a readable id
-  bool interrupted_ = false;
-};
-
-int fail(const std::string& message) {
-  std::cerr << "aieditor: " << message << '\n';
-  return 1;
-}
-
-/// Starts a local server session: initialize + initialized.
-std::expected<json, std::string> start(LocalClient& client) {
-  auto init = client.call("initialize", {{"processId", nullptr}, {"clientInfo", {{"name", "aieditor-cli"}}}});
-  if (init) client.notify("initialized", json::object());
-  return init;
-}
-
-/// Ends a command that did its work: its exit code is the server's, so a
-/// write lost at exit fails the command.
-int stop(LocalClient& client) {
-  (void)client.call("shutdown", nullptr);
-  return client.close();
 }
 
 int chat(LocalClient& client, const Args& args) {
@@ -339,6 +234,7 @@ int runCli(int argc, char** argv) {
     if (const char* env = std::getenv("AIEDITOR_DB"); env && *env) options.databasePath = env;
   }
   if (args->command == "serve") return serveStdio(options);
+  if (args->command == "sync") return runSyncCommand(options, args->positional);
 
   LocalClient client(options);
   if (args->command == "chat") return chat(client, *args);

@@ -3,7 +3,7 @@
 namespace aieditor::server {
 
 /// The `aieditor` command line: serve (default), chat, export, import,
-/// sessions. Returns the process exit code.
+/// sessions, sync. Returns the process exit code.
 int runCli(int argc, char** argv);
 
 }  // namespace aieditor::server

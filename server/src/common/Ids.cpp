@@ -1,14 +1,8 @@
 #include "common/Ids.h"
 
-#include <chrono>
 #include <random>
 
 namespace aieditor::server {
-
-protocol::Timestamp now() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string newId() {
   // UUIDv7 (RFC 9562): 48-bit ms timestamp, version 7, variant 10, random rest.

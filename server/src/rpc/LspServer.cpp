@@ -115,7 +115,7 @@ void LspServer::bindMethods() {
     if (!provider) return reply.error({ErrorCode::InvalidParams, provider.error()});
     auto sync = syncSettings(init);
     if (!sync) return reply.error({ErrorCode::InvalidParams, sync.error()});
-    options.sync = std::move(*sync);
+    if (options_.startSync) options.sync = std::move(*sync);
     initOptions_ = init;
     workspace_ = std::make_unique<Workspace>(std::move(options), std::move(*provider), scheduler_, *this);
     workspace_->openStore();

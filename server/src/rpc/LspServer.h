@@ -24,6 +24,9 @@ struct ServerOptions {
   std::optional<std::chrono::milliseconds> busyTimeout;
   /// How often failed writes are replayed (tests shorten it).
   std::optional<std::chrono::milliseconds> retryInterval;
+  /// false: sync does not start, whatever is configured (CLI commands that
+  /// only read the outbox); sync/status then says `disabled`.
+  bool startSync = true;
 };
 
 /// $XDG_DATA_HOME/aieditor/aieditor.db (or ~/.local/share/...).

@@ -339,17 +339,26 @@ StoreResult<void> Store::settleWrites(const std::vector<std::int64_t>& acknowled
   });
 }
 
+StoreResult<bool> Store::takePushLease(const std::string& holder, Timestamp now, Timestamp until) {
+  return impl_->write([&]() -> Res<bool> {
+    if (auto taken = execute(impl_->db, kTakeLease, holder, now, until); !taken) return std::unexpected(taken.error());
+    return impl_->db.changes() > 0;
+  });
+}
+
+StoreResult<void> Store::releasePushLease(const std::string& holder) {
+  return impl_->write([&]() -> Res<void> { return execute(impl_->db, kReleaseLease, holder); });
+}
+
 namespace {
 
+/// An outbox row (readOutboxRow's columns) and, sixth, the backend's reason.
 Res<protocol::RejectedWrite> readRejectedRow(const Row& row) {
-  protocol::RejectedWrite write;
-  write.seq = row.getInt(0);
-  write.kind = row.getString(1);
-  write.sessionId = row.getString(2);
-  write.recordId = row.getOptionalString(3);
-  write.version = row.getOptionalInt(4);
-  write.error = row.getString(5);
-  return write;
+  auto write = readOutboxRow(row);
+  if (!write) return std::unexpected(write.error());
+  return protocol::RejectedWrite{
+      write->seq,      std::move(write->sessionId), std::move(write->kind), write->recordId, write->version,
+      row.getString(5)};
 }
 
 }  // namespace

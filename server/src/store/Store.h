@@ -116,7 +116,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Sessions
   /// Returns the session, creating it (title empty) when missing.
@@ -186,6 +186,12 @@ class Store {
   /// their place in write order; how many.
   StoreResult<std::int64_t> requeueRejected(const std::optional<std::string>& sessionId);
 
+  /// The push lease (one pushing process per database): taken, or renewed,
+  /// until `until` when it is free, expired at `now`, or already `holder`'s.
+  StoreResult<bool> takePushLease(const std::string& holder, Timestamp now, Timestamp until);
+  /// Frees the lease if `holder` has it.
+  StoreResult<void> releasePushLease(const std::string& holder);
+
   // Pull: the backend's changes written like local ones but not queued.
   /// How far the change log was applied (0 before any pull).
   StoreResult<std::int64_t> syncCursor();
@@ -196,6 +202,12 @@ class Store {
   /// one transaction queues every record again (the backend knows them by
   /// id) and sets the cursor to `cursor`.
   StoreResult<void> requeueAll(std::int64_t cursor);
+  /// The backend and account the cursor counts in ("URL as user"); nullopt
+  /// before the first pull (or a database from before version 5).
+  StoreResult<std::optional<std::string>> syncBackend();
+  /// Sets it: `requeue` (a different one than before) also queues every
+  /// record again and sets the cursor to 0, in the same transaction.
+  StoreResult<void> setSyncBackend(const std::string& backend, bool requeue);
 
   /// Group commit. Between beginGroup() and endGroup() every write is a
   /// savepoint of one shared transaction (a failed write undoes only itself)

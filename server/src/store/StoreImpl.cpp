@@ -145,7 +145,7 @@ Res<void> Store::Impl::importSession(const SessionDocument& document) {
   auto existing = selectOne(db, kFindSession, readSession, id);
   if (!existing) return std::unexpected(existing.error());
   if (*existing) return fail(Kind::Conflict, "session '" + id + "' already exists");
-  const Timestamp now = nowMs();
+  const Timestamp now = server::now();
   const auto timeOf = [now](Timestamp t) { return t != 0 ? t : now; };
   if (auto settled = settleFirstSession(id); !settled) return settled;
   if (auto inserted = execute(db, kInsertSession, id, document.session.title, timeOf(document.session.createdAt),

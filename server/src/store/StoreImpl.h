@@ -19,11 +19,12 @@
 #include <string_view>
 #include <utility>
 
+#include "aieditor/sqlite/Sqlite.h"
+#include "common/Clock.h"
 #include "store/Store.h"
 #include "store/StoreCodecs.h"
 #include "store/StoreFailure.h"
 #include "store/StoreQuery.h"
-#include "aieditor/sqlite/Sqlite.h"
 
 namespace aieditor::server {
 
@@ -32,13 +33,8 @@ namespace store_detail {
 /// The largest page a caller may ask for: one more row must still fit.
 inline constexpr std::int64_t kMaxLimit = std::numeric_limits<std::int64_t>::max() - 1;
 
-inline Timestamp nowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 /// `t`, or now when the caller left it 0.
-inline Timestamp orNow(Timestamp t) { return t != 0 ? t : nowMs(); }
+inline Timestamp orNow(Timestamp t) { return t != 0 ? t : now(); }
 
 }  // namespace store_detail
 

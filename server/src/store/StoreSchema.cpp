@@ -190,9 +190,27 @@ ALTER TABLE interactions ADD COLUMN synced_seq INTEGER;
 PRAGMA user_version = 4;
 )sql";
 
+// Version 5: the push lease. Editor windows may share one database; only
+// the process whose holder id is in sync_lease, until expires_at (ms since
+// the epoch), pushes the outbox. A holder that died loses it at expiry.
+// sync_cursor.backend names the backend and account the cursor counts in
+// ("URL as user"): signed in elsewhere, everything goes up again and the
+// new account's log is pulled from its start.
+constexpr const char* kSchemaV5 = R"sql(
+ALTER TABLE sync_cursor ADD COLUMN backend TEXT;
+CREATE TABLE sync_lease (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+
+PRAGMA user_version = 5;
+)sql";
+
 /// kMigrations[v] takes a database from user_version v to v + 1 and sets
 /// user_version itself. Version 0 is an empty (or foreign) database.
-constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
+constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
+                                                                        kSchemaV5};
 
 /// The version that added the outbox.
 constexpr std::int64_t kOutboxVersion = 3;

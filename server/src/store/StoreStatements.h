@@ -134,6 +134,10 @@ inline constexpr const char* kOutboxPending = "SELECT count(*) FROM outbox WHERE
 inline constexpr const char* kOutboxRejected = "SELECT count(*) FROM outbox WHERE rejected IS NOT NULL";
 inline constexpr const char* kAcknowledge = "DELETE FROM outbox WHERE seq = ?1";
 inline constexpr const char* kReject = "UPDATE outbox SET rejected = ?2 WHERE seq = ?1";
+inline constexpr const char* kTakeLease =
+    "INSERT INTO sync_lease (id, holder, expires_at) VALUES (1, ?1, ?3) ON CONFLICT (id) DO UPDATE SET "
+    "holder = excluded.holder, expires_at = excluded.expires_at WHERE holder = ?1 OR expires_at <= ?2";
+inline constexpr const char* kReleaseLease = "DELETE FROM sync_lease WHERE holder = ?1";
 inline constexpr const char* kRejectedOutbox =
     "SELECT seq, kind, session_id, record_id, version, rejected FROM outbox "
     "WHERE rejected IS NOT NULL AND (?1 IS NULL OR session_id = ?1) ORDER BY seq";
@@ -143,6 +147,10 @@ inline constexpr const char* kRequeueRejected =
 
 // Pull (StorePull.cpp).
 inline constexpr const char* kSyncCursor = "SELECT since FROM sync_cursor WHERE id = 1";
+inline constexpr const char* kSyncBackend = "SELECT backend FROM sync_cursor WHERE id = 1";
+inline constexpr const char* kSetSyncBackend =
+    "INSERT INTO sync_cursor (id, since, backend) VALUES (1, 0, ?1) ON CONFLICT (id) DO UPDATE SET backend = "
+    "excluded.backend";
 inline constexpr const char* kSetSyncCursor =
     "INSERT INTO sync_cursor (id, since) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET since = excluded.since";
 inline constexpr const char* kMarkMessageSynced =
@@ -163,10 +171,11 @@ inline constexpr const char* kRenumberInteractions = AIEDITOR_RENUMBER("interact
 inline constexpr const char* kFlipMessageSeq = "UPDATE messages SET seq = -seq WHERE session_id = ?1 AND seq < 0";
 inline constexpr const char* kFlipInteractionSeq =
     "UPDATE interactions SET seq = -seq WHERE session_id = ?1 AND seq < 0";
-inline constexpr const char* kInsertComponentIfNew =
+inline constexpr const char* kUpsertPulledComponent =  // the backend's created_at wins (it made the component)
     "INSERT INTO components (session_id, id, seq, created_at) VALUES (?1, ?2, "
     "(SELECT coalesce(max(seq), 0) + 1 FROM components WHERE session_id = ?1), ?3) "
-    "ON CONFLICT (session_id, id) DO NOTHING";
+    "ON CONFLICT (session_id, id) DO UPDATE SET created_at = excluded.created_at "
+    "WHERE created_at <> excluded.created_at";
 inline constexpr const char* kMaxVersion =
     "SELECT max(version) FROM component_versions WHERE session_id = ?1 AND component_id = ?2";
 inline constexpr const char* kMoveVersion =

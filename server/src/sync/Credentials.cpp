@@ -73,11 +73,17 @@ std::expected<std::optional<Credentials>, std::string> readCredentials() {
   return credentials;
 }
 
-std::expected<void, std::string> writeCredentials(const Credentials& credentials) {
-  const std::string path = credentialsPath();
+std::expected<void, std::string> credentialsWritable() {
   std::error_code error;
   std::filesystem::create_directories(configDirectory(), error);
   if (error) return std::unexpected("cannot create " + configDirectory() + ": " + error.message());
+  if (::access(configDirectory().c_str(), W_OK) != 0) return std::unexpected(systemError("cannot write in " + configDirectory()));
+  return {};
+}
+
+std::expected<void, std::string> writeCredentials(const Credentials& credentials) {
+  const std::string path = credentialsPath();
+  if (auto writable = credentialsWritable(); !writable) return writable;
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   const std::string text = json{{"url", normalizedUrl(credentials.url)}, {"token", credentials.token}}.dump(2) + "\n";
   // 0600 from the start: the token is never readable by others, not even briefly.

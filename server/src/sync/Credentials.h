@@ -25,6 +25,9 @@ std::string credentialsPath();
 /// the file and the bad field.
 std::expected<std::optional<Credentials>, std::string> readCredentials();
 
+/// Whether the file's folder exists (made if needed) and can be written in.
+std::expected<void, std::string> credentialsWritable();
+
 /// Writes the file (mode 0600, atomically), creating its folder if needed.
 std::expected<void, std::string> writeCredentials(const Credentials&);
 

@@ -1,12 +1,11 @@
 #include "sync/EventStream.h"
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "aieditor/protocol/JsonText.h"
 #include "common/Log.h"
 #include "sync/BackendHttp.h"
+#include "sync/Backoff.h"
 
 namespace aieditor::server {
 
@@ -57,21 +56,28 @@ EventStream::~EventStream() {
   if (thread_.joinable()) thread_.join();
 }
 
+void EventStream::reachable() {
+  {
+    std::lock_guard lock(mutex_);
+    reachable_ = true;
+  }
+  wake_.notify_one();
+}
+
 bool EventStream::pause(std::chrono::milliseconds delay) {
   std::unique_lock lock(mutex_);
-  return !wake_.wait_for(lock, delay, [this] { return stop_.load(); });
+  wake_.wait_for(lock, delay, [this] { return stop_.load() || reachable_; });
+  reachable_ = false;
+  return !stop_;
 }
 
 void EventStream::run() {
-  static thread_local std::mt19937_64 random{std::random_device{}()};
   int failures = 0;
   while (!stop_) {
     if (listen()) failures = 0;
     if (stop_) return;
-    // Full jitter, doubling up to the cap.
-    const auto ceiling =
-        std::min<std::int64_t>(options_.backoffCap.count(), options_.backoffBase.count() << std::min(failures++, 20));
-    if (!pause(std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, ceiling)(random)))) return;
+    if (!pause(backoffDelay(++failures, options_.backoffBase, options_.backoffCap, options_.settings.retryDelay)))
+      return;
   }
 }
 

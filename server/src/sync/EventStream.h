@@ -52,6 +52,8 @@ class EventStream {
   ~EventStream();
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;
+  /// The backend answers again: a reconnection waiting out its backoff starts now.
+  void reachable();
 
  private:
   void run();
@@ -66,6 +68,7 @@ class EventStream {
   std::optional<std::string> lastEventId_;
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
+  bool reachable_ = false;  ///< under mutex_: end the pause
   std::condition_variable wake_;
   std::thread thread_;
 };

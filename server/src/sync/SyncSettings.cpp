@@ -1,5 +1,6 @@
 #include "sync/SyncSettings.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -50,6 +51,13 @@ std::expected<std::optional<SyncSettings>, std::string> syncSettings(const proto
     return std::unexpected(source + ": must start with http:// or https://");
   settings.url = normalizedUrl(std::move(settings.url));
   settings.token = options.sync.token.value_or(env("AIEDITOR_SYNC_TOKEN"));
+  if (const std::string retry = env("AIEDITOR_SYNC_RETRY_MS"); !retry.empty()) {
+    std::int64_t ms = -1;
+    const auto [end, ec] = std::from_chars(retry.data(), retry.data() + retry.size(), ms);
+    if (ec != std::errc() || end != retry.data() + retry.size() || ms < 0 || ms > 86'400'000)
+      return std::unexpected("AIEDITOR_SYNC_RETRY_MS: expected milliseconds from 0 to 86400000, got \"" + retry + "\"");
+    settings.retryDelay = std::chrono::milliseconds(ms);
+  }
   if (settings.token.empty() && *credentials && (*credentials)->url == settings.url)
     settings.token = (*credentials)->token;
   return settings;

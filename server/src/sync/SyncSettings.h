@@ -3,6 +3,7 @@
 // and the credentials file (highest first). Sync is off unless a URL is configured.
 #pragma once
 
+#include <chrono>
 #include <expected>
 #include <optional>
 #include <string>
@@ -16,6 +17,9 @@ struct SyncSettings {
   /// The backend's sign-in (refresh) token; empty when none is configured
   /// (sync then waits for one: authRequired). Kept in memory only.
   std::string token;
+  /// AIEDITOR_SYNC_RETRY_MS, a test hook: every retry (pushes and the event
+  /// stream) waits exactly this long instead of the jittered backoff.
+  std::optional<std::chrono::milliseconds> retryDelay;
 };
 
 /// nullopt when sync is not configured; the error names the bad setting.

@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <utility>
 
 #include "aieditor/protocol/JsonText.h"
+#include "common/Clock.h"
+#include "common/Ids.h"
 #include "common/Log.h"
 #include "providers/Redaction.h"
 #include "store/Store.h"
 #include "sync/BackendHttp.h"
+#include "sync/Backoff.h"
 #include "sync/ChangesPage.h"
 #include "sync/EventStream.h"
 
@@ -20,11 +22,6 @@ using protocol::SyncState;
 using protocol::SyncStatus;
 
 namespace {
-
-protocol::Timestamp wallClockMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 /// `{"error":{"message"}}`'s message, or "" when there is none.
 std::string errorMessage(const json& body) {
@@ -102,7 +99,8 @@ SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback
       changed_(std::move(changed)),
       pulled_(std::move(pulled)),
       secrets_{options_.settings.token},
-      redactor_(std::make_unique<Redactor>(secrets_)) {
+      redactor_(std::make_unique<Redactor>(secrets_)),
+      leaseHolder_(newId()) {
   status_.state = SyncState::Syncing;
   due_ = Clock::now();  // what is pending from before goes at once
   thread_ = std::thread([this] { run(); });
@@ -110,6 +108,7 @@ SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback
 }
 
 void SyncThread::startEvents(const SyncSettings& settings) {
+  std::lock_guard lock(eventsMutex_);  // the sync thread wakes it when the backend is back
   events_.reset();
   if (settings.token.empty()) return;
   events_ = std::make_unique<EventStream>(EventStream::Options{.settings = settings,
@@ -133,6 +132,7 @@ void SyncThread::useSettings(SyncSettings settings) {
 void SyncThread::adopt(SyncSettings settings) {
   options_.settings = std::move(settings);
   accessToken_.clear();
+  checkedBackend_.clear();
   failures_ = 0;
   if (!options_.settings.token.empty() &&
       std::find(secrets_.begin(), secrets_.end(), options_.settings.token) == secrets_.end()) {
@@ -145,7 +145,6 @@ void SyncThread::adopt(SyncSettings settings) {
 }
 
 SyncThread::~SyncThread() {
-  events_.reset();  // its thread calls poke()
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -153,13 +152,20 @@ SyncThread::~SyncThread() {
   stop_ = true;
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
+  events_.reset();  // after the sync thread, which calls it; its own thread only calls poke(), which stays safe
 }
 
 void SyncThread::written() {
   {
     std::lock_guard lock(mutex_);
     writes_ = true;
-    if (!held_) due_ = std::min(due_.value_or(Clock::time_point::max()), Clock::now() + options_.debounce);
+    // The first write after a quiet spell goes up at once (another device
+    // sees it within a round trip); the rest of a burst waits the debounce
+    // and goes up together, so a burst costs a few pushes, not one each.
+    const auto now = Clock::now();
+    const bool quiet = !lastWrite_ || now - *lastWrite_ >= options_.debounce;
+    lastWrite_ = now;
+    if (!held_) due_ = std::min(due_.value_or(Clock::time_point::max()), quiet ? now : now + options_.debounce);
   }
   wake_.notify_one();
 }
@@ -189,33 +195,61 @@ void SyncThread::run() {
   for (;;) {
     std::vector<StatusCallback> waiting;
     std::optional<SyncSettings> replacement;
-    bool counting = false, pushing = false;
+    bool counting = false, pushing = false, probing = false;
     {
       std::unique_lock lock(mutex_);
       for (;;) {
         if (stopping_) return;
-        if (writes_ || !waiters_.empty() || (due_ && Clock::now() >= *due_)) break;
-        if (due_)
-          wake_.wait_until(lock, *due_);
-        else
+        const auto now = Clock::now();
+        if (writes_ || !waiters_.empty() || (due_ && now >= *due_) || (probeAt_ && now >= *probeAt_)) break;
+        const auto until =
+            std::min(due_.value_or(Clock::time_point::max()), probeAt_.value_or(Clock::time_point::max()));
+        if (until == Clock::time_point::max())
           wake_.wait(lock);
+        else
+          wake_.wait_until(lock, until);
       }
       counting = std::exchange(writes_, false);
       waiting.swap(waiters_);
       replacement = std::exchange(replacement_, std::nullopt);
       pushing = !waiting.empty() || (due_ && Clock::now() >= *due_);
+      probing = !pushing && probeAt_ && Clock::now() >= *probeAt_;
       if (pushing) due_.reset();
+      if (pushing || probing) probeAt_.reset();
     }
     if (replacement) adopt(std::move(*replacement));
-    if (!pushing) {
-      if (counting) count();
+    if (counting) count();
+    if (probing) {
+      // Offline, a retry waiting out its backoff (up to 60 s): a GET
+      // /healthz a second (no sign-in, a few hundred bytes) ends the wait as
+      // soon as the backend answers. A bare TCP connect would also succeed
+      // against a proxy whose backend is down; the event stream's reconnect
+      // has a backoff of its own.
+      const bool back = reachable();
+      {
+        std::lock_guard lock(mutex_);
+        if (back)
+          due_ = Clock::now();
+        else if (due_)
+          probeAt_ = Clock::now() + options_.probeInterval;
+      }
+      if (back) {
+        std::lock_guard lock(eventsMutex_);
+        if (events_) events_->reachable();
+      }
       continue;
     }
+    if (!pushing) continue;
     // Push, then pull (this device's writes come back with the backend's
     // order). A restored backend gets everything again, then is pulled from.
+    // Another window holding the push lease pushes this one's writes too (one
+    // outbox); this one still pulls, and looks again soon.
     Outcome outcome = push();
+    bool leased = outcome == Outcome::Leased;
+    if (leased) outcome = Outcome::Done;
     if (outcome == Outcome::Done && (outcome = pull()) == Outcome::Restored && (outcome = push()) == Outcome::Done)
       outcome = pull();
+    if (outcome == Outcome::Leased) leased = true, outcome = Outcome::Done;
     if (outcome == Outcome::Restored) outcome = Outcome::Retry;
     {
       std::lock_guard lock(mutex_);
@@ -223,6 +257,9 @@ void SyncThread::run() {
       if (outcome == Outcome::Retry) due_ = retryAt_;
       if (outcome == Outcome::Stop) due_.reset();  // until sync/now: writes made meanwhile wait
       if (outcome == Outcome::Done && writes_) due_ = Clock::now() + options_.debounce;
+      if (outcome == Outcome::Done && leased) due_ = Clock::now() + options_.leaseRetry;
+      if (outcome == Outcome::Retry && status_.state == SyncState::Offline)
+        probeAt_ = Clock::now() + options_.probeInterval;
       if (replacement_) {  // new settings came during the attempt: they are tried at once
         held_ = false;
         due_ = Clock::now();
@@ -257,6 +294,20 @@ void SyncThread::count() {
 
 SyncThread::Outcome SyncThread::push() {
   if (!openStore()) return Outcome::Retry;
+  const Outcome outcome = pushUnderLease();
+  if (auto released = store_->releasePushLease(leaseHolder_); !released)
+    log::warn("sync: cannot free the push lease: " + released.error().message);  // it expires
+  return outcome;
+}
+
+bool SyncThread::holdLease() {
+  const protocol::Timestamp at = server::now();
+  auto taken = store_->takePushLease(leaseHolder_, at, at + options_.lease.count());
+  if (!taken) log::warn("sync: cannot take the push lease: " + taken.error().message);
+  return taken && *taken;
+}
+
+SyncThread::Outcome SyncThread::pushUnderLease() {
   count();
   if (options_.settings.token.empty()) {
     failed(
@@ -266,11 +317,14 @@ SyncThread::Outcome SyncThread::push() {
         std::nullopt);
     return Outcome::Stop;
   }
+  // Taken before "syncing" is said, so a window that says it pushes holds it.
+  const bool leased = status().pending > 0 && !holdLease();
   SyncStatus syncing = status();
-  syncing.state = SyncState::Syncing;
+  syncing.state = SyncState::Syncing;  // with the lease elsewhere: another window pushes these writes
   syncing.error.reset();
   syncing.retryAt.reset();
   publish(std::move(syncing));
+  if (leased) return Outcome::Leased;
   if (accessToken_.empty())
     if (auto refused = signIn()) return *refused;
   bool refreshed = false;
@@ -286,7 +340,7 @@ SyncThread::Outcome SyncThread::push() {
       failures_ = 0;
       SyncStatus synced = status();
       synced.state = SyncState::Synced;
-      synced.lastSyncedAt = wallClockMs();
+      synced.lastSyncedAt = server::now();
       synced.error.reset();
       synced.retryAt.reset();
       publish(std::move(synced));
@@ -306,6 +360,7 @@ SyncThread::Outcome SyncThread::push() {
                                              "' is no longer stored here");
       }
     }
+    if (!holdLease()) return Outcome::Leased;  // renewed per batch: held while pushing
     if (!sent.empty()) {
       auto reply = postJson(options_.settings.url + "/api/batch", body.dump(-1, ' ', false, json::error_handler_t::replace),
                             accessToken_, options_.requestTimeout, stop_);
@@ -386,6 +441,7 @@ SyncThread::Outcome SyncThread::pull() {
       failed(SyncState::Error, "GET /api/changes: " + redactor_->redact(page.error()), std::nullopt);
       return Outcome::Retry;
     }
+    if (auto moved = checkBackend()) return *moved;
     if (page->latest < since) {
       // Restored from an older backup: it lost what it had acknowledged.
       log::warn("sync: the backend's latest change " + std::to_string(page->latest) + " is behind this device's " +
@@ -407,6 +463,35 @@ SyncThread::Outcome SyncThread::pull() {
     since = std::max(since, page->next);
     if (!page->hasMore) return Outcome::Done;
   }
+}
+
+std::optional<SyncThread::Outcome> SyncThread::checkBackend() {
+  const std::optional<std::string> user = status().user;
+  if (!user) return std::nullopt;  // signed in with a token the backend names no user for: nothing to compare
+  const std::string backend = options_.settings.url + " as " + *user;
+  if (backend == checkedBackend_) return std::nullopt;
+  auto stored = store_->syncBackend();
+  if (!stored) {
+    failed(SyncState::Error, "cannot read the sync cursor: " + stored.error().message, std::nullopt);
+    return Outcome::Retry;
+  }
+  const bool moved = stored->has_value() && **stored != backend;
+  if (moved)
+    log::info("sync: now syncing with " + backend + " (was " + **stored +
+              "): uploading everything to it and pulling its changes from the start");
+  if (!stored->has_value() || moved)
+    if (auto set = store_->setSyncBackend(backend, moved); !set) {
+      failed(SyncState::Error, "cannot note the sync backend: " + set.error().message, std::nullopt);
+      return Outcome::Retry;
+    }
+  checkedBackend_ = backend;
+  if (!moved) return std::nullopt;
+  count();
+  return Outcome::Restored;
+}
+
+bool SyncThread::reachable() {
+  return getJson(options_.settings.url + "/healthz", "", options_.probeInterval * 2, stop_).has_value();
 }
 
 std::optional<SyncThread::Outcome> SyncThread::signIn() {
@@ -445,15 +530,11 @@ void SyncThread::failed(SyncState state, const std::string& why, std::optional<s
   next.error = redactor_->redact(why);
   next.retryAt.reset();
   if (state != SyncState::AuthRequired) {
-    // Full jitter: anywhere from 0 to the doubled base, capped.
-    ++failures_;
-    const auto ceiling = std::min<std::int64_t>(options_.backoffCap.count(),
-                                                options_.backoffBase.count() << std::min(failures_ - 1, 20));
-    static thread_local std::mt19937_64 random{std::random_device{}()};
-    std::chrono::milliseconds delay{std::uniform_int_distribution<std::int64_t>(0, std::max<std::int64_t>(ceiling, 0))(random)};
+    std::chrono::milliseconds delay =
+        backoffDelay(++failures_, options_.backoffBase, options_.backoffCap, options_.settings.retryDelay);
     if (retryAfter) delay = std::max<std::chrono::milliseconds>(delay, *retryAfter);
     retryAt_ = Clock::now() + delay;
-    next.retryAt = wallClockMs() + delay.count();
+    next.retryAt = server::now() + delay.count();
   }
   log::info("sync: " + std::string(protocol::toString(state)) + ": " + *next.error);
   publish(std::move(next));

@@ -2,9 +2,9 @@
 //
 // It owns a connection of its own to the database (a Store no other thread
 // touches) and pushes with blocking HTTP (BackendHttp). The loop only wakes
-// it: written() after a write committed (a push follows a short debounce;
-// the outbox row is already durable, so nothing is dropped or merged away),
-// now() for sync/now. Status changes reach the loop through the Scheduler.
+// it: written() after a write committed (a push follows at once after a
+// quiet spell, else after a short debounce; the outbox row is already
+// durable, so nothing is dropped or merged away), now() for sync/now. Status changes reach the loop through the Scheduler.
 //
 // A push: an access token from the sign-in token (POST /api/auth/token,
 // fetched again once on a 401), then POST /api/batch with the oldest pending
@@ -13,8 +13,9 @@
 // acknowledges the write, a per-write 4xx marks it rejected with the
 // backend's message (the rest goes on). Network failures, 5xx and 429 are
 // retried with exponential backoff and full jitter, capped at 60 s, or after
-// Retry-After. A refused sign-in token stops pushing (authRequired) until
-// sync/now or new settings (sync/login); nothing is dropped.
+// Retry-After; while offline a cheap probe ends that wait as soon as the
+// backend answers again. A refused sign-in token stops pushing (authRequired)
+// until sync/now or new settings (sync/login); nothing is dropped.
 #pragma once
 
 #include <atomic>
@@ -49,6 +50,13 @@ struct SyncOptions {
   std::chrono::milliseconds backoffBase{500};
   std::chrono::milliseconds backoffCap{60'000};
   std::chrono::milliseconds requestTimeout{30'000};
+  /// While offline, how often GET /healthz asks whether the backend is back.
+  std::chrono::milliseconds probeInterval{1'000};
+  /// The push lease (one pushing process per database): how long it lasts
+  /// past each renewal (one per batch), and how often a process without it
+  /// looks again (a holder that died is taken over once its lease expired).
+  std::chrono::milliseconds lease{10'000};
+  std::chrono::milliseconds leaseRetry{1'000};
   std::int64_t batchSize = 250;  ///< writes per POST /api/batch (the backend takes up to 1000)
   std::int64_t pageSize = 500;   ///< changes per GET /api/changes page
 };
@@ -65,7 +73,8 @@ class SyncThread {
   SyncThread(const SyncThread&) = delete;
   SyncThread& operator=(const SyncThread&) = delete;
 
-  /// A write committed: count it, and push after the debounce unless a retry is waiting.
+  /// A write committed: count it, and push (at once after a quiet spell,
+  /// else after the debounce) unless a retry is waiting.
   void written();
   /// Pushes at once; `done` hears the status on the loop once everything
   /// pending at the call is acknowledged, or the attempt failed.
@@ -82,13 +91,23 @@ class SyncThread {
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class Outcome { Done, Retry, Stop, Restored };
+  enum class Outcome { Done, Retry, Stop, Restored, Leased };
   void run();
-  /// Drains the outbox; what to do next.
+  /// Drains the outbox under the push lease, then frees it; what to do next
+  /// (Leased: another process holds the lease and pushes).
   Outcome push();
+  Outcome pushUnderLease();
+  /// Takes or renews the push lease; false when another process has it.
+  bool holdLease();
+  /// Whether the backend answers GET /healthz at all (offline: it is back).
+  bool reachable();
   /// Pulls the change log from the stored cursor to its end; Restored when
   /// the backend is behind the cursor (everything was queued again).
   Outcome pull();
+  /// Whether the cursor counts in the backend and account signed in to now;
+  /// when another (a new URL or user), everything is queued again for it and
+  /// the cursor starts over: Restored. Unknown before (a first pull): noted.
+  std::optional<Outcome> checkBackend();
   /// A fresh access token; when none could be had, what to do next (the status says why).
   std::optional<Outcome> signIn();
   /// What every request to the backend has in common: no reply at all
@@ -119,8 +138,10 @@ class SyncThread {
   std::unique_ptr<Redactor> redactor_;  ///< of secrets_ (sync thread only)
   std::unique_ptr<Store> store_;  ///< the sync thread's own connection
   std::string accessToken_;       ///< sync thread only
+  std::string checkedBackend_;    ///< "URL as user" last found in sync_cursor; sync thread only
+  const std::string leaseHolder_;  ///< this process's id in sync_lease
   int failures_ = 0;              ///< consecutive failed attempts (sync thread only)
-  Clock::time_point retryAt_{};   ///< sync thread only
+  Clock::time_point retryAt_;     ///< sync thread only
 
   mutable std::mutex mutex_;  ///< guards what follows
   std::condition_variable wake_;
@@ -129,10 +150,13 @@ class SyncThread {
   bool writes_ = false;                  ///< written() since the last count
   bool held_ = false;                    ///< a retry is waiting, or a sign-in: writes do not push
   std::optional<Clock::time_point> due_;  ///< a push is due then
+  std::optional<Clock::time_point> lastWrite_;  ///< when written() was last called
+  std::optional<Clock::time_point> probeAt_;  ///< offline: the next GET /healthz
   std::vector<StatusCallback> waiters_;   ///< sync/now calls waiting for a push
   std::optional<SyncSettings> replacement_;  ///< from useSettings, not yet adopted
   std::atomic<bool> stop_{false};         ///< aborts a transfer in flight
   std::thread thread_;
+  std::mutex eventsMutex_;               ///< guards events_ (replaced on the loop, woken by the sync thread)
   std::unique_ptr<EventStream> events_;  ///< GET /api/events, on a thread of its own
 };
 

@@ -100,19 +100,27 @@ void Workspace::syncLogin(const p::SyncLoginParams& params, Callback<p::SyncStat
   else
     return done(fail(ErrorCode::InvalidParams, "params.url: required: sync has no backend URL configured"));
   settings.token = params.token;
-  // Remembered first: a token that cannot be kept as asked is not used either.
+  // Checked first: a token that could not be kept as asked is not used either.
   if (params.remember)
-    if (auto written = writeCredentials({settings.url, settings.token}); !written)
-      return done(fail(ErrorCode::InternalError, "params.remember: " + written.error()));
+    if (auto writable = credentialsWritable(); !writable)
+      return done(fail(ErrorCode::InternalError, "params.remember: " + writable.error()));
   const bool started = sync_ != nullptr;
-  options_.sync = std::move(settings);
+  options_.sync = settings;
   if (started)
     sync_->useSettings(*options_.sync);
   else
     startSync();
   log::info("sync: signed in to " + options_.sync->url);
   // Answered after an attempt with the token: it was tried against the backend.
-  syncNow(std::move(done));
+  // Remembered only then, unless refused: a mistyped token must not replace
+  // a good one kept from before (one that could not be checked, offline, is).
+  syncNow([remember = params.remember, settings = std::move(settings), done = std::move(done)](
+              Result<p::SyncStatus> outcome) {
+    if (outcome && remember && outcome->state != p::SyncState::AuthRequired)
+      if (auto written = writeCredentials({settings.url, settings.token}); !written)
+        return done(fail(ErrorCode::InternalError, "params.remember: " + written.error()));
+    done(std::move(outcome));
+  });
 }
 
 void Workspace::syncLogout(Callback<p::SyncStatus> done) {

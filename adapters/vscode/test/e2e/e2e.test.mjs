@@ -1,8 +1,13 @@
 // End to end, in real VS Code (code-server), driven like a user through the
 // command palette: open a session, send a prompt, see the reply in the chat
 // view, insert the component's JSX into an open .jsx file, and read "Saved" in
-// the status bar. Run by scripts/test.sh, which provides:
+// the status bar. Then sync, with a real team backend: sign in from the sync
+// item, see another machine's message arrive in the open chat, and see writes
+// wait while the backend is down. All along the language client traces every
+// message with its params (aieditor.trace.server: verbose): neither the API key
+// nor the sign-in token may reach its logs. Run by scripts/test.sh, which provides:
 //   AIEDITOR_SERVER      the aieditor server binary
+//   AIEDITOR_BACKEND     the aieditor-backend binary
 //   AIEDITOR_E2E_NODE    Node 24, for code-server
 //   AIEDITOR_E2E_CODE_SERVER  code-server's out/node/entry.js
 //   AIEDITOR_E2E_VSIX    the extension package
@@ -10,18 +15,33 @@
 //   AIEDITOR_E2E_CHROMIUM (optional, default /usr/bin/chromium)
 
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isolatedEnv, launchBrowser, makeDirs, requireEnv, run, startCodeServer, waitFor, writeSettings } from './harness.mjs';
+import {
+  addBackendUser,
+  backendMessages,
+  isolatedEnv,
+  launchBrowser,
+  makeDirs,
+  requireEnv,
+  run,
+  startBackend,
+  startCodeServer,
+  waitFor,
+  writeSettings,
+} from './harness.mjs';
 import { RpcClient } from './rpc.mjs';
 
 const SESSION = 'e2e-session';
 const PROMPT = 'A counter button with a reset link';
 const APP_JSX = "import React from 'react';\n\n// The AI Editor inserts the component below.\n";
 const TIMEOUT = 60_000;
+/** The provider key set with "AI Editor: Set API Key" (the offline provider ignores it). */
+const API_KEY = 'sk-e2e-Q7vR2mX9kL4pT8wZ3nB6yH1cF5gJ0dS';
 
 const server = requireEnv('AIEDITOR_SERVER');
+const backendBinary = requireEnv('AIEDITOR_BACKEND');
 const node = requireEnv('AIEDITOR_E2E_NODE');
 const entry = requireEnv('AIEDITOR_E2E_CODE_SERVER');
 const vsix = requireEnv('AIEDITOR_E2E_VSIX');
@@ -36,11 +56,36 @@ const dirs = makeDirs();
 const env = isolatedEnv(dirs);
 const blocked = [];
 let codeServer;
+/** The team backend of the sync steps, and alice's sign-in token there. */
+let backend;
+let token;
 let browser;
 let page;
 let failed = false;
 /** What the server stored, read back by our own client in "the server stored…". */
 let stored;
+
+const userSettings = {
+  'security.workspace.trust.enabled': false,
+  'aieditor.trace.server': 'verbose',
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.ignoreRecommendations': true,
+  'files.autoSave': 'off',
+  'editor.formatOnSave': false,
+  'git.enabled': false,
+  'chat.disableAIFeatures': true,
+  // Settings open as a tab, not a modal dialog, and what the test types lands
+  // as typed (no quote closed).
+  'workbench.editor.useModal': 'off',
+  'editor.autoClosingQuotes': 'never',
+};
+const settings = { machine: { 'aieditor.serverPath': server }, user: userSettings };
 
 /** The chat webview's document: VS Code nests it in two iframes. */
 function chat() {
@@ -107,6 +152,97 @@ async function answerInput(title, text) {
   await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'hidden' });
 }
 
+const backendEnv = { ...env, AIEDITOR_LOG: 'warn' };
+const backendDb = join(dirs.root, 'backend.db');
+const backendOptions = {
+  binary: backendBinary,
+  db: backendDb,
+  env: backendEnv,
+  log: (text) => writeFileSync(join(outDir, 'backend.log'), text, { flag: 'a' }),
+};
+
+/** The sync item in the status bar reading `label`. */
+function syncItem(label) {
+  return page.locator(`.part.statusbar .statusbar-item[aria-label="AI Editor sync: ${label}"]`);
+}
+
+/**
+ * Sets one user setting as a person would: a line added at the top of
+ * "Preferences: Open User Settings (JSON)", saved. (code-server does not
+ * notice the file changed behind its back.)
+ */
+async function setUserSetting(key, value) {
+  const editor = await openUserSettings();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.insertText(`${JSON.stringify(key)}: ${JSON.stringify(value)},`);
+  await save(editor, 'settings.json');
+}
+
+/** Removes the setting setUserSetting added last (the second line). */
+async function removeFirstUserSetting() {
+  const editor = await openUserSettings();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Control+Shift+K'); // Delete Line
+  await save(editor, 'settings.json');
+}
+
+async function openUserSettings() {
+  await runCommand('Preferences: Open User Settings (JSON)');
+  const editor = page.locator('.editor-instance .monaco-editor[data-uri$="/User/settings.json"]');
+  await editor.waitFor({ state: 'visible' });
+  await editor.locator('.view-lines').click();
+  await page.keyboard.press('Control+Home');
+  return editor;
+}
+
+/** A second aieditor over pipes, like another machine: its own database, the same backend and user. */
+async function secondMachine() {
+  const machineB = join(dirs.root, 'machine-b');
+  mkdirSync(machineB, { recursive: true });
+  return RpcClient.start(
+    server,
+    ['serve', '--db', join(machineB, 'aieditor.db')],
+    { env: { ...env, XDG_DATA_HOME: machineB, XDG_CONFIG_HOME: machineB } },
+    { sync: { url: backend.url, token } },
+  );
+}
+
+/** "AI Editor: Restart Server", done once its notification shows (older ones are cleared first). */
+async function restartServer() {
+  await runCommand('Notifications: Clear All Notifications');
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden' });
+  await runCommand('AI Editor: Restart Server');
+  await toast('AI Editor: server restarted').waitFor({ state: 'visible' });
+}
+
+/**
+ * Clicks a sync item and waits for its menu. The mouse then leaves the item,
+ * so that its tooltip does not cover the notifications (the item keeps the
+ * focus, though, and shows its tooltip while it has it).
+ */
+async function openSyncMenu(item) {
+  await item.click();
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
+  await page.mouse.move(0, 0);
+}
+
+/** A notification toast holding `text`. */
+function toast(text) {
+  return page.locator('.notifications-toasts .notification-toast', { hasText: text });
+}
+
+/** Every file under `dir`, as text, with its path first. */
+function readTree(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const path = join(e.parentPath, e.name);
+      return `==> ${path}\n${readFileSync(path, 'utf8')}`;
+    })
+    .join('\n');
+}
+
 /** Saves what a failed step left on screen: the chat view, the page, the logs. */
 async function saveFailureEvidence(step) {
   const slug = step.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
@@ -148,25 +284,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   before(async () => {
     writeFileSync(join(dirs.workspace, 'App.jsx'), APP_JSX);
     writeFileSync(join(dirs.workspace, 'styles.css'), '');
-    writeSettings(dirs, {
-      machine: { 'aieditor.serverPath': server },
-      user: {
-        'security.workspace.trust.enabled': false,
-        'aieditor.trace.server': 'messages',
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'workbench.welcomePage.walkthroughs.openOnInstall': false,
-        'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none',
-        'extensions.autoUpdate': false,
-        'extensions.autoCheckUpdates': false,
-        'extensions.ignoreRecommendations': true,
-        'files.autoSave': 'off',
-        'editor.formatOnSave': false,
-        'git.enabled': false,
-        'chat.disableAIFeatures': true,
-      },
-    });
+    writeSettings(dirs, settings);
     const installed = await run(node, [entry, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', vsix, '--force'], { env });
     writeFileSync(join(outDir, 'install-extension.log'), installed);
     assert.match(installed, /successfully installed/i);
@@ -194,6 +312,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     writeFileSync(join(outDir, 'blocked-requests.txt'), blocked.map((b) => `${b.url} (from ${b.frames.join(' < ')})\n`).join(''));
     await browser?.close().catch(() => undefined);
     await codeServer?.stop();
+    await backend?.stop();
     if (!failed) rmSync(dirs.root, { recursive: true, force: true });
     else writeFileSync(join(outDir, 'kept-temp-dir.txt'), `${dirs.root}\n`);
   });
@@ -304,6 +423,190 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await chat().locator('#status[data-state="saved"]', { hasText: '✅ Saved' }).waitFor({ state: 'visible' });
     // For a person to look at: the chat view after the scenario.
     await page.locator('iframe.webview[src*="extensionId=aieditor.aieditor"]').first().screenshot({ path: join(outDir, 'chat-view.png') });
+  });
+
+  step('"AI Editor: Set API Key" keeps the key and restarts the server with it', async () => {
+    await runCommand('AI Editor: Set API Key');
+    await page.locator('.quick-input-widget .quick-input-box input[type="password"]').waitFor({ state: 'visible' });
+    await answerInput('AI Editor: Set API Key', API_KEY);
+    await toast('AI Editor: API key stored').waitFor({ state: 'visible' });
+    await chat().locator('#session', { hasText: SESSION }).waitFor({ state: 'visible' });
+  });
+
+  // ---- sync, through a real aieditor-backend -------------------------------------
+
+  step('setting aieditor.sync.url restarts the server, and the sync item asks to sign in', async () => {
+    token = await addBackendUser({ binary: backendBinary, db: backendDb, env: backendEnv, name: 'alice' });
+    backend = await startBackend(backendOptions);
+    // Sync off: no sync item.
+    assert.equal(await page.locator('.part.statusbar .statusbar-item[aria-label^="AI Editor sync: "]').count(), 0);
+    await setUserSetting('aieditor.sync.url', backend.url);
+    const onDisk = JSON.parse(readFileSync(join(dirs.userData, 'User', 'settings.json'), 'utf8'));
+    assert.equal(onDisk['aieditor.sync.url'], backend.url);
+    await syncItem('Sign in to sync').waitFor({ state: 'visible' });
+    assert.equal((await syncItem('Sign in to sync').innerText()).trim(), 'Sign in to sync');
+    // Offered once in a notification too.
+    await toast('sign in to sync your sessions').waitFor({ state: 'visible' });
+  });
+
+  step('signing in from the sync item makes it Synced, and the writes reach the backend', async () => {
+    await openSyncMenu(syncItem('Sign in to sync'));
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sign in…' }).click();
+    await page.locator('.quick-input-widget .quick-input-box input[type="password"]').waitFor({ state: 'visible' });
+    await answerInput('AI Editor: Sign In to Sync', token);
+    await syncItem('Synced').waitFor({ state: 'visible' });
+    await toast('AI Editor: signed in as alice').waitFor({ state: 'visible' });
+    // Beside the save state.
+    const order = await page
+      .locator('.part.statusbar .statusbar-item')
+      .evaluateAll((items) => items.map((i) => i.getAttribute('aria-label') ?? ''));
+    const saved = order.findIndex((l) => l.startsWith('AI Editor: Saved'));
+    const synced = order.indexOf('AI Editor sync: Synced');
+    assert.equal(Math.abs(synced - saved), 1, `status bar items: ${order.join(' | ')}`);
+    // Everything written before sync was on is on the backend, in order.
+    const local = await chat().locator('article.message').evaluateAll((nodes) => nodes.map((n) => n.dataset.id));
+    assert.equal(local.length, 4, 'two prompts and two replies in the chat');
+    const remote = await backendMessages(backend.url, token, SESSION);
+    assert.deepEqual(remote.map((m) => m.id), local);
+    assert.equal(remote[0].content, PROMPT);
+  });
+
+  step("a message written on a second machine appears in the open chat, with no reload", async () => {
+    const other = await secondMachine();
+    try {
+      const pulled = await other.request('sync/now', {});
+      assert.equal(pulled.state, 'synced', JSON.stringify(pulled));
+      const opened = await other.request('session/open', { sessionId: SESSION });
+      assert.equal(opened.messages.length, 4, 'the second machine pulled the session');
+      const text = 'Written on the second machine';
+      await other.request('messages/add', { sessionId: SESSION, message: { id: 'from-machine-b', role: 'user', content: text } });
+      const arrived = chat().locator('article.message[data-id="from-machine-b"]', { hasText: text });
+      await arrived.waitFor({ state: 'visible' });
+      assert.equal(await chat().locator('article.message').count(), 5);
+      assert.equal(await chat().locator('article.message').last().getAttribute('data-id'), 'from-machine-b');
+    } finally {
+      assert.equal(await other.close(), 0, 'the second machine exits 0');
+    }
+  });
+
+  step('the token is kept in SecretStorage: a restarted server is signed in', async () => {
+    await restartServer();
+    await syncItem('Synced').waitFor({ state: 'visible' });
+  });
+
+  step('with the backend stopped, writes wait: Offline · N waiting, and Sync now says why', async () => {
+    assert.equal(await backend.stop(), 0, 'the backend exits 0 on SIGTERM');
+    await runCommand('AI Editor: Send Prompt');
+    await answerInput('AI Editor: Send Prompt', 'A login form, written offline');
+    await chat().locator('article.message.user:not(.pending)', { hasText: 'written offline' }).waitFor({ state: 'visible' });
+    await chat().locator('#cancel').waitFor({ state: 'hidden' });
+    const offline = page.locator('.part.statusbar .statusbar-item[aria-label^="AI Editor sync: Offline · "]');
+    await offline.waitFor({ state: 'visible' });
+    const label = await offline.getAttribute('aria-label');
+    const waiting = /^AI Editor sync: Offline · (\d+) waiting/.exec(label ?? '');
+    assert.ok(waiting && Number(waiting[1]) >= 2, `at least the prompt and the reply wait: ${label}`);
+    assert.match((await offline.innerText()).trim(), /^Offline · \d+ waiting \((retry in \d+ s|retrying…)\)$/);
+
+    await openSyncMenu(offline);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sync now' }).click();
+    await toast('AI Editor: could not sync: cannot reach').waitFor({ state: 'visible' });
+  });
+
+  step('writes the backend refuses read "N rejected", are listed with its reason, and go up when retried', async () => {
+    // The same backend again, taking bodies of 2 KiB at most: the offline
+    // prompt's reply, interaction and component version are each larger.
+    const listen = new URL(backend.url).host;
+    backend = await startBackend({ ...backendOptions, listen, args: ['--max-body', '2048'] });
+    await runCommand('AI Editor: Sync…');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sync now' }).click();
+    const refused = toast('AI Editor: synced, but the backend refused');
+    await refused.waitFor({ state: 'visible' });
+    const rejected = page.locator('.part.statusbar .statusbar-item[aria-label$=" rejected"][aria-label^="AI Editor sync: "]');
+    await rejected.waitFor({ state: 'visible' });
+    const count = Number(/^AI Editor sync: (\d+) rejected$/.exec((await rejected.getAttribute('aria-label')) ?? '')?.[1]);
+    assert.ok(count >= 3, `the reply, the interaction and the component version are refused: ${count}`);
+
+    // Focus went back to the sync item when the menu closed, and its tooltip
+    // shows while it has focus: give the focus to the editor first.
+    await page.locator('.part.editor .monaco-editor .view-lines').first().click();
+    await page.locator('.context-view .hover-contents').waitFor({ state: 'hidden' });
+    await refused.getByRole('button', { name: 'Show Rejected Writes' }).click();
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Rejected Writes' }).waitFor({ state: 'visible' });
+    const rows = page.locator('.quick-input-widget .monaco-list-row');
+    await rows.filter({ hasText: `Retry all ${count} rejected writes` }).waitFor({ state: 'visible' });
+    await rows.filter({ hasText: 'Message' }).filter({ hasText: '413' }).first().waitFor({ state: 'visible' });
+
+    // The backend takes large bodies again: the retried writes go up.
+    await backend.stop();
+    backend = await startBackend({ ...backendOptions, listen });
+    await rows.filter({ hasText: `Retry all ${count} rejected writes` }).click();
+    await toast(`AI Editor: ${count} writes queued again`).waitFor({ state: 'visible' });
+    await syncItem('Synced').waitFor({ state: 'visible' });
+    // Every message of the chat, the refused reply included, is on the backend.
+    const local = await chat().locator('article.message').evaluateAll((nodes) => nodes.map((n) => n.dataset.id));
+    const remote = await backendMessages(backend.url, token, SESSION);
+    assert.deepEqual(remote.map((m) => m.id).sort(), [...local].sort());
+  });
+
+  step('signing out keeps the chat, forgets the token, and the item asks to sign in again', async () => {
+    await openSyncMenu(syncItem('Synced'));
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sign out' }).click();
+    await toast('AI Editor: signed out').waitFor({ state: 'visible' });
+    await syncItem('Sign in to sync').waitFor({ state: 'visible' });
+    // Forgotten in SecretStorage too: a restarted server is not signed in.
+    await restartServer();
+    await syncItem('Sign in to sync').waitFor({ state: 'visible' });
+    assert.equal(await chat().locator('article.message').count(), 7, 'all local messages are kept');
+  });
+
+  step('with no backend URL, Sign in… asks for it first and keeps it in aieditor.sync.url', async () => {
+    const settingsFile = join(dirs.userData, 'User', 'settings.json');
+    await removeFirstUserSetting();
+    assert.equal(JSON.parse(readFileSync(settingsFile, 'utf8'))['aieditor.sync.url'], undefined);
+    // The server restarts with sync off: no sync item.
+    await syncItem('Sign in to sync').waitFor({ state: 'hidden' });
+    await runCommand('AI Editor: Sync…');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Enter the team backend URL' }).click();
+    await answerInput('AI Editor: Team Backend', backend.url);
+    await answerInput('AI Editor: Sign In to Sync', token);
+    await syncItem('Synced').waitFor({ state: 'visible' });
+    await waitFor('aieditor.sync.url back in the user settings', () => {
+      const text = readFileSync(settingsFile, 'utf8');
+      return text.includes('"aieditor.sync.url"') && JSON.parse(text)['aieditor.sync.url'] === backend.url;
+    });
+  });
+
+  step('a session deleted on the second machine leaves the chat, which says so', async () => {
+    const other = await secondMachine();
+    try {
+      assert.equal((await other.request('sync/now', {})).state, 'synced');
+      await other.request('session/delete', { sessionId: SESSION });
+      assert.equal((await other.request('sync/now', {})).state, 'synced');
+      await toast(`AI Editor: session ${SESSION} was deleted on another device.`).waitFor({ state: 'visible' });
+      await chat().locator('#session', { hasText: 'No session' }).waitFor({ state: 'visible' });
+      assert.equal(await chat().locator('article.message').count(), 0);
+    } finally {
+      assert.equal(await other.close(), 0, 'the second machine exits 0');
+    }
+  });
+
+  step('neither the API key nor the sign-in token reached a log, though the trace shows every message', async () => {
+    const logs = join(dirs.userData, 'logs');
+    // The trace is there, params and all: the check below cannot pass by logging nothing.
+    const written = await waitFor('the trace of sync/login in the logs', () => {
+      const text = readTree(logs);
+      return /Sending request 'sync\/login - \(\d+\)'/.test(text) ? text : undefined;
+    });
+    assert.match(written, /Sending request 'initialize - \(\d+\)'\.\s+Params: \{[^]*"initializationOptions": \{[^]*"sync": \{\s*"url": /);
+    assert.match(written, /Received response 'sync\/status - \(\d+\)'[^]*"state": "synced"/);
+    for (const [name, secret] of [['the API key', API_KEY], ['the sign-in token', token]]) {
+      for (const [where, text] of [['the logs', written], ["code-server's output", readFileSync(codeServerLog, 'utf8')]]) {
+        assert.equal(text.includes(secret), false, `${name} is in ${where}`);
+      }
+    }
+    assert.match(written, /"token": "\[redacted\]"/, "sync/login's params are traced, without the token");
   });
 
   step('the chat view asked for nothing remote', async () => {

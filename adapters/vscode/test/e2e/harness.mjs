@@ -118,6 +118,9 @@ export function startCodeServer({ node, entry, dirs, env, log }) {
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--ignore-last-opened',
+    // Every log at trace level: the language client writes its trace
+    // (aieditor.trace.server) only to a channel at that level.
+    '--log', 'trace',
     dirs.workspace,
   ];
   const child = spawn(node, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -205,4 +208,70 @@ export async function launchBrowser({ executablePath, profileDir, blocked }) {
     return route.abort('blockedbyclient');
   });
   return { browser, context };
+}
+
+/**
+ * Starts `aieditor-backend serve` on `listen` (by default a port the kernel
+ * picks) with `args`, and resolves when it prints the one line that says where
+ * it listens.
+ */
+export async function startBackend({ binary, db, env, log, listen = '127.0.0.1:0', args = [] }) {
+  const child = spawn(binary, ['serve', '--listen', listen, '--db', db, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  const url = await new Promise((resolve, reject) => {
+    let seen = '';
+    child.stdout.on('data', (chunk) => {
+      seen += chunk.toString();
+      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(seen);
+      if (m) resolve(m[1]);
+    });
+    child.stderr.on('data', (chunk) => log(chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => reject(new Error(`aieditor-backend exited (${code ?? signal}) before listening:\n${seen}`)));
+  });
+  return {
+    url,
+    /** SIGTERM, as a person stopping it; resolves to its exit code once it is gone. */
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Makes a backend user; resolves to its sign-in token (the last line `user add` prints). */
+export async function addBackendUser({ binary, db, env, name }) {
+  const child = spawn(binary, ['user', 'add', name, '--db', db], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  const code = await new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`aieditor-backend user add ${name} exited ${code}: ${stderr}`);
+  const token = stdout.trim().split('\n').pop()?.trim() ?? '';
+  if (!/^aies_/.test(token)) throw new Error(`aieditor-backend user add printed no sign-in token: ${stdout}`);
+  return token;
+}
+
+/** The backend's messages of one session, oldest first, read with the user's sign-in token over its REST API. */
+export async function backendMessages(url, token, sessionId) {
+  const auth = await fetch(`${url}/api/auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: token }),
+  });
+  if (auth.status !== 200) throw new Error(`POST /api/auth/token: ${auth.status} ${await auth.text()}`);
+  const { access_token: access } = await auth.json();
+  const messages = [];
+  for (let since = 0; ; ) {
+    const reply = await fetch(`${url}/api/changes?since=${since}&limit=1000`, { headers: { Authorization: `Bearer ${access}` } });
+    if (reply.status !== 200) throw new Error(`GET /api/changes: ${reply.status} ${await reply.text()}`);
+    const page = await reply.json();
+    for (const c of page.changes) if (c.kind === 'message' && c.session_id === sessionId) messages.push(c.record);
+    if (!page.has_more) return messages;
+    since = page.next;
+  }
 }

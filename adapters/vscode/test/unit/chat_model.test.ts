@@ -135,3 +135,24 @@ test('snapshot replaces the whole state (a reloaded webview)', () => {
   assert.deepEqual(s, source);
   assert.notEqual(s.messages, source.messages);
 });
+
+test('pulled messages are added in order, before the messages still on their way, and known ids are replaced', () => {
+  const echo: ChatOp = { type: 'upsert', message: { ...msg('local-1'), pending: true } };
+  const streaming: ChatOp = { type: 'delta', sessionId: 's', messageId: 'reply', delta: 'Hel', at: 't' };
+  const s = run([
+    opened,
+    echo,
+    streaming,
+    { type: 'pulled', sessionId: 's', messages: [msg('p1', 'user', 'from the laptop'), { ...msg('m4'), content: 'edited' }, msg('p2')] },
+  ]);
+  assert.deepEqual(s.messages.map((m) => m.id), ['m3', 'm4', 'p1', 'p2', 'local-1', 'reply']);
+  assert.equal(s.messages[1].content, 'edited');
+  assert.equal(s.messages[2].content, 'from the laptop');
+});
+
+test('pulled messages of another session, or twice the same, change nothing more', () => {
+  const s = run([opened, { type: 'pulled', sessionId: 'other', messages: [msg('x', 'user', 'x', 'other')] }]);
+  assert.deepEqual(s.messages.map((m) => m.id), ['m3', 'm4']);
+  const twice = run([opened, { type: 'pulled', sessionId: 's', messages: [msg('p1')] }, { type: 'pulled', sessionId: 's', messages: [msg('p1')] }]);
+  assert.deepEqual(twice.messages.map((m) => m.id), ['m3', 'm4', 'p1']);
+});
