@@ -396,7 +396,23 @@ TEST_CASE_METHOD(ServerFixture, "preview: past 12 event streams the next gets 50
   bool admitted = false;
   for (int attempt = 0; attempt < 100 && !admitted; ++attempt) {
     admitted = EventReader(base + "events?session=p").admitted();
-    if (!admitted) saveComponent(server, "p", {{"jsx", "export default function A() {}"}, {"css", std::to_string(attempt)}});
+    if (!admitted)
+      saveComponent(server, "p", {{"jsx", "export default function A() {}"}, {"css", std::to_string(attempt)}});
   }
   CHECK(admitted);
+}
+
+TEST_CASE("preview/open without the built page: an error naming the missing file, and the server goes on") {
+  TempDir dir;
+  ServerProcess server(
+      {{"--db", dir.file("a.db")}, {{"AIEDITOR_LOG", "error"}, {"AIEDITOR_PREVIEW_ASSETS", dir.path()}}});
+  server.initialize(json::object());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    json error = server.error("preview/open", {{"sessionId", "p"}});
+    CHECK(error["code"] == -32603);
+    CHECK_THAT(error["message"].get<std::string>(),
+               Catch::StartsWith("preview: the preview's page is not built: " + dir.path() + "/") &&
+                   Catch::Contains("is missing") && Catch::Contains("AIEDITOR_PREVIEW_ASSETS"));
+  }
+  CHECK(server.ok("session/open", {{"sessionId", "p"}})["session"]["id"] == "p");
 }
