@@ -147,7 +147,11 @@ class HttpPreviewServer final : public PreviewServer {
       sigaddset(&signals, SIGTERM);
       pthread_sigmask(SIG_BLOCK, &signals, nullptr);
       server_.listen_after_bind();
+      listenerDone_ = true;
     });
+    // httplib's stop() does nothing until the listener runs: the destructor
+    // could then wait forever. The listener starts within a thread's start-up.
+    while (!server_.is_running() && !listenerDone_) std::this_thread::yield();
     return true;
   }
 
@@ -282,6 +286,7 @@ class HttpPreviewServer final : public PreviewServer {
   std::atomic<int> streams_{0};  ///< event streams open
   httplib::Server server_;
   std::thread listener_;
+  std::atomic<bool> listenerDone_{false};
   int port_ = 0;
 };
 
