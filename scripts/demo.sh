@@ -21,3 +21,6 @@ echo "== aieditor chat --session $session \"make it dark\" (version 2 of the sam
 "$bin" chat --db "$db" --session "$session" "make it dark"
 echo "== the saved component, read back from the database"
 "$bin" show --db "$db" --session "$session"
+echo
+echo "== see it live in a browser (serves until Ctrl-C; follows new versions as they are saved):"
+echo "   $bin preview --db $db --session $session"

@@ -815,6 +815,8 @@ json toJSON(const ComponentHistoryResult& r) {
 
 json toJSON(const ComponentsSetCurrentResult& r) { return json{{"currentComponentId", r.currentComponentId}}; }
 
+json toJSON(const PreviewOpenResult& r) { return json{{"url", r.url}}; }
+
 // ---- Providers ---------------------------------------------------------------------------
 
 std::string_view toString(SyncState s) {

@@ -31,6 +31,7 @@ Usage:
   aieditor sessions [--db PATH]                list sessions, most recent first
   aieditor export --session ID [-o FILE]       write a session's lossless JSON document
   aieditor import FILE [--session ID]          import a document as a new session
+  aieditor preview --session ID [--db PATH]    print the live preview's URL and serve it until Ctrl-C
   aieditor sync [--db PATH]                    push and pull once with the team backend, print the status
   aieditor sync status                         the backend, whether signed in, and the writes waiting or refused
   aieditor sync login URL                      sign in with the token on stdin (saved in the credentials file)
@@ -206,6 +207,18 @@ int importSession(LocalClient& client, const Args& args) {
   return stop(client);
 }
 
+int servePreview(LocalClient& client, const Args& args) {
+  if (!args.session) return fail("preview needs --session ID");
+  if (auto init = start(client); !init) return fail(init.error());
+  auto opened = client.call("preview/open", {{"sessionId", *args.session}});
+  if (!opened) return fail(opened.error());
+  client.serveUntilInterrupted([&] {
+    std::cout << (*opened)["url"].get<std::string>() << std::endl;
+    std::cerr << "serving the preview of session " << *args.session << "; Ctrl-C ends it\n";
+  });
+  return stop(client);
+}
+
 }  // namespace
 
 int runCli(int argc, char** argv) {
@@ -229,6 +242,7 @@ int runCli(int argc, char** argv) {
   if (args->command == "show") return show(client, *args);
   if (args->command == "export") return exportSession(client, *args);
   if (args->command == "import") return importSession(client, *args);
+  if (args->command == "preview") return servePreview(client, *args);
   return fail("unknown command " + args->command + "\n\n" + kUsage);
 }
 

@@ -34,6 +34,15 @@ class LocalClient {
 
   void onInterrupt(std::function<void(int)> handler) { loop_.onInterrupt(std::move(handler)); }
 
+  /// Takes SIGINT and SIGTERM from now on, calls `ready`, then runs the
+  /// loop (writes of this process and timers) until one of them arrives.
+  void serveUntilInterrupted(const std::function<void()>& ready) {
+    loop_.onInterrupt([this](int) { interrupted_ = true; });
+    ready();
+    while (!interrupted_ && loop_.runOne()) {
+    }
+  }
+
   /// Stops the server: replies still streaming are saved as interrupted and
   /// the last writes finish. Its exit code: 0 after shutdown with every
   /// write saved, else 1 (the server logs writes lost to stderr).
@@ -48,6 +57,7 @@ class LocalClient {
   // Reply bodies as JSON text (keeps json.hpp out of this header).
   std::map<int, std::string> responses_;
   std::optional<std::string> stray_;  ///< a reply without a readable id
+  bool interrupted_ = false;
 };
 
 /// Prints "aieditor: message" to stderr; the exit code 1.

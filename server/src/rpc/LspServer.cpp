@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/Log.h"
+#include "preview/PreviewHost.h"
 #include "providers/Providers.h"
 #include "sync/SyncSettings.h"
 
@@ -193,6 +194,22 @@ void LspServer::bindMethods() {
                                                                deferred(&Workspace::restoreComponent));
   bindDeferred<p::ComponentRefParams, p::ComponentsSetCurrentResult>("components/setCurrent",
                                                                      deferred(&Workspace::setCurrentComponent));
+
+  // The first call starts the preview's HTTP server; a componentId or
+  // version is checked now, so a wrong one fails here, not in the page.
+  bind<p::PreviewOpenParams>(
+      "preview/open", [this](Workspace& ws, const p::PreviewOpenParams& params) -> p::Result<p::PreviewOpenResult> {
+        if (params.componentId || params.version)
+          if (auto found = ws.getComponent(params); !found) return std::unexpected(found.error());
+        if (!preview_) {
+          auto started = PreviewHost::start(ws.databasePath(), options_.busyTimeout.value_or(Store::kBusyTimeout));
+          if (!started) return p::fail(ErrorCode::InternalError, "preview: " + started.error());
+          preview_ = std::move(*started);
+          ws.setWriteObserver(
+              [preview = preview_.get()](const std::string& sessionId) { preview->sessionChanged(sessionId); });
+        }
+        return p::PreviewOpenResult{preview_->url(params)};
+      });
 
   bind<p::SyncParams>("sync/status", [](Workspace& ws, const p::SyncParams&) { return ws.syncStatus(); });
   bindDeferred<p::SyncParams, p::SyncStatus>("sync/now", [](Workspace& ws, const p::SyncParams&, p::CancelToken,

@@ -15,6 +15,8 @@
 
 namespace aieditor::server {
 
+class PreviewHost;
+
 struct ServerOptions {
   /// From --db or AIEDITOR_DB; initializationOptions.databasePath wins over it.
   std::optional<std::string> databasePath;
@@ -68,6 +70,9 @@ class LspServer final : public Events {
   ServerOptions options_;
   Scheduler& scheduler_;
   protocol::Dispatcher dispatcher_;
+  /// The live preview, from the first preview/open on; declared before the
+  /// workspace so it outlives the workspace's last write.
+  std::unique_ptr<PreviewHost> preview_;
   std::unique_ptr<Workspace> workspace_;
   /// Kept for provider/set and provider/list (the key stays in memory only).
   protocol::InitializationOptions initOptions_;

@@ -120,6 +120,7 @@ Workspace::OpenSession& Workspace::session(const std::string& sessionId) {
 }
 
 void Workspace::changed(const std::string& sessionId) {
+  if (writeObserver_) writeObserver_(sessionId);
   if (sync_) sync_->written();
   OpenSession& open = session(sessionId);
   if (!open.tracker.busy()) {

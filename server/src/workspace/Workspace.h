@@ -129,6 +129,13 @@ class Workspace {
   void flush(std::function<void()> done);
   /// The writes kept after a storage failure, by session.
   std::vector<UnsavedWrites> unsaved() const;
+  /// Called on the loop after each write of a session has an outcome, and
+  /// for each session sync pulled changes into: the one place every new
+  /// component version passes (save, restore, a chat reply, a pull). The
+  /// live preview follows sessions through it.
+  void setWriteObserver(std::function<void(const std::string& sessionId)> observer) {
+    writeObserver_ = std::move(observer);
+  }
   /// Sessions with an in-memory entry: those with something streaming, on
   /// its way to storage or kept (for tests).
   std::size_t sessionsInMemory() const { return sessions_.size(); }
@@ -200,6 +207,7 @@ class Workspace {
   bool reopening_ = false;  ///< reopenStore() waits for the writer
   bool closed_ = false;
   std::vector<std::function<void()>> flushWaiters_;
+  std::function<void(const std::string&)> writeObserver_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

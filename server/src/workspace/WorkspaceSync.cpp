@@ -41,6 +41,8 @@ Result<p::SyncStatus> Workspace::syncStatus() {
 }
 
 void Workspace::pulled(const std::vector<SessionChange>& changes) {
+  if (writeObserver_)
+    for (const SessionChange& change : changes) writeObserver_(change.sessionId);
   auto db = reader();
   if (!db) return;
   for (const SessionChange& change : changes) {

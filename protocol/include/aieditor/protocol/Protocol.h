@@ -458,6 +458,19 @@ struct ComponentsSetCurrentResult {
 };
 json toJSON(const ComponentsSetCurrentResult&);
 
+// ---- Preview -------------------------------------------------------------------
+
+/// `preview/open {sessionId, componentId?, version?}`: which component the
+/// page shows (the session's current one by default, following it) and
+/// which version (the latest by default, following new ones).
+using PreviewOpenParams = ComponentsGetParams;
+
+/// The page's address: http://127.0.0.1:PORT/SECRET/?session=...
+struct PreviewOpenResult {
+  std::string url;
+};
+json toJSON(const PreviewOpenResult&);
+
 // ---- Providers ---------------------------------------------------------------
 
 /// provider/list takes no params.
