@@ -193,6 +193,9 @@ void LspServer::bindMethods() {
                                                                deferred(&Workspace::restoreComponent));
   bindDeferred<p::ComponentRefParams, p::ComponentsSetCurrentResult>("components/setCurrent",
                                                                      deferred(&Workspace::setCurrentComponent));
+  bindDeferred<p::ComponentsAppliedParams, p::ComponentFilesResult>("components/applied",
+                                                                    deferred(&Workspace::componentApplied));
+  bind<p::ComponentRefParams>("components/files", std::mem_fn(&Workspace::componentFiles));
 
   bind<p::SyncParams>("sync/status", [](Workspace& ws, const p::SyncParams&) { return ws.syncStatus(); });
   bindDeferred<p::SyncParams, p::SyncStatus>("sync/now", [](Workspace& ws, const p::SyncParams&, p::CancelToken,
