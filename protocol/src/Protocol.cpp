@@ -850,6 +850,8 @@ namespace {
 constexpr std::size_t kMaxPathLength = 4096;
 /// A component is written to its JSX and CSS files, perhaps in a few places.
 constexpr std::size_t kMaxAppliedFiles = 16;
+/// An editor's file to merge a component into: far beyond any source file.
+constexpr std::size_t kMaxRenderText = 16u << 20;
 
 Problem checkAbsolutePath(const std::string& path) {
   if (path.find('\0') != std::string::npos) return "must not contain a NUL character";
@@ -893,6 +895,34 @@ Parsed fromJSON(const json& value, ComponentsAppliedParams& out, const std::stri
       .check(!p.files.empty(), "files", "must list at least one file");
   if (f.ok()) out = std::move(p);
   return f.result();
+}
+
+Parsed fromJSON(const json& value, ComponentsRenderParams& out, const std::string& path) {
+  ComponentsRenderParams p;
+  Fields f(value, path, Naming::Camel, true);
+  f.required("sessionId", p.sessionId, checkSessionId)
+      .optional("componentId", p.componentId, checkRecordId)
+      .integer("version", p.version, 1)
+      .required("target", p.target,
+                [](const std::string& t) -> Problem {
+                  if (t != "files" && t != "insert") return "must be \"files\" or \"insert\"";
+                  return std::nullopt;
+                })
+      .optional("existingText", p.existingText, [](const std::string& t) -> Problem {
+        if (t.size() > kMaxRenderText) return "must be at most " + std::to_string(kMaxRenderText) + " bytes";
+        return std::nullopt;
+      });
+  if (f.ok()) out = std::move(p);
+  return f.result();
+}
+
+json toJSON(const ComponentRenderResult& r) {
+  json j{{"componentId", r.componentId}, {"version", r.version}};
+  for (const auto& [key, value] :
+       {std::pair{"jsx", &r.jsx}, std::pair{"css", &r.css}, std::pair{"jsxFileName", &r.jsxFileName},
+        std::pair{"cssFileName", &r.cssFileName}, std::pair{"insert", &r.insert}, std::pair{"text", &r.text}})
+    if (*value) j[key] = **value;
+  return j;
 }
 
 json toJSON(const ComponentFilesResult& r) {

@@ -1,7 +1,8 @@
 // Readable history and applied files through the real server: what made each
 // version (components/history's origin and current), derived for versions
 // stored without one, and the files the editor wrote a component to
-// (components/applied, components/files), kept across restarts, never synced.
+// (components/applied, components/files), kept across restarts, never synced;
+// and components/render (its text work is unit-tested in inprocess/render_test).
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -189,4 +190,39 @@ TEST_CASE_METHOD(Fixture, "applied files are local: they queue nothing for sync"
   // And the export, which other devices and the backend see, leaves them out.
   json document = server.ok("session/export", {{"sessionId", "l"}})["document"];
   CHECK(document.dump().find("/tmp/Card.jsx") == std::string::npos);
+}
+
+TEST_CASE_METHOD(Fixture, "components/render gives the component's files, or the text with imports merged") {
+  json reply = server.ok("chat/send", {{"sessionId", "r"}, {"text", "a pricing card with three tiers"}});
+  const std::string id = reply["component"]["id"];
+  const std::string name = reply["component"]["name"];
+
+  json files = server.ok("components/render", {{"sessionId", "r"}, {"target", "files"}});
+  CHECK(files["componentId"] == id);
+  CHECK(files["version"] == 1);
+  CHECK(files["jsxFileName"] == name + ".jsx");
+  CHECK(files["cssFileName"] == name + ".css");
+  CHECK(files["css"] == reply["component"]["css"]);
+  const std::string jsx = files["jsx"];
+  const std::string cssImport = "import \"./" + name + ".css\";";
+  CHECK(jsx.find(cssImport) != std::string::npos);
+  CHECK(jsx.find(cssImport) == jsx.rfind(cssImport));
+  CHECK_FALSE(files.contains("text"));
+
+  const std::string app = "import React, { useEffect } from \"react\";\n\nexport default function App() {}\n";
+  json merged =
+      server.ok("components/render",
+                {{"sessionId", "r"}, {"componentId", id}, {"version", 1}, {"target", "insert"}, {"existingText", app}});
+  const std::string text = merged["text"];
+  CHECK(text.find("import React") == text.rfind("import React"));
+  CHECK(text.find("export default") == text.rfind("export default"));
+  CHECK(text.ends_with(merged["insert"].get<std::string>()));
+  CHECK_FALSE(merged.contains("jsx"));
+
+  CHECK_THAT(invalidParams(server, "components/render", {{"sessionId", "r"}, {"target", "both"}}),
+             Catch::Contains("params.target: must be \"files\" or \"insert\""));
+  CHECK_THAT(invalidParams(server, "components/render", {{"sessionId", "r"}, {"target", "files"}, {"version", 9}}),
+             Catch::Contains("params.version"));
+  CHECK_THAT(invalidParams(server, "components/render", {{"sessionId", "none"}, {"target", "files"}}),
+             Catch::Contains("params.componentId"));
 }

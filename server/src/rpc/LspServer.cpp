@@ -196,6 +196,7 @@ void LspServer::bindMethods() {
   bindDeferred<p::ComponentsAppliedParams, p::ComponentFilesResult>("components/applied",
                                                                     deferred(&Workspace::componentApplied));
   bind<p::ComponentRefParams>("components/files", std::mem_fn(&Workspace::componentFiles));
+  bind<p::ComponentsRenderParams>("components/render", std::mem_fn(&Workspace::renderComponent));
 
   bind<p::SyncParams>("sync/status", [](Workspace& ws, const p::SyncParams&) { return ws.syncStatus(); });
   bindDeferred<p::SyncParams, p::SyncStatus>("sync/now", [](Workspace& ws, const p::SyncParams&, p::CancelToken,

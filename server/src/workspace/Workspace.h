@@ -111,6 +111,8 @@ class Workspace {
   /// this machine only); answers with every file of the component.
   void componentApplied(const protocol::ComponentsAppliedParams&, Callback<protocol::ComponentFilesResult>);
   Result<protocol::ComponentFilesResult> componentFiles(const protocol::ComponentRefParams&);
+  /// components/render: a version as its own files, or merged into a file's text.
+  Result<protocol::ComponentRenderResult> renderComponent(const protocol::ComponentsRenderParams&);
 
   /// sync/status: the sync thread's latest, with the outbox counted now.
   Result<protocol::SyncStatus> syncStatus();

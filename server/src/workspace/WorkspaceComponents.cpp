@@ -2,6 +2,7 @@
 // deletes and the current pick are writes on the storage thread.
 #include "common/Ids.h"
 #include "workspace/ComponentExtraction.h"
+#include "workspace/ComponentRender.h"
 #include "workspace/WorkspaceWrites.h"
 
 namespace aieditor::server {
@@ -170,6 +171,27 @@ Result<p::ComponentFilesResult> Workspace::componentFiles(const p::ComponentRefP
   auto files = (*db)->appliedFiles(params.sessionId, params.componentId);
   if (!files) return storeFailure(files.error(), "componentId");
   return p::ComponentFilesResult{params.componentId, std::move(*files)};
+}
+
+Result<p::ComponentRenderResult> Workspace::renderComponent(const p::ComponentsRenderParams& params) {
+  auto found = getComponent({params.sessionId, params.componentId, params.version});
+  if (!found) return std::unexpected(found.error());
+  const Component& component = found->component;
+  p::ComponentRenderResult result;
+  result.componentId = component.id;
+  result.version = component.version;
+  if (params.target == "files") {
+    RenderedFiles files = renderFiles(component.name, component.jsx, component.css);
+    result.jsx = std::move(files.jsx);
+    result.css = std::move(files.css);
+    result.jsxFileName = std::move(files.jsxFileName);
+    result.cssFileName = std::move(files.cssFileName);
+  } else {
+    RenderedInsert merged = renderInsert(params.existingText, component.jsx);
+    result.insert = std::move(merged.insert);
+    result.text = std::move(merged.text);
+  }
+  return result;
 }
 
 void Workspace::setCurrentComponent(const p::ComponentRefParams& params,

@@ -503,6 +503,25 @@ struct ComponentFilesResult {
 };
 json toJSON(const ComponentFilesResult&);
 
+/// components/render: a version as files, or merged into an editor's text.
+struct ComponentsRenderParams {
+  std::string sessionId;
+  std::optional<std::string> componentId;  ///< the current component when absent
+  std::optional<std::int64_t> version;     ///< the latest when absent
+  std::string target;                      ///< "files" or "insert"
+  std::string existingText;                ///< insert: the file's text now
+};
+Parsed fromJSON(const json&, ComponentsRenderParams&, const std::string& path);
+
+/// files: jsx, css and their file names; insert: insert and text.
+struct ComponentRenderResult {
+  std::string componentId;
+  std::int64_t version = 0;
+  std::optional<std::string> jsx, css, jsxFileName, cssFileName;
+  std::optional<std::string> insert, text;
+};
+json toJSON(const ComponentRenderResult&);
+
 struct ComponentsSetCurrentResult {
   std::string currentComponentId;
 };
