@@ -1,11 +1,14 @@
 #include "machine.h"
 
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -68,6 +71,26 @@ double busyCpuSeconds() {
   return (user + nice + system + irq + softirq) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+double selfCpuSeconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+double processCpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (stat.empty()) return NAN;
+  // Fields after the command (in parentheses, which may hold spaces): utime is the 12th, stime the 13th.
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 1; i <= 13 && fields >> field; ++i)
+    if (i >= 12) ticks += std::stod(field);
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 namespace {
 std::string readAll(const std::string& path) {
   std::ifstream in(path);
@@ -77,26 +100,26 @@ std::string readAll(const std::string& path) {
 }
 }  // namespace
 
-std::string backendPart(const std::string& path) {
+std::string readPart(const std::string& path, DocumentPart which) {
   std::string doc = readAll(path);
-  auto begin = doc.find(kBackendBegin);
-  auto end = doc.find(kBackendEnd, begin == std::string::npos ? 0 : begin);
+  auto begin = doc.find(which.begin);
+  auto end = doc.find(which.end, begin == std::string::npos ? 0 : begin);
   if (begin == std::string::npos || end == std::string::npos) return "";
-  return doc.substr(begin, end + std::string(kBackendEnd).size() - begin) + "\n";
+  return doc.substr(begin, end + std::string(which.end).size() - begin) + "\n";
 }
 
-void writeBackendPart(const std::string& path, const std::string& part) {
+void writePart(const std::string& path, DocumentPart which, const std::string& text) {
   std::string doc = readAll(path);
-  auto begin = doc.find(kBackendBegin);
-  auto end = doc.find(kBackendEnd, begin == std::string::npos ? 0 : begin);
+  auto begin = doc.find(which.begin);
+  auto end = doc.find(which.end, begin == std::string::npos ? 0 : begin);
   if (begin != std::string::npos && end != std::string::npos) {
-    end += std::string(kBackendEnd).size();
+    end += std::string(which.end).size();
     if (end < doc.size() && doc[end] == '\n') ++end;
-    doc.replace(begin, end - begin, part);
+    doc.replace(begin, end - begin, text);
   } else {
     if (doc.empty()) doc = "# Benchmarks\n\n";
     else if (!doc.ends_with("\n\n")) doc += doc.ends_with("\n") ? "\n" : "\n\n";
-    doc += part;
+    doc += text;
   }
   if (auto dir = fs::path(path).parent_path(); !dir.empty()) fs::create_directories(dir);
   std::ofstream(path) << doc;

@@ -1,6 +1,6 @@
 // What the reports say of the machine and the run: the shell's answers, the
-// CPU, the disk under a folder, the commit, the load; and the one section of
-// docs/benchmarks.md that each of the two benchmark programs owns.
+// CPU, the disk under a folder, the commit, the load, a process's CPU time;
+// and the sections of docs/benchmarks.md that the benchmark programs own.
 #pragma once
 
 #include <string>
@@ -20,16 +20,28 @@ std::string loadAverages();
 /// The CPU time all processes have used so far (/proc/stat, every core), in seconds.
 double busyCpuSeconds();
 
-// docs/benchmarks.md is written by bench/run.sh (the editor server) and by
-// bench/backend.sh (the team backend). The backend's part sits between two
-// marker lines; each program rewrites only its own part.
-inline constexpr const char* kBackendBegin = "<!-- backend benchmark: written by bench/backend.sh -->";
-inline constexpr const char* kBackendEnd = "<!-- end of the backend benchmark -->";
+/// This process's CPU time (user + system) so far, in seconds.
+double selfCpuSeconds();
+/// The CPU time (user + system) process `pid` has used so far, in seconds (NaN when it is gone).
+double processCpuSeconds(int pid);
 
-/// The backend's part of the document at `path`, markers included ("" when none).
-std::string backendPart(const std::string& path);
-/// Writes `part` (markers included) into the document at `path` in place of
-/// its backend part, or at its end; creates the document when missing.
-void writeBackendPart(const std::string& path, const std::string& part);
+// docs/benchmarks.md is written by bench/run.sh (the editor server), by
+// bench/backend.sh (the team backend) and by bench/sync.sh (sync). The
+// backend's and sync's parts each sit between two marker lines; each program
+// rewrites only its own part.
+struct DocumentPart {
+  const char* begin;
+  const char* end;
+};
+inline constexpr DocumentPart kBackendPart{"<!-- backend benchmark: written by bench/backend.sh -->",
+                                           "<!-- end of the backend benchmark -->"};
+inline constexpr DocumentPart kSyncPart{"<!-- sync benchmark: written by bench/sync.sh -->",
+                                        "<!-- end of the sync benchmark -->"};
+
+/// That part of the document at `path`, markers included ("" when none).
+std::string readPart(const std::string& path, DocumentPart which);
+/// Writes `text` (markers included) into the document at `path` in place of
+/// that part, or at its end; creates the document when missing.
+void writePart(const std::string& path, DocumentPart which, const std::string& text);
 
 }  // namespace bench

@@ -404,10 +404,12 @@ int writeReport(const Config& cfg, const Results& r) {
 
   std::cout << "\n" << mainTable << "\n" << floors << "\n" << drift << "\n" << rtt << "\n" << growth << "\n" << locked << "\n";
   for (auto& n : notes.lines) std::cout << "note: " << n << "\n";
-  // The backend's part of the document is bench/backend.sh's: kept as it was.
-  const std::string backend = backendPart(cfg.out);
+  // The backend's and sync's parts of the document are bench/backend.sh's and bench/sync.sh's: kept as they were.
+  std::string kept;
+  for (DocumentPart part : {kBackendPart, kSyncPart})
+    if (std::string text = readPart(cfg.out, part); !text.empty()) kept += "\n" + text;
   fs::create_directories(fs::path(cfg.out).parent_path());
-  std::ofstream(cfg.out) << md.str() << (backend.empty() ? "" : "\n" + backend);
+  std::ofstream(cfg.out) << md.str() << kept;
   std::cout << format("\nwrote {} ({:.0f} s)\n", cfg.out, runSeconds());
   return notes.aieditorFailed ? 1 : 0;
 }

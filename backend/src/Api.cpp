@@ -5,11 +5,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "AccessCache.h"
 #include "EventHub.h"
 #include "Tokens.h"
 #include "common/Ids.h"
 
 namespace aieditor::backend {
+namespace {
+/// Access tokens remembered at once: far more than a node's clients, small in memory.
+constexpr std::size_t kAccessCacheCapacity = 100'000;
+}  // namespace
 
 void sendError(httplib::Response& res, int status, std::string_view code, const std::string& message) {
   res.status = status;
@@ -17,7 +22,11 @@ void sendError(httplib::Response& res, int status, std::string_view code, const 
 }
 
 Api::Api(Storage& storage, ApiOptions options)
-    : storage_(storage), options_(options), routes_(apiRoutes()), events_(std::make_unique<EventHub>()) {
+    : storage_(storage),
+      options_(options),
+      routes_(apiRoutes()),
+      events_(std::make_unique<EventHub>()),
+      accessCache_(std::make_unique<AccessCache>(options.accessRecheck, kAccessCacheCapacity)) {
   for (const auto& route : routes_)
     patterns_.emplace_back(route.pattern, std::regex::ECMAScript | std::regex::optimize);
   storage_.setChangeListener([hub = events_.get()](const ChangeNotice& notice) { hub->publish(notice); });
@@ -43,11 +52,16 @@ bool Api::authenticate(Call& call) const {
       }))
     return refuse("Authorization: expected \"Bearer <access_token>\"");
   call.accessToken = hashToken(std::string_view(header).substr(kScheme.size()));
-  auto user = storage_.userForAccessToken(call.accessToken, server::now());
-  if (user) return call.user = std::move(*user), true;
-  if (user.error().failure == Failure::NotFound)
+  const Timestamp now = server::now();
+  if (auto known = accessCache_->find(call.accessToken, now)) return call.user = std::move(*known), true;
+  auto grant = storage_.userForAccessToken(call.accessToken, now);
+  if (grant) {
+    accessCache_->remember(call.accessToken, *grant, now);
+    return call.user = std::move(grant->user), true;
+  }
+  if (grant.error().failure == Failure::NotFound)
     return refuse("the access token is unknown, expired or revoked; refresh it at POST /api/auth/token");
-  sendError(call.response, 503, "unavailable", user.error().message);
+  sendError(call.response, 503, "unavailable", grant.error().message);
   return false;
 }
 

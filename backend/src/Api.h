@@ -30,12 +30,17 @@ struct ApiOptions {
   std::chrono::milliseconds heartbeat{15000};  ///< the longest an event stream stays silent
   std::size_t maxStreams = 32;                 ///< open /api/events streams (each holds a connection)
   CrashPoint crashAt = CrashPoint::None;
+  /// How long a checked access token is trusted without reading storage
+  /// again: the longest a revocation takes to reach this server. 0 reads
+  /// it on every request.
+  std::chrono::milliseconds accessRecheck{0};
 };
 
 /// Sends `{"error":{"code","message"}}` with `status`.
 void sendError(httplib::Response&, int status, std::string_view code, const std::string& message);
 
 class EventHub;
+class AccessCache;
 
 class Api {
  public:
@@ -75,6 +80,7 @@ class Api {
   std::vector<Route> routes_;
   std::vector<std::regex> patterns_;  ///< routes_' patterns, compiled once
   std::unique_ptr<EventHub> events_;
+  std::unique_ptr<AccessCache> accessCache_;
 };
 
 /// The route table (ApiRoutes.cpp).

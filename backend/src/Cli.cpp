@@ -25,7 +25,7 @@ constexpr const char* kUsage = R"(aieditor-backend - the aieditor team backend (
 Usage:
   aieditor-backend serve [--listen HOST:PORT] [--db PATH | --postgres CONNINFO]
                          [--access-ttl SECONDS] [--max-body BYTES] [--max-connections N]
-                         [--heartbeat SECONDS]
+                         [--heartbeat SECONDS] [--access-recheck SECONDS]
   aieditor-backend user add NAME [STORAGE]      add a user; prints a sign-in token as the last line
   aieditor-backend user token NAME [STORAGE]    another sign-in token for NAME (a second device)
   aieditor-backend user list [STORAGE]          the users and how many sign-in tokens each has
@@ -44,13 +44,15 @@ plus one that listens for changes. Access tokens live --access-ttl seconds
 (900); bodies over --max-body bytes (16 MiB) are refused with 413; past
 --max-connections (64) connections, requests get 503; half of them may be
 GET /api/events streams, which send a heartbeat comment every --heartbeat
-seconds (15). Logs go to stderr;
+seconds (15). A node trusts an access token it has checked for --access-recheck
+seconds, the longest a revocation then takes (0, a read on every request, on
+SQLite; 1 on PostgreSQL, where the read is a round trip). Logs go to stderr;
 AIEDITOR_LOG=error|warn|info|debug. SIGTERM finishes requests in flight and exits 0.
 )";
 
 struct Args {
   std::vector<std::string> positional;
-  std::optional<std::string> db, postgres, listen, accessTtl, maxBody, maxConnections, heartbeat;
+  std::optional<std::string> db, postgres, listen, accessTtl, maxBody, maxConnections, heartbeat, accessRecheck;
 };
 
 std::string defaultDatabasePath() {
@@ -186,6 +188,14 @@ int serveCommand(const Args& args) {
       return usageError("AIEDITOR_BACKEND_CRASH: expected batch-before-commit or batch-after-commit, got \"" + point +
                         "\"");
   }
+  // On SQLite the read costs no measurable CPU, so revocation stays
+  // immediate; on PostgreSQL it is a round trip per request.
+  api.accessRecheck = args.postgres ? std::chrono::seconds(1) : std::chrono::seconds(0);
+  if (args.accessRecheck) {
+    auto seconds = number(*args.accessRecheck, 0, 3600);
+    if (!seconds) return usageError("--access-recheck: expected seconds from 0 to 3600");
+    api.accessRecheck = std::chrono::seconds(*seconds);
+  }
   auto storage = openStorage(args, serve.maxConnections);
   if (!storage) return 1;
   Api handler(*storage, api);
@@ -207,6 +217,7 @@ int runCli(int argc, char** argv) {
                                          : arg == "--max-body"        ? &args.maxBody
                                          : arg == "--max-connections" ? &args.maxConnections
                                          : arg == "--heartbeat"       ? &args.heartbeat
+                                         : arg == "--access-recheck"  ? &args.accessRecheck
                                                                       : nullptr;
     if (option) {
       if (i + 1 >= argc) return usageError(arg + " needs a value");

@@ -42,8 +42,8 @@ struct Stream {
   bool tokenStillValid() {
     if (std::chrono::steady_clock::now() < tokenCheckDue) return true;
     tokenCheckDue = std::chrono::steady_clock::now() + api.options().heartbeat;
-    auto user = api.storage().userForAccessToken(accessToken, server::now());
-    return user || user.error().failure != Failure::NotFound;
+    auto grant = api.storage().userForAccessToken(accessToken, server::now());
+    return grant || grant.error().failure != Failure::NotFound;
   }
 
   /// One step: what is new (or a heartbeat), written to the sink. False ends

@@ -33,31 +33,38 @@ thread_local bool tRefusing = false;
 class BoundedPool final : public httplib::TaskQueue {
  public:
   explicit BoundedPool(std::size_t limit) : limit_(limit) {
-    for (std::size_t i = 0; i < limit; ++i) workers_.emplace_back([this] { work(jobs_, false); });
-    workers_.emplace_back([this] { work(refused_, true); });
+    for (std::size_t i = 0; i < limit; ++i) workers_.emplace_back([this] { work(jobs_, jobReady_, false); });
+    workers_.emplace_back([this] { work(refused_, refusalReady_, true); });
   }
   void enqueue(std::function<void()> fn) override {
+    std::condition_variable* ready = nullptr;
     {
       std::lock_guard lock(mutex_);
-      (busy_ + jobs_.size() < limit_ ? jobs_ : refused_).push_back(std::move(fn));
+      const bool served = busy_ + jobs_.size() < limit_;
+      (served ? jobs_ : refused_).push_back(std::move(fn));
+      ready = served ? &jobReady_ : &refusalReady_;
     }
-    ready_.notify_all();
+    // One worker for one connection: waking every idle one (hundreds with a
+    // large --max-connections) only for all but one to sleep again cost a
+    // storm of futex calls at every connection.
+    ready->notify_one();
   }
   void shutdown() override {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
     }
-    ready_.notify_all();
+    jobReady_.notify_all();
+    refusalReady_.notify_all();
     for (auto& worker : workers_) worker.join();
   }
 
  private:
-  void work(std::deque<std::function<void()>>& queue, bool refusing) {
+  void work(std::deque<std::function<void()>>& queue, std::condition_variable& ready, bool refusing) {
     tRefusing = refusing;
     std::unique_lock lock(mutex_);
     for (;;) {
-      ready_.wait(lock, [&] { return !queue.empty() || stopping_; });
+      ready.wait(lock, [&] { return !queue.empty() || stopping_; });
       if (queue.empty()) return;  // stopping, and nothing left to finish
       auto job = std::move(queue.front());
       queue.pop_front();
@@ -70,7 +77,7 @@ class BoundedPool final : public httplib::TaskQueue {
   }
   const std::size_t limit_;
   std::mutex mutex_;
-  std::condition_variable ready_;
+  std::condition_variable jobReady_, refusalReady_;
   std::deque<std::function<void()>> jobs_, refused_;
   std::size_t busy_ = 0;
   bool stopping_ = false;

@@ -111,17 +111,21 @@ StorageResult<void> SqliteStorage::addAccessToken(std::int64_t userId, const Tok
   });
 }
 
-StorageResult<User> SqliteStorage::userForAccessToken(const TokenHash& hash, Timestamp now) {
-  return impl_->read([&](sqlite::Connection& c) -> StorageResult<User> {
-    std::optional<User> user;
+StorageResult<AccessGrant> SqliteStorage::userForAccessToken(const TokenHash& hash, Timestamp now) {
+  return impl_->read([&](sqlite::Connection& c) -> StorageResult<AccessGrant> {
+    std::optional<AccessGrant> grant;
     auto rows = each(
         c,
         std::string("SELECT ") + kUserColumns +
-            " FROM access_tokens a JOIN users u ON u.id = a.user_id WHERE a.hash = ? AND a.expires_at > ?",
-        [&](const sqlite::Statement::Use& u) { user = readUser(u); }, hash, now);
+            ", a.expires_at FROM access_tokens a JOIN users u ON u.id = a.user_id "
+            "WHERE a.hash = ? AND a.expires_at > ?",
+        [&](const sqlite::Statement::Use& u) {
+          grant = AccessGrant{readUser(u), u.getInt(4)};
+        },
+        hash, now);
     if (!rows) return std::unexpected(rows.error());
-    if (!user) return std::unexpected(notFound("unknown, expired or revoked access token"));
-    return *user;
+    if (!grant) return std::unexpected(notFound("unknown, expired or revoked access token"));
+    return *grant;
   });
 }
 

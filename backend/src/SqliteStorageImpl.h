@@ -2,12 +2,13 @@
 // (the two connections, the write and read transactions, the change log).
 #pragma once
 
+#include <semaphore.h>
 #include <algorithm>
+
 #include <functional>
 #include <iterator>
 #include <mutex>
 #include <optional>
-#include <semaphore>
 #include <vector>
 
 #include "SqliteStorage.h"
@@ -48,6 +49,33 @@ CREATE TABLE IF NOT EXISTS changes(  -- the change log: ref_pos points into reco
   ref_pos INTEGER, record TEXT, PRIMARY KEY(user_id, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS changes_by_session ON changes(user_id, session_id);
 )sql";
+
+/// A one-shot wake-up telling a waiting writer why it was woken. A POSIX
+/// semaphore sleeps in the kernel at once (libstdc++'s semaphore spins with
+/// sched_yield first, which with dozens of writers waiting on two cores
+/// costs more than it saves), and it may be destroyed as soon as wait()
+/// returns, so the waker needs no lock around it.
+class Wakeup {
+ public:
+  enum class Reason { Done, Lead };
+  Wakeup() { sem_init(&semaphore_, 0, 0); }
+  ~Wakeup() { sem_destroy(&semaphore_); }
+  Wakeup(const Wakeup&) = delete;
+  Wakeup& operator=(const Wakeup&) = delete;
+  void raise(Reason reason) {
+    reason_ = reason;  // published by sem_post, seen after sem_wait
+    sem_post(&semaphore_);
+  }
+  Reason wait() {
+    while (sem_wait(&semaphore_) != 0) {
+    }  // EINTR
+    return reason_;
+  }
+
+ private:
+  sem_t semaphore_;
+  Reason reason_ = Reason::Done;
+};
 
 inline StorageError unavailable(const sqlite::Error& e) { return {Failure::Unavailable, "storage: " + e.message}; }
 inline StorageError notFound(std::string what) { return {Failure::NotFound, std::move(what)}; }
@@ -102,10 +130,9 @@ struct SqliteStorage::Impl {
   struct PendingWrite {
     std::function<bool(sqlite::Connection&)> run;  ///< false when its savepoint rolled back
     std::function<void(const StorageError&)> commitFailed;
-    bool done = false;  ///< under queueMutex
     /// Released once: when its batch is done, or when this write's thread is
     /// to lead the next batch.
-    std::binary_semaphore woken{0};
+    Wakeup woken{};
   };
   std::mutex queueMutex;
   std::vector<PendingWrite*> queue;
@@ -137,10 +164,6 @@ struct SqliteStorage::Impl {
                          [&](const StorageError& error) {
                            if (!result || *result) result = std::unexpected(error);
                          }};
-    {
-      std::lock_guard lock(queueMutex);
-      queue.push_back(&pending);
-    }
     commitQueued(pending);
     return std::move(*result);
   }
@@ -171,31 +194,35 @@ struct SqliteStorage::Impl {
   /// write was done (a convoy of wake-ups that slowed many clients).
   void commitQueued(PendingWrite& mine) {
     std::unique_lock lock(queueMutex);
+    queue.push_back(&mine);
     if (committing) {
       lock.unlock();
-      mine.woken.acquire();
+      if (mine.woken.wait() == Wakeup::Reason::Done) return;
       lock.lock();
-      if (mine.done) return;
     }
     committing = true;
     std::vector<PendingWrite*> batch;
     batch.swap(queue);
     lock.unlock();
-    // Whatever happens in the batch, its writes are done and the lead passes on.
+    // Whatever happens in the batch, its writes are done and the lead passes
+    // on. The wake-ups go out after the queue's lock is released, so no woken
+    // writer waits for it.
     struct Finish {
       Impl& impl;
       std::vector<PendingWrite*>& batch;
       PendingWrite& leader;
       ~Finish() {
-        std::lock_guard lock(impl.queueMutex);
-        for (auto* write : batch) {
-          write->done = true;
-          if (write != &leader) write->woken.release();
+        PendingWrite* next = nullptr;
+        {
+          std::lock_guard lock(impl.queueMutex);
+          if (impl.queue.empty())
+            impl.committing = false;
+          else
+            next = impl.queue.front();
         }
-        if (impl.queue.empty())
-          impl.committing = false;
-        else
-          impl.queue.front()->woken.release();
+        for (auto* write : batch)
+          if (write != &leader) write->woken.raise(Wakeup::Reason::Done);
+        if (next) next->woken.raise(Wakeup::Reason::Lead);
       }
     } finish{*this, batch, mine};
     std::lock_guard connection(writeMutex);

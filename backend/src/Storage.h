@@ -51,6 +51,12 @@ struct User {
 /// A SHA-256 digest of a token, in hex: all that is ever stored of a token.
 using TokenHash = std::string;
 
+/// What a live access token grants: its user, until it expires.
+struct AccessGrant {
+  User user;
+  Timestamp expiresAt = 0;
+};
+
 struct SessionInfo {
   protocol::Session session;
   std::optional<std::string> currentComponentId;
@@ -155,8 +161,8 @@ class Storage {
   /// The user a live sign-in token belongs to (NotFound otherwise).
   virtual StorageResult<User> userForSignInToken(const TokenHash&) = 0;
   virtual StorageResult<void> addAccessToken(std::int64_t userId, const TokenHash&, Timestamp expiresAt) = 0;
-  /// The user of an access token that has not expired at `now`.
-  virtual StorageResult<User> userForAccessToken(const TokenHash&, Timestamp now) = 0;
+  /// The user of an access token that has not expired at `now`, and when it expires.
+  virtual StorageResult<AccessGrant> userForAccessToken(const TokenHash&, Timestamp now) = 0;
 
   // ---- The user's data ----
   virtual StorageResult<SessionPage> listSessions(std::int64_t userId, std::int64_t limit,

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "machine.h"
 #include "text.h"
 
 namespace bench {
@@ -100,18 +101,7 @@ std::optional<BackendProcess> BackendProcess::start(const std::string& binary,
 
 BackendProcess::~BackendProcess() { stop(); }
 
-double BackendProcess::cpuSeconds() const {
-  if (!child_) return NAN;
-  std::ifstream in("/proc/" + std::to_string(child_->pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the command (in parentheses, which may hold spaces): utime is the 12th, stime the 13th.
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 1; i <= 13 && fields >> field; ++i)
-    if (i >= 12) ticks += std::stod(field);
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
+double BackendProcess::cpuSeconds() const { return child_ ? processCpuSeconds(child_->pid) : NAN; }
 
 void BackendProcess::stop() {
   if (!child_ || child_->pid <= 0) return;

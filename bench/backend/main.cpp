@@ -6,7 +6,6 @@
 // SSE fan-out at 100 subscribers; then the same POSTs and floor on PostgreSQL
 // when given one. Writes its part of docs/benchmarks.md. Nothing asserts a time.
 #include <curl/curl.h>
-#include <sys/resource.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -95,26 +94,18 @@ std::string storedRecord(const std::string& url, const std::string& token) {
 }
 
 /// 1, 8 and 64 clients on one backend and its floor, each level in turn.
-/// This process's CPU time (user + system) so far, in seconds: the clients'.
-double ownCpuSeconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
 /// runLoad against the backend, with the CPU time the backend and the clients spent per operation.
 Load serverLoad(const BackendProcess& backend, int clients, const BackendConfig& cfg, const OperationFactory& make) {
-  const double server = backend.cpuSeconds(), own = ownCpuSeconds(), all = busyCpuSeconds();
+  const double server = backend.cpuSeconds(), own = selfCpuSeconds(), all = busyCpuSeconds();
   const auto start = Clock::now();
   Load load = runLoad(clients, cfg.warmup, cfg.seconds, make);
-  const double others = (busyCpuSeconds() - all) - (backend.cpuSeconds() - server) - (ownCpuSeconds() - own);
+  const double others = (busyCpuSeconds() - all) - (backend.cpuSeconds() - server) - (selfCpuSeconds() - own);
   load.neighbourCores = std::max(0.0, others) / (msSince(start) / 1000);
   // The warm-up's operations are in the CPU time too.
   const double operations = static_cast<double>(load.done) + static_cast<double>(clients) * cfg.warmup;
   if (load.done > 0) {
     load.serverCpuMs = (backend.cpuSeconds() - server) * 1000 / operations;
-    load.clientCpuMs = (ownCpuSeconds() - own) * 1000 / operations;
+    load.clientCpuMs = (selfCpuSeconds() - own) * 1000 / operations;
   }
   return load;
 }
@@ -122,10 +113,10 @@ Load serverLoad(const BackendProcess& backend, int clients, const BackendConfig&
 /// runLoad for a floor: the clients' CPU per operation, and the other
 /// processes' (on PostgreSQL, mostly its server's) in cores.
 Load floorLoad(int clients, const BackendConfig& cfg, const OperationFactory& make) {
-  const double own = ownCpuSeconds(), all = busyCpuSeconds();
+  const double own = selfCpuSeconds(), all = busyCpuSeconds();
   const auto start = Clock::now();
   Load load = runLoad(clients, cfg.warmup, cfg.seconds, make);
-  const double mine = ownCpuSeconds() - own;
+  const double mine = selfCpuSeconds() - own;
   load.neighbourCores = std::max(0.0, busyCpuSeconds() - all - mine) / (msSince(start) / 1000);
   const double operations = static_cast<double>(load.done) + static_cast<double>(clients) * cfg.warmup;
   if (load.done > 0) load.clientCpuMs = mine * 1000 / operations;

@@ -109,8 +109,48 @@ TEST_CASE("user revoke: refreshing fails and access tokens stop working within t
 
   CHECK(grant(backend, {{"grant_type", "refresh_token"}, {"refresh_token", laptop}}).status == 401);
   CHECK(grant(backend, {{"grant_type", "refresh_token"}, {"refresh_token", phone}}).status == 401);
-  REQUIRE(eventuallyUnauthorized([&] { return backend.call("GET", "/api/sessions", access); }));
+  // At once on SQLite (the token is read on every request); on PostgreSQL
+  // within --access-recheck (1 s), the time a node trusts a checked token.
+  if (onPostgres())
+    REQUIRE(eventuallyUnauthorized([&] { return backend.call("GET", "/api/sessions", access); }));
+  else
+    checkInvalidToken(backend.call("GET", "/api/sessions", access));
   CHECK(runBackendCli(withStorage({"user", "list"}, db)).out.find("alice\t0 sign-in tokens") != std::string::npos);
+}
+
+TEST_CASE("a checked access token is trusted from memory for --access-recheck seconds, with 0 read every time") {
+  TempDir dir;
+  const std::string db = dir.file("b.db");
+  const std::string alice = addUser(db, "alice");
+  const std::string bob = addUser(db, "bob");
+  Backend trusting(db, {"--access-recheck", "3600"});
+  Backend strict(db, {"--access-recheck", "0"});
+  const std::string aliceAccess = trusting.signIn(alice);
+  const std::string bobAccess = strict.signIn(bob);
+  REQUIRE(trusting.call("GET", "/api/sessions", aliceAccess).status == 200);
+  REQUIRE(strict.call("GET", "/api/sessions", bobAccess).status == 200);
+
+  REQUIRE(runBackendCli(withStorage({"user", "revoke", "alice"}, db)).code == 0);
+  REQUIRE(runBackendCli(withStorage({"user", "revoke", "bob"}, db)).code == 0);
+  // The node that checked alice's token does not read it again within the
+  // hour (that is the read each request saves); refreshing fails at once.
+  CHECK(trusting.call("GET", "/api/sessions", aliceAccess).status == 200);
+  CHECK(grant(trusting, {{"grant_type", "refresh_token"}, {"refresh_token", alice}}).status == 401);
+  // A node that never checked it, or reads on every request, refuses it at once.
+  checkInvalidToken(strict.call("GET", "/api/sessions", aliceAccess));
+  checkInvalidToken(strict.call("GET", "/api/sessions", bobAccess));
+  CHECK(runBackendCli({"serve", "--access-recheck", "-1"}).code == 2);
+  CHECK(runBackendCli({"serve", "--access-recheck", "3601"}).code == 2);
+}
+
+TEST_CASE("a remembered access token still ends at its expiry") {
+  TempDir dir;
+  const std::string signIn = addUser(dir.file("b.db"), "alice");
+  Backend backend(dir.file("b.db"), {"--access-ttl", "1", "--access-recheck", "3600"});
+  const std::string access = backend.signIn(signIn);
+  REQUIRE(backend.call("GET", "/api/sessions", access).status == 200);
+  REQUIRE(eventuallyUnauthorized([&] { return backend.call("GET", "/api/sessions", access); }));
+  checkInvalidToken(backend.call("GET", "/api/sessions", access));
 }
 
 TEST_CASE("the command line: --help, --version, and refusals") {

@@ -37,6 +37,7 @@ inline ServerProcess::Options serverOptions(const TempDir& dir, std::map<std::st
       {"XDG_CONFIG_HOME", dir.file("config")},
       {"OPENAI_API_KEY", ""},
       {"ANTHROPIC_API_KEY", ""},
+      {"AIEDITOR_API_KEY", ""},
       {"AIEDITOR_PROVIDER", ""},
       {"AIEDITOR_MODEL", ""},
       {"AIEDITOR_BASE_URL", ""},

@@ -442,6 +442,40 @@ TEST_CASE("configuration: initializationOptions over the environment over the co
   CHECK_THAT(error["message"].get<std::string>(), Catch::StartsWith("AIEDITOR_PROVIDER: unknown provider \"gemini\""));
 }
 
+TEST_CASE(
+    "configuration: AIEDITOR_API_KEY is the key for the provider the settings name, below initializationOptions") {
+  TempDir dir;
+  FakeUpstream up;
+  const std::string generic = "sk-generic-Q7vR2mX9kL4pT8wZ";
+  const std::string fromInit = "sk-init-B6yH1cF5gJ0dS3nW";
+  json options = {{"provider", "openai"}, {"baseUrl", up.url() + "/v1"}, {"model", "gpt-test"}};
+
+  // Above the provider's own variable; an upstream that echoes it has it redacted.
+  up.enqueue(status(401, R"({"error":{"message":"Incorrect API key provided: )" + generic + R"(."}})"));
+  ServerProcess server(serverOptions(dir, {{"AIEDITOR_API_KEY", generic}, {"OPENAI_API_KEY", kKey}}));
+  server.initialize(options);
+  json error = server.error("chat/send", {{"sessionId", "k"}, {"text", "a counter"}});
+  CHECK(arrived(up, 1)[0].headers["authorization"] == "Bearer " + generic);
+  CHECK_THAT(error["message"].get<std::string>(), Catch::Contains("Incorrect API key provided"));
+  CHECK(error.dump().find(generic) == std::string::npos);
+  // Not the key of a provider picked later by name, as initializationOptions.apiKey is not.
+  CHECK_THAT(server.error("provider/set", {{"provider", "anthropic"}})["message"].get<std::string>(),
+             Catch::Contains("needs an API key"));
+  server.ok("shutdown", nullptr);
+  server.notify("exit", nullptr);
+  CHECK(server.wait() == 0);
+  CHECK_THAT(server.stderrText(), Catch::Contains("provider openai"));  // debug logging was on
+  CHECK(server.stderrText().find(generic) == std::string::npos);
+
+  // initializationOptions.apiKey wins over it.
+  up.enqueue(stream(openAiStream(kReply)));
+  options["apiKey"] = fromInit;
+  ServerProcess second(serverOptions(dir, {{"AIEDITOR_API_KEY", generic}}));
+  second.initialize(options);
+  second.ok("chat/send", {{"sessionId", "k"}, {"text", "a counter"}});
+  CHECK(arrived(up, 2)[1].headers["authorization"] == "Bearer " + fromInit);
+}
+
 TEST_CASE("provider/list and provider/set") {
   TempDir dir;
   FakeUpstream up;

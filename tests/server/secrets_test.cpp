@@ -188,11 +188,10 @@ TEST_CASE("secrets: anthropic, a key split across deltas and echoed by an error 
   CHECK(leaked(server.stderrText()) == "");
 }
 
-TEST_CASE(
-    "secrets: a sign-in token given by sync/login and echoed by the backend reaches no status, error, file or log") {
-  TempDir dir;
-  FakeUpstream up;
-  // A backend that quotes the token back in its refusal, whole and in part.
+namespace {
+
+/// A backend that quotes the token back in its refusal, whole and in part.
+void refuseQuotingTheToken(FakeUpstream& up) {
   FakeResponse refusal;
   refusal.status = 401;
   refusal.headers = {{"Content-Type", "application/json"}};
@@ -202,6 +201,22 @@ TEST_CASE(
              {"message", "refresh_token " + kSyncToken + " (" + kSyncToken.substr(6, 12) + ") is unknown"}}}}
           .dump()};
   up.setFallback(refusal);
+}
+
+/// Whether the token went to the backend (so that its absence elsewhere means something).
+bool tokenSent(FakeUpstream& up) {
+  for (const auto& request : up.requests())
+    if (request.body.find(kSyncToken) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "secrets: a sign-in token given by sync/login and echoed by the backend reaches no status, error, file or log") {
+  TempDir dir;
+  FakeUpstream up;
+  refuseQuotingTheToken(up);
 
   ServerProcess server(keyedServer(dir));
   json options = openAiOptions(up, kOpenAiKey);
@@ -211,13 +226,28 @@ TEST_CASE(
   CHECK(status["state"] == "authRequired");
   CHECK_THAT(status["error"].get<std::string>(), Catch::Contains("is unknown"));
   CHECK(leaked(status.dump()) == "");
-  bool used = false;  // the token did go to the backend
-  for (const auto& request : up.requests()) used = used || request.body.find(kSyncToken) != std::string::npos;
-  CHECK(used);
+  CHECK(tokenSent(up));
   CHECK(leaked(server.ok("sync/status", json::object()).dump()) == "");
   for (const auto& notice : server.notifications("sync/status")) CHECK(leaked(notice.dump()) == "");
   // A param error does not quote the value, even a token in the wrong field.
   CHECK(leaked(server.error("sync/login", {{"token", kSyncToken}, {"url", kSyncToken}}).dump()) == "");
   CHECK(leaked(server.error("sync/login", {{"token", json::array({kSyncToken})}}).dump()) == "");
+  checkNothingLeftAfterExit(server, dir);
+}
+
+TEST_CASE("secrets: a sign-in token from AIEDITOR_SYNC_TOKEN, as the VS Code extension passes it, is kept as safe") {
+  TempDir dir;
+  FakeUpstream up;
+  refuseQuotingTheToken(up);
+
+  ServerProcess server(keyedServer(dir, {{"AIEDITOR_SYNC_TOKEN", kSyncToken}}));
+  json options = openAiOptions(up, kOpenAiKey);
+  options["sync"] = {{"url", up.url()}};
+  server.initialize(options);
+  json refused = server.waitNotification("sync/status", [](const json& s) { return s["state"] == "authRequired"; });
+  CHECK_THAT(refused["error"].get<std::string>(), Catch::Contains("is unknown"));
+  CHECK(tokenSent(up));
+  CHECK(leaked(server.ok("sync/status", json::object()).dump()) == "");
+  for (const auto& notice : server.notifications("sync/status")) CHECK(leaked(notice.dump()) == "");
   checkNothingLeftAfterExit(server, dir);
 }

@@ -302,3 +302,35 @@ TEST_CASE("the credentials file's token is used only for its own backend URL") {
   CHECK_THAT(status["error"].get<std::string>(), Catch::Contains("no sign-in token"));
   stop(*editor);
 }
+
+TEST_CASE("signed in to another backend, everything goes up to it and its own changes are pulled from the start") {
+  World w;
+  Backend first(w.backendDb);
+  auto editor = server(w, {{"url", first.url()}, {"token", w.token}});
+  const auto mine = addMessages(*editor, "mine", 3, "a");
+  CHECK(editor->ok("sync/now", json::object())["state"] == "synced");
+
+  // A second backend, further along than the first: another device wrote
+  // more there than this one's cursor counts on the first.
+  const std::string secondDb = w.dir.file("second.db");
+  const std::string secondToken = addUser(secondDb, "alice");
+  Backend second(secondDb);
+  const std::vector<std::string> theirs = [&] {
+    auto other = sync::editor(w.dir.file("other.db"), second.url(), secondToken);
+    auto ids = addMessages(*other, "theirs", 8, "b");
+    CHECK(other->ok("sync/now", json::object())["state"] == "synced");
+    stop(*other);
+    return ids;
+  }();
+
+  json status = editor->ok("sync/login", {{"url", second.url()}, {"token", secondToken}});
+  CHECK(status["state"] == "synced");
+  CHECK(status["pending"] == 0);
+  // This device's work, acknowledged by the first backend, is on the second
+  // too; and all of the second's changes came down, none skipped.
+  const auto changes = backendChanges(second, secondToken);
+  for (const auto& change : messageChanges("mine", mine)) CHECK(std::ranges::count(changes, change) == 1);
+  CHECK(exportedMessageIds(*editor, "theirs") == theirs);
+  CHECK(exportedMessageIds(*editor, "mine") == mine);
+  stop(*editor);
+}

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { discoverServer, type Discovery, type Host } from './bootstrap';
 import type { InitializationOptions } from './protocol';
+import { redactSecrets } from './redact';
 
 /** The Host of bootstrap.ts, on the real file system and processes. */
 export const nodeHost: Host = {
@@ -38,19 +39,42 @@ export function findServer(settingPath: string | undefined, extensionPath: strin
   return discoverServer({ settingPath, extensionPath, workspaceFolders }, nodeHost);
 }
 
-/** A client for the server at `serverPath`; not started yet. */
+/** The methods of a log channel that write a message. */
+const WRITERS = new Set<PropertyKey>(['trace', 'debug', 'info', 'warn', 'error', 'append', 'appendLine']);
+
+/** `channel`, writing every message with its secrets hidden (see redact.ts). */
+function redacting(channel: vscode.LogOutputChannel): vscode.LogOutputChannel {
+  return new Proxy(channel, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (!WRITERS.has(prop)) return value.bind(target);
+      return (message: unknown, ...rest: unknown[]) =>
+        value.call(target, typeof message === 'string' ? redactSecrets(message) : message, ...rest);
+    },
+  });
+}
+
+/**
+ * A client for the server at `serverPath`; not started yet. `env` is the
+ * server's whole environment: the secrets go there, never in
+ * `initializationOptions`, which a verbose trace writes to the log.
+ */
 export function createClient(
   serverPath: string,
   initializationOptions: InitializationOptions,
+  env: Record<string, string | undefined>,
   outputChannel: vscode.LogOutputChannel,
 ): LanguageClient {
-  const run = { command: serverPath, args: ['serve'], options: { env: { ...process.env } } };
+  const run = { command: serverPath, args: ['serve'], options: { env } };
   const serverOptions: ServerOptions = { run, debug: run };
   const clientOptions: LanguageClientOptions = {
     // The server works on sessions, not on documents: no document is synced.
     documentSelector: [],
     initializationOptions,
     outputChannel,
+    // The trace (`aieditor.trace.server`) shows sync/login's params: without its token.
+    traceOutputChannel: redacting(outputChannel),
     // A failed start is reported once by the extension, with an action to take.
     initializationFailedHandler: () => false,
   };

@@ -3,7 +3,7 @@
 // settings.json.
 
 import * as vscode from 'vscode';
-import { initializationOptions, type ServerSecrets, type ServerSettings } from './init_options';
+import { initializationOptions, serverEnvironment, type ServerSecrets, type ServerSettings } from './init_options';
 import type { InitializationOptions } from './protocol';
 
 export const SECTION = 'aieditor';
@@ -70,8 +70,13 @@ export class Config {
     };
   }
 
-  initializationOptions(secrets: ServerSecrets): InitializationOptions {
+  initializationOptions(): InitializationOptions {
     const { serverPath: _serverPath, ...settings } = this.serverSettings;
-    return initializationOptions(settings, secrets, process.env);
+    return initializationOptions(settings, process.env);
+  }
+
+  /** The server's environment, with the stored secrets (see serverEnvironment). */
+  serverEnvironment(secrets: ServerSecrets): Record<string, string | undefined> {
+    return serverEnvironment(secrets, process.env);
   }
 }

@@ -124,7 +124,8 @@ export class Ctx implements vscode.Disposable {
     this.startedWith = this.config.serverSettings;
     const apiKey = await this.extension.secrets.get(SECRET_API_KEY);
     const syncToken = await this.extension.secrets.get(SECRET_SYNC_TOKEN);
-    const client = createClient(found.path, this.config.initializationOptions({ apiKey, syncToken }), this.output);
+    const env = this.config.serverEnvironment({ apiKey, syncToken });
+    const client = createClient(found.path, this.config.initializationOptions(), env, this.output);
     client.onNotification(ext.chatDelta, (p) => {
       this.dispatch({ type: 'delta', sessionId: p.sessionId, messageId: p.messageId, delta: p.delta, at: new Date().toISOString() });
     });

@@ -1,4 +1,5 @@
-// The initializationOptions the server is started with. Pure and tested.
+// What the server is started with: its initializationOptions, and the
+// environment that carries the secrets. Pure and tested.
 
 import { expandPath } from './bootstrap';
 import type { InitializationOptions } from './protocol';
@@ -12,7 +13,11 @@ export interface ServerSettings {
   syncUrl?: string;
 }
 
-/** What SecretStorage holds for the server: given at start, never in settings. */
+/**
+ * What SecretStorage holds for the server: given at start in the environment,
+ * never in settings nor in initializationOptions (a verbose trace of the
+ * language client writes the initialize params to the log).
+ */
 export interface ServerSecrets {
   apiKey?: string;
   /** The team backend's sign-in token. */
@@ -20,23 +25,33 @@ export interface ServerSecrets {
 }
 
 /**
- * The initializationOptions sent to the server: only the fields that are set.
- * AIEDITOR_OFFLINE_DELAY_MS (for tests) sets offlineDelayMs.
+ * The initializationOptions sent to the server: only the fields that are set,
+ * and no secret. AIEDITOR_OFFLINE_DELAY_MS (for tests) sets offlineDelayMs.
  */
-export function initializationOptions(
-  settings: ServerSettings,
-  secrets: ServerSecrets,
-  env: Record<string, string | undefined>,
-): InitializationOptions {
+export function initializationOptions(settings: ServerSettings, env: Record<string, string | undefined>): InitializationOptions {
   const out: InitializationOptions = {};
   const { syncUrl, ...provider } = settings;
   for (const [k, v] of Object.entries(provider) as Array<[keyof typeof provider, string | undefined]>) {
     if (v !== undefined && v !== '') out[k] = k === 'databasePath' ? expandPath(v, env) : v;
   }
-  if (secrets.apiKey) out.apiKey = secrets.apiKey;
-  const sync = { ...(syncUrl ? { url: syncUrl } : {}), ...(secrets.syncToken ? { token: secrets.syncToken } : {}) };
-  if (Object.keys(sync).length > 0) out.sync = sync;
+  if (syncUrl) out.sync = { url: syncUrl };
   const delay = env.AIEDITOR_OFFLINE_DELAY_MS;
   if (delay !== undefined && /^\d+$/.test(delay)) out.offlineDelayMs = Number(delay);
+  return out;
+}
+
+/**
+ * The server's environment: the extension host's, with the stored secrets in
+ * the variables the server reads where it read initializationOptions.apiKey
+ * and sync.token (AIEDITOR_API_KEY, AIEDITOR_SYNC_TOKEN). A secret not stored
+ * leaves the variable as the user set it.
+ */
+export function serverEnvironment(
+  secrets: ServerSecrets,
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const out = { ...env };
+  if (secrets.apiKey) out.AIEDITOR_API_KEY = secrets.apiKey;
+  if (secrets.syncToken) out.AIEDITOR_SYNC_TOKEN = secrets.syncToken;
   return out;
 }

@@ -88,11 +88,11 @@ export interface InitializationOptions {
   provider?: string;
   model?: string;
   baseUrl?: string;
-  /** Passed at start from SecretStorage; the server never persists it. */
+  /** The extension passes the key in AIEDITOR_API_KEY instead: a verbose trace shows these options. */
   apiKey?: string;
   /** Offline provider pause between deltas, for tests. */
   offlineDelayMs?: number;
-  /** The team backend; `token` is passed at start from SecretStorage and never persisted by the server. */
+  /** The team backend; the extension passes the token in AIEDITOR_SYNC_TOKEN instead (a verbose trace shows these options). */
   sync?: { url?: string; token?: string };
 }
 

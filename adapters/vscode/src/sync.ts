@@ -2,7 +2,7 @@
 // Sync…" menu (sync now, sign in, sign out, rejected writes), and the one
 // offer to sign in when the backend wants a token. The sign-in token lives in
 // SecretStorage and reaches the server with sync/login, and at every start in
-// initializationOptions.sync.token.
+// its environment (AIEDITOR_SYNC_TOKEN).
 
 import * as vscode from 'vscode';
 import { guard } from './commands';
@@ -174,7 +174,7 @@ export class SyncUi implements vscode.Disposable {
       if (again) await this.signIn();
       return;
     }
-    // Kept for the next start (initializationOptions.sync.token); a token the
+    // Kept for the next start (AIEDITOR_SYNC_TOKEN); a token the
     // backend could not be asked about yet (offline) is kept too, as the server keeps it.
     await this.ctx.extension.secrets.store(SECRET_SYNC_TOKEN, token);
     if (url) {

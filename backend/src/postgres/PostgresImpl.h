@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ChangeFeed.h"
+#include "Notifier.h"
 #include "Pg.h"
 #include "Pool.h"
 #include "PostgresStorage.h"
@@ -55,14 +56,6 @@ inline User readUser(const pg::Rows& rows, int row) {
 /// starting together take turns.
 StorageResult<void> migrate(pg::Connection&);
 
-/// NOTIFYs every node (this one too) of committed changes, in a transaction
-/// of its own with synchronous_commit off. Not inside the write: PostgreSQL
-/// serialises committing transactions that NOTIFY on one lock held through
-/// their WAL flush, so writes that notified could not share flushes (one
-/// commit per fsync for the whole cluster). A notice lost here (a crash
-/// right after the commit) is what listeners already resync from.
-void announce(pg::Connection&, const std::vector<ChangeNotice>&);
-
 }  // namespace aieditor::backend::postgres
 
 namespace aieditor::backend {
@@ -72,28 +65,35 @@ struct PostgresStorage::Impl {
   pg::Pool pool;
   std::mutex feedMutex;
   std::unique_ptr<pg::ChangeFeed> feed;
+  pg::Notifier notifier{pool};  ///< NOTIFYs every node (this one too) of committed changes
 
-  /// Runs `body` in one transaction on a pooled connection and commits it.
-  /// A serialization failure, a deadlock or a unique violation (another
-  /// transaction stored the same key first) runs it again from the start,
-  /// where it sees what the other one committed. A lost connection answers
-  /// Unavailable; the pool replaces the connection.
+  /// Runs `body` in one transaction on a pooled connection and commits it
+  /// (in `mode`; without a mode, `body` makes one statement, autocommitted:
+  /// atomic by itself, and one round trip). A serialization failure, a
+  /// deadlock or a unique violation (another transaction stored the same key
+  /// first) runs it again from the start, where it sees what the other one
+  /// committed. A lost connection answers Unavailable; the pool replaces the
+  /// connection. The changes it logged are announced after the commit.
   template <class F>
-  auto transact(pg::Transaction::Mode mode, F&& body) -> decltype(body(std::declval<Db&>())) {
+  auto transact(std::optional<pg::Transaction::Mode> mode, F&& body) -> decltype(body(std::declval<Db&>())) {
     if (tCurrent) return nested(*tCurrent, body);
     for (int attempt = 1;; ++attempt) {
       auto lease = pool.acquire();
       if (!lease) return std::unexpected(unavailable(lease.error()));
-      auto transaction = pg::Transaction::begin(**lease, mode);
-      if (!transaction) return std::unexpected(unavailable(transaction.error()));
+      std::optional<pg::Transaction> transaction;
+      if (mode) {
+        auto begun = pg::Transaction::begin(**lease, *mode);
+        if (!begun) return std::unexpected(unavailable(begun.error()));
+        transaction.emplace(std::move(*begun));
+      }
       Db db{**lease, std::nullopt, {}};
       tCurrent = &db;
       auto result = body(db);
       tCurrent = nullptr;
       if (result) {
-        auto committed = transaction->commit();
+        auto committed = transaction ? transaction->commit() : pg::Result<void>();
         if (committed) {
-          announce(**lease, db.notices);
+          notifier.announce(std::move(db.notices));
           return result;
         }
         if (!committed.error().retryable() || attempt == kAttempts)
@@ -140,6 +140,13 @@ struct PostgresStorage::Impl {
   auto write(F&& body) {
     return transact(pg::Transaction::Mode::ReadWrite, std::forward<F>(body));
   }
+  /// A call that is one statement: autocommitted (one round trip, and a
+  /// statement sees one snapshot), or inside the running transaction when
+  /// called from one (applyWrites).
+  template <class F>
+  auto oneStatement(F&& body) {
+    return transact(std::nullopt, std::forward<F>(body));
+  }
   template <class F>
   auto read(F&& body) {
     return transact(pg::Transaction::Mode::Snapshot, std::forward<F>(body));
@@ -182,31 +189,50 @@ struct PostgresStorage::Impl {
     return found->has_value();
   }
 
+  /// Stores a message or interaction as one statement (one round trip, and
+  /// autocommitted outside a batch): unless a record with its id exists, the
+  /// session is created or touched, the record inserted, the user's seq
+  /// bumped under its row lock and the change logged, in that order, as
+  /// separate statements did before. The existing record's body comes back
+  /// for the idempotency check; a missing user fails the whole statement
+  /// (seq is NOT NULL), so nothing is kept without its change.
   template <class T>
   StorageResult<Saved<T>> addRecord(std::int64_t userId, std::string_view kind, const Incoming<T>& in,
                                     const std::string& title) {
     const T& record = in.record;
-    return write([&](Db& db) -> StorageResult<Saved<T>> {
-      auto existing =
-          db.query("SELECT body FROM records WHERE user_id = $1 AND session_id = $2 AND kind = $3 AND id = $4",
-                   {userId, record.sessionId, kind, record.id});
-      if (!existing) return std::unexpected(existing.error());
-      if (!existing->empty()) {
-        auto previous = stored::decode<T>(existing->getString(0, 0));
+    const std::string body = stored::encode(record);
+    return oneStatement([&](Db& db) -> StorageResult<Saved<T>> {
+      auto rows = db.query(
+          "WITH existing AS ("
+          "  SELECT body FROM records WHERE user_id = $1 AND session_id = $2 AND kind = $3 AND id = $4), "
+          "touched AS ("
+          "  INSERT INTO sessions(user_id, id, title, created_at, updated_at) "
+          "  SELECT $1, $2, $6, $7, $7 WHERE NOT EXISTS (SELECT 1 FROM existing) "
+          "  ON CONFLICT(user_id, id) DO UPDATE SET updated_at = excluded.updated_at, "
+          "  title = CASE WHEN sessions.title = '' THEN excluded.title ELSE sessions.title END RETURNING 1), "
+          "added AS ("
+          "  INSERT INTO records(user_id, session_id, kind, id, body) "
+          "  SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM touched) RETURNING pos), "
+          "bumped AS ("
+          "  UPDATE users SET last_seq = last_seq + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM added) "
+          "  RETURNING last_seq), "
+          "logged AS ("
+          "  INSERT INTO changes(user_id, seq, session_id, kind, ref_pos, record) "
+          "  SELECT $1, (SELECT last_seq FROM bumped), $2, $3, pos, NULL FROM added RETURNING seq) "
+          "SELECT (SELECT body FROM existing), (SELECT seq FROM logged)",
+          {userId, record.sessionId, kind, record.id, body, title, server::now()});
+      if (!rows) return std::unexpected(rows.error());
+      if (auto existing = rows->getOptionalString(0, 0)) {
+        auto previous = stored::decode<T>(*existing);
         if (!previous) return std::unexpected(previous.error());
         T candidate = record;
         if (!in.createdAtGiven) candidate.createdAt = previous->createdAt;
         if (candidate == *previous) return Saved<T>{std::move(*previous), false};
         return std::unexpected(stored::differentContent(kind, record.id));
       }
-      if (auto touched = touchSession(db, userId, record.sessionId, title); !touched)
-        return std::unexpected(touched.error());
-      auto pos = db.integer(
-          "INSERT INTO records(user_id, session_id, kind, id, body) VALUES($1, $2, $3, $4, $5) RETURNING pos",
-          {userId, record.sessionId, kind, record.id, stored::encode(record)});
-      if (!pos) return std::unexpected(pos.error());
-      if (auto seq = logChange(db, userId, record.sessionId, kind, *pos, std::nullopt); !seq)
-        return std::unexpected(seq.error());
+      const auto seq = rows->getOptionalInt(0, 1);
+      if (!seq) return std::unexpected(StorageError{Failure::Unavailable, "storage: the change was not logged"});
+      db.notices.push_back(ChangeNotice{userId, *seq, record.sessionId, std::string(kind)});
       return Saved<T>{record, true};
     });
   }

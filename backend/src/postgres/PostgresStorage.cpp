@@ -1,7 +1,6 @@
 // Opening the PostgreSQL storage: the schema's migrations, the change feed,
 // and users and tokens.
 #include <array>
-#include <nlohmann/json.hpp>
 
 #include "PostgresImpl.h"
 #include "common/Log.h"
@@ -48,29 +47,6 @@ CREATE INDEX changes_by_session ON changes(user_id, session_id);
 constexpr std::int64_t kMigrationLock = 0x616965646974;
 
 }  // namespace
-
-void announce(pg::Connection& connection, const std::vector<ChangeNotice>& notices) {
-  if (notices.empty()) return;
-  nlohmann::json payloads = nlohmann::json::array();
-  for (const auto& notice : notices)
-    payloads.push_back(nlohmann::json{{"user", notice.userId},
-                                      {"seq", notice.seq},
-                                      {"session_id", notice.sessionId},
-                                      {"kind", notice.kind}}
-                           .dump());
-  auto sent = [&]() -> pg::Result<void> {
-    if (auto begun = connection.exec("BEGIN; SET LOCAL synchronous_commit TO off"); !begun) return begun;
-    if (auto notified = connection.query("SELECT pg_notify($1, value) FROM json_array_elements_text($2::json)",
-                                         {pg::kChangeChannel, payloads.dump()});
-        !notified)
-      return std::unexpected(notified.error());
-    return connection.exec("COMMIT");
-  }();
-  if (!sent) {
-    (void)connection.exec("ROLLBACK");
-    server::log::warn("change notices not sent (listeners catch up from the change log): " + sent.error().message);
-  }
-}
 
 StorageResult<void> migrate(pg::Connection& connection) {
   if (auto locked = connection.query("SELECT pg_advisory_lock($1)", {kMigrationLock}); !locked)
@@ -208,12 +184,15 @@ StorageResult<void> PostgresStorage::addAccessToken(std::int64_t userId, const T
   });
 }
 
-StorageResult<User> PostgresStorage::userForAccessToken(const TokenHash& hash, Timestamp now) {
-  return impl_->read([&](Db& db) {
-    return oneUser(db,
-                   std::string("SELECT ") + kUserColumns +
-                       " FROM access_tokens a JOIN users u ON u.id = a.user_id WHERE a.hash = $1 AND a.expires_at > $2",
-                   {hash, now}, "unknown, expired or revoked access token");
+StorageResult<AccessGrant> PostgresStorage::userForAccessToken(const TokenHash& hash, Timestamp now) {
+  return impl_->oneStatement([&](Db& db) -> StorageResult<AccessGrant> {
+    auto rows = db.query(std::string("SELECT ") + kUserColumns +
+                             ", a.expires_at FROM access_tokens a JOIN users u ON u.id = a.user_id "
+                             "WHERE a.hash = $1 AND a.expires_at > $2",
+                         {hash, now});
+    if (!rows) return std::unexpected(rows.error());
+    if (rows->empty()) return std::unexpected(notFound("unknown, expired or revoked access token"));
+    return AccessGrant{readUser(*rows, 0), rows->getInt(0, 4)};
   });
 }
 

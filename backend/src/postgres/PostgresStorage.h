@@ -31,7 +31,7 @@ class PostgresStorage final : public Storage {
   StorageResult<void> revokeTokens(std::int64_t userId) override;
   StorageResult<User> userForSignInToken(const TokenHash&) override;
   StorageResult<void> addAccessToken(std::int64_t userId, const TokenHash&, Timestamp expiresAt) override;
-  StorageResult<User> userForAccessToken(const TokenHash&, Timestamp now) override;
+  StorageResult<AccessGrant> userForAccessToken(const TokenHash&, Timestamp now) override;
 
   StorageResult<SessionPage> listSessions(std::int64_t userId, std::int64_t limit,
                                           const std::optional<std::string>& cursor) override;

@@ -28,6 +28,8 @@ struct Defaults {
 };
 constexpr Defaults kOpenAi{"openai", "gpt-4o-mini", "https://api.openai.com/v1", "OPENAI_API_KEY"};
 constexpr Defaults kAnthropic{"anthropic", "claude-sonnet-4-20250514", "https://api.anthropic.com", "ANTHROPIC_API_KEY"};
+/// The key for the provider the settings name, below initializationOptions.apiKey.
+constexpr const char* kGenericKeyVariable = "AIEDITOR_API_KEY";
 
 const Defaults* defaultsFor(std::string_view name) {
   if (name == kOpenAi.name) return &kOpenAi;
@@ -143,10 +145,13 @@ std::expected<Resolved, std::string> resolve(const protocol::InitializationOptio
       generic ? first({options.baseUrl.value_or(""), env("AIEDITOR_BASE_URL"), fileString(file, "baseUrl")}) : "";
   e.baseUrl = first({baseUrl, sectionString(file, r.provider, "baseUrl"), defaults->baseUrl});
   while (e.baseUrl.ends_with('/')) e.baseUrl.pop_back();
-  e.apiKey = first({generic ? options.apiKey.value_or("") : "", env(defaults->keyVariable)});
+  // AIEDITOR_API_KEY stands where initializationOptions.apiKey does, for an
+  // editor that keeps the key out of the initialize params (and so out of traces).
+  e.apiKey = first({generic ? options.apiKey.value_or("") : "", generic ? env(kGenericKeyVariable) : "",
+                    env(defaults->keyVariable)});
   // Every key the server knows, not only this provider's: an upstream may echo any of them.
-  e.redactor = std::make_shared<const Redactor>(
-      std::vector<std::string>{options.apiKey.value_or(""), env(kOpenAi.keyVariable), env(kAnthropic.keyVariable)});
+  e.redactor = std::make_shared<const Redactor>(std::vector<std::string>{
+      options.apiKey.value_or(""), env(kGenericKeyVariable), env(kOpenAi.keyVariable), env(kAnthropic.keyVariable)});
   return r;
 }
 

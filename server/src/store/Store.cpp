@@ -82,6 +82,12 @@ StoreResult<std::unique_ptr<Store>> Store::open(const std::string& path, std::ch
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
+StoreResult<void> Store::commitWithoutWaitingForDisk() {
+  if (auto set = impl_->db.exec("PRAGMA synchronous = NORMAL"); !set)
+    return std::unexpected(StoreError{Kind::Storage, set.error().message});
+  return {};
+}
+
 StoreResult<Session> Store::ensureSession(const std::string& id, Timestamp now) {
   if (id.empty()) return std::unexpected(StoreError{Kind::Invalid, "session id is empty"});
   // Read first: opening an existing session must work on a read-only database.

@@ -113,6 +113,12 @@ class Store {
   static StoreResult<std::unique_ptr<Store>> open(const std::string& path,
                                                   std::chrono::milliseconds busyTimeout = kBusyTimeout);
   ~Store();
+  /// For a connection whose every write can be redone from the backend or
+  /// the outbox (the sync thread's: acknowledged writes, pulled pages, the
+  /// lease): its commits no longer wait for the disk (synchronous=NORMAL in
+  /// WAL mode). A power cut may undo its last ones, never another
+  /// connection's: their commit syncs the log up to and past them.
+  StoreResult<void> commitWithoutWaitingForDisk();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -216,6 +222,12 @@ class Store {
   /// one transaction queues every record again (the backend knows them by
   /// id) and sets the cursor to `cursor`.
   StoreResult<void> requeueAll(std::int64_t cursor);
+  /// The backend and account the cursor counts in ("URL as user"); nullopt
+  /// before the first pull (or a database from before version 5).
+  StoreResult<std::optional<std::string>> syncBackend();
+  /// Sets it: `requeue` (a different one than before) also queues every
+  /// record again and sets the cursor to 0, in the same transaction.
+  StoreResult<void> setSyncBackend(const std::string& backend, bool requeue);
 
   /// Group commit. Between beginGroup() and endGroup() every write is a
   /// savepoint of one shared transaction (a failed write undoes only itself)

@@ -61,6 +61,24 @@ StoreResult<void> Store::requeueAll(std::int64_t cursor) {
   });
 }
 
+StoreResult<std::optional<std::string>> Store::syncBackend() {
+  return impl_->read([&]() -> Res<std::optional<std::string>> {
+    auto backend = selectOne(impl_->db, kSyncBackend, readOptionalString);
+    if (!backend) return std::unexpected(backend.error());
+    return backend->value_or(std::nullopt);
+  });
+}
+
+StoreResult<void> Store::setSyncBackend(const std::string& backend, bool requeue) {
+  return impl_->write([&]() -> Res<void> {
+    if (requeue) {
+      if (auto queued = execute(impl_->db, kEnqueueRecords, std::nullopt); !queued) return queued;
+      if (auto reset = execute(impl_->db, kSetSyncCursor, std::int64_t{0}); !reset) return reset;
+    }
+    return execute(impl_->db, kSetSyncBackend, backend);
+  });
+}
+
 Res<bool> Store::Impl::queued(const std::string& sessionId, std::string_view kind,
                               const std::optional<std::string>& recordId) {
   auto count = selectOne(db, kQueued, readInt, sessionId, kind, recordId);

@@ -193,7 +193,11 @@ PRAGMA user_version = 4;
 // Version 5: the push lease. Editor windows may share one database; only
 // the process whose holder id is in sync_lease, until expires_at (ms since
 // the epoch), pushes the outbox. A holder that died loses it at expiry.
+// sync_cursor.backend names the backend and account the cursor counts in
+// ("URL as user"): signed in elsewhere, everything goes up again and the
+// new account's log is pulled from its start.
 constexpr const char* kSchemaV5 = R"sql(
+ALTER TABLE sync_cursor ADD COLUMN backend TEXT;
 CREATE TABLE sync_lease (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   holder TEXT NOT NULL,

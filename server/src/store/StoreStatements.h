@@ -170,6 +170,10 @@ inline constexpr const char* kRequeueRejected =
 
 // Pull (StorePull.cpp).
 inline constexpr const char* kSyncCursor = "SELECT since FROM sync_cursor WHERE id = 1";
+inline constexpr const char* kSyncBackend = "SELECT backend FROM sync_cursor WHERE id = 1";
+inline constexpr const char* kSetSyncBackend =
+    "INSERT INTO sync_cursor (id, since, backend) VALUES (1, 0, ?1) ON CONFLICT (id) DO UPDATE SET backend = "
+    "excluded.backend";
 inline constexpr const char* kSetSyncCursor =
     "INSERT INTO sync_cursor (id, since) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET since = excluded.since";
 inline constexpr const char* kMarkMessageSynced =

@@ -132,6 +132,7 @@ void SyncThread::useSettings(SyncSettings settings) {
 void SyncThread::adopt(SyncSettings settings) {
   options_.settings = std::move(settings);
   accessToken_.clear();
+  checkedBackend_.clear();
   failures_ = 0;
   if (!options_.settings.token.empty() &&
       std::find(secrets_.begin(), secrets_.end(), options_.settings.token) == secrets_.end()) {
@@ -155,12 +156,33 @@ SyncThread::~SyncThread() {
 }
 
 void SyncThread::written() {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     writes_ = true;
-    if (!held_) due_ = std::min(due_.value_or(Clock::time_point::max()), Clock::now() + options_.debounce);
+    // Counted only to announce pending going from 0 to more (sync/status
+    // requests count for themselves): a write in a burst costs no wake-up.
+    if (status_.pending == 0) recount_ = wake = true;
+    // A write on its own goes up at once: another device sees it within a
+    // round trip. One of a burst (a chat turn, a script, an import) waits
+    // for the next push time, so the burst goes up in a few batches.
+    const auto now = Clock::now();
+    const bool alone = !lastWrite_ || now - *lastWrite_ >= options_.burstGap;
+    lastWrite_ = now;
+    const auto pushAt = alone ? now : nextPushTime();
+    if (!held_ && (!due_ || pushAt < *due_)) {
+      due_ = pushAt;
+      wake = true;
+    }
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
+}
+
+SyncThread::Clock::time_point SyncThread::nextPushTime() const {
+  // Pushes for a burst start at most once a debounce: a few batches, not a
+  // push (and a commit of the outbox) per write.
+  const auto now = Clock::now();
+  return lastPush_ ? std::max(now, *lastPush_ + options_.debounce) : now;
 }
 
 void SyncThread::now(StatusCallback done) {
@@ -194,7 +216,7 @@ void SyncThread::run() {
       for (;;) {
         if (stopping_) return;
         const auto now = Clock::now();
-        if (writes_ || !waiters_.empty() || (due_ && now >= *due_) || (probeAt_ && now >= *probeAt_)) break;
+        if (recount_ || !waiters_.empty() || (due_ && now >= *due_) || (probeAt_ && now >= *probeAt_)) break;
         const auto until =
             std::min(due_.value_or(Clock::time_point::max()), probeAt_.value_or(Clock::time_point::max()));
         if (until == Clock::time_point::max())
@@ -202,7 +224,8 @@ void SyncThread::run() {
         else
           wake_.wait_until(lock, until);
       }
-      counting = std::exchange(writes_, false);
+      counting = std::exchange(recount_, false);
+      writes_ = false;
       waiting.swap(waiters_);
       replacement = std::exchange(replacement_, std::nullopt);
       pushing = !waiting.empty() || (due_ && Clock::now() >= *due_);
@@ -249,7 +272,7 @@ void SyncThread::run() {
       held_ = outcome != Outcome::Done;
       if (outcome == Outcome::Retry) due_ = retryAt_;
       if (outcome == Outcome::Stop) due_.reset();  // until sync/now: writes made meanwhile wait
-      if (outcome == Outcome::Done && writes_) due_ = Clock::now() + options_.debounce;
+      if (outcome == Outcome::Done && writes_) due_ = nextPushTime();
       if (outcome == Outcome::Done && leased) due_ = Clock::now() + options_.leaseRetry;
       if (outcome == Outcome::Retry && status_.state == SyncState::Offline)
         probeAt_ = Clock::now() + options_.probeInterval;
@@ -266,6 +289,11 @@ void SyncThread::run() {
 bool SyncThread::openStore() {
   if (store_) return true;
   auto opened = Store::open(options_.databasePath, options_.busyTimeout);
+  // Everything sync writes is redone after a power cut (pushed again, as a
+  // replay, or pulled again): its commits need not wait for the disk, and
+  // so hold the write lock the editor's own writes wait on only briefly.
+  if (opened)
+    if (auto relaxed = (*opened)->commitWithoutWaitingForDisk(); !relaxed) opened = std::unexpected(relaxed.error());
   if (opened) {
     store_ = std::move(*opened);
     return true;
@@ -355,6 +383,10 @@ SyncThread::Outcome SyncThread::pushUnderLease() {
     }
     if (!holdLease()) return Outcome::Leased;  // renewed per batch: held while pushing
     if (!sent.empty()) {
+      {
+        std::lock_guard lock(mutex_);
+        lastPush_ = Clock::now();  // an attempt that only pulls spaces no push
+      }
       auto reply = postJson(options_.settings.url + "/api/batch", body.dump(-1, ' ', false, json::error_handler_t::replace),
                             accessToken_, options_.requestTimeout, stop_);
       if (const Screened screened = screen(reply, refreshed); !screened.read) {
@@ -434,6 +466,7 @@ SyncThread::Outcome SyncThread::pull() {
       failed(SyncState::Error, "GET /api/changes: " + redactor_->redact(page.error()), std::nullopt);
       return Outcome::Retry;
     }
+    if (auto moved = checkBackend()) return *moved;
     if (page->latest < since) {
       // Restored from an older backup: it lost what it had acknowledged.
       log::warn("sync: the backend's latest change " + std::to_string(page->latest) + " is behind this device's " +
@@ -445,6 +478,7 @@ SyncThread::Outcome SyncThread::pull() {
       count();
       return Outcome::Restored;
     }
+    if (page->changes.empty() && page->next <= since && !page->hasMore) return Outcome::Done;  // nothing to write
     auto applied = store_->applyPulled(page->changes, std::max(since, page->next));
     if (!applied) {
       failed(SyncState::Error, "cannot apply pulled changes: " + applied.error().message, std::nullopt);
@@ -455,6 +489,31 @@ SyncThread::Outcome SyncThread::pull() {
     since = std::max(since, page->next);
     if (!page->hasMore) return Outcome::Done;
   }
+}
+
+std::optional<SyncThread::Outcome> SyncThread::checkBackend() {
+  const std::optional<std::string> user = status().user;
+  if (!user) return std::nullopt;  // signed in with a token the backend names no user for: nothing to compare
+  const std::string backend = options_.settings.url + " as " + *user;
+  if (backend == checkedBackend_) return std::nullopt;
+  auto stored = store_->syncBackend();
+  if (!stored) {
+    failed(SyncState::Error, "cannot read the sync cursor: " + stored.error().message, std::nullopt);
+    return Outcome::Retry;
+  }
+  const bool moved = stored->has_value() && **stored != backend;
+  if (moved)
+    log::info("sync: now syncing with " + backend + " (was " + **stored +
+              "): uploading everything to it and pulling its changes from the start");
+  if (!stored->has_value() || moved)
+    if (auto set = store_->setSyncBackend(backend, moved); !set) {
+      failed(SyncState::Error, "cannot note the sync backend: " + set.error().message, std::nullopt);
+      return Outcome::Retry;
+    }
+  checkedBackend_ = backend;
+  if (!moved) return std::nullopt;
+  count();
+  return Outcome::Restored;
 }
 
 bool SyncThread::reachable() {

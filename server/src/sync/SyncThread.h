@@ -2,9 +2,11 @@
 //
 // It owns a connection of its own to the database (a Store no other thread
 // touches) and pushes with blocking HTTP (BackendHttp). The loop only wakes
-// it: written() after a write committed (a push follows a short debounce;
-// the outbox row is already durable, so nothing is dropped or merged away),
-// now() for sync/now. Status changes reach the loop through the Scheduler.
+// it: written() after a write committed (a push follows at once, or for a
+// burst of writes a debounce after the last batch was sent, so a burst goes
+// up in a few batches;
+// the outbox row is already durable, so nothing is dropped or merged
+// away), now() for sync/now. Status changes reach the loop through the Scheduler.
 //
 // A push: an access token from the sign-in token (POST /api/auth/token,
 // fetched again once on a 401), then POST /api/batch with the oldest pending
@@ -46,7 +48,8 @@ struct SyncOptions {
   SyncSettings settings;
   std::string databasePath;
   std::chrono::milliseconds busyTimeout{10'000};
-  std::chrono::milliseconds debounce{100};
+  std::chrono::milliseconds debounce{25};  ///< the least time between two pushes' first batches, in a burst
+  std::chrono::milliseconds burstGap{2};   ///< writes closer than this are one burst (else one goes up at once)
   std::chrono::milliseconds backoffBase{500};
   std::chrono::milliseconds backoffCap{60'000};
   std::chrono::milliseconds requestTimeout{30'000};
@@ -73,7 +76,8 @@ class SyncThread {
   SyncThread(const SyncThread&) = delete;
   SyncThread& operator=(const SyncThread&) = delete;
 
-  /// A write committed: count it, and push after the debounce unless a retry is waiting.
+  /// A write committed: count it, and push (at once, or within a burst a
+  /// debounce after the last batch was sent) unless a retry is waiting.
   void written();
   /// Pushes at once; `done` hears the status on the loop once everything
   /// pending at the call is acknowledged, or the attempt failed.
@@ -103,6 +107,10 @@ class SyncThread {
   /// Pulls the change log from the stored cursor to its end; Restored when
   /// the backend is behind the cursor (everything was queued again).
   Outcome pull();
+  /// Whether the cursor counts in the backend and account signed in to now;
+  /// when another (a new URL or user), everything is queued again for it and
+  /// the cursor starts over: Restored. Unknown before (a first pull): noted.
+  std::optional<Outcome> checkBackend();
   /// A fresh access token; when none could be had, what to do next (the status says why).
   std::optional<Outcome> signIn();
   /// What every request to the backend has in common: no reply at all
@@ -133,6 +141,7 @@ class SyncThread {
   std::unique_ptr<Redactor> redactor_;  ///< of secrets_ (sync thread only)
   std::unique_ptr<Store> store_;  ///< the sync thread's own connection
   std::string accessToken_;       ///< sync thread only
+  std::string checkedBackend_;    ///< "URL as user" last found in sync_cursor; sync thread only
   const std::string leaseHolder_;  ///< this process's id in sync_lease
   int failures_ = 0;              ///< consecutive failed attempts (sync thread only)
   Clock::time_point retryAt_;     ///< sync thread only
@@ -141,9 +150,14 @@ class SyncThread {
   std::condition_variable wake_;
   protocol::SyncStatus status_;
   bool stopping_ = false;
-  bool writes_ = false;                  ///< written() since the last count
+  bool writes_ = false;                  ///< written() since the loop last woke
+  bool recount_ = false;                 ///< the outbox is to be counted (pending was 0)
   bool held_ = false;                    ///< a retry is waiting, or a sign-in: writes do not push
   std::optional<Clock::time_point> due_;  ///< a push is due then
+  std::optional<Clock::time_point> lastPush_;   ///< when the last batch was sent
+  std::optional<Clock::time_point> lastWrite_;  ///< when written() was last called
+  /// When a push for a write made now may start (lastPush_ + debounce, or now); under mutex_.
+  Clock::time_point nextPushTime() const;
   std::optional<Clock::time_point> probeAt_;  ///< offline: the next GET /healthz
   std::vector<StatusCallback> waiters_;   ///< sync/now calls waiting for a push
   std::optional<SyncSettings> replacement_;  ///< from useSettings, not yet adopted

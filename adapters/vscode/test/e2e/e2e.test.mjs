@@ -3,7 +3,9 @@
 // view, insert the component's JSX into an open .jsx file, and read "Saved" in
 // the status bar. Then sync, with a real team backend: sign in from the sync
 // item, see another machine's message arrive in the open chat, and see writes
-// wait while the backend is down. Run by scripts/test.sh, which provides:
+// wait while the backend is down. All along the language client traces every
+// message with its params (aieditor.trace.server: verbose): neither the API key
+// nor the sign-in token may reach its logs. Run by scripts/test.sh, which provides:
 //   AIEDITOR_SERVER      the aieditor server binary
 //   AIEDITOR_BACKEND     the aieditor-backend binary
 //   AIEDITOR_E2E_NODE    Node 24, for code-server
@@ -13,7 +15,7 @@
 //   AIEDITOR_E2E_CHROMIUM (optional, default /usr/bin/chromium)
 
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -35,6 +37,8 @@ const SESSION = 'e2e-session';
 const PROMPT = 'A counter button with a reset link';
 const APP_JSX = "import React from 'react';\n\n// The AI Editor inserts the component below.\n";
 const TIMEOUT = 60_000;
+/** The provider key set with "AI Editor: Set API Key" (the offline provider ignores it). */
+const API_KEY = 'sk-e2e-Q7vR2mX9kL4pT8wZ3nB6yH1cF5gJ0dS';
 
 const server = requireEnv('AIEDITOR_SERVER');
 const backendBinary = requireEnv('AIEDITOR_BACKEND');
@@ -63,7 +67,7 @@ let stored;
 
 const userSettings = {
   'security.workspace.trust.enabled': false,
-  'aieditor.trace.server': 'messages',
+  'aieditor.trace.server': 'verbose',
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
@@ -226,6 +230,17 @@ async function openSyncMenu(item) {
 /** A notification toast holding `text`. */
 function toast(text) {
   return page.locator('.notifications-toasts .notification-toast', { hasText: text });
+}
+
+/** Every file under `dir`, as text, with its path first. */
+function readTree(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const path = join(e.parentPath, e.name);
+      return `==> ${path}\n${readFileSync(path, 'utf8')}`;
+    })
+    .join('\n');
 }
 
 /** Saves what a failed step left on screen: the chat view, the page, the logs. */
@@ -410,6 +425,14 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await page.locator('iframe.webview[src*="extensionId=aieditor.aieditor"]').first().screenshot({ path: join(outDir, 'chat-view.png') });
   });
 
+  step('"AI Editor: Set API Key" keeps the key and restarts the server with it', async () => {
+    await runCommand('AI Editor: Set API Key');
+    await page.locator('.quick-input-widget .quick-input-box input[type="password"]').waitFor({ state: 'visible' });
+    await answerInput('AI Editor: Set API Key', API_KEY);
+    await toast('AI Editor: API key stored').waitFor({ state: 'visible' });
+    await chat().locator('#session', { hasText: SESSION }).waitFor({ state: 'visible' });
+  });
+
   // ---- sync, through a real aieditor-backend -------------------------------------
 
   step('setting aieditor.sync.url restarts the server, and the sync item asks to sign in', async () => {
@@ -567,6 +590,23 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     } finally {
       assert.equal(await other.close(), 0, 'the second machine exits 0');
     }
+  });
+
+  step('neither the API key nor the sign-in token reached a log, though the trace shows every message', async () => {
+    const logs = join(dirs.userData, 'logs');
+    // The trace is there, params and all: the check below cannot pass by logging nothing.
+    const written = await waitFor('the trace of sync/login in the logs', () => {
+      const text = readTree(logs);
+      return /Sending request 'sync\/login - \(\d+\)'/.test(text) ? text : undefined;
+    });
+    assert.match(written, /Sending request 'initialize - \(\d+\)'\.\s+Params: \{[^]*"initializationOptions": \{[^]*"sync": \{\s*"url": /);
+    assert.match(written, /Received response 'sync\/status - \(\d+\)'[^]*"state": "synced"/);
+    for (const [name, secret] of [['the API key', API_KEY], ['the sign-in token', token]]) {
+      for (const [where, text] of [['the logs', written], ["code-server's output", readFileSync(codeServerLog, 'utf8')]]) {
+        assert.equal(text.includes(secret), false, `${name} is in ${where}`);
+      }
+    }
+    assert.match(written, /"token": "\[redacted\]"/, "sync/login's params are traced, without the token");
   });
 
   step('the chat view asked for nothing remote', async () => {

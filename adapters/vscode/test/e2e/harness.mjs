@@ -118,6 +118,9 @@ export function startCodeServer({ node, entry, dirs, env, log }) {
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--ignore-last-opened',
+    // Every log at trace level: the language client writes its trace
+    // (aieditor.trace.server) only to a channel at that level.
+    '--log', 'trace',
     dirs.workspace,
   ];
   const child = spawn(node, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { initializationOptions } from '../../src/init_options';
+import { initializationOptions, serverEnvironment } from '../../src/init_options';
 import { componentNameFromFile, exportFileName, NEW_SESSION, sessionItems, versionItems } from '../../src/labels';
 import type { Component, SessionSummary } from '../../src/protocol';
+import { redactSecrets } from '../../src/redact';
 import { suggestSessionId, validateSessionId } from '../../src/session_id';
 import { chatHtml, contentSecurityPolicy } from '../../src/webview_html';
 
@@ -23,27 +24,44 @@ test('suggested session ids are valid and come from the local time', () => {
   assert.equal(validateSessionId(id), undefined);
 });
 
-test('initializationOptions sends only what is set, and never an empty key', () => {
-  assert.deepEqual(initializationOptions({}, {}, {}), {});
-  assert.deepEqual(initializationOptions({ provider: '', model: undefined, syncUrl: '' }, { apiKey: '', syncToken: '' }, {}), {});
+test('initializationOptions sends only what is set', () => {
+  assert.deepEqual(initializationOptions({}, {}), {});
+  assert.deepEqual(initializationOptions({ provider: '', model: undefined, syncUrl: '' }, {}), {});
   assert.deepEqual(
     initializationOptions(
       { databasePath: '~/x.db', provider: 'openai', model: 'm', baseUrl: 'http://127.0.0.1:1' },
-      { apiKey: 'sk-1' },
       { HOME: '/h', AIEDITOR_OFFLINE_DELAY_MS: '25' },
     ),
-    { databasePath: '/h/x.db', provider: 'openai', model: 'm', baseUrl: 'http://127.0.0.1:1', apiKey: 'sk-1', offlineDelayMs: 25 },
+    { databasePath: '/h/x.db', provider: 'openai', model: 'm', baseUrl: 'http://127.0.0.1:1', offlineDelayMs: 25 },
   );
-  assert.deepEqual(initializationOptions({}, {}, { AIEDITOR_OFFLINE_DELAY_MS: 'soon' }), {});
+  assert.deepEqual(initializationOptions({}, { AIEDITOR_OFFLINE_DELAY_MS: 'soon' }), {});
+  // The server may take the token from AIEDITOR_SYNC_TOKEN or its credentials file.
+  assert.deepEqual(initializationOptions({ syncUrl: 'https://b.example' }, {}), { sync: { url: 'https://b.example' } });
 });
 
-test('initializationOptions passes the backend URL and the stored sign-in token under sync', () => {
-  assert.deepEqual(initializationOptions({ syncUrl: 'http://127.0.0.1:8787' }, { syncToken: 'aies_x' }, {}), {
-    sync: { url: 'http://127.0.0.1:8787', token: 'aies_x' },
+test('the stored secrets go in the environment, over what the user set, and never an empty one', () => {
+  const user = { PATH: '/bin', AIEDITOR_API_KEY: 'from-shell', AIEDITOR_SYNC_TOKEN: 'aies_shell' };
+  assert.deepEqual(serverEnvironment({ apiKey: 'sk-1', syncToken: 'aies_x' }, user), {
+    PATH: '/bin',
+    AIEDITOR_API_KEY: 'sk-1',
+    AIEDITOR_SYNC_TOKEN: 'aies_x',
   });
-  // Each alone: the server may take the other from AIEDITOR_SYNC_URL / _TOKEN or its files.
-  assert.deepEqual(initializationOptions({ syncUrl: 'https://b.example' }, {}, {}), { sync: { url: 'https://b.example' } });
-  assert.deepEqual(initializationOptions({}, { syncToken: 'aies_y' }, {}), { sync: { token: 'aies_y' } });
+  // Nothing stored (signed out, key removed): the user's own variables stand.
+  assert.deepEqual(serverEnvironment({ apiKey: '', syncToken: undefined }, user), user);
+  assert.deepEqual(serverEnvironment({}, { PATH: '/bin' }), { PATH: '/bin' });
+  assert.equal(user.AIEDITOR_API_KEY, 'from-shell', 'the extension host environment is not changed');
+});
+
+test('the trace hides every token and apiKey value, however it is written', () => {
+  const params = { url: 'http://127.0.0.1:8787', token: 'aies_Q9wE"4r\\T7', nested: { apiKey: 'sk-1' } };
+  for (const text of [JSON.stringify(params, null, 4), JSON.stringify(params), JSON.stringify({ params })]) {
+    const shown = redactSecrets(`Sending request 'sync/login - (7)'.\nParams: ${text}`);
+    assert.doesNotMatch(shown, /aies_|sk-1|T7/);
+    assert.match(shown, /"token": ?"\[redacted\]"/);
+    assert.match(shown, /"apiKey": ?"\[redacted\]"/);
+    assert.match(shown, /"url": ?"http:\/\/127\.0\.0\.1:8787"/);
+  }
+  assert.equal(redactSecrets("Sending request 'sync/status - (8)'."), "Sending request 'sync/status - (8)'.");
 });
 
 function summary(id: string, updatedAt: string, title = id): SessionSummary {
