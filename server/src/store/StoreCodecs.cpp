@@ -254,7 +254,9 @@ Res<protocol::ComponentVersion> readComponentVersion(const Row& row) {
   const std::optional<std::string> stored = row.getOptionalString(9);
   const std::optional<std::string> prompt = row.getOptionalString(11);
   const bool newInteraction = !row.isNull(12) && row.getInt(12) != 0;
-  if (stored == "prompt")
+  // Before origins were kept (NULL): a version naming a reply's interaction
+  // that the one before did not was made by that reply (a save keeps metadata).
+  if (stored == "prompt" || (!stored && prompt && newInteraction))
     origin.kind = OriginKind::Prompt;
   else if (stored == "manual")
     origin.kind = OriginKind::Manual;
@@ -262,10 +264,6 @@ Res<protocol::ComponentVersion> readComponentVersion(const Row& row) {
     origin.kind = OriginKind::Synced;
   else if (stored == "restored")
     origin.kind = OriginKind::Restored;
-  // Before origins were kept: a version naming a reply's interaction that
-  // the one before did not was made by that reply (a save keeps metadata).
-  else if (prompt && newInteraction)
-    origin.kind = OriginKind::Prompt;
   if (origin.kind == OriginKind::Prompt && prompt) origin.prompt = titleFrom(*prompt);  // its first line, shortened
   if (origin.kind == OriginKind::Restored && !row.isNull(10)) origin.fromVersion = row.getInt(10);
   return entry;

@@ -34,8 +34,9 @@ struct RpcError {
   ErrorCode code = ErrorCode::InternalError;
   std::string message;  ///< for the log: names the field (`params.componentId: ...`)
   /// A plain sentence for the user, sent as the error's `data.userMessage`
-  /// when not empty.
-  std::string userMessage = {};
+  /// when not empty. (`= {}` lets RpcError{code, message} pass GCC's
+  /// -Wmissing-field-initializers.)
+  std::string userMessage = {};  // NOLINT(readability-redundant-member-init)
 };
 
 template <class T>
