@@ -37,7 +37,9 @@ const RpcError kMethodNotFound{ErrorCode::MethodNotFound, "Method not found"};
 }  // namespace
 
 std::string errorResponse(std::string_view idJson, const RpcError& error) {
-  return response(idJson, "error", dump(json{{"code", static_cast<int>(error.code)}, {"message", error.message}}));
+  json body{{"code", static_cast<int>(error.code)}, {"message", error.message}};
+  if (!error.userMessage.empty()) body["data"] = json{{"userMessage", error.userMessage}};
+  return response(idJson, "error", dump(body));
 }
 
 // ---- Reply ----------------------------------------------------------------------

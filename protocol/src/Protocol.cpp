@@ -21,6 +21,7 @@ using detail::decodeArray;
 using detail::Fields;
 using detail::keyFor;
 using detail::Naming;
+using detail::Problem;
 
 namespace {
 
@@ -809,8 +810,124 @@ Parsed fromJSON(const json& value, ComponentsRestoreParams& out, const std::stri
 
 json toJSON(const ComponentDeleteResult& r) { return json{{"componentId", r.componentId}, {"deleted", r.deleted}}; }
 
+std::string_view toString(OriginKind k) {
+  switch (k) {
+    case OriginKind::Prompt:
+      return "prompt";
+    case OriginKind::Manual:
+      return "manual";
+    case OriginKind::Restored:
+      return "restored";
+    case OriginKind::Synced:
+      return "synced";
+    case OriginKind::Unknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+json toJSON(const VersionOrigin& o) {
+  json j{{"kind", toString(o.kind)}};
+  if (o.prompt) j["prompt"] = *o.prompt;
+  if (o.fromVersion) j["fromVersion"] = *o.fromVersion;
+  return j;
+}
+
+json toJSON(const ComponentVersion& v) {
+  json j = toJSON(v.component);
+  j["origin"] = toJSON(v.origin);
+  j["current"] = v.current;
+  return j;
+}
+
 json toJSON(const ComponentHistoryResult& r) {
-  return json{{"versions", arrayOf(r.versions, [](const Component& c) { return toJSON(c); })}};
+  return json{{"versions", arrayOf(r.versions, [](const ComponentVersion& v) { return toJSON(v); })}};
+}
+
+namespace {
+
+/// Longer than any real path (PATH_MAX is 4096 on Linux).
+constexpr std::size_t kMaxPathLength = 4096;
+/// A component is written to its JSX and CSS files, perhaps in a few places.
+constexpr std::size_t kMaxAppliedFiles = 16;
+/// An editor's file to merge a component into: far beyond any source file.
+constexpr std::size_t kMaxRenderText = 16u << 20;
+
+Problem checkAbsolutePath(const std::string& path) {
+  if (path.find('\0') != std::string::npos) return "must not contain a NUL character";
+  if (path.size() > kMaxPathLength) return "must be at most " + std::to_string(kMaxPathLength) + " bytes";
+  if (!path.starts_with('/')) return "must be an absolute path";
+  return std::nullopt;
+}
+
+Problem checkFileKind(const std::string& kind) {
+  if (kind != "jsx" && kind != "css") return "must be \"jsx\" or \"css\"";
+  return std::nullopt;
+}
+
+}  // namespace
+
+json toJSON(const AppliedFile& f) {
+  return json{{"path", f.path}, {"kind", f.kind}, {"version", f.version}, {"appliedAt", formatTimestamp(f.appliedAt)}};
+}
+
+Parsed fromJSON(const json& value, AppliedFile& out, const std::string& path) {
+  AppliedFile f;
+  Fields fields(value, path);
+  fields.required("path", f.path, checkAbsolutePath).required("kind", f.kind, checkFileKind);
+  if (fields.ok()) out = std::move(f);
+  return fields.result();
+}
+
+Parsed fromJSON(const json& value, ComponentsAppliedParams& out, const std::string& path) {
+  ComponentsAppliedParams p;
+  Fields f(value, path, Naming::Camel, true);
+  f.required("sessionId", p.sessionId, checkSessionId)
+      .required("componentId", p.componentId, checkRecordId)
+      .integer("version", p.version, 1, INT64_MAX, /*isRequired=*/true)
+      .with("files", true,
+            [&](const json& files, const std::string& at) {
+              return decodeArray(
+                  files, p.files, at,
+                  [](const json& v, AppliedFile& file, const std::string& where) { return fromJSON(v, file, where); },
+                  kMaxAppliedFiles);
+            })
+      .check(!p.files.empty(), "files", "must list at least one file");
+  if (f.ok()) out = std::move(p);
+  return f.result();
+}
+
+Parsed fromJSON(const json& value, ComponentsRenderParams& out, const std::string& path) {
+  ComponentsRenderParams p;
+  Fields f(value, path, Naming::Camel, true);
+  f.required("sessionId", p.sessionId, checkSessionId)
+      .optional("componentId", p.componentId, checkRecordId)
+      .integer("version", p.version, 1)
+      .required("target", p.target,
+                [](const std::string& t) -> Problem {
+                  if (t != "files" && t != "insert") return "must be \"files\" or \"insert\"";
+                  return std::nullopt;
+                })
+      .optional("existingText", p.existingText, [](const std::string& t) -> Problem {
+        if (t.size() > kMaxRenderText) return "must be at most " + std::to_string(kMaxRenderText) + " bytes";
+        return std::nullopt;
+      });
+  if (f.ok()) out = std::move(p);
+  return f.result();
+}
+
+json toJSON(const ComponentRenderResult& r) {
+  json j{{"componentId", r.componentId}, {"version", r.version}};
+  for (const auto& [key, value] :
+       {std::pair{"jsx", &r.jsx}, std::pair{"css", &r.css}, std::pair{"jsxFileName", &r.jsxFileName},
+        std::pair{"cssFileName", &r.cssFileName}, std::pair{"insert", &r.insert}, std::pair{"text", &r.text}})
+    if (*value) j[key] = **value;
+  return j;
+}
+
+json toJSON(const ComponentFilesResult& r) {
+  return json{{"componentId", r.componentId},
+              {"files", arrayOf(r.files, [](const AppliedFile& f) { return toJSON(f); })}};
 }
 
 json toJSON(const ComponentsSetCurrentResult& r) { return json{{"currentComponentId", r.currentComponentId}}; }

@@ -598,7 +598,15 @@ TEST_CASE("Results: one struct per method's reply", "[protocol][results]") {
     CHECK(toJSON(ComponentsListResult{}).dump() == R"({"components":[]})");
     CHECK(toJSON(ComponentResult{component}) == json{{"component", kFrontComponent}});
     CHECK(toJSON(ComponentDeleteResult{"c1"}) == json::parse(R"({"componentId": "c1", "deleted": true})"));
-    CHECK(toJSON(ComponentHistoryResult{{component, second}}) == json{{"versions", {kFrontComponent, secondJSON}}});
+    json restored = secondJSON;
+    restored["origin"] = json{{"kind", "restored"}, {"fromVersion", 1}};
+    restored["current"] = true;
+    json prompted = kFrontComponent;
+    prompted["origin"] = json{{"kind", "prompt"}, {"prompt", "a card"}};
+    prompted["current"] = false;
+    CHECK(toJSON(ComponentHistoryResult{{{component, {OriginKind::Prompt, "a card", std::nullopt}, false},
+                                         {second, {OriginKind::Restored, std::nullopt, 1}, true}}}) ==
+          json{{"versions", {prompted, restored}}});
     CHECK(toJSON(ComponentHistoryResult{}).dump() == R"({"versions":[]})");
     CHECK(toJSON(ComponentsSetCurrentResult{"c1"}) == json::parse(R"({"currentComponentId": "c1"})"));
   }

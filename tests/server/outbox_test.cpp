@@ -42,9 +42,12 @@ json message(const std::string& id, const std::string& content) {
   return {{"id", id}, {"role", "user"}, {"content", content}};
 }
 
-/// Makes a current database look like one from before version 4 (the pull)
-/// and version 5 (the push lease).
+/// Makes a current database look like one from before version 4 (the pull),
+/// version 5 (the push lease) and version 6 (version origins, applied files).
 void dropPullAdditions(const std::string& db) {
+  rows(db, "DROP TABLE component_files");
+  rows(db, "ALTER TABLE component_versions DROP COLUMN origin");
+  rows(db, "ALTER TABLE component_versions DROP COLUMN origin_version");
   rows(db, "DROP TABLE sync_lease");
   rows(db, "DROP TABLE sync_cursor");
   rows(db, "ALTER TABLE messages DROP COLUMN synced_seq");

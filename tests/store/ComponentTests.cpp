@@ -45,7 +45,9 @@ TEST_CASE("saving a component keeps every version and skips unchanged content") 
   CHECK_FALSE(ok(store->getComponent("s", "c1", 4)).has_value());
   CHECK_FALSE(ok(store->getComponent("s", "nope", std::nullopt)).has_value());
   CHECK_FALSE(ok(store->getComponent("other", "c1", std::nullopt)).has_value());
-  CHECK(ok(store->componentHistory("s", "c1")) == std::vector<Component>{v1, v2, v3});
+  const aieditor::protocol::VersionOrigin manual{aieditor::protocol::OriginKind::Manual, {}, {}};
+  CHECK(ok(store->componentHistory("s", "c1")) == std::vector<aieditor::protocol::ComponentVersion>{
+                                                      {v1, manual, false}, {v2, manual, false}, {v3, manual, true}});
 
   auto missing = store->componentHistory("s", "nope");
   REQUIRE_FALSE(missing);
@@ -160,4 +162,25 @@ TEST_CASE("saveReply stores message, interaction and component together") {
     REQUIRE_FALSE(refused);
     CHECK(refused.error().kind == StoreError::Kind::Invalid);
   }
+}
+
+TEST_CASE("a pulled version is marked synced, and this device's own coming back keeps its origin") {
+  using aieditor::protocol::OriginKind;
+  TempDir dir;
+  auto store = openStore(dir.file("db"));
+  auto mine = ok(store->saveComponent(component("s", "c1", "<mine/>", 1'000)));
+  Component theirs = component("s", "c1", "<theirs/>", 2'000);
+  theirs.version = 2;
+  theirs.createdAt = mine.createdAt;
+  std::vector<PulledChange> changes{{1, "component", "s", std::nullopt, std::nullopt, std::nullopt, mine},
+                                    {2, "component", "s", std::nullopt, std::nullopt, std::nullopt, theirs}};
+  ok(store->applyPulled(changes, 2));
+
+  auto history = ok(store->componentHistory("s", "c1"));
+  REQUIRE(history.size() == 2);
+  CHECK(history[0].origin.kind == OriginKind::Manual);
+  CHECK_FALSE(history[0].current);
+  CHECK(history[1].component.jsx == "<theirs/>");
+  CHECK(history[1].origin.kind == OriginKind::Synced);
+  CHECK(history[1].current);
 }

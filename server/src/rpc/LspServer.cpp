@@ -7,6 +7,7 @@
 #include "common/Log.h"
 #include "preview/PreviewHost.h"
 #include "providers/Providers.h"
+#include "rpc/UserMessages.h"
 #include "sync/SyncSettings.h"
 
 namespace aieditor::server {
@@ -63,29 +64,40 @@ void LspServer::syncStatus(const p::SyncStatus& status) { dispatcher_.notify("sy
 void LspServer::sessionChanged(const p::SessionChanged& change) {
   dispatcher_.notify("session/changed", p::toJSON(change));
 }
+namespace {
+/// The error as sent: with a plain sentence for the methods editors show errors of.
+p::RpcError asSent(std::string_view method, p::RpcError error) {
+  return showsUserMessages(method) ? withUserMessage(std::move(error)) : error;
+}
+}  // namespace
+
 template <class Params, class Handler>
 void LspServer::bind(const char* method, Handler handler) {
-  dispatcher_.onRequest(method, [this, handler](const json& params, Reply reply, p::CancelToken) {
+  dispatcher_.onRequest(method, [this, handler, method](const json& params, Reply reply, p::CancelToken) {
     Params typed;
     if (auto parsed = p::fromJSON(params, typed, "params"); !parsed)
-      return reply.error({ErrorCode::InvalidParams, parsed.error().message()});
+      return reply.error(asSent(method, {ErrorCode::InvalidParams, parsed.error().message()}));
     auto result = handler(*workspace_, typed);
-    if (result) reply.result(p::toJSON(*result));
-    else reply.error(result.error());
+    if (result)
+      reply.result(p::toJSON(*result));
+    else
+      reply.error(asSent(method, result.error()));
   });
 }
 
 template <class Params, class Result, class Handler>
 void LspServer::bindDeferred(const char* method, Handler handler) {
-  dispatcher_.onRequest(method, [this, handler](const json& params, Reply reply, p::CancelToken token) {
+  dispatcher_.onRequest(method, [this, handler, method](const json& params, Reply reply, p::CancelToken token) {
     Params typed;
     if (auto parsed = p::fromJSON(params, typed, "params"); !parsed)
-      return reply.error({ErrorCode::InvalidParams, parsed.error().message()});
+      return reply.error(asSent(method, {ErrorCode::InvalidParams, parsed.error().message()}));
     // The reply outlives this call until the work is done.
     auto pending = std::make_shared<Reply>(std::move(reply));
-    handler(*workspace_, typed, token, [pending](p::Result<Result> result) {
-      if (result) pending->result(p::toJSON(*result));
-      else pending->error(result.error());
+    handler(*workspace_, typed, token, [pending, method](p::Result<Result> result) {
+      if (result)
+        pending->result(p::toJSON(*result));
+      else
+        pending->error(asSent(method, result.error()));
     });
   });
 }
@@ -194,6 +206,10 @@ void LspServer::bindMethods() {
                                                                deferred(&Workspace::restoreComponent));
   bindDeferred<p::ComponentRefParams, p::ComponentsSetCurrentResult>("components/setCurrent",
                                                                      deferred(&Workspace::setCurrentComponent));
+  bindDeferred<p::ComponentsAppliedParams, p::ComponentFilesResult>("components/applied",
+                                                                    deferred(&Workspace::componentApplied));
+  bind<p::ComponentRefParams>("components/files", std::mem_fn(&Workspace::componentFiles));
+  bind<p::ComponentsRenderParams>("components/render", std::mem_fn(&Workspace::renderComponent));
 
   // The first call starts the preview's HTTP server; a componentId or
   // version is checked now, so a wrong one fails here, not in the page.

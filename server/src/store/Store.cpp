@@ -185,11 +185,11 @@ StoreResult<Page<Interaction>> Store::listInteractions(const std::string& sessio
   });
 }
 
-StoreResult<Component> Store::saveComponent(const Component& component) {
+StoreResult<Component> Store::saveComponent(const Component& component, const protocol::VersionOrigin& origin) {
   return impl_->write([&]() -> Res<Component> {
     if (auto valid = requireId(component.sessionId, "sessionId"); !valid) return std::unexpected(valid.error());
     if (auto valid = requireId(component.id, "component id"); !valid) return std::unexpected(valid.error());
-    return impl_->saveComponent(component);
+    return impl_->saveComponent(component, origin);
   });
 }
 
@@ -205,13 +205,48 @@ StoreResult<std::optional<Component>> Store::getComponent(const std::string& ses
   });
 }
 
-StoreResult<std::vector<Component>> Store::componentHistory(const std::string& sessionId,
-                                                            const std::string& componentId) {
-  return impl_->read([&]() -> Res<std::vector<Component>> {
-    auto versions = select(impl_->db, kHistory, readComponent, sessionId, componentId);
-    if (versions && versions->empty())
+StoreResult<std::vector<protocol::ComponentVersion>> Store::componentHistory(const std::string& sessionId,
+                                                                             const std::string& componentId) {
+  return impl_->read([&]() -> Res<std::vector<protocol::ComponentVersion>> {
+    auto versions = select(impl_->db, kHistoryWithOrigins, readComponentVersion, sessionId, componentId);
+    if (!versions) return versions;
+    if (versions->empty())
       return fail(Kind::NotFound, "no component '" + componentId + "' in session '" + sessionId + "'");
+    versions->back().current = true;
     return versions;
+  });
+}
+
+StoreResult<std::vector<protocol::AppliedFile>> Store::recordApplied(const std::string& sessionId,
+                                                                     const std::string& componentId,
+                                                                     std::int64_t version,
+                                                                     const std::vector<protocol::AppliedFile>& files,
+                                                                     Timestamp appliedAt) {
+  return impl_->write([&]() -> Res<std::vector<protocol::AppliedFile>> {
+    auto exists = selectOne(impl_->db, kVersion, readComponent, sessionId, componentId, version);
+    if (!exists) return std::unexpected(exists.error());
+    if (!*exists)
+      return fail(Kind::NotFound, "no version " + std::to_string(version) + " of component '" + componentId +
+                                      "' in session '" + sessionId + "'");
+    for (const protocol::AppliedFile& file : files) {
+      if (auto released = execute(impl_->db, kReleaseFile, sessionId, file.path, componentId); !released)
+        return std::unexpected(released.error());
+      if (auto recorded =
+              execute(impl_->db, kRecordFile, sessionId, componentId, file.path, file.kind, version, appliedAt);
+          !recorded)
+        return std::unexpected(recorded.error());
+    }
+    return select(impl_->db, kComponentFiles, readAppliedFile, sessionId, componentId);
+  });
+}
+
+StoreResult<std::vector<protocol::AppliedFile>> Store::appliedFiles(const std::string& sessionId,
+                                                                    const std::string& componentId) {
+  return impl_->read([&]() -> Res<std::vector<protocol::AppliedFile>> {
+    auto exists = selectOne(impl_->db, kComponentExists, readInt, sessionId, componentId);
+    if (!exists) return std::unexpected(exists.error());
+    if (!*exists) return fail(Kind::NotFound, "no component '" + componentId + "' in session '" + sessionId + "'");
+    return select(impl_->db, kComponentFiles, readAppliedFile, sessionId, componentId);
   });
 }
 
@@ -244,7 +279,7 @@ StoreResult<ReplyRecords> Store::saveReply(const ReplyRecords& reply) {
     if (!interaction) return std::unexpected(interaction.error());
     stored.interaction = std::move(*interaction);
     if (reply.component) {
-      auto component = impl_->saveComponent(*reply.component);
+      auto component = impl_->saveComponent(*reply.component, {protocol::OriginKind::Prompt, {}, {}});
       if (!component) return std::unexpected(component.error());
       stored.component = std::move(*component);
     }

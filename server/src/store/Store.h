@@ -122,7 +122,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Sessions
   /// Returns the session, creating it (title empty) when missing.
@@ -157,15 +157,29 @@ class Store {
   // ignored). Saving content equal to the latest version (name, jsx, css)
   // stores nothing and returns the latest. The saved component becomes the
   // session's current one.
-  StoreResult<Component> saveComponent(const Component&);
+  /// `origin` is kept with a new version (what components/history shows).
+  StoreResult<Component> saveComponent(const Component&,
+                                       const protocol::VersionOrigin& origin = {protocol::OriginKind::Manual, {}, {}});
   /// Latest version of each component, oldest component first.
   StoreResult<std::vector<Component>> listComponents(const std::string& sessionId);
   /// The latest version when `version` is empty; nullopt when missing.
   StoreResult<std::optional<Component>> getComponent(const std::string& sessionId, const std::string& componentId,
                                                      std::optional<std::int64_t> version);
-  /// Every version, oldest first; NotFound when there is no such component.
-  StoreResult<std::vector<Component>> componentHistory(const std::string& sessionId,
-                                                       const std::string& componentId);
+  /// Every version with its origin, oldest first, the latest marked current;
+  /// NotFound when there is no such component.
+  StoreResult<std::vector<protocol::ComponentVersion>> componentHistory(const std::string& sessionId,
+                                                                        const std::string& componentId);
+  /// Records that the editor wrote `version` to `files` (local to this
+  /// machine: not queued for sync). A path moves to this component from any
+  /// other of the session. Every file of the component, by path; NotFound
+  /// when the version does not exist.
+  StoreResult<std::vector<protocol::AppliedFile>> recordApplied(const std::string& sessionId,
+                                                                const std::string& componentId, std::int64_t version,
+                                                                const std::vector<protocol::AppliedFile>& files,
+                                                                Timestamp appliedAt);
+  /// The files recorded for a component, by path; NotFound when there is no such component.
+  StoreResult<std::vector<protocol::AppliedFile>> appliedFiles(const std::string& sessionId,
+                                                               const std::string& componentId);
   /// Deletes the component and its versions; clears it as current.
   StoreResult<void> deleteComponent(const std::string& sessionId, const std::string& componentId);
 

@@ -245,4 +245,32 @@ Res<Component> readComponent(const Row& row) {
                    row.getInt(5),    row.getInt(6),    row.getInt(7),    row.getString(8)};
 }
 
+Res<protocol::ComponentVersion> readComponentVersion(const Row& row) {
+  using protocol::OriginKind;
+  auto component = readComponent(row);
+  if (!component) return std::unexpected(component.error());
+  protocol::ComponentVersion entry{std::move(*component), {}, false};
+  protocol::VersionOrigin& origin = entry.origin;
+  const std::optional<std::string> stored = row.getOptionalString(9);
+  const std::optional<std::string> prompt = row.getOptionalString(11);
+  const bool newInteraction = !row.isNull(12) && row.getInt(12) != 0;
+  // Before origins were kept (NULL): a version naming a reply's interaction
+  // that the one before did not was made by that reply (a save keeps metadata).
+  if (stored == "prompt" || (!stored && prompt && newInteraction))
+    origin.kind = OriginKind::Prompt;
+  else if (stored == "manual")
+    origin.kind = OriginKind::Manual;
+  else if (stored == "synced")
+    origin.kind = OriginKind::Synced;
+  else if (stored == "restored")
+    origin.kind = OriginKind::Restored;
+  if (origin.kind == OriginKind::Prompt && prompt) origin.prompt = titleFrom(*prompt);  // its first line, shortened
+  if (origin.kind == OriginKind::Restored && !row.isNull(10)) origin.fromVersion = row.getInt(10);
+  return entry;
+}
+
+Res<protocol::AppliedFile> readAppliedFile(const Row& row) {
+  return protocol::AppliedFile{row.getString(0), row.getString(1), row.getInt(2), row.getInt(3)};
+}
+
 }  // namespace aieditor::server::store_detail

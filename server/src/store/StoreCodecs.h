@@ -84,5 +84,9 @@ Res<ListedSession> readListed(const Row&);
 Res<Message> readMessage(const Row&);
 Res<Interaction> readInteraction(const Row&);
 Res<Component> readComponent(const Row&);
+/// kHistoryWithOrigins: a version and its origin (stored, or derived for
+/// versions from before origins were kept); `current` is left false.
+Res<protocol::ComponentVersion> readComponentVersion(const Row&);
+Res<protocol::AppliedFile> readAppliedFile(const Row&);
 
 }  // namespace aieditor::server::store_detail

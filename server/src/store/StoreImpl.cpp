@@ -106,11 +106,14 @@ Res<Interaction> Store::Impl::addInteraction(const Interaction& interaction) {
   return stored;
 }
 
-Res<void> Store::Impl::insertVersion(const Component& c) {
-  return execute(db, kInsertVersion, c.sessionId, c.id, c.version, c.name, c.jsx, c.css, c.updatedAt, c.metadata);
+Res<void> Store::Impl::insertVersion(const Component& c, const protocol::VersionOrigin& origin) {
+  std::optional<std::string> kind;
+  if (origin.kind != protocol::OriginKind::Unknown) kind = std::string(protocol::toString(origin.kind));
+  return execute(db, kInsertVersion, c.sessionId, c.id, c.version, c.name, c.jsx, c.css, c.updatedAt, c.metadata, kind,
+                 origin.fromVersion);
 }
 
-Res<Component> Store::Impl::saveComponent(const Component& component) {
+Res<Component> Store::Impl::saveComponent(const Component& component, const protocol::VersionOrigin& origin) {
   auto latest = selectOne(db, kLatestVersion, readComponent, component.sessionId, component.id);
   if (!latest) return std::unexpected(latest.error());
   Component stored = component;
@@ -130,7 +133,7 @@ Res<Component> Store::Impl::saveComponent(const Component& component) {
     stored.createdAt = last.createdAt;
   }
   if (!*latest || stored.version != (*latest)->version) {
-    if (auto inserted = insertVersion(stored); !inserted) return std::unexpected(inserted.error());
+    if (auto inserted = insertVersion(stored, origin); !inserted) return std::unexpected(inserted.error());
     if (auto enqueued = enqueue("component", stored.sessionId, stored.id, stored.version); !enqueued)
       return std::unexpected(enqueued.error());
     if (auto touched = touchSession(stored.sessionId, stored.updatedAt); !touched)
@@ -176,7 +179,7 @@ Res<void> Store::Impl::importSession(const SessionDocument& document) {
     c.updatedAt = timeOf(c.updatedAt);
     if (components.insert(c.id).second)
       if (auto inserted = execute(db, kInsertComponent, id, c.id, timeOf(c.createdAt)); !inserted) return inserted;
-    if (auto inserted = insertVersion(c); !inserted) return inserted;
+    if (auto inserted = insertVersion(c, {}); !inserted) return inserted;  // origin derived when read
   }
   if (document.currentComponentId) {
     if (!components.contains(*document.currentComponentId))

@@ -114,8 +114,9 @@ struct Store::Impl {
   Res<Message> addMessage(const Message&);
   Res<void> insertInteraction(const Interaction&);
   Res<Interaction> addInteraction(const Interaction&);
-  Res<void> insertVersion(const Component&);
-  Res<Component> saveComponent(const Component&);
+  /// An unknown origin is stored as NULL (derived when read).
+  Res<void> insertVersion(const Component&, const protocol::VersionOrigin&);
+  Res<Component> saveComponent(const Component&, const protocol::VersionOrigin&);
   Res<void> importSession(const SessionDocument&);
   /// Makes `componentId` the session's current component; a change is a write for the outbox.
   Res<void> pickCurrent(const std::string& sessionId, const std::string& componentId);

@@ -174,7 +174,7 @@ Res<void> Store::Impl::applyPulledVersion(const PulledChange& change, SessionCha
     if (auto done = execute(db, kMoveVersion, c.sessionId, c.id, c.version, moved); !done) return done;
     if (auto done = execute(db, kMoveQueuedVersion, c.sessionId, c.id, c.version, moved); !done) return done;
   }
-  if (auto inserted = insertVersion(c); !inserted) return inserted;
+  if (auto inserted = insertVersion(c, {protocol::OriginKind::Synced, {}, {}}); !inserted) return inserted;
   if (auto touchedAt = touchSession(c.sessionId, c.updatedAt); !touchedAt) return touchedAt;
   touched.components = true;
   return {};

@@ -207,10 +207,36 @@ CREATE TABLE sync_lease (
 PRAGMA user_version = 5;
 )sql";
 
+// Version 6 (issue 17). component_versions.origin says what made a version:
+// 'prompt' (a chat reply; its metadata names the interaction), 'manual',
+// 'restored' (origin_version: the version restored) or 'synced' (pulled from
+// another device); NULL for versions written before, whose origin is derived
+// when read. component_files lists the files the editor wrote a component
+// to: local to this machine (paths differ per device), never in the outbox.
+// A path holds one component of a session at a time.
+constexpr const char* kSchemaV6 = R"sql(
+ALTER TABLE component_versions ADD COLUMN origin TEXT
+  CHECK (origin IS NULL OR origin = 'prompt' OR origin = 'manual' OR origin = 'restored' OR origin = 'synced');
+ALTER TABLE component_versions ADD COLUMN origin_version INTEGER;
+CREATE TABLE component_files (
+  session_id TEXT NOT NULL,
+  component_id TEXT NOT NULL,
+  path TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind = 'jsx' OR kind = 'css'),
+  version INTEGER NOT NULL,
+  applied_at INTEGER NOT NULL,
+  PRIMARY KEY (session_id, component_id, path),
+  FOREIGN KEY (session_id, component_id) REFERENCES components (session_id, id) ON DELETE CASCADE
+);
+CREATE INDEX component_files_by_path ON component_files (session_id, path);
+
+PRAGMA user_version = 6;
+)sql";
+
 /// kMigrations[v] takes a database from user_version v to v + 1 and sets
 /// user_version itself. Version 0 is an empty (or foreign) database.
-constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
-                                                                        kSchemaV5};
+constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3,
+                                                                        kSchemaV4, kSchemaV5, kSchemaV6};
 
 /// The version that added the outbox.
 constexpr std::int64_t kOutboxVersion = 3;

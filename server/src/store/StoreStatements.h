@@ -20,10 +20,14 @@ namespace aieditor::server::store_detail {
 #define AIEDITOR_INTERACTION_SELECT                                                            \
   "SELECT id, session_id, prompt, response, provider, model, status, created_at, duration_ms, " \
   "input_tokens, output_tokens, error, metadata FROM interactions"
-#define AIEDITOR_COMPONENT_SELECT                                                                \
-  "SELECT v.component_id, v.session_id, v.name, v.jsx, v.css, v.version, c.created_at, v.updated_at, " \
-  "v.metadata FROM component_versions v "                                                        \
-  "JOIN components c ON c.session_id = v.session_id AND c.id = v.component_id"
+#define AIEDITOR_COMPONENT_COLUMNS \
+  "v.component_id, v.session_id, v.name, v.jsx, v.css, v.version, c.created_at, v.updated_at, v.metadata"
+#define AIEDITOR_COMPONENT_FROM \
+  " FROM component_versions v JOIN components c ON c.session_id = v.session_id AND c.id = v.component_id"
+#define AIEDITOR_COMPONENT_SELECT "SELECT " AIEDITOR_COMPONENT_COLUMNS AIEDITOR_COMPONENT_FROM
+// The interaction a version's metadata names (chat replies write it there).
+#define AIEDITOR_METADATA_INTERACTION(table) \
+  "CASE WHEN json_valid(" table ".metadata) THEN json_extract(" table ".metadata, '$.interactionId') END"
 
 inline constexpr const char* kIntegrityCheck = "PRAGMA integrity_check";
 
@@ -88,8 +92,17 @@ inline constexpr const char* kLatestVersion =
     AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 AND v.component_id = ?2 ORDER BY v.version DESC LIMIT 1";
 inline constexpr const char* kVersion =
     AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 AND v.component_id = ?2 AND v.version = ?3";
-inline constexpr const char* kHistory =
-    AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 AND v.component_id = ?2 ORDER BY v.version";
+// A version with what readComponentVersion needs for its origin: the stored
+// origin and restored version, the prompt of the interaction its metadata
+// names, and whether that interaction differs from the previous version's
+// (a version from before origins were kept made by a reply, not a save).
+inline constexpr const char* kHistoryWithOrigins =
+    "SELECT " AIEDITOR_COMPONENT_COLUMNS ", v.origin, v.origin_version, i.prompt, "
+    "(" AIEDITOR_METADATA_INTERACTION("v") ") IS NOT (SELECT " AIEDITOR_METADATA_INTERACTION("p")
+    " FROM component_versions p WHERE p.session_id = v.session_id AND p.component_id = v.component_id "
+    "AND p.version < v.version ORDER BY p.version DESC LIMIT 1)" AIEDITOR_COMPONENT_FROM
+    " LEFT JOIN interactions i ON i.session_id = v.session_id AND i.id = (" AIEDITOR_METADATA_INTERACTION("v") ") "
+    "WHERE v.session_id = ?1 AND v.component_id = ?2 ORDER BY v.version";
 inline constexpr const char* kLatestVersions =
     AIEDITOR_COMPONENT_SELECT
     " WHERE v.session_id = ?1 AND v.version = (SELECT max(version) FROM component_versions m "
@@ -101,8 +114,18 @@ inline constexpr const char* kInsertComponent =
     "INSERT INTO components (session_id, id, seq, created_at) VALUES (?1, ?2, "
     "(SELECT coalesce(max(seq), 0) + 1 FROM components WHERE session_id = ?1), ?3)";
 inline constexpr const char* kInsertVersion =
-    "INSERT INTO component_versions (session_id, component_id, version, name, jsx, css, updated_at, metadata) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "INSERT INTO component_versions (session_id, component_id, version, name, jsx, css, updated_at, metadata, "
+    "origin, origin_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+// The files the editor wrote a component to (local, never queued).
+inline constexpr const char* kReleaseFile =
+    "DELETE FROM component_files WHERE session_id = ?1 AND path = ?2 AND component_id <> ?3";
+inline constexpr const char* kRecordFile =
+    "INSERT INTO component_files (session_id, component_id, path, kind, version, applied_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (session_id, component_id, path) DO UPDATE SET "
+    "kind = excluded.kind, version = excluded.version, applied_at = excluded.applied_at";
+inline constexpr const char* kComponentFiles =
+    "SELECT path, kind, version, applied_at FROM component_files WHERE session_id = ?1 AND component_id = ?2 "
+    "ORDER BY path";
 inline constexpr const char* kDeleteComponent = "DELETE FROM components WHERE session_id = ?1 AND id = ?2";
 
 // The sync outbox (StoreSchema.cpp describes it).
@@ -200,5 +223,8 @@ inline constexpr const char* kSetCurrentIfOther =
 #undef AIEDITOR_MESSAGE_SELECT
 #undef AIEDITOR_INTERACTION_SELECT
 #undef AIEDITOR_COMPONENT_SELECT
+#undef AIEDITOR_COMPONENT_COLUMNS
+#undef AIEDITOR_COMPONENT_FROM
+#undef AIEDITOR_METADATA_INTERACTION
 
 }  // namespace aieditor::server::store_detail

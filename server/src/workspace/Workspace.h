@@ -107,6 +107,12 @@ class Workspace {
   Result<protocol::ComponentHistoryResult> componentHistory(const protocol::ComponentRefParams&);
   void restoreComponent(const protocol::ComponentsRestoreParams&, Callback<protocol::ComponentResult>);
   void setCurrentComponent(const protocol::ComponentRefParams&, Callback<protocol::ComponentsSetCurrentResult>);
+  /// components/applied: the editor wrote a version to these files (kept on
+  /// this machine only); answers with every file of the component.
+  void componentApplied(const protocol::ComponentsAppliedParams&, Callback<protocol::ComponentFilesResult>);
+  Result<protocol::ComponentFilesResult> componentFiles(const protocol::ComponentRefParams&);
+  /// components/render: a version as its own files, or merged into a file's text.
+  Result<protocol::ComponentRenderResult> renderComponent(const protocol::ComponentsRenderParams&);
 
   /// sync/status: the sync thread's latest, with the outbox counted now.
   Result<protocol::SyncStatus> syncStatus();
@@ -157,6 +163,9 @@ class Workspace {
     bool idle() const { return !tracker.busy() && replies.empty() && chat.empty() && components.empty(); }
   };
 
+  /// components/save and /restore: a new version, kept with its origin.
+  void saveVersion(const protocol::ComponentsSaveParams&, const protocol::VersionOrigin&,
+                   Callback<protocol::ComponentResult>);
   /// Starts the sync thread with options_.sync.
   void startSync();
   /// Tells the editor about pulled changes to the sessions it has open.

@@ -300,7 +300,9 @@ void Workspace::replied(const std::shared_ptr<ChatRun>& run, const ReplyRecords&
         fail(ErrorCode::RequestCancelled,
              "request cancelled" + (run->stopReason ? ": " + *run->stopReason : std::string()) + "; " + what));
   if (run->providerFailure)
-    return run->done(fail(ErrorCode::ProviderFailed, *run->providerFailure + " (" + what + ")"));
+    return run->done(
+        std::unexpected(protocol::RpcError{ErrorCode::ProviderFailed, *run->providerFailure + " (" + what + ")",
+                                           "The AI reply failed: " + *run->providerFailure}));
   if (!stored) return run->done(std::unexpected(stored.error()));
   protocol::ChatSendResult result;
   result.userMessage = run->userMessage;

@@ -2,6 +2,7 @@
 // deletes and the current pick are writes on the storage thread.
 #include "common/Ids.h"
 #include "workspace/ComponentExtraction.h"
+#include "workspace/ComponentRender.h"
 #include "workspace/WorkspaceWrites.h"
 
 namespace aieditor::server {
@@ -59,6 +60,11 @@ Result<p::ComponentResult> Workspace::getComponent(const p::ComponentsGetParams&
 }
 
 void Workspace::saveComponent(const p::ComponentsSaveParams& params, Callback<p::ComponentResult> done) {
+  saveVersion(params, {p::OriginKind::Manual, {}, {}}, std::move(done));
+}
+
+void Workspace::saveVersion(const p::ComponentsSaveParams& params, const p::VersionOrigin& origin,
+                            Callback<p::ComponentResult> done) {
   const p::ComponentDraft& draft = params.component;
   Component component;
   component.sessionId = params.sessionId;
@@ -71,14 +77,15 @@ void Workspace::saveComponent(const p::ComponentsSaveParams& params, Callback<p:
   // A new version of an existing component keeps its name and metadata
   // unless given; that is looked up where the write runs, after every
   // earlier write, so a save pipelined behind another sees it.
-  auto work = [component, keepName = !draft.name, keepMetadata = !draft.metadata](Store& s) -> StoreResult<Component> {
+  auto work = [component, origin, keepName = !draft.name,
+               keepMetadata = !draft.metadata](Store& s) -> StoreResult<Component> {
     Component version = component;
     auto existing = s.getComponent(version.sessionId, version.id, std::nullopt);
     if (!existing) return std::unexpected(existing.error());
     if (*existing && keepName) version.name = (*existing)->name;
     if (*existing && keepMetadata) version.metadata = (*existing)->metadata;
     if (version.name.empty()) version.name = nameFromJsx(version.jsx);
-    return s.saveComponent(version);
+    return s.saveComponent(version, origin);
   };
   persist<Component>(params.sessionId, std::move(work),
                      [this, component, done](Result<Component> stored) {
@@ -142,7 +149,49 @@ void Workspace::restoreComponent(const p::ComponentsRestoreParams& params, Callb
   save.component.jsx = old->component.jsx;
   save.component.css = old->component.css;
   save.component.metadata = old->component.metadata;
-  saveComponent(save, std::move(done));
+  saveVersion(save, {p::OriginKind::Restored, {}, params.version}, std::move(done));
+}
+
+void Workspace::componentApplied(const p::ComponentsAppliedParams& params, Callback<p::ComponentFilesResult> done) {
+  persist<std::vector<p::AppliedFile>>(
+      params.sessionId,
+      [params, at = now()](Store& s) {
+        return s.recordApplied(params.sessionId, params.componentId, params.version, params.files, at);
+      },
+      [id = params.componentId, done](Result<std::vector<p::AppliedFile>> files) {
+        if (!files) return done(std::unexpected(files.error()));
+        done(p::ComponentFilesResult{id, std::move(*files)});
+      },
+      "version");
+}
+
+Result<p::ComponentFilesResult> Workspace::componentFiles(const p::ComponentRefParams& params) {
+  auto db = reader();
+  if (!db) return std::unexpected(db.error());
+  auto files = (*db)->appliedFiles(params.sessionId, params.componentId);
+  if (!files) return storeFailure(files.error(), "componentId");
+  return p::ComponentFilesResult{params.componentId, std::move(*files)};
+}
+
+Result<p::ComponentRenderResult> Workspace::renderComponent(const p::ComponentsRenderParams& params) {
+  auto found = getComponent({params.sessionId, params.componentId, params.version});
+  if (!found) return std::unexpected(found.error());
+  const Component& component = found->component;
+  p::ComponentRenderResult result;
+  result.componentId = component.id;
+  result.version = component.version;
+  if (params.target == "files") {
+    RenderedFiles files = renderFiles(component.name, component.jsx, component.css);
+    result.jsx = std::move(files.jsx);
+    result.css = std::move(files.css);
+    result.jsxFileName = std::move(files.jsxFileName);
+    result.cssFileName = std::move(files.cssFileName);
+  } else {
+    RenderedInsert merged = renderInsert(params.existingText, component.jsx);
+    result.insert = std::move(merged.insert);
+    result.text = std::move(merged.text);
+  }
+  return result;
 }
 
 void Workspace::setCurrentComponent(const p::ComponentRefParams& params,

@@ -448,10 +448,79 @@ struct ComponentDeleteResult {
 };
 json toJSON(const ComponentDeleteResult&);
 
+/// What made a version (docs/protocol.md, components/history). Unknown: a
+/// version written before origins were kept that nothing else explains.
+enum class OriginKind { Prompt, Manual, Restored, Synced, Unknown };
+std::string_view toString(OriginKind);
+
+struct VersionOrigin {
+  OriginKind kind = OriginKind::Unknown;
+  std::optional<std::string> prompt;        ///< Prompt: the first line of the prompt, when its interaction is held
+  std::optional<std::int64_t> fromVersion;  ///< Restored: the version restored
+  bool operator==(const VersionOrigin&) const = default;
+};
+json toJSON(const VersionOrigin&);
+
+/// One row of components/history: the version's fields, its origin, and
+/// whether it is the latest (the one components/get returns).
+struct ComponentVersion {
+  Component component;
+  VersionOrigin origin;
+  bool current = false;
+  bool operator==(const ComponentVersion&) const = default;
+};
+json toJSON(const ComponentVersion&);
+
 struct ComponentHistoryResult {
-  std::vector<Component> versions;  ///< oldest first
+  std::vector<ComponentVersion> versions;  ///< oldest first
 };
 json toJSON(const ComponentHistoryResult&);
+
+/// A file the editor wrote a component to (components/applied, /files).
+struct AppliedFile {
+  std::string path;          ///< absolute
+  std::string kind;          ///< "jsx" or "css"
+  std::int64_t version = 0;  ///< the version written there (in replies)
+  Timestamp appliedAt = 0;   ///< when (in replies)
+  bool operator==(const AppliedFile&) const = default;
+};
+json toJSON(const AppliedFile&);
+Parsed fromJSON(const json&, AppliedFile&, const std::string& path);
+
+struct ComponentsAppliedParams {
+  std::string sessionId;
+  std::string componentId;
+  std::int64_t version = 0;  ///< required, at least 1
+  std::vector<AppliedFile> files;
+};
+Parsed fromJSON(const json&, ComponentsAppliedParams&, const std::string& path);
+
+/// The reply of components/applied and components/files: every file known to
+/// hold the component, by path.
+struct ComponentFilesResult {
+  std::string componentId;
+  std::vector<AppliedFile> files;
+};
+json toJSON(const ComponentFilesResult&);
+
+/// components/render: a version as files, or merged into an editor's text.
+struct ComponentsRenderParams {
+  std::string sessionId;
+  std::optional<std::string> componentId;  ///< the current component when absent
+  std::optional<std::int64_t> version;     ///< the latest when absent
+  std::string target;                      ///< "files" or "insert"
+  std::string existingText;                ///< insert: the file's text now
+};
+Parsed fromJSON(const json&, ComponentsRenderParams&, const std::string& path);
+
+/// files: jsx, css and their file names; insert: insert and text.
+struct ComponentRenderResult {
+  std::string componentId;
+  std::int64_t version = 0;
+  std::optional<std::string> jsx, css, jsxFileName, cssFileName;
+  std::optional<std::string> insert, text;
+};
+json toJSON(const ComponentRenderResult&);
 
 struct ComponentsSetCurrentResult {
   std::string currentComponentId;

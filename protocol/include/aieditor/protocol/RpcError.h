@@ -32,7 +32,11 @@ enum class ErrorCode : int {
 
 struct RpcError {
   ErrorCode code = ErrorCode::InternalError;
-  std::string message;
+  std::string message;  ///< for the log: names the field (`params.componentId: ...`)
+  /// A plain sentence for the user, sent as the error's `data.userMessage`
+  /// when not empty. (`= {}` lets RpcError{code, message} pass GCC's
+  /// -Wmissing-field-initializers.)
+  std::string userMessage = {};  // NOLINT(readability-redundant-member-init)
 };
 
 template <class T>

@@ -1,0 +1,72 @@
+// The plain sentences, chosen by error code and, for invalid params, by the
+// field the message names (its text before the first ": ").
+#include "rpc/UserMessages.h"
+
+#include <string>
+#include <utility>
+
+namespace aieditor::server {
+
+using protocol::ErrorCode;
+
+namespace {
+
+/// The problem after "params.x: ", for fields whose problem reads plainly.
+std::string_view problemOf(std::string_view message) {
+  const std::size_t colon = message.find(": ");
+  return colon == std::string_view::npos ? message : message.substr(colon + 2);
+}
+
+std::string invalidParams(std::string_view message) {
+  const std::string_view field = message.substr(0, message.find(": "));
+  if (message.find("has no current component") != std::string_view::npos)
+    return "This session has no component yet. Send a prompt to make one first.";
+  if (field == "params.componentId") return "That component is not in this session. It may have been deleted.";
+  if (field == "params.version") return "That version of the component does not exist.";
+  if (field == "params.sessionId")
+    return "That session name cannot be used: it " + std::string(problemOf(message)) + ".";
+  if (field == "params.text") return "Type a prompt first.";
+  if (field.starts_with("params.images"))
+    return "An attached image cannot be used: it " + std::string(problemOf(message)) + ".";
+  if (field.starts_with("params.files"))
+    return "A file path cannot be used: it " + std::string(problemOf(message)) + ".";
+  return "The editor sent a request the AI Editor server could not use. The details are in the log.";
+}
+
+}  // namespace
+
+bool showsUserMessages(std::string_view method) {
+  return method.starts_with("chat/") || method.starts_with("components/") || method.starts_with("session/");
+}
+
+protocol::RpcError withUserMessage(protocol::RpcError error) {
+  if (!error.userMessage.empty()) return error;
+  switch (error.code) {
+    case ErrorCode::InvalidParams:
+      error.userMessage = invalidParams(error.message);
+      break;
+    case ErrorCode::StorageFailed:
+      error.userMessage = error.message.find("retried") != std::string::npos
+                              ? "Your work could not be saved to disk yet. It is kept and saved again automatically."
+                              : "Your sessions could not be read from disk right now. The details are in the log.";
+      break;
+    case ErrorCode::ProviderFailed:
+      error.userMessage = "The AI reply failed. The details are in the log.";
+      break;
+    case ErrorCode::RequestCancelled:
+      error.userMessage = "The reply was stopped before it finished. What had arrived is kept.";
+      break;
+    case ErrorCode::RequestFailed:
+      error.userMessage = "A reply is still being written in this session. Wait for it, or stop it first.";
+      break;
+    case ErrorCode::ServerNotInitialized:
+      error.userMessage = "The AI Editor server is still starting. Try again in a moment.";
+      break;
+    default:
+      error.userMessage = "Something went wrong in the AI Editor server. The details are in the log.";
+      break;
+  }
+  return error;
+}
+
+}  // namespace aieditor::server
