@@ -161,7 +161,7 @@ PreviewReply PreviewHost::versions(Store& store, const std::map<std::string, std
     return error(history.error().kind == StoreError::Kind::NotFound ? 404 : 503,
                  "component: " + history.error().message);
   json versions = json::array();
-  for (const p::Component& version : *history) {
+  for (const p::ComponentVersion& version : *history) {
     json entry = p::toJSON(version);
     entry.erase("jsx");
     entry.erase("css");
