@@ -38,19 +38,20 @@ std::string randomStep(ServerProcess& server, std::mt19937& random, const std::s
   const std::string& session = kSessions[pick(kSessions.size())];
   switch (pick(5)) {
     case 0:
-      server.ok("messages/add", {{"sessionId", session},
-                                 {"message", {{"id", tag}, {"role", pick(2) ? "user" : "assistant"},
-                                              {"content", "note " + tag}}}});
+      server.ok("messages/add",
+                {{"sessionId", session},
+                 {"message", {{"id", tag}, {"role", pick(2) ? "user" : "assistant"}, {"content", "note " + tag}}}});
       break;
     case 1:
       server.ok("chat/send", {{"sessionId", session}, {"text", kPrompts[pick(kPrompts.size())] + " " + tag}});
       break;
     case 2:
-      server.ok("components/save",
-                {{"sessionId", session},
-                 {"component",
-                  {{"id", "manual-" + std::to_string(pick(2))}, {"name", "Manual"}, {"jsx", "<p>" + tag + "</p>"},
-                   {"css", ""}}}});
+      server.ok("components/save", {{"sessionId", session},
+                                    {"component",
+                                     {{"id", "manual-" + std::to_string(pick(2))},
+                                      {"name", "Manual"},
+                                      {"jsx", "<p>" + tag + "</p>"},
+                                      {"css", ""}}}});
       break;
     case 3:  // opened before it has a record: created here, without one
       server.ok("session/open", {{"sessionId", session}});
@@ -85,7 +86,8 @@ json backendRecords(const Backend& backend, const std::string& access, const std
 
 }  // namespace
 
-TEST_CASE("convergence: after random interleaved writes on A and B and a sync, every export is equal and the backend's") {
+TEST_CASE(
+    "convergence: after random interleaved writes on A and B and a sync, every export is equal and the backend's") {
   const unsigned chosen = seed();
   INFO("seed " << chosen << " (AIEDITOR_CONVERGENCE_SEED=" << chosen << " repeats it)");
   std::mt19937 random(chosen);

@@ -32,9 +32,9 @@ inline constexpr const char* kInsertSession =
     "INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4)";
 // A session's times are its records' earliest and latest (docs/protocol.md,
 // Session); one without records keeps the times it was created with.
-#define AIEDITOR_RECORD_TIMES(session)                                                           \
-  "SELECT created_at AS t FROM messages WHERE session_id = " session                             \
-  " UNION ALL SELECT created_at FROM interactions WHERE session_id = " session                   \
+#define AIEDITOR_RECORD_TIMES(session)                                         \
+  "SELECT created_at AS t FROM messages WHERE session_id = " session           \
+  " UNION ALL SELECT created_at FROM interactions WHERE session_id = " session \
   " UNION ALL SELECT updated_at FROM component_versions WHERE session_id = " session
 // A record at ?2 was just written to session ?1 (?3: the least its updated_at
 // may become, see Impl::addMessage). Its first record sets both times.
@@ -52,7 +52,8 @@ inline constexpr const char* kSessionTimesFromRecords =
 // with no other at its time: a new message to that one leaves its row alone
 // (Impl::addMessage).
 inline constexpr const char* kFindSessionPlace =
-    "SELECT " AIEDITOR_SESSION_COLUMNS ", NOT EXISTS (SELECT 1 FROM sessions o WHERE o.updated_at >= s.updated_at "
+    "SELECT " AIEDITOR_SESSION_COLUMNS
+    ", NOT EXISTS (SELECT 1 FROM sessions o WHERE o.updated_at >= s.updated_at "
     "AND o.id <> s.id) AND EXISTS (" AIEDITOR_RECORD_TIMES("s.id") ") FROM sessions s WHERE s.id = ?1";
 #undef AIEDITOR_RECORD_TIMES
 // So that only the first session ever lags, it catches up before any other
@@ -117,8 +118,7 @@ inline constexpr const char* kHistory =
     AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 AND v.component_id = ?2 ORDER BY v.version";
 // Components oldest first as the backend orders them (its created_at is
 // taken on pull), so every device lists them alike.
-inline constexpr const char* kLatestVersions =
-    AIEDITOR_COMPONENT_SELECT
+inline constexpr const char* kLatestVersions = AIEDITOR_COMPONENT_SELECT
     " WHERE v.session_id = ?1 AND v.version = (SELECT max(version) FROM component_versions m "
     "WHERE m.session_id = v.session_id AND m.component_id = v.component_id) ORDER BY c.created_at, c.id";
 inline constexpr const char* kAllVersions =
