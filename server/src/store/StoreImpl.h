@@ -133,8 +133,9 @@ struct Store::Impl {
   Res<void> applyPulledDelete(const PulledChange&, SessionChange&);
   /// Messages and interactions of the session in the backend's order.
   Res<void> renumber(const std::string& sessionId);
-  /// After a pull (its records renumbered): the session's times from all its records, its title from
-  /// its first prompt in the backend's order.
+  /// After a pull (its records renumbered): the session's times from all
+  /// its records, its title from its first prompt and its components in the
+  /// backend's order.
   Res<void> settleSession(const std::string& id);
   /// Unsent writes of `kind` in the session (of `recordId` when given).
   Res<bool> queued(const std::string& sessionId, std::string_view kind, const std::optional<std::string>& recordId);

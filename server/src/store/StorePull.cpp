@@ -10,9 +10,10 @@
 // with it, so an unsent one is still pushed): the backend numbers it there
 // too once it arrives, and both devices end with the same history.
 //
-// Once a page is applied, each session it changed takes its times from its
-// records and its title from its first prompt, in the backend's order: the
-// same on every device once all have pulled the same records.
+// Once a page is applied, each session in it takes its times from its
+// records, its title from its first prompt in the backend's order, and its
+// components the backend's order (created_at, id): the same on every device
+// once all have pulled the same records.
 //
 // A pulled delete does not remove what still waits in the outbox: a session
 // or component deleted elsewhere while this device wrote to it offline is
@@ -50,7 +51,9 @@ StoreResult<std::vector<SessionChange>> Store::applyPulled(const std::vector<Pul
     for (auto& [id, change] : bySession) {
       if (change.messages && !change.deleted)
         if (auto renumbered = impl_->renumber(id); !renumbered) return std::unexpected(renumbered.error());
-      if ((change.messages || change.components) && !change.deleted)
+      // Every session in the page, even one whose records came back unchanged:
+      // an echo's times (a component's created_at) may still reorder it.
+      if (!change.deleted)
         if (auto settled = impl_->settleSession(id); !settled) return std::unexpected(settled.error());
       if (change.messages || change.components || change.current || change.deleted) result.push_back(std::move(change));
     }
@@ -209,7 +212,8 @@ Res<void> Store::Impl::renumber(const std::string& sessionId) {
 Res<void> Store::Impl::settleSession(const std::string& id) {
   // Another session's row may now sort above the first one's, which may lag.
   if (auto settled = settleFirstSession(id); !settled) return settled;
-  if (auto times = execute(db, kSessionTimesFromRecords, id); !times) return times;
+  for (const char* sql : {kSessionTimesFromRecords, kRenumberComponents, kFlipComponentSeq})
+    if (auto done = execute(db, sql, id); !done) return done;
   auto prompt = selectOne(db, kFirstPrompt, readString, id);
   if (!prompt) return std::unexpected(prompt.error());
   if (!*prompt) return {};

@@ -116,13 +116,11 @@ inline constexpr const char* kVersion =
     AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 AND v.component_id = ?2 AND v.version = ?3";
 inline constexpr const char* kHistory =
     AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 AND v.component_id = ?2 ORDER BY v.version";
-// Components oldest first as the backend orders them (its created_at is
-// taken on pull), so every device lists them alike.
 inline constexpr const char* kLatestVersions = AIEDITOR_COMPONENT_SELECT
     " WHERE v.session_id = ?1 AND v.version = (SELECT max(version) FROM component_versions m "
-    "WHERE m.session_id = v.session_id AND m.component_id = v.component_id) ORDER BY c.created_at, c.id";
+    "WHERE m.session_id = v.session_id AND m.component_id = v.component_id) ORDER BY c.seq";
 inline constexpr const char* kAllVersions =
-    AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 ORDER BY c.created_at, c.id, v.version";
+    AIEDITOR_COMPONENT_SELECT " WHERE v.session_id = ?1 ORDER BY c.seq, v.version";
 inline constexpr const char* kComponentExists = "SELECT 1 FROM components WHERE session_id = ?1 AND id = ?2";
 inline constexpr const char* kInsertComponent =
     "INSERT INTO components (session_id, id, seq, created_at) VALUES (?1, ?2, "
@@ -186,18 +184,20 @@ inline constexpr const char* kMarkInteractionSynced =
     "UPDATE interactions SET synced_seq = ?3 WHERE session_id = ?1 AND id = ?2 AND synced_seq IS NULL";
 // A session's records in the backend's order, unsent ones last: seq is
 // renumbered through negative values (seq is UNIQUE per session).
-#define AIEDITOR_RENUMBER(table)                                    \
-  "UPDATE " table                                                   \
-  " SET seq = -r.n FROM (SELECT id, row_number() OVER "             \
-  "(ORDER BY synced_seq IS NULL, synced_seq, seq) AS n FROM " table \
-  " WHERE session_id = ?1) r "                                      \
+#define AIEDITOR_RENUMBER(table, order)                                                 \
+  "UPDATE " table " SET seq = -r.n FROM (SELECT id, row_number() OVER (ORDER BY " order \
+  ") AS n FROM " table " WHERE session_id = ?1) r "                                       \
   "WHERE " table ".session_id = ?1 AND " table ".id = r.id AND " table ".seq <> r.n"
-inline constexpr const char* kRenumberMessages = AIEDITOR_RENUMBER("messages");
-inline constexpr const char* kRenumberInteractions = AIEDITOR_RENUMBER("interactions");
+inline constexpr const char* kRenumberMessages = AIEDITOR_RENUMBER("messages", "synced_seq IS NULL, synced_seq, seq");
+inline constexpr const char* kRenumberInteractions =
+    AIEDITOR_RENUMBER("interactions", "synced_seq IS NULL, synced_seq, seq");
+// Components as the backend lists them: by its created_at (taken on pull), then id.
+inline constexpr const char* kRenumberComponents = AIEDITOR_RENUMBER("components", "created_at, id");
 #undef AIEDITOR_RENUMBER
 inline constexpr const char* kFlipMessageSeq = "UPDATE messages SET seq = -seq WHERE session_id = ?1 AND seq < 0";
 inline constexpr const char* kFlipInteractionSeq =
     "UPDATE interactions SET seq = -seq WHERE session_id = ?1 AND seq < 0";
+inline constexpr const char* kFlipComponentSeq = "UPDATE components SET seq = -seq WHERE session_id = ?1 AND seq < 0";
 inline constexpr const char* kUpsertPulledComponent =  // the backend's created_at wins (it made the component)
     "INSERT INTO components (session_id, id, seq, created_at) VALUES (?1, ?2, "
     "(SELECT coalesce(max(seq), 0) + 1 FROM components WHERE session_id = ?1), ?3) "
