@@ -184,9 +184,9 @@ inline constexpr const char* kMarkInteractionSynced =
     "UPDATE interactions SET synced_seq = ?3 WHERE session_id = ?1 AND id = ?2 AND synced_seq IS NULL";
 // A session's records in the backend's order, unsent ones last: seq is
 // renumbered through negative values (seq is UNIQUE per session).
-#define AIEDITOR_RENUMBER(table, order)                                                 \
-  "UPDATE " table " SET seq = -r.n FROM (SELECT id, row_number() OVER (ORDER BY " order \
-  ") AS n FROM " table " WHERE session_id = ?1) r "                                       \
+#define AIEDITOR_RENUMBER(table, order)                                                                      \
+  "UPDATE " table " SET seq = -r.n FROM (SELECT id, row_number() OVER (ORDER BY " order ") AS n FROM " table \
+  " WHERE session_id = ?1) r "                                                                               \
   "WHERE " table ".session_id = ?1 AND " table ".id = r.id AND " table ".seq <> r.n"
 inline constexpr const char* kRenumberMessages = AIEDITOR_RENUMBER("messages", "synced_seq IS NULL, synced_seq, seq");
 inline constexpr const char* kRenumberInteractions =
