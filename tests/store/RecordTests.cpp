@@ -263,11 +263,12 @@ TEST_CASE("session/list orders by updated_at desc then id, with an opaque cursor
   const std::vector<std::pair<std::string, Timestamp>> sessions = {
       {"e", 200}, {"a", 100}, {"c", 200}, {"g", 300}, {"b", 200}, {"f", 50}, {"d", 200}};
   for (const auto& [id, at] : sessions) ok(store->ensureSession(id, at));
-  ok(store->addMessage(message("c", "m1", "one", Role::User, 150)));  // earlier: updated_at stays 200
+  // Opened at 200, its records dated 150: its times become its records'.
+  ok(store->addMessage(message("c", "m1", "one", Role::User, 150)));
   ok(store->addMessage(message("c", "m2", "two", Role::User, 150)));
   ok(store->saveComponent(component("c", "k1", "<div/>", 150)));
 
-  const std::vector<std::string> expected = {"g", "b", "c", "d", "e", "a", "f"};
+  const std::vector<std::string> expected = {"g", "b", "d", "e", "c", "a", "f"};
   for (std::int64_t limit : {1, 2, 3, 7, 100}) {
     INFO("limit " << limit);
     std::vector<std::string> seen;
@@ -283,11 +284,11 @@ TEST_CASE("session/list orders by updated_at desc then id, with an opaque cursor
     CHECK(seen == expected);
   }
 
-  auto first = ok(store->listSessions(3, std::nullopt));
-  REQUIRE(first.sessions.size() == 3);
-  CHECK(first.sessions[2].session == Session{"c", "one", 200, 200});
-  CHECK(first.sessions[2].messageCount == 2);
-  CHECK(first.sessions[2].componentCount == 1);
+  auto first = ok(store->listSessions(5, std::nullopt));
+  REQUIRE(first.sessions.size() == 5);
+  CHECK(first.sessions[4].session == Session{"c", "one", 150, 150});
+  CHECK(first.sessions[4].messageCount == 2);
+  CHECK(first.sessions[4].componentCount == 1);
   CHECK(first.sessions[0].messageCount == 0);
 
   auto bad = store->listSessions(3, std::string("not a cursor!"));

@@ -102,6 +102,24 @@ TEST_CASE("interleaved writes on A and B converge: the same messages in the same
   CHECK(onA["messages"] == onB["messages"]);
 }
 
+TEST_CASE("the demo on two devices: the whole export is equal on A and B, the session's times and title included") {
+  TwoEditors w;
+  Backend backend(w.backendDb);
+  auto a = editor(w.dbA, backend.url(), w.token);
+  auto b = editor(w.dbB, backend.url(), w.token);
+  // Opened on A before its first record; B starts it too, with its own first prompt.
+  a->ok("session/open", {{"sessionId", "demo"}});
+  a->ok("chat/send", {{"sessionId", "demo"}, {"text", "a pricing card"}});
+  b->ok("chat/send", {{"sessionId", "demo"}, {"text", "a login form"}});
+  syncNow(*a);
+  syncNow(*b);
+  syncNow(*a);
+  b->ok("chat/send", {{"sessionId", "demo"}, {"text", "make it blue"}});
+  syncNow(*b);
+  syncNow(*a);
+  CHECK(json::diff(exported(*a, "demo"), exported(*b, "demo")) == json::array());
+}
+
 TEST_CASE("one component edited on A and B before either pulled: both versions kept, one history, one current") {
   TwoEditors w;
   Backend backend(w.backendDb);

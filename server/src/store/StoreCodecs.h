@@ -72,7 +72,7 @@ std::optional<std::filesystem::path> databaseFile(const std::string& path);
 /// A session and whether it sorts first with no other at its time.
 struct SessionPlace {
   Session session;
-  bool clearlyFirst = false;
+  bool clearlyFirst = false;  ///< has records, and sorts first in sessions/list with no other at its time
 };
 
 Res<std::int64_t> readInt(const Row&);

@@ -34,9 +34,9 @@ Res<void> Store::Impl::settleFirstSession(const std::string& movingId) {
   return execute(db, kSettleFirstSession, movingId);
 }
 
-Res<void> Store::Impl::touchSession(const std::string& id, Timestamp at) {
+Res<void> Store::Impl::touchSession(const std::string& id, Timestamp at, Timestamp atLeast) {
   if (auto settled = settleFirstSession(id); !settled) return settled;
-  return execute(db, kTouchSession, id, at);
+  return execute(db, kTouchSession, id, at, std::max(at, atLeast));
 }
 
 Res<Message> Store::Impl::addMessage(const Message& message) {
@@ -69,11 +69,11 @@ Res<Message> Store::Impl::addMessage(const Message& message) {
   // The session clearly first in sessions/list stays first, so its row need
   // not be written: readers take its time from this message
   // (AIEDITOR_SESSION_UPDATED_AT). That is two of the five pages a message
-  // would write. A message dated before the time readers saw is written
-  // through, or that time would go back.
+  // would write. A session's first record sets its times, and a message
+  // dated before its times is written through, or updated_at would go back.
   const Session& session = place.session;
-  if (!place.clearlyFirst || stored.createdAt < session.updatedAt)
-    if (auto touched = touchSession(stored.sessionId, std::max(stored.createdAt, session.updatedAt)); !touched)
+  if (!place.clearlyFirst || stored.createdAt < session.updatedAt || stored.createdAt < session.createdAt)
+    if (auto touched = touchSession(stored.sessionId, stored.createdAt, session.updatedAt); !touched)
       return std::unexpected(touched.error());
   if (stored.role == Role::User && session.title.empty()) {
     if (const auto title = titleFrom(stored.content); !title.empty())

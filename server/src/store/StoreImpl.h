@@ -110,7 +110,9 @@ struct Store::Impl {
   Res<Session> createSession(const std::string& id, Timestamp now);
   /// Lets the first session's row catch up before `movingId`'s row is written.
   Res<void> settleFirstSession(const std::string& movingId);
-  Res<void> touchSession(const std::string& id, Timestamp at);
+  /// A record at `at` was written to the session: its times take it in
+  /// (its updated_at becomes at least `atLeast` too, unless it is the first).
+  Res<void> touchSession(const std::string& id, Timestamp at, Timestamp atLeast = 0);
   Res<Message> addMessage(const Message&);
   Res<void> insertInteraction(const Interaction&);
   Res<Interaction> addInteraction(const Interaction&);
@@ -132,6 +134,10 @@ struct Store::Impl {
   Res<void> applyPulledDelete(const PulledChange&, SessionChange&);
   /// Messages and interactions of the session in the backend's order.
   Res<void> renumber(const std::string& sessionId);
+  /// After a pull (its records renumbered): the session's times from all
+  /// its records, its title from its first prompt and its components in the
+  /// backend's order.
+  Res<void> settleSession(const std::string& id);
   /// Unsent writes of `kind` in the session (of `recordId` when given).
   Res<bool> queued(const std::string& sessionId, std::string_view kind, const std::optional<std::string>& recordId);
 

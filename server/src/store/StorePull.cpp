@@ -10,6 +10,11 @@
 // with it, so an unsent one is still pushed): the backend numbers it there
 // too once it arrives, and both devices end with the same history.
 //
+// Once a page is applied, each session in it takes its times from its
+// records, its title from its first prompt in the backend's order, and its
+// components the backend's order (created_at, id): the same on every device
+// once all have pulled the same records.
+//
 // A pulled delete does not remove what still waits in the outbox: a session
 // or component deleted elsewhere while this device wrote to it offline is
 // kept here, and the unsent writes bring it back on the backend.
@@ -46,6 +51,10 @@ StoreResult<std::vector<SessionChange>> Store::applyPulled(const std::vector<Pul
     for (auto& [id, change] : bySession) {
       if (change.messages && !change.deleted)
         if (auto renumbered = impl_->renumber(id); !renumbered) return std::unexpected(renumbered.error());
+      // Every session in the page, even one whose records came back unchanged:
+      // an echo's times (a component's created_at) may still reorder it.
+      if (!change.deleted)
+        if (auto settled = impl_->settleSession(id); !settled) return std::unexpected(settled.error());
       if (change.messages || change.components || change.current || change.deleted) result.push_back(std::move(change));
     }
     if (auto set = execute(impl_->db, kSetSyncCursor, cursor); !set) return std::unexpected(set.error());
@@ -118,13 +127,7 @@ Res<void> Store::Impl::applyPulledMessage(const PulledChange& change, SessionCha
                               m.createdAt, statusName(m.status), m.interactionId, m.componentId);
       !inserted)
     return inserted;
-  if (db.changes() > 0) {
-    touched.added.push_back(m);
-    if (auto touchedAt = touchSession(m.sessionId, m.createdAt); !touchedAt) return touchedAt;
-    if (m.role == protocol::Role::User)
-      if (const auto title = titleFrom(m.content); !title.empty())
-        if (auto titled = execute(db, kSetTitleIfEmpty, m.sessionId, title); !titled) return titled;
-  }
+  if (db.changes() > 0) touched.added.push_back(m);
   if (auto marked = execute(db, kMarkMessageSynced, m.sessionId, m.id, change.seq); !marked) return marked;
   touched.messages = touched.messages || db.changes() > 0;
   return {};
@@ -140,7 +143,6 @@ Res<void> Store::Impl::applyPulledInteraction(const PulledChange& change, Sessio
   if (!*found) {
     if (auto session = ensureSession(i.sessionId, i.createdAt); !session) return std::unexpected(session.error());
     if (auto inserted = insertInteraction(i); !inserted) return inserted;
-    if (auto touchedAt = touchSession(i.sessionId, i.createdAt); !touchedAt) return touchedAt;
   }
   if (auto marked = execute(db, kMarkInteractionSynced, i.sessionId, i.id, change.seq); !marked) return marked;
   touched.messages = touched.messages || db.changes() > 0;
@@ -175,7 +177,6 @@ Res<void> Store::Impl::applyPulledVersion(const PulledChange& change, SessionCha
     if (auto done = execute(db, kMoveQueuedVersion, c.sessionId, c.id, c.version, moved); !done) return done;
   }
   if (auto inserted = insertVersion(c, {protocol::OriginKind::Synced, {}, {}}); !inserted) return inserted;
-  if (auto touchedAt = touchSession(c.sessionId, c.updatedAt); !touchedAt) return touchedAt;
   touched.components = true;
   return {};
 }
@@ -206,6 +207,17 @@ Res<void> Store::Impl::renumber(const std::string& sessionId) {
   for (const char* sql : {kRenumberMessages, kFlipMessageSeq, kRenumberInteractions, kFlipInteractionSeq})
     if (auto done = execute(db, sql, sessionId); !done) return done;
   return {};
+}
+
+Res<void> Store::Impl::settleSession(const std::string& id) {
+  // Another session's row may now sort above the first one's, which may lag.
+  if (auto settled = settleFirstSession(id); !settled) return settled;
+  for (const char* sql : {kSessionTimesFromRecords, kRenumberComponents, kFlipComponentSeq})
+    if (auto done = execute(db, sql, id); !done) return done;
+  auto prompt = selectOne(db, kFirstPrompt, readString, id);
+  if (!prompt) return std::unexpected(prompt.error());
+  if (!*prompt) return {};
+  return execute(db, kSetTitle, id, titleFrom(**prompt));
 }
 
 }  // namespace aieditor::server

@@ -34,12 +34,32 @@ inline constexpr const char* kIntegrityCheck = "PRAGMA integrity_check";
 inline constexpr const char* kFindSession = AIEDITOR_SESSION_SELECT " WHERE s.id = ?1";
 inline constexpr const char* kInsertSession =
     "INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4)";
-inline constexpr const char* kTouchSession = "UPDATE sessions SET updated_at = max(updated_at, ?2) WHERE id = ?1";
-// The session, and whether it sorts first in sessions/list with no other at
-// its time: a new message to that one leaves its row alone (Impl::addMessage).
+// A session's times are its records' earliest and latest (docs/protocol.md,
+// Session); one without records keeps the times it was created with.
+#define AIEDITOR_RECORD_TIMES(session)                                         \
+  "SELECT created_at AS t FROM messages WHERE session_id = " session           \
+  " UNION ALL SELECT created_at FROM interactions WHERE session_id = " session \
+  " UNION ALL SELECT updated_at FROM component_versions WHERE session_id = " session
+// A record at ?2 was just written to session ?1 (?3: the least its updated_at
+// may become, see Impl::addMessage). Its first record sets both times.
+inline constexpr const char* kTouchSession =
+    "UPDATE sessions SET created_at = iif(r.lone, ?2, min(created_at, ?2)), "
+    "updated_at = iif(r.lone, ?2, max(updated_at, ?3)) "
+    "FROM (SELECT count(*) = 1 AS lone FROM (" AIEDITOR_RECORD_TIMES("?1") " LIMIT 2)) r WHERE id = ?1";
+// Both times of session ?1 again from all its records: after a pull, whose
+// records may replace a time this device had (the backend's for a version).
+inline constexpr const char* kSessionTimesFromRecords =
+    "UPDATE sessions SET created_at = r.earliest, updated_at = r.latest "
+    "FROM (SELECT min(t) AS earliest, max(t) AS latest FROM (" AIEDITOR_RECORD_TIMES("?1") ")) r "
+    "WHERE id = ?1 AND r.earliest IS NOT NULL AND (created_at <> r.earliest OR updated_at <> r.latest)";
+// The session, and whether it has records and sorts first in sessions/list
+// with no other at its time: a new message to that one leaves its row alone
+// (Impl::addMessage).
 inline constexpr const char* kFindSessionPlace =
-    "SELECT " AIEDITOR_SESSION_COLUMNS ", NOT EXISTS (SELECT 1 FROM sessions o WHERE o.updated_at >= s.updated_at "
-    "AND o.id <> s.id) FROM sessions s WHERE s.id = ?1";
+    "SELECT " AIEDITOR_SESSION_COLUMNS
+    ", NOT EXISTS (SELECT 1 FROM sessions o WHERE o.updated_at >= s.updated_at "
+    "AND o.id <> s.id) AND EXISTS (" AIEDITOR_RECORD_TIMES("s.id") ") FROM sessions s WHERE s.id = ?1";
+#undef AIEDITOR_RECORD_TIMES
 // So that only the first session ever lags, it catches up before any other
 // session's row is written: that row may now sort above it. ?1 is the other.
 inline constexpr const char* kSettleFirstSession =
@@ -47,6 +67,12 @@ inline constexpr const char* kSettleFirstSession =
     "(SELECT id FROM sessions ORDER BY updated_at DESC, id LIMIT 1) AND id <> ?1 "
     "AND updated_at < coalesce(" AIEDITOR_LAST_MESSAGE_AT("sessions") ", updated_at)";
 inline constexpr const char* kSetTitleIfEmpty = "UPDATE sessions SET title = ?2 WHERE id = ?1 AND title = ''";
+// The first user message with a title (titleFrom: not blank; the same
+// spaces), in the session's order: the title once a pull reordered it.
+inline constexpr const char* kFirstPrompt =
+    "SELECT content FROM messages WHERE session_id = ?1 AND role = 'user' "
+    "AND trim(content, char(32, 9, 13, 10, 12, 11)) <> '' ORDER BY seq LIMIT 1";
+inline constexpr const char* kSetTitle = "UPDATE sessions SET title = ?2 WHERE id = ?1 AND title <> ?2";
 inline constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE id = ?1";
 inline constexpr const char* kCurrentComponent = "SELECT current_component_id FROM sessions WHERE id = ?1";
 inline constexpr const char* kSetCurrent = "UPDATE sessions SET current_component_id = ?2 WHERE id = ?1";
@@ -182,18 +208,20 @@ inline constexpr const char* kMarkInteractionSynced =
     "UPDATE interactions SET synced_seq = ?3 WHERE session_id = ?1 AND id = ?2 AND synced_seq IS NULL";
 // A session's records in the backend's order, unsent ones last: seq is
 // renumbered through negative values (seq is UNIQUE per session).
-#define AIEDITOR_RENUMBER(table)                                    \
-  "UPDATE " table                                                   \
-  " SET seq = -r.n FROM (SELECT id, row_number() OVER "             \
-  "(ORDER BY synced_seq IS NULL, synced_seq, seq) AS n FROM " table \
-  " WHERE session_id = ?1) r "                                      \
+#define AIEDITOR_RENUMBER(table, order)                                                                      \
+  "UPDATE " table " SET seq = -r.n FROM (SELECT id, row_number() OVER (ORDER BY " order ") AS n FROM " table \
+  " WHERE session_id = ?1) r "                                                                               \
   "WHERE " table ".session_id = ?1 AND " table ".id = r.id AND " table ".seq <> r.n"
-inline constexpr const char* kRenumberMessages = AIEDITOR_RENUMBER("messages");
-inline constexpr const char* kRenumberInteractions = AIEDITOR_RENUMBER("interactions");
+inline constexpr const char* kRenumberMessages = AIEDITOR_RENUMBER("messages", "synced_seq IS NULL, synced_seq, seq");
+inline constexpr const char* kRenumberInteractions =
+    AIEDITOR_RENUMBER("interactions", "synced_seq IS NULL, synced_seq, seq");
+// Components as the backend lists them: by its created_at (taken on pull), then id.
+inline constexpr const char* kRenumberComponents = AIEDITOR_RENUMBER("components", "created_at, id");
 #undef AIEDITOR_RENUMBER
 inline constexpr const char* kFlipMessageSeq = "UPDATE messages SET seq = -seq WHERE session_id = ?1 AND seq < 0";
 inline constexpr const char* kFlipInteractionSeq =
     "UPDATE interactions SET seq = -seq WHERE session_id = ?1 AND seq < 0";
+inline constexpr const char* kFlipComponentSeq = "UPDATE components SET seq = -seq WHERE session_id = ?1 AND seq < 0";
 inline constexpr const char* kUpsertPulledComponent =  // the backend's created_at wins (it made the component)
     "INSERT INTO components (session_id, id, seq, created_at) VALUES (?1, ?2, "
     "(SELECT coalesce(max(seq), 0) + 1 FROM components WHERE session_id = ?1), ?3) "
