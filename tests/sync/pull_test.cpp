@@ -148,6 +148,26 @@ TEST_CASE("one component edited on A and B before either pulled: both versions k
   CHECK(outboxRows(w.dbB) == 0);
 }
 
+TEST_CASE("two versions made offline after another device's first: renumbered by the backend, none kept twice") {
+  TwoEditors w;
+  Backend backend(w.backendDb);
+  // A is signed out: its edits wait while B's first version reaches the backend.
+  auto a = std::make_unique<ServerProcess>(ServerProcess::Options{
+      {"--db", w.dbA}, {{"AIEDITOR_LOG", "error"}, {"AIEDITOR_SYNC_TOKEN", ""}, {"XDG_CONFIG_HOME", w.dir.file("config")}}});
+  a->initialize({{"sync", {{"url", backend.url()}}}});
+  auto b = editor(w.dbB, backend.url(), w.token);
+  saveComponent(*a, "ui", "card", "<div>A one</div>");
+  saveComponent(*a, "ui", "card", "<div>A two</div>");
+  saveComponent(*b, "ui", "card", "<div>B one</div>");
+  syncNow(*b);
+  REQUIRE(a->ok("sync/login", {{"token", w.token}})["state"] == "synced");
+  syncNow(*b);
+  const std::vector<std::string> expected{"<div>B one</div>@1", "<div>A one</div>@2", "<div>A two</div>@3"};
+  CHECK(history(*a, "ui", "card") == expected);
+  CHECK(history(*b, "ui", "card") == expected);
+  CHECK(exported(*a, "ui") == exported(*b, "ui"));
+}
+
 TEST_CASE("the change log pulled again from the start changes nothing") {
   TwoEditors w;
   Backend backend(w.backendDb);

@@ -131,6 +131,8 @@ struct Store::Impl {
   Res<void> applyPulledMessage(const PulledChange&, SessionChange&);
   Res<void> applyPulledInteraction(const PulledChange&, SessionChange&);
   Res<void> applyPulledVersion(const PulledChange&, SessionChange&);
+  /// Moves a version (and its queued write) past the component's last.
+  Res<void> moveVersionToEnd(const std::string& sessionId, const std::string& componentId, std::int64_t version);
   Res<void> applyPulledDelete(const PulledChange&, SessionChange&);
   /// Messages and interactions of the session in the backend's order.
   Res<void> renumber(const std::string& sessionId);

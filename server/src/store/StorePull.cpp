@@ -149,6 +149,15 @@ Res<void> Store::Impl::applyPulledInteraction(const PulledChange& change, Sessio
   return {};
 }
 
+Res<void> Store::Impl::moveVersionToEnd(const std::string& sessionId, const std::string& componentId,
+                                         std::int64_t version) {
+  auto last = selectOne(db, kMaxVersion, readInt, sessionId, componentId);
+  if (!last) return std::unexpected(last.error());
+  const std::int64_t moved = last->value_or(version) + 1;
+  if (auto done = execute(db, kMoveVersion, sessionId, componentId, version, moved); !done) return done;
+  return execute(db, kMoveQueuedVersion, sessionId, componentId, version, moved);
+}
+
 Res<void> Store::Impl::applyPulledVersion(const PulledChange& change, SessionChange& touched) {
   Component c = *change.component;
   c.sessionId = change.sessionId;
@@ -161,20 +170,30 @@ Res<void> Store::Impl::applyPulledVersion(const PulledChange& change, SessionCha
     return component;
   auto local = selectOne(db, kVersion, readComponent, c.sessionId, c.id, c.version);
   if (!local) return std::unexpected(local.error());
+  if (*local && (*local)->name == c.name && (*local)->jsx == c.jsx && (*local)->css == c.css) {
+    // The same edit (this device's own, come back): the backend's time and metadata win.
+    if (auto synced = execute(db, kSyncVersion, c.sessionId, c.id, c.version, c.updatedAt, c.metadata); !synced)
+      return synced;
+    touched.components = touched.components || db.changes() > 0;
+    return {};
+  }
+  // Another edit holds this number here: it moves past the last version
+  // (its own number comes from the backend when it comes back).
   if (*local) {
-    const Component& mine = **local;
-    if (mine.name == c.name && mine.jsx == c.jsx && mine.css == c.css) {
-      // The same edit (this device's own, come back): the backend's time and metadata win.
-      if (auto synced = execute(db, kSyncVersion, c.sessionId, c.id, c.version, c.updatedAt, c.metadata); !synced)
-        return synced;
-      touched.components = touched.components || db.changes() > 0;
-      return {};
-    }
-    auto last = selectOne(db, kMaxVersion, readInt, c.sessionId, c.id);
-    if (!last) return std::unexpected(last.error());
-    const std::int64_t moved = last->value_or(c.version) + 1;
-    if (auto done = execute(db, kMoveVersion, c.sessionId, c.id, c.version, moved); !done) return done;
-    if (auto done = execute(db, kMoveQueuedVersion, c.sessionId, c.id, c.version, moved); !done) return done;
+    if (auto moved = moveVersionToEnd(c.sessionId, c.id, c.version); !moved) return moved;
+  }
+  // This device's own edit, numbered later by the backend (another
+  // device's came first), is already here under a higher number: it takes
+  // the backend's number rather than being added twice.
+  auto mine = selectOne(db, kSameEditAbove, readInt, c.sessionId, c.id, c.version, c.name, c.jsx, c.css);
+  if (!mine) return std::unexpected(mine.error());
+  if (const std::optional<std::int64_t> above = *mine) {
+    if (auto done = execute(db, kMoveVersion, c.sessionId, c.id, *above, c.version); !done) return done;
+    if (auto done = execute(db, kMoveQueuedVersion, c.sessionId, c.id, *above, c.version); !done) return done;
+    if (auto synced = execute(db, kSyncVersion, c.sessionId, c.id, c.version, c.updatedAt, c.metadata); !synced)
+      return synced;
+    touched.components = true;
+    return {};
   }
   if (auto inserted = insertVersion(c, {protocol::OriginKind::Synced, {}, {}}); !inserted) return inserted;
   touched.components = true;

@@ -229,6 +229,11 @@ inline constexpr const char* kUpsertPulledComponent =  // the backend's created_
     "WHERE created_at <> excluded.created_at";
 inline constexpr const char* kMaxVersion =
     "SELECT max(version) FROM component_versions WHERE session_id = ?1 AND component_id = ?2";
+// This device's own edit among the versions above ?3, the backend having
+// numbered it otherwise (after another device's): the first with the same text.
+inline constexpr const char* kSameEditAbove =
+    "SELECT version FROM component_versions WHERE session_id = ?1 AND component_id = ?2 AND version > ?3 "
+    "AND name = ?4 AND jsx = ?5 AND css = ?6 ORDER BY version LIMIT 1";
 inline constexpr const char* kMoveVersion =
     "UPDATE component_versions SET version = ?4 WHERE session_id = ?1 AND component_id = ?2 AND version = ?3";
 inline constexpr const char* kMoveQueuedVersion =
