@@ -99,17 +99,21 @@ inline std::vector<std::string> exportedMessageIds(ServerProcess& server, const 
   return out;
 }
 
-inline std::int64_t outboxRows(const std::string& db) {
+/// The rows of `table` in the database file `db`, read directly.
+inline std::int64_t countRows(const std::string& db, const std::string& table) {
   sqlite3* handle = nullptr;
   REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(handle, "SELECT count(*) FROM outbox", -1, &stmt, nullptr) == SQLITE_OK);
+  const std::string sql = "SELECT count(*) FROM " + table;
+  REQUIRE(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
   REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
   const std::int64_t count = sqlite3_column_int64(stmt, 0);
   sqlite3_finalize(stmt);
   sqlite3_close(handle);
   return count;
 }
+
+inline std::int64_t outboxRows(const std::string& db) { return countRows(db, "outbox"); }
 
 /// Another device stored message `id` in `session` first, with other
 /// content: the same id written here gets 409 (the backend runs just for it).

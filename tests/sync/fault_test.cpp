@@ -20,17 +20,7 @@ using nlohmann::json;
 namespace {
 
 /// Messages and interactions the backend's file holds (read directly, while it is down).
-std::int64_t backendRecords(const std::string& db) {
-  sqlite3* handle = nullptr;
-  REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(handle, "SELECT count(*) FROM records", -1, &stmt, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-  const std::int64_t count = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-  sqlite3_close(handle);
-  return count;
-}
+std::int64_t backendRecords(const std::string& db) { return countRows(db, "records"); }
 
 }  // namespace
 
