@@ -147,12 +147,14 @@ class Statement::Use {
   ~Use();
 
   Use& operator()(std::int64_t value);
+  Use& operator()(double value);
   Use& operator()(std::string_view value);
   Use& operator()(const std::string& value) { return (*this)(std::string_view(value)); }
   Use& operator()(const char* value) { return (*this)(std::string_view(value)); }
   Use& operator()(std::nullopt_t);
   Use& operator()(const std::optional<std::string>& value);
   Use& operator()(const std::optional<std::int64_t>& value);
+  Use& operator()(const std::optional<double>& value) { return value ? (*this)(*value) : (*this)(std::nullopt); }
 
   /// Steps once: true when a row is ready to read, false when done.
   Result<bool> next();
@@ -160,6 +162,7 @@ class Statement::Use {
   Result<void> exec();
 
   std::int64_t getInt(int column) const;
+  double getDouble(int column) const;
   std::string getString(int column) const;  ///< "" for NULL
   bool isNull(int column) const;
   std::optional<std::string> getOptionalString(int column) const;
