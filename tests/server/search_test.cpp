@@ -242,6 +242,40 @@ TEST_CASE_METHOD(ServerFixture, "paging covers every hit exactly once, best firs
   }
 }
 
+TEST_CASE_METHOD(ServerFixture, "paging repeats and skips nothing while others write between pages") {
+  // Hits of several scores (lengths and counts differ), in two sessions.
+  std::set<std::string> expected;
+  for (int i = 0; i < 30; ++i) {
+    const std::string id = "m" + std::to_string(i);
+    std::string text = "kiwi";
+    for (int k = 0; k < i % 6; ++k) text += i % 2 ? " kiwi" : " filler words";
+    add(server, i % 2 ? "a" : "b", id, text);
+    expected.insert(id);
+  }
+  std::vector<std::string> seen;
+  std::optional<std::string> cursor;
+  int page = 0;
+  do {
+    json params = {{"query", "kiwi"}, {"limit", 4}, {"kinds", {"message"}}};
+    if (cursor) params["cursor"] = *cursor;
+    const json found = search(server, params);
+    for (const json& hit : found["hits"]) seen.push_back(hit["id"]);
+    cursor = found.contains("nextCursor") ? std::optional(found["nextCursor"].get<std::string>()) : std::nullopt;
+    // Between pages: rows that change every corpus statistic bm25 reads
+    // (rows, their lengths, how many hold the word), and a delete.
+    for (int k = 0; k < 40; ++k)
+      add(server, "other", "o" + std::to_string(page) + "-" + std::to_string(k),
+          k % 4 ? "long unrelated text to change the mean length of a row by a lot" : "kiwi");
+    if (page == 2) server.ok("session/delete", {{"sessionId", "other"}});
+    ++page;
+  } while (cursor);
+  std::vector<std::string> original;
+  for (const std::string& id : seen)
+    if (expected.count(id)) original.push_back(id);
+  CHECK(original.size() == expected.size());
+  CHECK(std::set<std::string>(original.begin(), original.end()) == expected);
+}
+
 TEST_CASE_METHOD(ServerFixture, "session/rename sets the title, validated, and search follows it") {
   add(server, "s", "m1", "first prompt line\nsecond line");
   CHECK(server.ok("session/open", {{"sessionId", "s"}})["session"]["title"] == "first prompt line");

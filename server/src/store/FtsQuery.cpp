@@ -62,10 +62,12 @@ std::vector<Term> terms(std::string_view text) {
 
 }  // namespace
 
-std::string ftsQuery(std::string_view text) {
-  std::string query;
+FtsQuery ftsQuery(std::string_view text) {
+  FtsQuery result;
+  std::string& query = result.text;
   for (const Term& term : terms(text)) {
     if (!hasToken(term.text)) continue;
+    ++result.phrases;
     if (!query.empty()) query += ' ';
     query += '"';
     for (const char c : term.text) {
@@ -75,7 +77,7 @@ std::string ftsQuery(std::string_view text) {
     query += '"';
     if (term.prefix) query += '*';
   }
-  return query;
+  return result;
 }
 
 }  // namespace aieditor::server::store_detail

@@ -13,9 +13,14 @@ namespace aieditor::server::store_detail {
 /// At most this many terms are searched; later ones are left out.
 inline constexpr std::size_t kMaxSearchTerms = 64;
 
+struct FtsQuery {
+  std::string text;  ///< "" when nothing searchable was typed
+  int phrases = 0;   ///< its terms: FTS5's phrases, one each
+};
+
 /// The FTS5 query matching every term of `text` (implicit AND), each a
 /// quoted string (a phrase when quoted in `text`; a prefix when it ended
-/// with *). Terms with no letter or digit are left out; "" when none is left.
-std::string ftsQuery(std::string_view text);
+/// with *). Terms with no letter or digit are left out.
+FtsQuery ftsQuery(std::string_view text);
 
 }  // namespace aieditor::server::store_detail

@@ -7,14 +7,22 @@
 // content row's rowid, which make every hit's place unique. Each kind's
 // statement returns its first limit + 1 hits after the cursor; merged, the
 // first `limit` are the page and the last of them is the next cursor, so a
-// later page starts exactly after it: nothing is repeated or skipped while
-// the data stays the same. The cursor carries the score exactly (a double
-// written in hex), so the comparison with the next page's scores is exact.
+// later page starts exactly after it. bm25 depends on the whole corpus (how
+// many rows, how long, how many match each term), which every write
+// changes: the first page takes those statistics once per kind
+// (bm25_corpus) and scores with them (bm25_frozen), and the cursor carries
+// them, so a row scores exactly the same on every page whatever is written
+// between them, and no hit is repeated or skipped. The cursor also carries
+// the last score exactly (a double written in hex). Rows written after the
+// first page may appear on later pages, at their place.
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <vector>
 
 #include "store/FtsQuery.h"
 #include "store/StoreImpl.h"
@@ -27,41 +35,56 @@ using protocol::SearchKind;
 
 namespace {
 
-/// Where a search page starts: after this hit's place in the order.
+constexpr std::size_t kKinds = 3;
+
+/// Where a search page starts: after this hit's place in the order, with
+/// the statistics each kind scores with ("" for a kind with no match).
 struct SearchCursor {
   double score = 0;
   Timestamp at = 0;
   std::int64_t kind = 0;
   std::int64_t doc = 0;
+  std::array<std::string, kKinds> corpus;
 };
 
 std::int64_t kindOrder(SearchKind kind) { return static_cast<std::int64_t>(kind); }
 
-/// base64url("<score in hex>|<time>|<kind>|<doc>").
-std::string encodeSearchCursor(const SearchRow& last) {
+/// base64url("<score in hex>|<time>|<kind>|<doc>|<corpus>|<corpus>|<corpus>").
+std::string encodeSearchCursor(const SearchRow& last, const std::array<std::string, kKinds>& corpus) {
   char score[64];
   const auto written = std::to_chars(score, score + sizeof score, last.score, std::chars_format::hex);
-  return base64url(std::string(score, written.ptr) + "|" + std::to_string(last.hit.createdAt) + "|" +
-                   std::to_string(kindOrder(last.hit.kind)) + "|" + std::to_string(last.doc));
+  std::string text = std::string(score, written.ptr) + "|" + std::to_string(last.hit.createdAt) + "|" +
+                     std::to_string(kindOrder(last.hit.kind)) + "|" + std::to_string(last.doc);
+  for (const std::string& statistics : corpus) text += "|" + statistics;
+  return base64url(text);
 }
 
-Res<SearchCursor> decodeSearchCursor(const std::string& text) {
+Res<SearchCursor> decodeSearchCursor(const std::string& text, int phrases) {
   const auto invalid = [] { return fail(Kind::Invalid, "not a cursor from search/query"); };
   const auto raw = unbase64url(text);
   if (!raw) return invalid();
-  SearchCursor cursor;
-  const char* p = raw->data();
-  const char* end = p + raw->size();
-  const auto field = [&](auto& into, auto... format) {
-    const char* bar = std::find(p, end, '|');
-    const auto [stop, ec] = std::from_chars(p, bar, into, format...);
-    if (ec != std::errc() || stop != bar) return false;
-    p = bar == end ? end : bar + 1;
-    return true;
+  // Seven fields: split at every '|'.
+  std::vector<std::string_view> fields;
+  for (std::string_view rest = *raw;;) {
+    const auto bar = rest.find('|');
+    fields.push_back(rest.substr(0, bar));
+    if (bar == std::string_view::npos) break;
+    rest.remove_prefix(bar + 1);
+  }
+  if (fields.size() != 4 + kKinds) return invalid();
+  const auto number = [](std::string_view field, auto& into, auto... format) {
+    const auto [stop, ec] = std::from_chars(field.data(), field.data() + field.size(), into, format...);
+    return ec == std::errc() && stop == field.data() + field.size();
   };
-  if (!field(cursor.score, std::chars_format::hex) || !field(cursor.at) || !field(cursor.kind) ||
-      !field(cursor.doc) || p != end || cursor.kind < 0 || cursor.kind > kindOrder(SearchKind::Session))
+  SearchCursor cursor;
+  if (!number(fields[0], cursor.score, std::chars_format::hex) || !number(fields[1], cursor.at) ||
+      !number(fields[2], cursor.kind) || !number(fields[3], cursor.doc) || cursor.kind < 0 ||
+      cursor.kind >= static_cast<std::int64_t>(kKinds))
     return invalid();
+  for (std::size_t k = 0; k < kKinds; ++k) {
+    cursor.corpus[k] = fields[4 + k];
+    if (!cursor.corpus[k].empty() && !sqlite::fitsFrozenBm25(cursor.corpus[k], phrases)) return invalid();
+  }
   return cursor;
 }
 
@@ -78,24 +101,34 @@ auto place(const SearchRow& row) {
 StoreResult<SearchPage> Store::search(const SearchRequest& request) {
   return impl_->read([&]() -> Res<SearchPage> {
     if (request.limit < 1) return fail(Kind::Invalid, "limit: must be at least 1");
+    const FtsQuery match = ftsQuery(request.query);
     std::optional<SearchCursor> after;
     if (request.cursor) {
-      auto decoded = decodeSearchCursor(*request.cursor);
+      auto decoded = decodeSearchCursor(*request.cursor, match.phrases);
       if (!decoded) return std::unexpected(decoded.error());
-      after = *decoded;
+      after = std::move(*decoded);
     }
     SearchPage page;
-    const std::string match = ftsQuery(request.query);
-    if (match.empty()) return page;  // nothing searchable was typed
+    if (match.text.empty()) return page;  // nothing searchable was typed
     const std::int64_t fetch = std::min(request.limit, kMaxLimit) + 1;
+    std::array<std::string, kKinds> corpus;
     std::vector<SearchRow> rows;
-    for (const auto& [kind, sql] : {std::pair{SearchKind::Message, kSearchMessages},
-                                    std::pair{SearchKind::Component, kSearchComponents},
-                                    std::pair{SearchKind::Session, kSearchTitles}}) {
+    for (const auto& [kind, corpusSql, sql] : {std::tuple{SearchKind::Message, kMessagesCorpus, kSearchMessages},
+                                               std::tuple{SearchKind::Component, kComponentsCorpus, kSearchComponents},
+                                               std::tuple{SearchKind::Session, kTitlesCorpus, kSearchTitles}}) {
       if (!searches(request, kind)) continue;
+      std::string& statistics = corpus[static_cast<std::size_t>(kindOrder(kind))];
+      if (after) {
+        statistics = after->corpus[static_cast<std::size_t>(kindOrder(kind))];
+      } else {
+        auto taken = selectOne(impl_->db, corpusSql, readString, match.text);
+        if (!taken) return std::unexpected(taken.error());
+        statistics = taken->value_or("");
+      }
+      if (statistics.empty()) continue;  // nothing of this kind matched on the first page
       const auto score = after ? std::optional(after->score) : std::nullopt;
-      auto found = select(impl_->db, sql, readSearchRow, match, request.sessionId, score, after ? after->at : 0,
-                          after ? after->kind : 0, after ? after->doc : 0, fetch);
+      auto found = select(impl_->db, sql, readSearchRow, match.text, request.sessionId, score, after ? after->at : 0,
+                          after ? after->kind : 0, after ? after->doc : 0, fetch, statistics);
       if (!found) return std::unexpected(found.error());
       for (SearchRow& row : *found) {
         row.hit.kind = kind;
@@ -105,7 +138,7 @@ StoreResult<SearchPage> Store::search(const SearchRequest& request) {
     std::sort(rows.begin(), rows.end(), [](const SearchRow& a, const SearchRow& b) { return place(a) < place(b); });
     if (static_cast<std::int64_t>(rows.size()) > request.limit) {
       rows.resize(static_cast<std::size_t>(request.limit));
-      page.nextCursor = encodeSearchCursor(rows.back());
+      page.nextCursor = encodeSearchCursor(rows.back(), corpus);
     }
     for (SearchRow& row : rows) page.hits.push_back(std::move(row.hit));
     return page;

@@ -64,6 +64,10 @@ auto retryWhileBusy(std::chrono::milliseconds patience, F&& attempt) -> decltype
 
 class Statement;
 
+/// Whether `statistics` is what bm25_corpus makes for a query of `phrases`
+/// phrases (so bm25_frozen takes it): for statistics read back from a client.
+bool fitsFrozenBm25(std::string_view statistics, int phrases);
+
 /// An open database connection.
 class Connection {
  public:
@@ -84,6 +88,10 @@ class Connection {
   Result<void> run(std::string_view sql);
   /// The statement for `sql`, prepared on first use and kept for reuse.
   Result<Statement*> prepared(std::string_view sql);
+  /// Adds FTS5 ranking with frozen corpus statistics to this connection:
+  /// bm25_corpus(table) and bm25_frozen(table, statistics) (FrozenBm25.cpp).
+  /// An error when this SQLite has no FTS5.
+  Result<void> addFrozenBm25();
   /// Copies the whole main database to a new file at `destination`
   /// (the online backup API: a consistent snapshot while others write).
   Result<void> backupTo(const std::string& destination);
