@@ -244,13 +244,19 @@ PRAGMA user_version = 6;
 // every path that writes (local writes, pulls, imports, deletes and their
 // cascades) keeps the index agreeing with the data. The FTS rowid is the
 // content row's implicit rowid: a later migration that copies one of these
-// tables (as version 2 did) must run the table's 'rebuild' after it, and
-// nothing may VACUUM without one (VACUUM may renumber implicit rowids).
+// tables (as version 2 did) must index it again after it, and nothing may
+// VACUUM without that (VACUUM may renumber implicit rowids). Each column is
+// indexed up to its first MiB (kIndexedPart, the same in every trigger and
+// in the fill): FTS5's tokenizer keeps a buffer the size of the longest
+// token it has seen for the connection's life, so a 40 MB message of one
+// "word" would otherwise stay in memory; and 'rebuild' (which would index
+// whole columns) is never used.
 // detail=full keeps positions, which phrases need; the index measures about
 // 45% of the text it covers (docs/benchmarks.md).
 // sessions.title_renamed is 1 once the user named the session
 // (session/rename): a pull no longer titles it from its first prompt.
 // migrate() fills the tables (fillSearchIndex) in the same transaction.
+#define AIEDITOR_PART(column) "substr(" column ", 1, 1048576)"
 #define AIEDITOR_FTS(table, columns, content) \
   "CREATE VIRTUAL TABLE " table " USING fts5(" columns ", content='" content "', tokenize='unicode61 remove_diacritics 2');\n"
 #define AIEDITOR_FTS_TRIGGERS(table, content, news, olds, columns, changed)                                        \
@@ -263,12 +269,16 @@ PRAGMA user_version = 6;
   ") VALUES (new.rowid, " news "); END;\n"
 constexpr const char* kSchemaV7 =
     AIEDITOR_FTS("messages_search", "content", "messages")
-    AIEDITOR_FTS_TRIGGERS("messages_search", "messages", "new.content", "old.content", "content", "content")
+    AIEDITOR_FTS_TRIGGERS("messages_search", "messages", AIEDITOR_PART("new.content"), AIEDITOR_PART("old.content"),
+                          "content", "content")
     AIEDITOR_FTS("components_search", "name, jsx, css", "component_versions")
-    AIEDITOR_FTS_TRIGGERS("components_search", "component_versions", "new.name, new.jsx, new.css",
-                          "old.name, old.jsx, old.css", "name, jsx, css", "name, jsx, css")
+    AIEDITOR_FTS_TRIGGERS("components_search", "component_versions",
+                          AIEDITOR_PART("new.name") ", " AIEDITOR_PART("new.jsx") ", " AIEDITOR_PART("new.css"),
+                          AIEDITOR_PART("old.name") ", " AIEDITOR_PART("old.jsx") ", " AIEDITOR_PART("old.css"),
+                          "name, jsx, css", "name, jsx, css")
     AIEDITOR_FTS("titles_search", "title", "sessions")
-    AIEDITOR_FTS_TRIGGERS("titles_search", "sessions", "new.title", "old.title", "title", "title")
+    AIEDITOR_FTS_TRIGGERS("titles_search", "sessions", AIEDITOR_PART("new.title"), AIEDITOR_PART("old.title"), "title",
+                          "title")
     "ALTER TABLE sessions ADD COLUMN title_renamed INTEGER NOT NULL DEFAULT 0;\n"
     "PRAGMA user_version = 7;\n";
 #undef AIEDITOR_FTS_TRIGGERS
@@ -290,8 +300,14 @@ constexpr std::int64_t kFillChunk = 50'000;
 constexpr std::int64_t kShowProgressFrom = 200'000;
 constexpr const char* kLastMessageRow = "SELECT max(rowid) FROM messages";
 constexpr const char* kIndexMessages =
-    "INSERT INTO messages_search (rowid, content) SELECT rowid, content FROM messages "
+    "INSERT INTO messages_search (rowid, content) SELECT rowid, " AIEDITOR_PART("content") " FROM messages "
     "WHERE rowid > ?1 AND rowid <= ?2";
+constexpr const char* kIndexComponents =
+    "INSERT INTO components_search (rowid, name, jsx, css) SELECT rowid, " AIEDITOR_PART("name") ", " AIEDITOR_PART(
+        "jsx") ", " AIEDITOR_PART("css") " FROM component_versions";
+constexpr const char* kIndexTitles =
+    "INSERT INTO titles_search (rowid, title) SELECT rowid, " AIEDITOR_PART("title") " FROM sessions";
+#undef AIEDITOR_PART
 
 /// Indexes what the database held before version 7, messages in chunks
 /// with their progress on stderr when there are many; then merges the
@@ -308,9 +324,8 @@ Res<void> fillSearchIndex(sqlite::Connection& db) {
       std::fprintf(stderr, "aieditor: building the search index: %lld%% of the messages\n",
                    static_cast<long long>(upTo * 100 / lastRow));
   }
-  for (const char* sql : {"INSERT INTO components_search (components_search) VALUES ('rebuild')",
-                          "INSERT INTO titles_search (titles_search) VALUES ('rebuild')",
-                          "INSERT INTO messages_search (messages_search) VALUES ('optimize')"})
+  for (const char* sql :
+       {kIndexComponents, kIndexTitles, "INSERT INTO messages_search (messages_search) VALUES ('optimize')"})
     if (auto built = db.exec(sql); !built) return std::unexpected(built.error());
   return {};
 }
