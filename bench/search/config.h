@@ -14,19 +14,19 @@ struct SearchConfig {
   std::string self, server, work, out, command = "bench/search.sh";
   long sessions = 2'000;
   long messages = 1'000'000;
-  int searchWarmup = 5, searchSamples = 200;  ///< search/query round trips per query
-  int rgWarmup = 1, rgSamples = 15;           ///< ripgrep runs per query
-  int addWarmup = 50, addRounds = 20, addPerRound = 50;  ///< messages/add per server per round
+  int searchWarmup = 5, searchSamples = 200;             ///< search/query round trips per query
+  int rgWarmup = 1, rgSamples = 15;                      ///< ripgrep runs per query
+  int addWarmup = 50, addRounds = 100, addPerRound = 10;  ///< messages/add per server per round (short turns: the disk varies)
   unsigned timeLimitSeconds = 3'000;
 };
 
 /// One query, as search/query takes it and as ripgrep does.
 struct Query {
-  std::string name;                ///< "rare word", ...
-  std::string text;                ///< search/query's query
+  std::string name;                 ///< "rare word", ...
+  std::string text;                 ///< search/query's query
   std::vector<std::string> rgArgs;  ///< ripgrep's pattern and flags
-  long messagesMatching = 0;       ///< messages the corpus planted it in (or that contain it)
-  bool targeted = true;            ///< one of the issue's four (a target applies)
+  long messagesMatching = 0;        ///< messages the corpus planted it in (or that contain it)
+  bool targeted = true;             ///< one of the issue's four (a target applies)
 };
 
 struct QueryResult {

@@ -19,9 +19,9 @@ namespace {
 constexpr std::size_t kVocabulary = 30'000;
 constexpr const char* kRare = "quetzalcoatl";
 constexpr std::array<const char*, 3> kPrefixed = {"component", "components", "componentDidMount"};
-constexpr std::array<const char*, 24> kSyllables = {"ka", "lo", "mi", "ren", "tas", "vo",  "du", "pel",
-                                                    "sor", "an", "et", "il",  "ub",  "nor", "fi", "gra",
-                                                    "ho", "jes", "qui", "wa", "zel", "bri", "cro", "dem"};
+constexpr std::array<const char*, 24> kSyllables = {"ka",  "lo",  "mi",  "ren", "tas", "vo",  "du",  "pel",
+                                                    "sor", "an",  "et",  "il",  "ub",  "nor", "fi",  "gra",
+                                                    "ho",  "jes", "qui", "wa",  "zel", "bri", "cro", "dem"};
 constexpr std::int64_t kFirstMessageAt = 1'767'225'600'000;  // 2026-01-01, ms
 
 }  // namespace
@@ -35,7 +35,8 @@ TextGenerator::TextGenerator(std::uint64_t seed, long messages) : rng_(seed), me
     vocabulary_.push_back(std::move(w));  // repeats only make a word commoner
   }
   double total = 0;
-  for (std::size_t rank = 1; rank <= kVocabulary; ++rank) cumulative_.push_back(total += 1.0 / static_cast<double>(rank));
+  for (std::size_t rank = 1; rank <= kVocabulary; ++rank)
+    cumulative_.push_back(total += 1.0 / static_cast<double>(rank));
   for (double& c : cumulative_) c /= total;
 }
 
@@ -130,7 +131,8 @@ std::vector<Query> writeCorpus(const SearchConfig& cfg, const std::string& db, c
     sqlite3_bind_text(session, 2, title.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(session, 3, first);
     sqlite3_bind_int64(session, 4, last);
-    if (sqlite3_step(session) != SQLITE_DONE && error.empty()) error = std::string("session: ") + sqlite3_errmsg(handle);
+    if (sqlite3_step(session) != SQLITE_DONE && error.empty())
+      error = std::string("session: ") + sqlite3_errmsg(handle);
     sqlite3_reset(session);
   }
   sqlite3_finalize(session);

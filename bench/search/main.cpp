@@ -81,10 +81,12 @@ int main(int argc, char** argv) {
              cfg->sessions));
   {
     // aieditor makes the database, so the corpus goes through its own schema.
-    Started made = start({cfg->server, "--db", db}, {{"AIEDITOR_LOG", "error"}}, {{"processId", nullptr}},
-                         db + ".stderr", 60'000);
-    if (made.child) made.child->stop(true);
-    else error = "cannot start aieditor: " + made.error;
+    Started made =
+        start({cfg->server, "--db", db}, {{"AIEDITOR_LOG", "error"}}, {{"processId", nullptr}}, db + ".stderr", 60'000);
+    if (made.child)
+      made.child->stop(true);
+    else
+      error = "cannot start aieditor: " + made.error;
   }
   const auto t0 = Clock::now();
   std::vector<Query> queries;

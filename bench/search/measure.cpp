@@ -121,7 +121,8 @@ void measureAdd(const SearchConfig& cfg, SearchResults& r) {
   TextGenerator text(7, 1'000'000);
   std::int64_t nextId = 10;
   auto add = [&](std::int64_t id, long) {
-    return request(id, "messages/add", {{"sessionId", "bench"}, {"message", {{"role", "user"}, {"content", text.message(0)}}}});
+    return request(id, "messages/add",
+                   {{"sessionId", "bench"}, {"message", {{"role", "user"}, {"content", text.message(0)}}}});
   };
   r.loadDuringAdd = loadAverages();
   sequential(*on.child, cfg.addWarmup, 0, nextId, add, kTimeoutMs);
@@ -152,13 +153,13 @@ Sizes measureSizes(const std::string& db) {
     sqlite3_finalize(stmt);
     return value;
   };
-  sizes.contentBytes =
-      number("SELECT (SELECT coalesce(sum(length(CAST(content AS BLOB))), 0) FROM messages) + "
-             "(SELECT coalesce(sum(length(CAST(title AS BLOB))), 0) FROM sessions) + "
-             "(SELECT coalesce(sum(length(CAST(name || jsx || css AS BLOB))), 0) FROM component_versions)");
-  sizes.indexBytes =
-      number("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'messages_search%' OR name LIKE 'components_search%' "
-             "OR name LIKE 'titles_search%'");
+  sizes.contentBytes = number(
+      "SELECT (SELECT coalesce(sum(length(CAST(content AS BLOB))), 0) FROM messages) + "
+      "(SELECT coalesce(sum(length(CAST(title AS BLOB))), 0) FROM sessions) + "
+      "(SELECT coalesce(sum(length(CAST(name || jsx || css AS BLOB))), 0) FROM component_versions)");
+  sizes.indexBytes = number(
+      "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'messages_search%' OR name LIKE 'components_search%' "
+      "OR name LIKE 'titles_search%'");
   sqlite3_close(handle);
   std::error_code ec;
   sizes.fileBytes = static_cast<double>(std::filesystem::file_size(db, ec));

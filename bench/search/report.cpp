@@ -12,8 +12,8 @@ namespace bench {
 
 namespace {
 
-constexpr double kP99TargetMs = 50;     // issue 18: search p99 at most 50 ms
-constexpr double kFasterTarget = 20;    // issue 18: at least 20× faster than ripgrep
+constexpr double kP99TargetMs = 50;      // issue 18: search p99 at most 50 ms
+constexpr double kFasterTarget = 20;     // issue 18: at least 20× faster than ripgrep
 constexpr double kAddCostTarget = 0.10;  // issue 18: indexing adds at most 10% to messages/add p50
 constexpr double kSizeTarget = 0.60;     // issue 18: the index at most 60% of the content
 
@@ -28,14 +28,14 @@ std::string resultsTable(const SearchResults& r) {
     const bool ok = measured(q);
     const double p50 = q.search.median(), p99 = q.search.pct(99);
     const double faster50 = q.rg.median() / p50, faster99 = q.rg.pct(99) / p99;
-    rows.push_back({q.query.name + ": `" + q.query.text + "` (" + num(static_cast<double>(q.query.messagesMatching), 0) +
-                        " messages)",
+    rows.push_back({q.query.name + ": `" + q.query.text + "` (" +
+                        num(static_cast<double>(q.query.messagesMatching), 0) + " messages)",
                     ok ? ms(p50) + " / " + ms(p99) : "n/a", ok ? ms(q.rg.median()) + " / " + ms(q.rg.pct(99)) : "n/a",
                     ok ? format("{:.0f}× / {:.0f}×", faster50, faster99) : "n/a",
                     q.query.targeted ? "p99 ≤ 50 ms, ≥ 20× faster" : "—",
-                    q.query.targeted ? met(ok, p99 <= kP99TargetMs && faster50 >= kFasterTarget &&
-                                                   faster99 >= kFasterTarget)
-                                     : "—"});
+                    q.query.targeted
+                        ? met(ok, p99 <= kP99TargetMs && faster50 >= kFasterTarget && faster99 >= kFasterTarget)
+                        : "—"});
   }
   const bool addOk = r.addError.empty() && !r.addIndexed.empty() && !r.addUnindexed.empty();
   const double added = r.addIndexed.median() / r.addUnindexed.median() - 1;
@@ -61,8 +61,8 @@ std::string detailTable(const SearchResults& r) {
   std::vector<std::vector<std::string>> rows;
   for (const QueryResult& q : r.queries)
     rows.push_back({q.query.name, std::to_string(q.search.n()), ms(q.search.median()), ms(q.search.pct(99)),
-                    ms(q.search.pct(100)), std::to_string(q.firstPageHits), std::to_string(q.rg.n()),
-                    ms(q.rg.median()), ms(q.rg.pct(99)), q.error.empty() ? "" : "failed: " + q.error});
+                    ms(q.search.pct(100)), std::to_string(q.firstPageHits), std::to_string(q.rg.n()), ms(q.rg.median()),
+                    ms(q.rg.pct(99)), q.error.empty() ? "" : "failed: " + q.error});
   rows.push_back({"`messages/add`, index", std::to_string(r.addIndexed.n()), ms(r.addIndexed.median()),
                   ms(r.addIndexed.pct(99)), ms(r.addIndexed.pct(100)), "", "", "", "", r.addError});
   rows.push_back({"`messages/add`, no index", std::to_string(r.addUnindexed.n()), ms(r.addUnindexed.median()),
@@ -95,7 +95,8 @@ std::string method(const SearchConfig& cfg, const SearchResults& r) {
      << format("{} in {} files", mb(r.sizes.jsonBytes), num(static_cast<double>(cfg.sessions), 0))
      << ", in the page cache): `rg --count -i -w -F WORD DIR` (the phrase the same with its two words; the "
         "prefix `rg --count -i -w 'compon\\w*' DIR`), a whole run each, "
-     << cfg.rgWarmup << " untimed, then " << cfg.rgSamples << " of each. ripgrep finds lines, not ranked hits: "
+     << cfg.rgWarmup << " untimed, then " << cfg.rgSamples
+     << " of each. ripgrep finds lines, not ranked hits: "
         "the comparison is generous to it.\n"
      << "- `messages/add`: two fresh servers, one with the index's triggers dropped (no index kept), each on its "
         "own database; sequential round trips (about 30 words each) to one session, "
@@ -104,8 +105,10 @@ std::string method(const SearchConfig& cfg, const SearchResults& r) {
      << "- Sizes: the content is the text the index covers (message content, titles, component names, JSX and "
         "CSS, in bytes as stored); the index is the FTS5 tables' pages (`dbstat`). The index keeps no copy of "
         "the text (external content) and keeps positions (`detail=full`, which phrases need).\n"
-     << "- The machine has " << sh("nproc") << " cores shared with other work; load averages before the "
-        "searches: " << r.loadDuringSearch << "; before `messages/add`: " << r.loadDuringAdd << ".\n";
+     << "- The machine has " << sh("nproc")
+     << " cores shared with other work; load averages before the "
+        "searches: "
+     << r.loadDuringSearch << "; before `messages/add`: " << r.loadDuringAdd << ".\n";
   return md.str();
 }
 

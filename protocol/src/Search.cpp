@@ -43,9 +43,12 @@ Problem checkTitle(const std::string& title) {
 
 std::string_view toString(SearchKind kind) {
   switch (kind) {
-    case SearchKind::Message: return "message";
-    case SearchKind::Component: return "component";
-    case SearchKind::Session: return "session";
+    case SearchKind::Message:
+      return "message";
+    case SearchKind::Component:
+      return "component";
+    case SearchKind::Session:
+      return "session";
   }
   return "message";
 }
@@ -67,8 +70,9 @@ Parsed fromJSON(const json& value, SearchQueryParams& out, const std::string& pa
 }
 
 json toJSON(const SearchHit& hit) {
-  json j = {{"sessionId", hit.sessionId}, {"sessionTitle", hit.sessionTitle}, {"kind", toString(hit.kind)},
-            {"id", hit.id},               {"snippet", hit.snippet},           {"createdAt", formatTimestamp(hit.createdAt)}};
+  json j = {{"sessionId", hit.sessionId}, {"sessionTitle", hit.sessionTitle},
+            {"kind", toString(hit.kind)}, {"id", hit.id},
+            {"snippet", hit.snippet},     {"createdAt", formatTimestamp(hit.createdAt)}};
   if (hit.role) j["role"] = toString(*hit.role);
   if (hit.componentVersion) j["componentVersion"] = *hit.componentVersion;
   return j;

@@ -10,9 +10,9 @@
 //   bm25_frozen(table, text)  the score (lower is better) under those statistics
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>

@@ -223,9 +223,7 @@ std::int64_t Statement::Use::getInt(int column) const {
   return sqlite3_column_int64(statement_.stmt_.get(), column);
 }
 
-double Statement::Use::getDouble(int column) const {
-  return sqlite3_column_double(statement_.stmt_.get(), column);
-}
+double Statement::Use::getDouble(int column) const { return sqlite3_column_double(statement_.stmt_.get(), column); }
 
 std::string Statement::Use::getString(int column) const {
   sqlite3_stmt* stmt = statement_.stmt_.get();

@@ -39,8 +39,7 @@ std::vector<std::string> column(const std::string& db, const std::string& sql) {
 
 void add(ServerProcess& server, const std::string& session, const std::string& id, const std::string& content,
          const std::string& role = "user") {
-  server.ok("messages/add",
-            {{"sessionId", session}, {"message", {{"id", id}, {"role", role}, {"content", content}}}});
+  server.ok("messages/add", {{"sessionId", session}, {"message", {{"id", id}, {"role", role}, {"content", content}}}});
 }
 
 json search(ServerProcess& server, const json& params) { return server.ok("search/query", params); }
@@ -66,16 +65,18 @@ struct SearchFixture : ServerFixture {
     add(server, "pricing", "p1", "Make a pricing table with three tiers and monthly billing");
     add(server, "pricing", "p2", "Here is the table. The tiers are Basic, Pro and Enterprise.", "assistant");
     add(server, "weather", "w1", "A weather widget showing the forecast for three days");
-    server.ok("components/save",
-              {{"sessionId", "pricing"},
-               {"component",
-                {{"id", "table"}, {"name", "PricingTable"}, {"jsx", "export default function PricingTable() {}"},
-                 {"css", ".pricing { background: linear-gradient(red, blue); }"}}}});
-    server.ok("components/save",
-              {{"sessionId", "pricing"},
-               {"component",
-                {{"id", "table"}, {"name", "PricingTable"}, {"jsx", "export default function PricingTable() {}"},
-                 {"css", ".pricing { background: linear-gradient(red, green); }"}}}});
+    server.ok("components/save", {{"sessionId", "pricing"},
+                                  {"component",
+                                   {{"id", "table"},
+                                    {"name", "PricingTable"},
+                                    {"jsx", "export default function PricingTable() {}"},
+                                    {"css", ".pricing { background: linear-gradient(red, blue); }"}}}});
+    server.ok("components/save", {{"sessionId", "pricing"},
+                                  {"component",
+                                   {{"id", "table"},
+                                    {"name", "PricingTable"},
+                                    {"jsx", "export default function PricingTable() {}"},
+                                    {"css", ".pricing { background: linear-gradient(red, green); }"}}}});
   }
 };
 
@@ -106,7 +107,8 @@ TEST_CASE_METHOD(SearchFixture, "search/query finds words, phrases and prefixes 
   CHECK(hitKeys(server, {{"query", "thr\u00e9e days"}, {"kinds", {"message"}}}) ==
         std::vector<std::string>{"message:weather:w1"});
   // A prefix.
-  CHECK(hitKeys(server, {{"query", "bill*"}, {"kinds", {"message"}}}) == std::vector<std::string>{"message:pricing:p1"});
+  CHECK(hitKeys(server, {{"query", "bill*"}, {"kinds", {"message"}}}) ==
+        std::vector<std::string>{"message:pricing:p1"});
   CHECK(hitKeys(server, {{"query", "forec*"}, {"kinds", {"message"}}}) ==
         std::vector<std::string>{"message:weather:w1"});
   // One session only.
@@ -147,15 +149,37 @@ TEST_CASE_METHOD(SearchFixture, "hostile queries never fail: they are searched a
     while (text.size() < 10 * 1024) text += "tiers \" * NEAR( -x ') OR 1=1; -- ";
     return text;
   }();
-  for (const std::string& query :
-       {std::string("\"three"), std::string("three\""), std::string("\"\"\""), std::string("*"), std::string("**"),
-        std::string("\"*\""), std::string("NEAR(three tiers"), std::string("NEAR(three, tiers)"),
-        std::string("three NEAR tiers"), std::string("-tiers"), std::string("tiers -"), std::string("- - -"),
-        std::string("three AND"), std::string("OR tiers"), std::string("NOT"), std::string("tiers NOT three"),
-        std::string("'; DROP TABLE messages; --"), std::string("content:tiers"), std::string("{content}: x"),
-        std::string("^tiers"), std::string("tiers + three"), std::string("(tiers"), std::string("tiers)"),
-        std::string("ti*rs"), std::string("\u200b"), std::string("tiers\0three", 11), std::string("\0", 1),
-        std::string("   "), std::string(""), std::string("\u00ab\u00bb"), tenKb}) {
+  for (const std::string& query : {std::string("\"three"),
+                                   std::string("three\""),
+                                   std::string("\"\"\""),
+                                   std::string("*"),
+                                   std::string("**"),
+                                   std::string("\"*\""),
+                                   std::string("NEAR(three tiers"),
+                                   std::string("NEAR(three, tiers)"),
+                                   std::string("three NEAR tiers"),
+                                   std::string("-tiers"),
+                                   std::string("tiers -"),
+                                   std::string("- - -"),
+                                   std::string("three AND"),
+                                   std::string("OR tiers"),
+                                   std::string("NOT"),
+                                   std::string("tiers NOT three"),
+                                   std::string("'; DROP TABLE messages; --"),
+                                   std::string("content:tiers"),
+                                   std::string("{content}: x"),
+                                   std::string("^tiers"),
+                                   std::string("tiers + three"),
+                                   std::string("(tiers"),
+                                   std::string("tiers)"),
+                                   std::string("ti*rs"),
+                                   std::string("\u200b"),
+                                   std::string("tiers\0three", 11),
+                                   std::string("\0", 1),
+                                   std::string("   "),
+                                   std::string(""),
+                                   std::string("\u00ab\u00bb"),
+                                   tenKb}) {
     CAPTURE(query.substr(0, 80));
     json response = server.call("search/query", {{"query", query}});
     REQUIRE(response.contains("result"));
@@ -173,7 +197,6 @@ TEST_CASE_METHOD(SearchFixture, "hostile queries never fail: they are searched a
   CHECK(hitKeys(server, {{"query", "tiers"}, {"kinds", {"message"}}}).size() == 2);
 }
 
-
 TEST_CASE_METHOD(ServerFixture, "search/query validates its params by name") {
   CHECK_THAT(errorMessage(server, "search/query", json::object()), Catch::Contains("params.query: is required"));
   CHECK_THAT(errorMessage(server, "search/query", {{"query", 5}}), Catch::Contains("params.query"));
@@ -188,8 +211,7 @@ TEST_CASE_METHOD(ServerFixture, "search/query validates its params by name") {
   CHECK_THAT(errorMessage(server, "search/query", {{"query", "x"}, {"kinds", "message"}}),
              Catch::Contains("params.kinds: must be an array"));
   CHECK_THAT(errorMessage(server, "search/query", {{"query", "x"}, {"limit", 0}}), Catch::Contains("params.limit"));
-  CHECK_THAT(errorMessage(server, "search/query", {{"query", "x"}, {"limit", 1001}}),
-             Catch::Contains("params.limit"));
+  CHECK_THAT(errorMessage(server, "search/query", {{"query", "x"}, {"limit", 1001}}), Catch::Contains("params.limit"));
   for (const char* cursor : {"", "@@", "YWJj", "MHgxcDB8MXwxfDE"})
     CHECK_THAT(errorMessage(server, "search/query", {{"query", "x"}, {"cursor", cursor}}),
                Catch::Contains("params.cursor: not a cursor from search/query"));
@@ -299,11 +321,14 @@ TEST_CASE_METHOD(ServerFixture, "session/rename sets the title, validated, and s
   }();
   CHECK(server.ok("session/rename", {{"sessionId", "s"}, {"title", twoHundred}})["session"]["title"] == twoHundred);
 
-  CHECK_THAT(errorMessage(server, "session/rename", {{"sessionId", "s"}}), Catch::Contains("params.title: is required"));
+  CHECK_THAT(errorMessage(server, "session/rename", {{"sessionId", "s"}}),
+             Catch::Contains("params.title: is required"));
   CHECK_THAT(errorMessage(server, "session/rename", {{"sessionId", "s"}, {"title", " \t "}}),
              Catch::Contains("params.title: must not be empty"));
   CHECK_THAT(errorMessage(server, "session/rename", {{"sessionId", "s"}, {"title", twoHundred + "x"}}),
              Catch::Contains("params.title: must be at most 200 characters"));
+  CHECK(server.error("session/rename", {{"sessionId", "s"}, {"title", ""}})["data"]["userMessage"] ==
+        "That title cannot be used: it must not be empty.");
   CHECK_THAT(errorMessage(server, "session/rename", {{"sessionId", "s"}, {"title", "two\nlines"}}),
              Catch::Contains("params.title: must be one line"));
   CHECK_THAT(errorMessage(server, "session/rename", {{"sessionId", "s"}, {"title", 3}}),
@@ -356,8 +381,9 @@ TEST_CASE("kill -9 during writes leaves the database and its index whole and in 
   for (const char* table : {"messages_search", "components_search", "titles_search"})
     CHECK(column(db, std::string("INSERT INTO ") + table + " (" + table + ") VALUES ('integrity-check')").empty());
   // The index holds exactly the rows the table holds.
-  CHECK(column(db, "SELECT group_concat(rowid) FROM (SELECT rowid FROM messages_search "
-                   "WHERE messages_search MATCH 'ledger' ORDER BY rowid)") ==
+  CHECK(column(db,
+               "SELECT group_concat(rowid) FROM (SELECT rowid FROM messages_search "
+               "WHERE messages_search MATCH 'ledger' ORDER BY rowid)") ==
         column(db, "SELECT group_concat(rowid) FROM (SELECT rowid FROM messages ORDER BY rowid)"));
   ServerProcess server({{"--db", db}, {{"AIEDITOR_LOG", "error"}}});
   server.initialize(json::object());
@@ -373,8 +399,9 @@ TEST_CASE("a database from schema version 6 is indexed when migrated, after a ba
   prepareDatabase(db, [](ServerProcess& server) {
     add(server, "old", "o1", "an old message about invoices");
     add(server, "old", "o2", "and one about receipts", "assistant");
-    server.ok("components/save", {{"sessionId", "old"},
-                                  {"component", {{"id", "c"}, {"name", "InvoiceList"}, {"jsx", "<ul/>"}, {"css", ""}}}});
+    server.ok(
+        "components/save",
+        {{"sessionId", "old"}, {"component", {{"id", "c"}, {"name", "InvoiceList"}, {"jsx", "<ul/>"}, {"css", ""}}}});
   });
   column(db, kDropSearchAdditions);
   column(db, "PRAGMA user_version = 6");

@@ -177,8 +177,10 @@ std::string searchLine(const json& hit) {
   std::string snippet;
   for (const char c : hit.value("snippet", "")) {
     const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
-    if (!space) snippet += c;
-    else if (!snippet.empty() && snippet.back() != ' ') snippet += ' ';
+    if (!space)
+      snippet += c;
+    else if (!snippet.empty() && snippet.back() != ' ')
+      snippet += ' ';
   }
   return hit.value("sessionId", "") + " \u00b7 " + time + " \u00b7 " + what + snippet;
 }

@@ -26,6 +26,7 @@ std::string invalidParams(std::string_view message) {
   if (field == "params.sessionId")
     return "That session name cannot be used: it " + std::string(problemOf(message)) + ".";
   if (field == "params.text") return "Type a prompt first.";
+  if (field == "params.title") return "That title cannot be used: it " + std::string(problemOf(message)) + ".";
   if (field.starts_with("params.images"))
     return "An attached image cannot be used: it " + std::string(problemOf(message)) + ".";
   if (field.starts_with("params.files"))

@@ -76,7 +76,6 @@ std::optional<std::string> unbase64url(std::string_view text) {
   return out;
 }
 
-
 // ---- Columns -------------------------------------------------------------------
 
 std::string_view roleName(Role role) { return nameOf(kRoles, role); }

@@ -98,8 +98,8 @@ Res<protocol::AppliedFile> readAppliedFile(const Row&);
 /// (its kind left to the caller) and where it stands in the order.
 struct SearchRow {
   protocol::SearchHit hit;
-  double score = 0;       ///< bm25: lower is better
-  std::int64_t doc = 0;   ///< the content row's rowid
+  double score = 0;      ///< bm25: lower is better
+  std::int64_t doc = 0;  ///< the content row's rowid
 };
 Res<SearchRow> readSearchRow(const Row&);
 

@@ -257,15 +257,18 @@ PRAGMA user_version = 6;
 // (session/rename): a pull no longer titles it from its first prompt.
 // migrate() fills the tables (fillSearchIndex) in the same transaction.
 #define AIEDITOR_PART(column) "substr(" column ", 1, 1048576)"
-#define AIEDITOR_FTS(table, columns, content) \
-  "CREATE VIRTUAL TABLE " table " USING fts5(" columns ", content='" content "', tokenize='unicode61 remove_diacritics 2');\n"
+#define AIEDITOR_FTS(table, columns, content)                                \
+  "CREATE VIRTUAL TABLE " table " USING fts5(" columns ", content='" content \
+  "', tokenize='unicode61 remove_diacritics 2');\n"
 #define AIEDITOR_FTS_TRIGGERS(table, content, news, olds, columns, changed)                                        \
   "CREATE TRIGGER " table "_insert AFTER INSERT ON " content " BEGIN INSERT INTO " table " (rowid, " columns       \
-  ") VALUES (new.rowid, " news "); END;\n"                                                                          \
-  "CREATE TRIGGER " table "_delete AFTER DELETE ON " content " BEGIN INSERT INTO " table " (" table ", rowid, "    \
-  columns ") VALUES ('delete', old.rowid, " olds "); END;\n"                                                        \
+  ") VALUES (new.rowid, " news                                                                                     \
+  "); END;\n"                                                                                                      \
+  "CREATE TRIGGER " table "_delete AFTER DELETE ON " content " BEGIN INSERT INTO " table " (" table                \
+  ", rowid, " columns ") VALUES ('delete', old.rowid, " olds                                                       \
+  "); END;\n"                                                                                                      \
   "CREATE TRIGGER " table "_update AFTER UPDATE OF " changed " ON " content " BEGIN INSERT INTO " table " (" table \
-  ", rowid, " columns ") VALUES ('delete', old.rowid, " olds "); INSERT INTO " table " (rowid, " columns          \
+  ", rowid, " columns ") VALUES ('delete', old.rowid, " olds "); INSERT INTO " table " (rowid, " columns           \
   ") VALUES (new.rowid, " news "); END;\n"
 constexpr const char* kSchemaV7 =
     AIEDITOR_FTS("messages_search", "content", "messages")

@@ -259,7 +259,7 @@ inline constexpr const char* kSetCurrentIfOther =
 // query ranks every match (score: bm25, lower is better) and keeps a page in
 // (score, time DESC, kind, doc) order; only that page's snippets are made
 // (each reads its row's text by rowid).
-#define AIEDITOR_AFTER_CURSOR(kind)                                                                   \
+#define AIEDITOR_AFTER_CURSOR(kind)                                                                \
   "(?3 IS NULL OR score > ?3 OR (score = ?3 AND (at < ?4 OR (at = ?4 AND (" kind " > ?5 OR (" kind \
   " = ?5 AND doc > ?6))))))"
 #define AIEDITOR_SEARCH_ORDER " ORDER BY score, at DESC, doc LIMIT ?7"

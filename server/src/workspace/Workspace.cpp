@@ -244,8 +244,7 @@ Result<p::SearchQueryResult> Workspace::search(const p::SearchQueryParams& param
 
 void Workspace::renameSession(const p::SessionRenameParams& params, Callback<p::SessionRenameResult> done) {
   persist<Session>(
-      params.sessionId,
-      [id = params.sessionId, title = params.title](Store& s) { return s.renameSession(id, title); },
+      params.sessionId, [id = params.sessionId, title = params.title](Store& s) { return s.renameSession(id, title); },
       [done](Result<Session> renamed) {
         if (!renamed) return done(std::unexpected(renamed.error()));
         done(p::SessionRenameResult{std::move(*renamed)});

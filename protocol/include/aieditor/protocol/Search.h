@@ -25,11 +25,11 @@ inline constexpr std::size_t kMaxSearchQueryBytes = 16 * 1024;
 inline constexpr std::size_t kMaxTitleChars = 200;
 
 struct SearchQueryParams {
-  std::string query;                       ///< words, "exact phrases", prefix*
-  std::optional<std::string> sessionId;    ///< only this session
-  std::vector<SearchKind> kinds;           ///< empty: every kind
+  std::string query;                     ///< words, "exact phrases", prefix*
+  std::optional<std::string> sessionId;  ///< only this session
+  std::vector<SearchKind> kinds;         ///< empty: every kind
   std::int64_t limit = 20;
-  std::optional<std::string> cursor;       ///< a previous reply's nextCursor
+  std::optional<std::string> cursor;  ///< a previous reply's nextCursor
 };
 Parsed fromJSON(const json&, SearchQueryParams&, const std::string& path);
 
@@ -37,10 +37,10 @@ struct SearchHit {
   std::string sessionId;
   std::string sessionTitle;
   SearchKind kind = SearchKind::Message;
-  std::string id;  ///< the message's or component's id; the session's for a title
-  std::optional<Role> role;                     ///< messages
+  std::string id;                                ///< the message's or component's id; the session's for a title
+  std::optional<Role> role;                      ///< messages
   std::optional<std::int64_t> componentVersion;  ///< components: the newest version that matched
-  std::string snippet;                          ///< the matching text, matches between « and »
+  std::string snippet;                           ///< the matching text, matches between « and »
   Timestamp createdAt = 0;
 };
 json toJSON(const SearchHit&);
