@@ -10,6 +10,7 @@ vim.api.nvim_create_user_command("AiEditor", function(opts)
 end, {
   nargs = "*",
   range = true,
+  bang = true,
   desc = "aieditor: chat with an AI and edit React components",
   complete = function(arglead, cmdline, _)
     return require("aieditor.commands").complete(arglead, cmdline)

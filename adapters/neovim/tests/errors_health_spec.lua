@@ -21,7 +21,7 @@ T.test("restoring a version that does not exist shows an error", function()
   T.wait_for(function()
     return session.current and session.current.id == "nvim-errors"
   end, "session/open")
-  require("aieditor.components").restore("no-such-component", 42)
+  require("aieditor.history").restore("no-such-component", 42)
   T.wait_for(function()
     return T.find_notification(seen, "components/restore failed", vim.log.levels.ERROR)
   end, "an error notification")
@@ -41,7 +41,7 @@ end)
 
 T.test("subcommands complete", function()
   T.eq(vim.fn.getcompletion("AiEditor ", "cmdline"), {
-    "cancel", "chat", "export", "history", "import", "insert", "open", "save", "send", "sessions", "sync",
+    "apply", "cancel", "chat", "export", "history", "import", "insert", "open", "save", "send", "sessions", "sync",
   })
   T.eq(vim.fn.getcompletion("AiEditor sync lo", "cmdline"), { "login", "logout" })
   T.eq(vim.fn.getcompletion("AIEditorSync re", "cmdline"), { "rejected", "retry" })

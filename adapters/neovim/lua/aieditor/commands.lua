@@ -5,6 +5,7 @@ local M = {}
 ---@class aieditor.CommandArgs
 ---@field args string Everything after the subcommand, unsplit.
 ---@field fargs string[] The words after the subcommand.
+---@field bang boolean `:AiEditor!`
 ---@field range aieditor.Range
 
 ---@class aieditor.Subcommand
@@ -79,6 +80,15 @@ M.subcommands = {
     end,
     complete = kinds,
   },
+  apply = {
+    usage = "apply[!] [dir]",
+    run = function(a)
+      ai().apply(a.args, a.bang)
+    end,
+    complete = function(arglead)
+      return vim.fn.getcompletion(arglead, "dir")
+    end,
+  },
   history = {
     usage = "history",
     run = function()
@@ -133,6 +143,11 @@ end
 ---@param opts table The table given to nvim_create_user_command callbacks.
 function M.run(opts)
   local name, rest = opts.args:match("^%s*(%S+)%s*(.-)%s*$")
+  -- `:AiEditor apply!` (the bang on the subcommand) as well as `:AiEditor! apply`.
+  local bang = opts.bang == true
+  if name and name:sub(-1) == "!" then
+    name, bang = name:sub(1, -2), true
+  end
   local sub = name and M.subcommands[name]
   if not sub then
     local usages = {}
@@ -148,6 +163,7 @@ function M.run(opts)
   sub.run({
     args = rest,
     fargs = fargs,
+    bang = bang,
     range = { range = opts.range or 0, line1 = opts.line1, line2 = opts.line2 },
   })
 end
@@ -164,7 +180,7 @@ function M.complete(arglead, cmdline)
       return vim.startswith(n, arglead)
     end, M.names())
   end
-  local sub = M.subcommands[words[1]]
+  local sub = M.subcommands[(words[1]:gsub("!$", ""))]
   local argn = #words - (arglead ~= "" and 1 or 0)
   if sub and sub.complete and argn == 1 then
     return sub.complete(arglead)

@@ -319,8 +319,18 @@ function M.save(kind, range)
   require("aieditor.components").save(kind, range)
 end
 
+---Lists the versions of the current component; choosing an older one shows
+---its diff, then restores it (and the files it was applied to).
 function M.history()
-  require("aieditor.components").history()
+  require("aieditor.history").pick()
+end
+
+---`:AiEditor apply [dir]` shows the diff of writing the current component to
+---its own files; `apply!` writes them.
+---@param dir string|nil
+---@param write boolean|nil
+function M.apply(dir, write)
+  require("aieditor.apply").apply(dir, write == true)
 end
 
 ---Writes the session's export document (JSON) to a file.

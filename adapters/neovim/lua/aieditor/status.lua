@@ -65,6 +65,33 @@ function M.parse_time(ts)
   return epoch
 end
 
+---A time as people say it: "just now", "42 s ago", "3 min ago", "2 h ago",
+---"yesterday", "5 days ago", then the date ("2026-11-02"); "" without one.
+---@param ts string|nil RFC 3339
+---@param now integer|nil epoch seconds (default: now)
+---@return string
+function M.relative(ts, now)
+  local t = M.parse_time(ts)
+  if not t then
+    return ""
+  end
+  local ago = (now or os.time()) - t
+  if ago < 5 then
+    return "just now"
+  elseif ago < 60 then
+    return ("%d s ago"):format(ago)
+  elseif ago < 3600 then
+    return ("%d min ago"):format(math.floor(ago / 60))
+  elseif ago < 86400 then
+    return ("%d h ago"):format(math.floor(ago / 3600))
+  elseif ago < 2 * 86400 then
+    return "yesterday"
+  elseif ago < 30 * 86400 then
+    return ("%d days ago"):format(math.floor(ago / 86400))
+  end
+  return os.date("%Y-%m-%d", t) --[[@as string]]
+end
+
 ---The text for a status: "✅ Saved 14:03", "⏳ Saving…", "❌ Save failed: <reason>", "💾 Not saved".
 ---@param st aieditor.PersistenceStatus|nil
 ---@return string
