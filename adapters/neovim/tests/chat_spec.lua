@@ -15,7 +15,8 @@ local deltas = {}
 vim.api.nvim_create_autocmd("User", {
   pattern = "AiEditorStatus",
   callback = function()
-    table.insert(statuses, ai.statusline())
+    -- The save state; while the reply streams the statusline shows "Generating…".
+    table.insert(statuses, require("aieditor.status").format(require("aieditor.status").current))
   end,
 })
 vim.api.nvim_create_autocmd("User", {
@@ -24,6 +25,7 @@ vim.api.nvim_create_autocmd("User", {
     table.insert(deltas, {
       text = table.concat(chat.lines(), "\n"),
       pending = session.current.sending ~= nil,
+      status = ai.statusline(),
     })
   end,
 })
@@ -75,6 +77,9 @@ T.test("send a prompt; deltas stream into the chat buffer", function()
     T.ok(#deltas[i].text > #deltas[i - 1].text, "the chat buffer grows with each delta")
   end
   T.ok(not deltas[1].text:find(assistant.content, 1, true), "the first delta is not the whole reply")
+  for _, d in ipairs(deltas) do
+    T.ok(d.status:match("^⏳ Generating… %d+ s$"), "while streaming the statusline says so: " .. d.status)
+  end
 
   -- The final buffer holds the whole reply, rendered as markdown.
   local text = chat_text()
@@ -94,14 +99,14 @@ T.test("the statusline goes from saving to saved", function()
     if s == "⏳ Saving…" and not saving then
       saving = i
     end
-    if saving and i > saving and s:match("^✅ Saved %d%d:%d%d$") then
+    if saving and i > saving and s:match("^✅ Saved %d%d:%d%d:%d%d$") then
       saved = i
     end
   end
   T.ok(saving, "⏳ Saving… was shown; saw " .. vim.inspect(statuses))
-  T.ok(saved, "✅ Saved HH:MM followed; saw " .. vim.inspect(statuses))
+  T.ok(saved, "✅ Saved HH:MM:SS followed; saw " .. vim.inspect(statuses))
   T.wait_for(function()
-    return ai.statusline():match("^✅ Saved %d%d:%d%d$")
+    return ai.statusline():match("^✅ Saved %d%d:%d%d:%d%d$")
   end, "the final state to be saved")
   -- The chat window shows the same state: winbar on 0.8+, statusline on 0.7.
   local win = chat.win()
@@ -146,7 +151,7 @@ T.test("cancel interrupts a streaming reply", function()
   end, "the first delta")
   vim.cmd("AiEditor cancel")
   wait_reply("the cancelled request to end")
-  T.ok(T.find_notification(seen, "chat/send cancelled", vim.log.levels.INFO), "cancel is reported as info: " .. vim.inspect(seen))
+  T.ok(T.find_notification(seen, "The reply was stopped before it finished", vim.log.levels.INFO), "cancel is reported as info: " .. vim.inspect(seen))
   T.ok(not T.find_notification(seen, ".", vim.log.levels.ERROR), "no error is shown")
   -- The server kept what arrived, marked interrupted; the plugin reloads it.
   T.wait_for(function()

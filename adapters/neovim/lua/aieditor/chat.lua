@@ -48,14 +48,27 @@ end
 local function header_lines()
   local s = require("aieditor.session").current
   if not s then
-    return { "# AiEditor", "", "No session open: `:AiEditor open [id]`.", "" }
+    return { "# AiEditor", "", "Type a prompt below to start a session, or `:AiEditor open` to pick one.", "" }
   end
-  local lines = { "# AiEditor · " .. s.id, "" }
+  local title = s.info and s.info.title
+  local lines = { "# " .. ((title and title ~= "") and title or "New session") .. " · " .. s.id, "" }
   if s.has_more then
     table.insert(lines, "_Older messages are not shown._")
     table.insert(lines, "")
   end
   return lines
+end
+
+---What follows the messages: why the last reply failed, and how to retry.
+---@return string[]
+local function footer_lines()
+  local session = require("aieditor.session")
+  local s = session.current
+  local failure = s and session.failures[s.id]
+  if not failure or s.sending then
+    return {}
+  end
+  return { "> **⚠ " .. failure.reason .. "**", "> Your prompt is kept: `:AiEditor retry` sends it again.", "" }
 end
 
 ---@return boolean
@@ -101,9 +114,56 @@ function M.render(from)
   for i = #msgs + 1, #starts do
     starts[i] = nil
   end
+  starts[#msgs + 1] = n -- where the messages end
+  vim.list_extend(lines, footer_lines())
   vim.api.nvim_buf_set_lines(bufnr, start_line, content_end(), false, lines)
   if win_valid() and vim.api.nvim_get_current_win() ~= winid then
     vim.api.nvim_win_set_cursor(winid, { vim.api.nvim_buf_line_count(bufnr), 0 })
+  end
+end
+
+---The message under the cursor of the chat window (its index), if any.
+---@return integer|nil
+function M.message_at_cursor()
+  if not win_valid() or vim.api.nvim_get_current_win() ~= winid then
+    return nil
+  end
+  local line = vim.api.nvim_win_get_cursor(winid)[1] - 1
+  local s = require("aieditor.session").current
+  local found
+  for i = 1, s and #s.messages or 0 do
+    if starts[i] and starts[i] <= line then
+      found = i
+    end
+  end
+  return found
+end
+
+---Puts a prompt back on the empty prompt line (after a failed reply), so
+---nothing typed is lost.
+---@param text string
+function M.restore_prompt(text)
+  if not buf_valid() or text:find("\n") then
+    return
+  end
+  local last = vim.api.nvim_buf_line_count(bufnr)
+  local line = vim.api.nvim_buf_get_lines(bufnr, last - 1, last, false)[1] or ""
+  local prompt = vim.fn.prompt_getprompt(bufnr)
+  if line == prompt or line == "" then
+    vim.api.nvim_buf_set_lines(bufnr, last - 1, last, false, { prompt .. text })
+  end
+end
+
+---Empties the prompt line when it holds `text` (sent again by retry).
+---@param text string
+function M.clear_prompt(text)
+  if not buf_valid() then
+    return
+  end
+  local last = vim.api.nvim_buf_line_count(bufnr)
+  local prompt = vim.fn.prompt_getprompt(bufnr)
+  if vim.api.nvim_buf_get_lines(bufnr, last - 1, last, false)[1] == prompt .. text then
+    vim.api.nvim_buf_set_lines(bufnr, last - 1, last, false, { prompt })
   end
 end
 
@@ -122,7 +182,8 @@ function M.title()
   local s = require("aieditor.session").current
   local text = "AiEditor"
   if s then
-    text = text .. " · " .. s.id
+    local title = s.info and s.info.title
+    text = text .. " · " .. ((title and title ~= "") and (title .. " (" .. s.id .. ")") or s.id)
   end
   local st = require("aieditor.status").statusline()
   if st ~= "" then

@@ -24,6 +24,7 @@ M.codes = {
   InvalidParams = -32602,
   InternalError = -32603,
   ServerNotInitialized = -32002,
+  StorageFailed = -32001,
   RequestCancelled = -32800,
   -- Not sent by the server: used locally when the process is gone or slow.
   ServerExited = -32099,

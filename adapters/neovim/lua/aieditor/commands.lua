@@ -95,6 +95,18 @@ M.subcommands = {
       ai().history()
     end,
   },
+  new = {
+    usage = "new",
+    run = function()
+      ai().new_session()
+    end,
+  },
+  retry = {
+    usage = "retry",
+    run = function()
+      ai().retry()
+    end,
+  },
   sessions = {
     usage = "sessions",
     run = function()
