@@ -2,8 +2,10 @@
 ---
 --- One prompt buffer (|prompt-buffer|) with filetype markdown: the
 --- conversation above, the prompt line at the bottom. Assistant replies grow
---- in place as `chat/delta` arrives. The window shows the save state in its
---- winbar (Neovim 0.8+) or, on 0.7, in its window-local statusline.
+--- in place as `chat/delta` arrives. Code fences are highlighted in their
+--- language and folded to one line. The window is a split, a tab or a float
+--- (`chat.position`); it shows the state in its winbar (Neovim 0.8+) or, on
+--- 0.7, in its window-local statusline.
 
 local config = require("aieditor.config")
 
@@ -18,7 +20,16 @@ local winid
 ---@type integer[]
 local starts = {}
 
+---Fold level of each content line (1-based): 1 inside a code fence, with
+---">1" on its opening line and "<1" on its closing one.
+---@type (string|integer)[]
+local fold_levels = {}
+
 local has_winbar = vim.fn.has("nvim-0.8") == 1
+
+---Fence languages highlighted in the chat (`lang=filetype` as in
+---|g:markdown_fenced_languages|), those whose syntax file exists.
+local FENCED = { "jsx=javascriptreact", "javascript", "js=javascript", "css", "scss", "json", "html" }
 
 local BUFNAME = "aieditor://chat"
 
@@ -117,9 +128,53 @@ function M.render(from)
   starts[#msgs + 1] = n -- where the messages end
   vim.list_extend(lines, footer_lines())
   vim.api.nvim_buf_set_lines(bufnr, start_line, content_end(), false, lines)
+  M.update_folds(start_line, lines)
   if win_valid() and vim.api.nvim_get_current_win() ~= winid then
     vim.api.nvim_win_set_cursor(winid, { vim.api.nvim_buf_line_count(bufnr), 0 })
   end
+end
+
+---Fold levels for lines from `start_line` (0-based) on, which now hold
+---`lines`: a fence opens with ``` and a language or none, and closes with a
+---bare ```.
+---@param start_line integer
+---@param lines string[]
+function M.update_folds(start_line, lines)
+  local before = fold_levels[start_line] -- the line above the first changed one
+  local inside = before == ">1" or before == 1
+  for i = #fold_levels, start_line + 1, -1 do
+    fold_levels[i] = nil
+  end
+  for i, line in ipairs(lines) do
+    local lnum = start_line + i
+    if line:match("^%s*```") then
+      if inside and line:match("^%s*```+%s*$") then
+        fold_levels[lnum], inside = "<1", false
+      elseif not inside then
+        fold_levels[lnum], inside = ">1", true
+      else
+        fold_levels[lnum] = 1
+      end
+    else
+      fold_levels[lnum] = inside and 1 or 0
+    end
+  end
+end
+
+---'foldexpr' of the chat window.
+---@param lnum integer
+---@return string|integer
+function M.foldexpr(lnum)
+  return fold_levels[lnum] or 0
+end
+
+---'foldtext' of the chat window: "▸ jsx · 14 lines".
+---@return string
+function M.foldtext()
+  local first = vim.fn.getline(vim.v.foldstart)
+  local lang = first:match("^%s*```+%s*([%w_.+-]*)")
+  local n = vim.v.foldend - vim.v.foldstart - 1
+  return ("▸ %s · %d line%s (zo shows it)"):format(lang ~= "" and lang or "code", n, n == 1 and "" or "s")
 end
 
 ---The message under the cursor of the chat window (its index), if any.
@@ -233,8 +288,21 @@ function M.buf()
   vim.bo[bufnr].swapfile = false
   vim.fn.prompt_setprompt(bufnr, config.options.chat.prompt)
   vim.fn.prompt_setcallback(bufnr, on_submit)
+  -- Markdown's syntax reads g:markdown_fenced_languages when it loads: add
+  -- the chat's languages for this buffer only, then put the user's back.
+  local saved = vim.g.markdown_fenced_languages
+  local fenced = vim.deepcopy(saved or {})
+  for _, lang in ipairs(FENCED) do
+    local ft = lang:match("[^=]*$")
+    if #vim.api.nvim_get_runtime_file("syntax/" .. ft .. ".vim", false) > 0 then
+      table.insert(fenced, lang)
+    end
+  end
+  vim.g.markdown_fenced_languages = fenced
   vim.bo[bufnr].filetype = "markdown"
+  vim.g.markdown_fenced_languages = saved
   starts = {}
+  fold_levels = {}
   M.render()
   return bufnr
 end
@@ -257,22 +325,45 @@ function M.open()
     return
   end
   local opts = config.options.chat
-  local split = ({
-    right = "botright vsplit",
-    left = "topleft vsplit",
-    bottom = "botright split",
-    top = "topleft split",
-  })[opts.position] or "botright vsplit"
-  vim.cmd(split)
-  winid = vim.api.nvim_get_current_win()
-  vim.api.nvim_win_set_buf(winid, buf)
-  if split:find("vsplit") then
-    vim.api.nvim_win_set_width(winid, opts.size)
-    vim.wo[winid].winfixwidth = true
+  local position = opts.position or "right"
+  if position == "float" then
+    local width = math.floor(vim.o.columns * 0.8)
+    local height = math.floor((vim.o.lines - vim.o.cmdheight) * 0.8)
+    winid = vim.api.nvim_open_win(buf, true, {
+      relative = "editor",
+      width = width,
+      height = height,
+      col = math.floor((vim.o.columns - width) / 2),
+      row = math.floor((vim.o.lines - height) / 2) - 1,
+      border = "rounded",
+    })
+  elseif position == "tab" then
+    vim.cmd("tab sbuffer " .. buf)
+    winid = vim.api.nvim_get_current_win()
   else
-    vim.api.nvim_win_set_height(winid, opts.size)
-    vim.wo[winid].winfixheight = true
+    local vertical = position ~= "bottom" and position ~= "top"
+    vim.cmd(({ left = "topleft vsplit", bottom = "botright split", top = "topleft split" })[position] or "botright vsplit")
+    winid = vim.api.nvim_get_current_win()
+    vim.api.nvim_win_set_buf(winid, buf)
+    -- Default size: 40% of the editor, at least 50 columns (or 10 lines),
+    -- wide enough for code, never the whole screen.
+    local total = vertical and vim.o.columns or vim.o.lines
+    local size = opts.size or math.max(vertical and 50 or 10, math.floor(total * 0.4))
+    size = math.min(size, total - (vertical and 20 or 5))
+    if vertical then
+      vim.api.nvim_win_set_width(winid, size)
+      vim.wo[winid].winfixwidth = true
+    else
+      vim.api.nvim_win_set_height(winid, size)
+      vim.wo[winid].winfixheight = true
+    end
   end
+  vim.wo[winid].foldmethod = "expr"
+  vim.wo[winid].foldexpr = "v:lua.require'aieditor.chat'.foldexpr(v:lnum)"
+  vim.wo[winid].foldtext = "v:lua.require'aieditor.chat'.foldtext()"
+  vim.wo[winid].foldlevel = 0
+  vim.wo[winid].foldenable = true
+  vim.wo[winid].fillchars = "fold: "
   vim.wo[winid].wrap = true
   vim.wo[winid].linebreak = true
   vim.wo[winid].number = false
@@ -288,8 +379,8 @@ function M.close()
   if not win_valid() then
     return
   end
-  if #vim.api.nvim_tabpage_list_wins(0) == 1 and vim.api.nvim_win_get_tabpage(winid) == vim.api.nvim_get_current_tabpage() then
-    -- The last window of the tab: show another buffer instead of closing it.
+  if #vim.api.nvim_list_wins() == 1 then
+    -- The last window: show another buffer instead of closing it.
     vim.api.nvim_win_call(winid, function()
       vim.cmd("enew")
     end)

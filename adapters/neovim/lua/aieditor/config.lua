@@ -7,8 +7,8 @@ local M = {}
 ---@field env table<string,string>|nil Extra environment variables for the server process.
 
 ---@class aieditor.ChatOptions
----@field position "right"|"left"|"bottom"|"top" Where the chat window opens.
----@field size integer Width (right/left) or height (bottom/top) of the chat window.
+---@field position "right"|"left"|"bottom"|"top"|"tab"|"float" Where the chat window opens.
+---@field size integer|nil Width (right/left) or height (bottom/top); nil: 40% of the editor.
 ---@field prompt string Text of the prompt line at the bottom of the chat buffer.
 
 ---@class aieditor.ApplyOptions
@@ -49,8 +49,8 @@ local defaults = {
   offline_delay_ms = nil,
   history_limit = 50,
   chat = {
-    position = "right",
-    size = 60,
+    position = "right", -- "right", "left", "bottom", "top", "tab" or "float"
+    size = nil, -- columns (right/left) or lines (bottom/top); nil: 40% of the editor, at least 50 (10)
     prompt = "> ",
   },
   apply = {
