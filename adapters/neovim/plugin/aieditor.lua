@@ -47,6 +47,8 @@ plug("x", "AiEditorInsertJsx", ":AiEditor insert jsx<CR>", "aieditor: replace th
 plug("x", "AiEditorInsertCss", ":AiEditor insert css<CR>", "aieditor: replace the selection with the CSS")
 plug("n", "AiEditorSave", "<Cmd>AiEditor save<CR>", "aieditor: save the buffer as a new version")
 plug("x", "AiEditorSave", ":AiEditor save<CR>", "aieditor: save the selection as a new version")
+plug("x", "AiEditorEdit", ":AiEditor edit<CR>", "aieditor: change the selection with the AI (a diff to accept)")
+plug("x", "AiEditorSend", ":<C-u>lua require('aieditor.edit').send_selection()<CR>", "aieditor: send a prompt with the selection attached")
 plug("n", "AiEditorHistory", "<Cmd>AiEditor history<CR>", "aieditor: versions; restore one")
 plug("n", "AiEditorApply", "<Cmd>AiEditor apply<CR>", "aieditor: diff of writing the component to its files")
 plug("n", "AiEditorApplyWrite", "<Cmd>AiEditor apply!<CR>", "aieditor: write the component to its files")

@@ -45,7 +45,7 @@ end)
 
 T.test("subcommands complete", function()
   T.eq(vim.fn.getcompletion("AiEditor ", "cmdline"), {
-    "apply", "cancel", "chat", "export", "history", "import", "insert", "new", "open", "retry", "save", "send", "sessions", "sync",
+    "apply", "cancel", "chat", "edit", "export", "history", "import", "insert", "new", "open", "retry", "save", "send", "sessions", "sync",
   })
   T.eq(vim.fn.getcompletion("AiEditor sync lo", "cmdline"), { "login", "logout" })
   T.eq(vim.fn.getcompletion("AIEditorSync re", "cmdline"), { "rejected", "retry" })
@@ -62,7 +62,9 @@ T.test("<Plug> mappings exist and no default keys are mapped", function()
   for _, name in ipairs({ "AiEditorOpen", "AiEditorNew", "AiEditorChat", "AiEditorSend", "AiEditorRetry", "AiEditorApply", "AiEditorApplyWrite", "AiEditorInsertJsx", "AiEditorInsertCss", "AiEditorSave", "AiEditorHistory", "AiEditorSessions", "AiEditorCancel", "AiEditorSync" }) do
     T.ok(vim.fn.maparg("<Plug>(" .. name .. ")", "n") ~= "", name)
   end
-  T.ok(vim.fn.maparg("<Plug>(AiEditorInsertJsx)", "x") ~= "", "visual insert")
+  for _, name in ipairs({ "AiEditorInsertJsx", "AiEditorInsertCss", "AiEditorSave", "AiEditorEdit", "AiEditorSend" }) do
+    T.ok(vim.fn.maparg("<Plug>(" .. name .. ")", "x") ~= "", name .. " in Visual mode")
+  end
   for _, m in ipairs(vim.api.nvim_get_keymap("n")) do
     T.ok(not (m.rhs or ""):find("AiEditor") or m.lhs:find("^<Plug>"), "default mapping " .. m.lhs)
   end
@@ -85,7 +87,7 @@ T.test("the suggested keys in :help aieditor-suggested-keys map to existing <Plu
   assert(loadstring(table.concat(code, "\n")))()
   for _, line in ipairs(code) do
     local lhs = line:match('"(<leader>[^"]+)"'):gsub("<leader>", ",")
-    local modes = line:match("{ \"n\", \"x\" }") and { "n", "x" } or { "n" }
+    local modes = line:match('{ "n", "x" }') and { "n", "x" } or line:match('set%("x"') and { "x" } or { "n" }
     for _, mode in ipairs(modes) do
       local rhs = vim.fn.maparg(lhs, mode)
       T.ok(rhs:match("^<Plug>%(AiEditor%a+%)$"), lhs .. " maps to " .. rhs)

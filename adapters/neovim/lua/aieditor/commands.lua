@@ -61,9 +61,22 @@ M.subcommands = {
     end,
   },
   send = {
-    usage = "send {text}",
+    usage = "[range]send {text}",
     run = function(a)
-      ai().send(a.args)
+      -- With a range (a selection, or % for the file) its code goes along.
+      local buf = vim.api.nvim_get_current_buf()
+      local region = a.range.range > 0 and require("aieditor.components").region(buf, a.range)
+      local text = a.args
+      if region and not text:match("^%s*$") then
+        text = text .. "\n\n" .. require("aieditor.edit").context(buf, region)
+      end
+      ai().send(text)
+    end,
+  },
+  edit = {
+    usage = "[range]edit [instruction]",
+    run = function(a)
+      require("aieditor.edit").edit(a.args, a.range)
     end,
   },
   insert = {

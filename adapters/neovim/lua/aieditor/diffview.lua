@@ -16,6 +16,7 @@ local M = {}
 ---@class aieditor.Review
 ---@field tabs integer[] Tab page handles, one per pair.
 ---@field proposed integer[] The proposed buffers, in the order of the pairs.
+---@field from integer The window the review was opened from, current again after it.
 
 ---@param text string
 ---@return string[]
@@ -53,7 +54,7 @@ end
 ---@param hint string|nil Shown in each tab's proposed window's statusline.
 ---@return aieditor.Review
 function M.open(pairs, hint)
-  local review = { tabs = {}, proposed = {} }
+  local review = { tabs = {}, proposed = {}, from = vim.api.nvim_get_current_win() }
   local first_win
   for _, pair in ipairs(pairs) do
     vim.cmd("tabnew")
@@ -135,6 +136,9 @@ function M.close(review)
     if vim.api.nvim_buf_is_valid(buf) then
       pcall(vim.api.nvim_buf_delete, buf, { force = true })
     end
+  end
+  if vim.api.nvim_win_is_valid(review.from) then
+    vim.api.nvim_set_current_win(review.from)
   end
 end
 

@@ -312,21 +312,22 @@ end
 ---the prompt for |:AiEditor-retry| and says why in the chat.
 ---@param text string
 ---@param images aieditor.Image[]|nil
-function M.send(text, images)
+---@param on_reply fun(result: table)|nil Called with the chat/send result once the reply is saved.
+function M.send(text, images, on_reply)
   if not text or text:match("^%s*$") then
     log.error("type a prompt first")
     return
   end
   if not session.current then
     M.new_session(function()
-      M.send(text, images)
+      M.send(text, images, on_reply)
     end)
     return
   end
   local id = session.current.id
   if reloading[id] then
     table.insert(reloading[id], function()
-      M.send(text, images)
+      M.send(text, images, on_reply)
     end)
     return
   end
@@ -340,6 +341,9 @@ function M.send(text, images)
   local send = session.begin_send(text, images)
   local request_id = M.request("chat/send", { sessionId = id, text = text, images = images }, function(result)
     session.finish_send(send, result)
+    if on_reply then
+      on_reply(result)
+    end
   end, {
     on_error = function(err)
       if err.code == rpc.codes.StorageFailed then
