@@ -319,6 +319,37 @@ function M.apply(dir, write)
   end)
 end
 
+---After a new version from a reply or another device: says so when files
+---hold an older version of the component, and how to update them.
+---@param component aieditor.Component
+function M.tell_if_behind(component)
+  local s = session.current
+  if not s or not component or component.sessionId ~= s.id then
+    return
+  end
+  ai().request("components/files", { sessionId = s.id, componentId = component.id }, function(result)
+    local behind = vim.tbl_filter(function(f)
+      return (f.version or 0) < (component.version or 0)
+    end, result.files or {})
+    if #behind > 0 then
+      log.info(("%s v%d is newer than %s (v%d): :AiEditor apply shows the change, apply! writes it"):format(
+        component.name or "the component",
+        component.version,
+        table.concat(vim.tbl_map(function(f)
+          return vim.fn.fnamemodify(f.path, ":t")
+        end, behind), ", "),
+        behind[1].version or 0
+      ))
+      session.fire("AiEditorBehind")
+    end
+  end, {
+    on_error = function(err)
+      log.write(vim.log.levels.WARN, "components/files: " .. (err.message or ""))
+      return true
+    end,
+  })
+end
+
 ---After a new version (a restore): updates the files the component was
 ---applied to, if any, as an undoable change.
 ---@param component_id string

@@ -219,6 +219,7 @@ function M.finish_send(send, result)
   end
   if result.component then
     M.set_component(result.component)
+    require("aieditor.apply").tell_if_behind(result.component)
   end
   chat().render(first)
   require("aieditor.status").redraw()
@@ -277,6 +278,10 @@ function M.on_changed(params)
   end
   if params.components or params.currentComponentId ~= nil then
     M.fire("AiEditorComponent")
+    local current = M.current_component()
+    if current and type(params.components) == "table" then
+      require("aieditor.apply").tell_if_behind(current)
+    end
   end
   if first then
     chat().render(first)
