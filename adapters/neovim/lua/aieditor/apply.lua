@@ -206,27 +206,6 @@ function M.pending()
   return pending and diffview.is_open(pending.review) and pending.plan or nil
 end
 
----Runs `fn` as one undo step of `buf` (see |undo-blocks|).
----@param buf integer
----@param fn fun()
-local function as_one_undo_step(buf, fn)
-  vim.api.nvim_buf_call(buf, function()
-    vim.cmd("let &undolevels = &undolevels")
-    fn()
-    vim.cmd("let &undolevels = &undolevels")
-  end)
-end
-
----@param text string
----@return string[]
-local function lines_of(text)
-  local lines = vim.split(text, "\n", { plain = true })
-  if lines[#lines] == "" then
-    table.remove(lines)
-  end
-  return lines
-end
-
 ---Writes the files through their buffers (one undo step each) and records
 ---them with `components/applied`. Refuses, writing nothing, when a buffer of
 ---one has unsaved changes.
@@ -247,9 +226,9 @@ function M.write(plan, on_done)
       local buf = vim.fn.bufadd(f.path)
       vim.fn.bufload(buf)
       vim.bo[buf].buflisted = true
-      local lines = lines_of(f.text)
+      local lines = diffview.lines_of(f.text)
       if not vim.deep_equal(vim.api.nvim_buf_get_lines(buf, 0, -1, false), lines) then
-        as_one_undo_step(buf, function()
+        require("aieditor.components").as_one_undo_step(buf, function()
           vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
         end)
       end

@@ -90,7 +90,7 @@ end
 ---block before and after (see |undo-blocks|).
 ---@param buf integer
 ---@param fn fun()
-local function as_one_undo_step(buf, fn)
+function M.as_one_undo_step(buf, fn)
   vim.api.nvim_buf_call(buf, function()
     vim.cmd("let &undolevels = &undolevels")
     fn()
@@ -206,7 +206,7 @@ function M.insert(kind, range)
     end
     -- A component's text ends with a newline; the buffer brings its own.
     local lines = vim.split((body:gsub("\n$", "")), "\n", { plain = true })
-    as_one_undo_step(buf, function()
+    M.as_one_undo_step(buf, function()
       if region and region.linewise then
         vim.api.nvim_buf_set_lines(buf, region.srow, region.erow, false, {})
       elseif region then

@@ -18,9 +18,10 @@ local M = {}
 ---@field proposed integer[] The proposed buffers, in the order of the pairs.
 ---@field from integer The window the review was opened from, current again after it.
 
+---A text's lines, without the empty one after its last newline.
 ---@param text string
 ---@return string[]
-local function lines_of(text)
+function M.lines_of(text)
   local lines = vim.split(text, "\n", { plain = true })
   if lines[#lines] == "" then
     table.remove(lines)
@@ -38,7 +39,7 @@ local function scratch(name, text, filetype, modifiable)
   local buf = vim.api.nvim_create_buf(false, true)
   vim.bo[buf].bufhidden = "wipe"
   vim.bo[buf].swapfile = false
-  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines_of(text))
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, M.lines_of(text))
   pcall(vim.api.nvim_buf_set_name, buf, ("aieditor://%s/%d/%s"):format(modifiable and "proposed" or "now", buf, name))
   if filetype then
     vim.bo[buf].filetype = filetype

@@ -80,14 +80,12 @@ end
 ---@param text string
 local function replace(buf, region, text)
   local lines = vim.split(text:gsub("\n$", ""), "\n", { plain = true })
-  vim.api.nvim_buf_call(buf, function()
-    vim.cmd("let &undolevels = &undolevels")
+  require("aieditor.components").as_one_undo_step(buf, function()
     if region.linewise then
       vim.api.nvim_buf_set_lines(buf, region.srow, region.erow, false, lines)
     else
       vim.api.nvim_buf_set_text(buf, region.srow, region.scol, region.erow, region.ecol, lines)
     end
-    vim.cmd("let &undolevels = &undolevels")
   end)
 end
 
