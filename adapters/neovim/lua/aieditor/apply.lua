@@ -256,9 +256,16 @@ function M.write(plan, on_done)
     version = plan.version,
     files = files,
   }, function()
-    log.info(("wrote %s v%d to %s"):format(plan.name, plan.version, table.concat(vim.tbl_map(function(f)
-      return shown(f.path)
-    end, written), ", ")))
+    -- One short line (no hit-enter prompt): the folder when they share one.
+    local dirs = {}
+    for _, f in ipairs(written) do
+      dirs[vim.fn.fnamemodify(f.path, ":h")] = true
+    end
+    local where = vim.tbl_count(dirs) == 1 and shown(vim.fn.fnamemodify(written[1].path, ":h")) .. "/"
+      or table.concat(vim.tbl_map(function(f)
+        return shown(f.path)
+      end, written), ", ")
+    log.info(("wrote %s v%d to %s"):format(plan.name, plan.version, where))
     session.fire("AiEditorApplied")
     if on_done then
       on_done(vim.tbl_map(function(f)
@@ -311,12 +318,9 @@ function M.tell_if_behind(component)
       return (f.version or 0) < (component.version or 0)
     end, result.files or {})
     if #behind > 0 then
-      log.info(("%s v%d is newer than %s (v%d): :AiEditor apply shows the change, apply! writes it"):format(
+      log.info(("%s v%d is newer than its files (v%d): :AiEditor apply"):format(
         component.name or "the component",
         component.version,
-        table.concat(vim.tbl_map(function(f)
-          return vim.fn.fnamemodify(f.path, ":t")
-        end, behind), ", "),
         behind[1].version or 0
       ))
       session.fire("AiEditorBehind")

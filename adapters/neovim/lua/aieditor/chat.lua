@@ -231,20 +231,25 @@ function M.lines()
   return vim.api.nvim_buf_get_lines(bufnr, 0, content_end(), false)
 end
 
+---The chat window's title: "AiEditor" and the state, then the session's
+---title and id.
+---@return string state_part, string session_part
+local function title_parts()
+  local s = require("aieditor.session").current
+  local st = require("aieditor.status").statusline()
+  local state = "AiEditor" .. (st ~= "" and ("  " .. st) or "")
+  if not s then
+    return state, ""
+  end
+  local title = s.info and s.info.title
+  return state, " · " .. ((title and title ~= "") and (title .. " (" .. s.id .. ")") or s.id)
+end
+
 ---The text shown in the chat window's winbar (0.8+) or statusline (0.7).
 ---@return string
 function M.title()
-  local s = require("aieditor.session").current
-  local text = "AiEditor"
-  if s then
-    local title = s.info and s.info.title
-    text = text .. " · " .. ((title and title ~= "") and (title .. " (" .. s.id .. ")") or s.id)
-  end
-  local st = require("aieditor.status").statusline()
-  if st ~= "" then
-    text = text .. "  " .. st
-  end
-  return text
+  local state, rest = title_parts()
+  return state .. rest
 end
 
 ---Updates the chat window's title with the session and its save state.
@@ -252,7 +257,9 @@ function M.refresh_title()
   if not win_valid() then
     return
   end
-  local text = M.title():gsub("%%", "%%%%")
+  -- "%<" before the session's title: a narrow window cuts that, not the state.
+  local state, rest = title_parts()
+  local text = state:gsub("%%", "%%%%") .. "%<" .. rest:gsub("%%", "%%%%")
   if has_winbar then
     vim.wo[winid].winbar = text
   else

@@ -84,6 +84,19 @@ function M.open(pairs, hint)
   return review
 end
 
+---Asks a question about the review with |vim.ui.select()| once the review
+---is on screen: the default select (|inputlist()|) would otherwise ask over
+---the screen as it was before the review opened.
+---@param items string[]
+---@param opts table vim.ui.select's options
+---@param on_choice fun(choice: string|nil)
+function M.ask(items, opts, on_choice)
+  vim.cmd("redraw")
+  vim.schedule(function()
+    vim.ui.select(items, opts, on_choice)
+  end)
+end
+
 ---Whether the review's tabs are still open.
 ---@param review aieditor.Review|nil
 ---@return boolean

@@ -98,7 +98,7 @@ local function review(buf, region, old, new)
   local title = ("selection of %s"):format(vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ":t"))
   local r = diffview.open({ { title = title, old = old, new = new, filetype = vim.bo[buf].filetype } })
   session.fire("AiEditorReview")
-  vim.ui.select({ "Accept", "Reject" }, {
+  diffview.ask({ "Accept", "Reject" }, {
     prompt = "Replace the selection with the AI's change? The diff is open.",
     kind = "aieditor.confirm",
   }, function(choice)

@@ -97,7 +97,7 @@ local function confirm(comp, current, chosen)
   local review = #pairs > 0 and diffview.open(pairs) or nil
   session.fire("AiEditorReview")
   local restore = ("Restore v%d (%s)"):format(chosen.version, M.origin_text(chosen.origin))
-  vim.ui.select({ restore, "Cancel" }, {
+  diffview.ask({ restore, "Cancel" }, {
     prompt = #pairs > 0 and ("Restore v%d of %s? The diff is open."):format(chosen.version, comp.name or "")
       or ("v%d has the same text as v%d. Restore it anyway?"):format(chosen.version, current.version),
     kind = "aieditor.confirm",

@@ -143,10 +143,13 @@ function M.begin_send(text, images)
   table.insert(s.messages, user)
   s.sending = { user = user, started = (vim.uv or vim.loop).now() }
   M.failures[s.id] = nil
+  local titled = false
   if not s.info.title or s.info.title == "" then
+    -- What the server will title the session (the prompt's first line).
     s.info.title = vim.split(vim.trim(text), "\n", { plain = true })[1]
+    titled = true
   end
-  chat().render(#s.messages)
+  chat().render(not titled and #s.messages or nil)
   require("aieditor.status").redraw()
   return s.sending
 end
