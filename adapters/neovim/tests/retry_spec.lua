@@ -70,7 +70,7 @@ T.test("a failed reply says why in the chat, keeps the prompt, and retry sends i
   T.ok(text:find("Make the card purple", 1, true), "the prompt stays in the conversation")
   T.eq(prompt_line(), "> Make the card purple", "and is back on the prompt line")
   local shown = vim.list_slice(notes, before + 1)
-  T.ok(T.find_notification(shown, "The AI reply failed"), "a plain notification: " .. vim.inspect(shown))
+  T.ok(T.find_notification(shown, "^aieditor: the reply failed %(the chat says why%): :AiEditor retry$"), "a short notification: " .. vim.inspect(shown))
   for _, n in ipairs(shown) do
     T.ok(not n.msg:find("params%.") and not n.msg:find("chat/send"), "no protocol words: " .. n.msg)
   end

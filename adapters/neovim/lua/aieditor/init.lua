@@ -361,7 +361,12 @@ function M.send(text, images, on_reply)
       end
       if err.code ~= rpc.codes.RequestCancelled then
         log.write(vim.log.levels.ERROR, ("chat/send failed (%s): %s"):format(tostring(err.code), err.message or ""))
-        log.warn(reason .. " (:AiEditor retry sends the prompt again)")
+        if chat.is_open() then
+          -- The chat shows the reason; a long line here would ask for Enter.
+          log.warn("the reply failed (the chat says why): :AiEditor retry")
+        else
+          log.warn(reason .. " (:AiEditor retry sends the prompt again)")
+        end
         return true
       end
       return false
