@@ -206,6 +206,37 @@ T.test("apply with a folder writes there; unsaved changes in a buffer are never 
   end)
 end)
 
+T.test("the default folder: apply.dir, else src/components/, else the current file's folder", function()
+  local elsewhere = T.root .. "/no-components"
+  vim.fn.mkdir(elsewhere .. "/pages", "p")
+  vim.cmd("cd " .. vim.fn.fnameescape(elsewhere))
+  vim.cmd("edit " .. vim.fn.fnameescape(elsewhere .. "/pages/Home.jsx"))
+  T.eq(apply.default_dir(), elsewhere .. "/pages", "the current file's folder")
+  ai.setup({ offline_delay_ms = 0, apply = { dir = "ui/parts" } })
+  T.eq(apply.default_dir(), elsewhere .. "/ui/parts", "apply.dir, from the current directory")
+  ai.setup({ offline_delay_ms = 0, apply = { dir = function()
+    return "/tmp/x"
+  end } })
+  T.eq(apply.default_dir(), "/tmp/x", "or a function")
+  ai.setup({ offline_delay_ms = 0 })
+  vim.cmd("cd " .. vim.fn.fnameescape(app))
+  T.eq(apply.default_dir(), app .. "/src/components", "src/components/ wins over the file's folder")
+  vim.cmd("bwipeout!")
+end)
+
+T.test("history items say what made each version", function()
+  local history = require("aieditor.history")
+  local now = require("aieditor.status").parse_time("2026-12-03T12:00:00Z")
+  local function item(v)
+    return history.format_version(vim.tbl_extend("keep", v, { updatedAt = "2026-12-03T11:57:00Z" }), now)
+  end
+  T.eq(item({ version = 4, origin = { kind = "synced" }, current = true }), "v4 · 3 min ago · from another device · current")
+  T.eq(item({ version = 3, origin = { kind = "manual" }, current = false }), "v3 · 3 min ago · manual save")
+  T.eq(item({ version = 2, origin = { kind = "restored", fromVersion = 1 } }), "v2 · 3 min ago · restored from v1")
+  T.eq(item({ version = 1, origin = { kind = "prompt" } }), "v1 · 3 min ago · from a prompt")
+  T.eq(item({ version = 1, origin = { kind = "unknown" }, updatedAt = "2026-11-02T12:00:00Z" }), "v1 · 2026-11-02 · origin unknown")
+end)
+
 T.test("no other error was shown", function()
   local errors = vim.tbl_filter(function(n)
     return n.level == vim.log.levels.ERROR and not n.msg:find("unsaved changes", 1, true)
