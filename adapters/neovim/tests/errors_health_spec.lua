@@ -159,5 +159,15 @@ T.test("a failed save shows in the statusline and as an error", function()
     return n.msg:find("save failed", 1, true) ~= nil
   end, seen)
   T.eq(#shown, 1, "the failure is shown once, not at every retry: " .. vim.inspect(seen))
+  -- The log file keeps the server's levels: its errors as ERROR, the rest not.
+  local log = vim.fn.readfile(require("aieditor.log").path())
+  local errors = vim.tbl_filter(function(l)
+    return l:find(" ERROR server: aieditor error: ", 1, true) ~= nil
+  end, log)
+  T.ok(#errors > 0, "the server's errors are logged as ERROR")
+  for _, l in ipairs(log) do
+    T.ok(not l:find(" INFO server: aieditor error: ", 1, true), "an error logged as INFO: " .. l)
+    T.ok(not l:find(" ERROR server: aieditor info: ", 1, true), "info logged as ERROR: " .. l)
+  end
   ai.setup({})
 end)
