@@ -42,12 +42,15 @@ end
 ---@param method string
 ---@param err aieditor.RpcError
 local function report(method, err)
-  log.write(vim.log.levels.ERROR, ("%s failed (%s): %s"):format(method, tostring(err.code), err.message or vim.inspect(err)))
+  local details = ("%s failed (%s): %s"):format(method, tostring(err.code), err.message or vim.inspect(err))
   if err.code == rpc.codes.RequestCancelled then
+    log.write(vim.log.levels.INFO, details)
     log.info(M.user_message(err))
   elseif err.code == rpc.codes.ServerNotInitialized then
+    log.write(vim.log.levels.WARN, details)
     log.warn("the server is still starting: try again in a moment")
   else
+    log.write(vim.log.levels.ERROR, details)
     log.error(M.user_message(err))
   end
 end
@@ -246,9 +249,10 @@ end
 ---A new session id: the time and a random suffix ("s-20261203-171744-3fa2").
 ---@return string
 function M.new_session_id()
-  local uv = vim.uv or vim.loop
-  math.randomseed(uv.hrtime() % 2147483647)
-  return ("s-%s-%04x"):format(os.date("!%Y%m%d-%H%M%S"), math.random(0, 0xffff))
+  -- The clock's nanoseconds tell two sessions started in one second apart,
+  -- without reseeding the math.random that other plugins share.
+  local suffix = (vim.uv or vim.loop).hrtime() % 0x10000
+  return ("s-%s-%04x"):format(os.date("!%Y%m%d-%H%M%S"), suffix)
 end
 
 ---Starts a new session (its id made up; the server titles it after the
