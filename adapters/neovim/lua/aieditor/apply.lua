@@ -214,9 +214,18 @@ end
 function M.write(plan, on_done)
   for _, f in ipairs(plan.files) do
     local buf = vim.fn.bufnr(f.path)
-    if buf ~= -1 and vim.api.nvim_buf_is_loaded(buf) and vim.bo[buf].modified then
-      log.error(("%s has unsaved changes: write or undo them, then apply again"):format(shown(f.path)))
-      return
+    if buf ~= -1 and vim.api.nvim_buf_is_loaded(buf) then
+      if vim.bo[buf].modified then
+        log.error(("%s has unsaved changes: write or undo them, then apply again"):format(shown(f.path)))
+        return
+      end
+      -- Written to by something else since it was read: writing the buffer
+      -- would drop that change.
+      local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+      if vim.fn.filereadable(f.path) == 1 and not vim.deep_equal(vim.fn.readfile(f.path), lines) then
+        log.error(("%s changed on disk: reload it (:e), then apply again"):format(shown(f.path)))
+        return
+      end
     end
   end
   local written = {}
