@@ -222,7 +222,13 @@ function M.write(plan, on_done)
       -- Written to by something else since it was read: writing the buffer
       -- would drop that change.
       local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
-      if vim.fn.filereadable(f.path) == 1 and not vim.deep_equal(vim.fn.readfile(f.path), lines) then
+      local disk = vim.fn.filereadable(f.path) == 1 and vim.fn.readfile(f.path) or lines
+      if vim.bo[buf].fileformat == "dos" then
+        disk = vim.tbl_map(function(l)
+          return (l:gsub("\r$", ""))
+        end, disk)
+      end
+      if not vim.deep_equal(disk, lines) then
         log.error(("%s changed on disk: reload it (:e), then apply again"):format(shown(f.path)))
         return
       end
