@@ -155,7 +155,9 @@ end
 ---@return integer
 local function patch(buf, from, to, row)
   local to_lines = vim.split(to, "\n", { plain = true })
-  local hunks = vim.diff(from, to, { result_type = "indices" }) --[[@as integer[][] ]]
+  -- vim.diff became vim.text.diff in Neovim 0.11 (the old name is deprecated).
+  local diff = vim.text and vim.text.diff or vim.diff
+  local hunks = diff(from, to, { result_type = "indices" }) --[[@as integer[][] ]]
   local shift = 0
   for i = #hunks, 1, -1 do
     local a, na, b, nb = unpack(hunks[i])
