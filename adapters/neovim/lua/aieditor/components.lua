@@ -103,7 +103,7 @@ end
 function M.with_current(callback)
   local s = session.current
   if not s then
-    log.error("no session is open: use :AiEditor open [id]")
+    log.error("no session is open: send a prompt to start one, or :AiEditor open")
     return
   end
   local comp = session.current_component()
@@ -254,7 +254,7 @@ end
 function M.save(kind, range)
   local s = session.current
   if not s then
-    log.error("no session is open: use :AiEditor open [id]")
+    log.error("no session is open: send a prompt to start one, or :AiEditor open")
     return
   end
   local buf = vim.api.nvim_get_current_buf()
