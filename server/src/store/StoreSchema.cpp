@@ -251,8 +251,8 @@ PRAGMA user_version = 6;
 // token it has seen for the connection's life, so a 40 MB message of one
 // "word" would otherwise stay in memory; and 'rebuild' (which would index
 // whole columns) is never used.
-// detail=full keeps positions, which phrases need; the index measures about
-// 45% of the text it covers (docs/benchmarks.md).
+// detail=full keeps positions, which phrases need; built by the migration,
+// the index measures about half the text it covers (docs/benchmarks.md).
 // sessions.title_renamed is 1 once the user named the session
 // (session/rename): a pull no longer titles it from its first prompt.
 // migrate() fills the tables (fillSearchIndex) in the same transaction.
