@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "aieditor/protocol/Protocol.h"
+#include "aieditor/protocol/Search.h"
 
 namespace aieditor::server {
 
@@ -99,6 +100,20 @@ struct SessionChange {
   bool deleted = false;        ///< the session is gone
 };
 
+/// What to search (search/query's params, checked).
+struct SearchRequest {
+  std::string query;  ///< as typed: words, "exact phrases", prefix*
+  std::optional<std::string> sessionId;
+  std::vector<protocol::SearchKind> kinds;  ///< empty: every kind
+  std::int64_t limit = 20;
+  std::optional<std::string> cursor;
+};
+
+struct SearchPage {
+  std::vector<protocol::SearchHit> hits;
+  std::optional<std::string> nextCursor;
+};
+
 struct OutboxCounts {
   std::int64_t pending = 0;   ///< waiting to be sent
   std::int64_t rejected = 0;  ///< refused by the backend, kept
@@ -122,7 +137,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // Sessions
   /// Returns the session, creating it (title empty) when missing.
@@ -136,6 +151,16 @@ class Store {
   /// NotFound when the component is not in the session.
   StoreResult<void> setCurrentComponent(const std::string& sessionId, const std::string& componentId);
   StoreResult<std::int64_t> messageCount(const std::string& sessionId);
+  /// Sets the title the user chose (kept from then on: a pull no longer
+  /// titles the session from its first prompt). Local to this machine: titles
+  /// are not synced records. NotFound when there is no such session.
+  StoreResult<Session> renameSession(const std::string& id, const std::string& title);
+
+  /// Full-text search over messages, component versions and session titles
+  /// (StoreSearch.cpp): best bm25 first, then the newest; the cursor is
+  /// opaque. Text FTS5 would refuse is searched as plain words: only a bad
+  /// cursor is Invalid.
+  StoreResult<SearchPage> search(const SearchRequest&);
 
   // Messages: ordered by insertion. Adding an id the session already has
   // stores nothing and returns the stored record (idempotent retries). An

@@ -21,9 +21,11 @@
 // write; such a row stays until retried or its session is deleted.
 #include "store/StoreSchema.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -233,13 +235,85 @@ CREATE INDEX component_files_by_path ON component_files (session_id, path);
 PRAGMA user_version = 6;
 )sql";
 
+// Version 7 (issue 18): full-text search. Three FTS5 tables index, without
+// a copy of the text (external content: snippets read it from the table
+// itself by rowid), message content, every component version's name, JSX
+// and CSS (older versions stay restorable, so their code stays findable;
+// search shows a component once, at its newest matching version), and
+// session titles. Triggers keep them in the write's own transaction, so
+// every path that writes (local writes, pulls, imports, deletes and their
+// cascades) keeps the index agreeing with the data. The FTS rowid is the
+// content row's implicit rowid: a later migration that copies one of these
+// tables (as version 2 did) must run the table's 'rebuild' after it, and
+// nothing may VACUUM without one (VACUUM may renumber implicit rowids).
+// detail=full keeps positions, which phrases need; the index measures about
+// 45% of the text it covers (docs/benchmarks.md).
+// sessions.title_renamed is 1 once the user named the session
+// (session/rename): a pull no longer titles it from its first prompt.
+// migrate() fills the tables (fillSearchIndex) in the same transaction.
+#define AIEDITOR_FTS(table, columns, content) \
+  "CREATE VIRTUAL TABLE " table " USING fts5(" columns ", content='" content "', tokenize='unicode61 remove_diacritics 2');\n"
+#define AIEDITOR_FTS_TRIGGERS(table, content, news, olds, columns, changed)                                        \
+  "CREATE TRIGGER " table "_insert AFTER INSERT ON " content " BEGIN INSERT INTO " table " (rowid, " columns       \
+  ") VALUES (new.rowid, " news "); END;\n"                                                                          \
+  "CREATE TRIGGER " table "_delete AFTER DELETE ON " content " BEGIN INSERT INTO " table " (" table ", rowid, "    \
+  columns ") VALUES ('delete', old.rowid, " olds "); END;\n"                                                        \
+  "CREATE TRIGGER " table "_update AFTER UPDATE OF " changed " ON " content " BEGIN INSERT INTO " table " (" table \
+  ", rowid, " columns ") VALUES ('delete', old.rowid, " olds "); INSERT INTO " table " (rowid, " columns          \
+  ") VALUES (new.rowid, " news "); END;\n"
+constexpr const char* kSchemaV7 =
+    AIEDITOR_FTS("messages_search", "content", "messages")
+    AIEDITOR_FTS_TRIGGERS("messages_search", "messages", "new.content", "old.content", "content", "content")
+    AIEDITOR_FTS("components_search", "name, jsx, css", "component_versions")
+    AIEDITOR_FTS_TRIGGERS("components_search", "component_versions", "new.name, new.jsx, new.css",
+                          "old.name, old.jsx, old.css", "name, jsx, css", "name, jsx, css")
+    AIEDITOR_FTS("titles_search", "title", "sessions")
+    AIEDITOR_FTS_TRIGGERS("titles_search", "sessions", "new.title", "old.title", "title", "title")
+    "ALTER TABLE sessions ADD COLUMN title_renamed INTEGER NOT NULL DEFAULT 0;\n"
+    "PRAGMA user_version = 7;\n";
+#undef AIEDITOR_FTS_TRIGGERS
+#undef AIEDITOR_FTS
+
 /// kMigrations[v] takes a database from user_version v to v + 1 and sets
 /// user_version itself. Version 0 is an empty (or foreign) database.
-constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3,
-                                                                        kSchemaV4, kSchemaV5, kSchemaV6};
+constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
+                                                                        kSchemaV5, kSchemaV6, kSchemaV7};
 
 /// The version that added the outbox.
 constexpr std::int64_t kOutboxVersion = 3;
+/// The version that added the search index.
+constexpr std::int64_t kSearchVersion = 7;
+/// Messages indexed per statement (by rowid range) while filling the
+/// index: progress is shown between them, for a database holding more than
+/// kShowProgressFrom.
+constexpr std::int64_t kFillChunk = 50'000;
+constexpr std::int64_t kShowProgressFrom = 200'000;
+constexpr const char* kLastMessageRow = "SELECT max(rowid) FROM messages";
+constexpr const char* kIndexMessages =
+    "INSERT INTO messages_search (rowid, content) SELECT rowid, content FROM messages "
+    "WHERE rowid > ?1 AND rowid <= ?2";
+
+/// Indexes what the database held before version 7, messages in chunks
+/// with their progress on stderr when there are many; then merges the
+/// index into one segment per table (smaller, and faster to search).
+Res<void> fillSearchIndex(sqlite::Connection& db) {
+  auto last = selectOne(db, kLastMessageRow, readInt);
+  if (!last) return std::unexpected(last.error());
+  const std::int64_t lastRow = last->value_or(0);
+  const bool showProgress = lastRow >= kShowProgressFrom;
+  for (std::int64_t after = 0; after < lastRow; after += kFillChunk) {
+    const std::int64_t upTo = std::min(after + kFillChunk, lastRow);
+    if (auto indexed = execute(db, kIndexMessages, after, upTo); !indexed) return indexed;
+    if (showProgress)
+      std::fprintf(stderr, "aieditor: building the search index: %lld%% of the messages\n",
+                   static_cast<long long>(upTo * 100 / lastRow));
+  }
+  for (const char* sql : {"INSERT INTO components_search (components_search) VALUES ('rebuild')",
+                          "INSERT INTO titles_search (titles_search) VALUES ('rebuild')",
+                          "INSERT INTO messages_search (messages_search) VALUES ('optimize')"})
+    if (auto built = db.exec(sql); !built) return std::unexpected(built.error());
+  return {};
+}
 constexpr const char* kUserVersion = "PRAGMA user_version";
 constexpr const char* kTableCount = "SELECT count(*) FROM sqlite_master";
 
@@ -273,6 +347,8 @@ Res<void> migrate(sqlite::Connection& db, const std::string& path) {
       return std::unexpected(migrated.error());
     if (v + 1 == kOutboxVersion)
       if (auto enqueued = execute(db, kEnqueueRecords, std::nullopt); !enqueued) return enqueued;
+    if (v + 1 == kSearchVersion)
+      if (auto filled = fillSearchIndex(db); !filled) return filled;
   }
   if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
   return {};
