@@ -160,6 +160,8 @@ T.test(":cc opens the hit's session in the chat, the cursor on its message, high
   T.eq(marks[1][4].end_row, row + 2, "and covers its lines")
   T.eq(vim.api.nvim_win_get_buf(code_win), code_buf, "the window the jump used shows its own buffer again")
   T.eq(vim.api.nvim_win_get_cursor(code_win), { 2, 3 }, "with its cursor where it was")
+  local placeholder = vim.fn.bufnr("^aieditor://search$")
+  T.ok(placeholder > 0 and not vim.bo[placeholder].buflisted, "the entries' placeholder buffer is not listed")
   T.eq(#errors(), 0, vim.inspect(seen))
 end)
 
@@ -230,6 +232,39 @@ T.test("a component hit opens the chat at the reply that made that version", fun
   T.eq(chat_cursor(), 1)
 end)
 
+T.test("a component hit made by a reply opens the chat at that reply", function()
+  rq("session/open", { sessionId = "made" })
+  local sent, err = ai.client():request_sync("chat/send", { sessionId = "made", text = "A quokka themed signup form" }, 30000)
+  T.ok(sent and sent.component, "the offline reply made a component: " .. vim.inspect(err))
+  rq("messages/add", { sessionId = "made", message = { role = "user", content = "Thanks" } })
+  local before = vim.fn.getqflist({ id = 0 }).id
+  vim.cmd("AIEditorSearch quokka")
+  wait_search(before)
+  local n = entry(function(hit)
+    return hit.kind == "component"
+  end)
+  local shown = false
+  vim.api.nvim_create_autocmd("User", {
+    pattern = "AiEditorSearchHit",
+    once = true,
+    callback = function()
+      shown = true
+    end,
+  })
+  vim.cmd("wincmd p")
+  vim.cmd("cc " .. n)
+  T.wait_for(function()
+    return shown
+  end, "the component hit to be shown")
+  T.eq(session.current.id, "made")
+  local _, line = chat_cursor()
+  T.eq(line, "## Assistant", "the cursor is on the reply")
+  local row = vim.api.nvim_win_get_cursor(chat.win())[1]
+  local m = session.current.messages[2]
+  T.eq(m.id, sent.assistantMessage.id)
+  T.eq(vim.api.nvim_buf_get_lines(chat.buf(), row + 1, row + 2, false)[1], vim.split(m.content, "\n")[1])
+end)
+
 T.test("hostile queries never error: they find something or nothing", function()
   local queries = {
     '"unbalanced',
@@ -264,7 +299,10 @@ T.test("hostile queries never error: they find something or nothing", function()
 end)
 
 T.test(":AIEditorRename renames the open session; the chat and its title show it", function()
-  T.eq(session.current.id, "cards")
+  vim.cmd("AiEditor open cards")
+  T.wait_for(function()
+    return session.current.id == "cards"
+  end, "the session to open")
   local renamed = false
   vim.api.nvim_create_autocmd("User", {
     pattern = "AiEditorRenamed",

@@ -78,6 +78,8 @@ local function placeholder()
     buffer = buf,
     desc = "aieditor: open the chat at the quickfix entry's search hit",
     callback = function()
+      -- A jump lists the buffer it enters; this one is no file to list.
+      vim.bo[buf].buflisted = false
       local win = vim.api.nvim_get_current_win()
       -- After the quickfix command is done with the window (it sets the cursor).
       vim.schedule(function()
