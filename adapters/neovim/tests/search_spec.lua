@@ -62,6 +62,9 @@ T.test("the session picker pages through every session, newest first, with count
     return session.current and session.current.id == target.id
   end, "the oldest session to open")
   vim.ui.select = original
+  T.ok(chat.is_open(), "the session picked opens in the chat")
+  T.eq(vim.api.nvim_get_current_win(), chat.win())
+  T.ok(table.concat(chat.lines(), "\n"):find("Session 1: a plain landing page", 1, true), "showing it")
 
   T.eq(#offered, 3, "three pages of five for fourteen sessions")
   T.eq(#offered[1], 1 + 5 + 1, "New session, five sessions, More")
@@ -127,7 +130,7 @@ local function chat_cursor()
 end
 
 T.test(":cc opens the hit's session in the chat, the cursor on its message, highlighted", function()
-  vim.cmd("wincmd p")
+  vim.cmd("wincmd t") -- the window left of the chat, above the quickfix list
   local code_win = vim.api.nvim_get_current_win()
   vim.cmd("enew")
   local code_buf = vim.api.nvim_get_current_buf()
@@ -176,7 +179,7 @@ T.test(":cc to a message older than the loaded ones reads older pages until it i
       shown = shown + 1
     end,
   })
-  vim.cmd("wincmd p")
+  vim.cmd("wincmd t") -- the window left of the chat, above the quickfix list
   vim.cmd("cc " .. n)
   T.wait_for(function()
     return shown == 1
@@ -191,7 +194,7 @@ T.test(":cc to a message older than the loaded ones reads older pages until it i
   T.eq(vim.fn.line("w0", chat.win()), row, "scrolled to the top of the window")
 
   -- The title hit opens the session at its title.
-  vim.cmd("wincmd p")
+  vim.cmd("wincmd t") -- the window left of the chat, above the quickfix list
   vim.cmd("cc " .. entry(function(hit)
     return hit.kind == "session"
   end))
@@ -222,7 +225,7 @@ T.test("a component hit opens the chat at the reply that made that version", fun
       shown = true
     end,
   })
-  vim.cmd("wincmd p")
+  vim.cmd("wincmd t") -- the window left of the chat, above the quickfix list
   vim.cmd("cc 1")
   T.wait_for(function()
     return shown
@@ -251,7 +254,7 @@ T.test("a component hit made by a reply opens the chat at that reply", function(
       shown = true
     end,
   })
-  vim.cmd("wincmd p")
+  vim.cmd("wincmd t") -- the window left of the chat, above the quickfix list
   vim.cmd("cc " .. n)
   T.wait_for(function()
     return shown

@@ -63,6 +63,30 @@ function M.format_hit(hit, now)
   return table.concat(parts, " · ")
 end
 
+---Gives a window that a jump left on the placeholder its own buffer back
+---(the one it showed before), or closes it when it had none to go back to.
+---@param win integer
+---@param buf integer the placeholder
+local function leave_placeholder(win, buf)
+  if not vim.api.nvim_win_is_valid(win) or vim.api.nvim_win_get_buf(win) ~= buf then
+    return
+  end
+  local alt = vim.api.nvim_win_call(win, function()
+    return vim.fn.bufnr("#")
+  end)
+  if alt > 0 and alt ~= buf and vim.api.nvim_buf_is_valid(alt) and vim.bo[alt].buftype ~= "quickfix" then
+    vim.api.nvim_win_call(win, function()
+      vim.cmd("keepalt keepjumps buffer " .. alt)
+    end)
+  elseif #vim.api.nvim_tabpage_list_wins(vim.api.nvim_win_get_tabpage(win)) > 1 then
+    vim.api.nvim_win_close(win, true)
+  else
+    vim.api.nvim_win_call(win, function()
+      vim.cmd("enew")
+    end)
+  end
+end
+
 ---@return integer
 local function placeholder()
   local existing = vim.fn.bufnr("^" .. PLACEHOLDER_NAME .. "$")
@@ -83,36 +107,12 @@ local function placeholder()
       local win = vim.api.nvim_get_current_win()
       -- After the quickfix command is done with the window (it sets the cursor).
       vim.schedule(function()
-        M.leave_placeholder(win, buf)
+        leave_placeholder(win, buf)
         M.open_current_entry()
       end)
     end,
   })
   return buf
-end
-
----Gives a window that a jump left on the placeholder its own buffer back
----(the one it showed before), or closes it when it had none to go back to.
----@param win integer
----@param buf integer the placeholder
-function M.leave_placeholder(win, buf)
-  if not vim.api.nvim_win_is_valid(win) or vim.api.nvim_win_get_buf(win) ~= buf then
-    return
-  end
-  local alt = vim.api.nvim_win_call(win, function()
-    return vim.fn.bufnr("#")
-  end)
-  if alt > 0 and alt ~= buf and vim.api.nvim_buf_is_valid(alt) and vim.bo[alt].buftype ~= "quickfix" then
-    vim.api.nvim_win_call(win, function()
-      vim.cmd("keepalt keepjumps buffer " .. alt)
-    end)
-  elseif #vim.api.nvim_tabpage_list_wins(vim.api.nvim_win_get_tabpage(win)) > 1 then
-    vim.api.nvim_win_close(win, true)
-  else
-    vim.api.nvim_win_call(win, function()
-      vim.cmd("enew")
-    end)
-  end
 end
 
 ---The current quickfix entry's hit, when the current list is a search's.
@@ -123,6 +123,7 @@ local function current_entry_hit()
   return ctx and ctx.hits and ctx.hits[info.idx] or nil
 end
 
+---Opens the current quickfix entry's hit (what jumping to it does).
 function M.open_current_entry()
   local hit = current_entry_hit()
   if hit then

@@ -44,8 +44,12 @@ function M.format_session(s, now)
   return table.concat(parts, " · ")
 end
 
+local function open_chat()
+  require("aieditor.chat").open()
+end
+
 ---Shows the picker; the sessions are read a page at a time as the user asks
----for more.
+---for more. The session picked opens in the chat window.
 function M.pick()
   local loaded, cursor = {}, nil
   local load_page
@@ -71,12 +75,12 @@ function M.pick()
     }, function(choice)
       if not choice then
         return
-      elseif choice.new then
-        ai().new_session()
       elseif choice.more then
         load_page()
+      elseif choice.new then
+        ai().new_session(open_chat)
       else
-        ai().open(choice.id)
+        ai().open(choice.id, open_chat)
       end
     end)
   end
