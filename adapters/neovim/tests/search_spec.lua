@@ -268,6 +268,32 @@ T.test("a component hit made by a reply opens the chat at that reply", function(
   T.eq(vim.api.nvim_buf_get_lines(chat.buf(), row + 1, row + 2, false)[1], vim.split(m.content, "\n")[1])
 end)
 
+T.test("hits beyond one search/query page all reach the list, each once, up to search.max_hits", function()
+  rq("session/open", { sessionId = "many" })
+  for i = 1, 130 do
+    add("many", "user", ("zzyzx road note %d"):format(i))
+  end
+  local before = vim.fn.getqflist({ id = 0 }).id
+  vim.cmd("AIEditorSearch zzyzx")
+  wait_search(before)
+  local list = vim.fn.getqflist({ title = 1, context = 1 })
+  T.eq(list.title, "aieditor search: zzyzx (131 hits)", "130 messages and the title")
+  local ids = {}
+  for _, hit in ipairs(list.context.aieditor_search.hits) do
+    T.ok(not ids[hit.id], "no hit twice: " .. hit.id)
+    ids[hit.id] = true
+  end
+  T.eq(vim.tbl_count(ids), 131)
+
+  ai.setup({ database_path = T.root .. "/search.db", history_limit = 4, sessions = { page_size = 5 }, search = { max_hits = 120 } })
+  before = vim.fn.getqflist({ id = 0 }).id
+  vim.cmd("AIEditorSearch zzyzx")
+  wait_search(before)
+  T.eq(vim.fn.getqflist({ title = 1 }).title, "aieditor search: zzyzx (first 120 hits)")
+  T.eq(#vim.fn.getqflist(), 120)
+  ai.setup({ database_path = T.root .. "/search.db", history_limit = 4, sessions = { page_size = 5 } })
+end)
+
 T.test("hostile queries never error: they find something or nothing", function()
   local queries = {
     '"unbalanced',
