@@ -157,10 +157,19 @@ T.test(":cc opens the hit's session in the chat, the cursor on its message, high
   T.eq(line, "## Assistant", "the cursor is on the reply's heading")
   T.eq(session.current.messages[2].id, card_reply.id)
   T.ok(vim.api.nvim_buf_get_lines(chat.buf(), row + 1, row + 2, false)[1]:find("pricing badge", 1, true), "the message follows")
-  T.eq(#marks, 1, "one highlight")
-  T.eq(marks[1][2], row - 1, "it starts on the message")
-  T.eq(marks[1][4].hl_group, "AiEditorSearchHit")
-  T.eq(marks[1][4].end_row, row + 2, "and covers its lines")
+  local block = vim.tbl_filter(function(m)
+    return m[4].hl_group == "AiEditorSearchHit"
+  end, marks)
+  T.eq(#block, 1, "one message highlighted")
+  T.eq(block[1][2], row - 1, "it starts on the message")
+  T.eq(block[1][4].end_row, row + 2, "and covers its lines")
+  local words = vim.tbl_filter(function(m)
+    return m[4].hl_group == "AiEditorSearchMatch"
+  end, marks)
+  local body = vim.api.nvim_buf_get_lines(chat.buf(), row + 1, row + 2, false)[1]
+  T.eq(vim.tbl_map(function(m)
+    return { m[2], body:sub(m[3] + 1, m[4].end_col) }
+  end, words), { { row + 1, "pricing" } }, "the matching word is marked")
   T.eq(vim.api.nvim_win_get_buf(code_win), code_buf, "the window the jump used shows its own buffer again")
   T.eq(vim.api.nvim_win_get_cursor(code_win), { 2, 3 }, "with its cursor where it was")
   local placeholder = vim.fn.bufnr("^aieditor://search$")

@@ -165,8 +165,12 @@ end
 ---@param on_done fun()|nil
 local function reveal(hit, on_done)
   local chat = require("aieditor.chat")
+  local terms = {}
+  for term in (hit.snippet or ""):gmatch("«(.-)»") do
+    table.insert(terms, term)
+  end
   local function show(index)
-    chat.reveal(index)
+    chat.reveal(index, terms)
     session.fire("AiEditorSearchHit")
     if on_done then
       on_done()
