@@ -1,5 +1,6 @@
--- aieditor: the :AiEditor and :AIEditorSync commands and <Plug> mappings. Nothing is required
--- until the command runs, so startup costs nothing.
+-- aieditor: the :AiEditor, :AIEditorSync, :AIEditorSessions, :AIEditorSearch
+-- and :AIEditorRename commands and <Plug> mappings. Nothing is required until
+-- a command runs, so startup costs nothing.
 if vim.g.loaded_aieditor then
   return
 end
@@ -26,6 +27,18 @@ end, {
     return require("aieditor.sync").complete(arglead, cmdline)
   end,
 })
+
+vim.api.nvim_create_user_command("AIEditorSessions", function()
+  require("aieditor").sessions()
+end, { nargs = 0, desc = "aieditor: pick a session (vim.ui.select) and open it" })
+
+vim.api.nvim_create_user_command("AIEditorSearch", function(opts)
+  require("aieditor").search(opts.args)
+end, { nargs = "*", desc = "aieditor: search every session; the hits fill the quickfix list" })
+
+vim.api.nvim_create_user_command("AIEditorRename", function(opts)
+  require("aieditor").rename(opts.args)
+end, { nargs = "*", desc = "aieditor: rename the open session" })
 
 -- <Plug> mappings; there are no default key mappings (see :help aieditor-mappings).
 local function plug(modes, name, rhs, desc)
@@ -54,5 +67,7 @@ plug("n", "AiEditorApply", "<Cmd>AiEditor apply<CR>", "aieditor: diff of writing
 plug("n", "AiEditorApplyWrite", "<Cmd>AiEditor apply!<CR>", "aieditor: write the component to its files")
 plug("n", "AiEditorRetry", "<Cmd>AiEditor retry<CR>", "aieditor: send the failed prompt again, or regenerate")
 plug("n", "AiEditorSessions", "<Cmd>AiEditor sessions<CR>", "aieditor: pick a session")
+plug("n", "AiEditorSearch", "<Cmd>AIEditorSearch<CR>", "aieditor: search every session (asks for the words)")
+plug("n", "AiEditorRename", "<Cmd>AIEditorRename<CR>", "aieditor: rename the open session")
 plug("n", "AiEditorSync", "<Cmd>AIEditorSync<CR>", "aieditor: sync now, sign in, rejected writes")
 plug("n", "AiEditorCancel", "<Cmd>AiEditor cancel<CR>", "aieditor: cancel the streaming reply")

@@ -45,12 +45,12 @@ end)
 
 T.test("subcommands complete", function()
   T.eq(vim.fn.getcompletion("AiEditor ", "cmdline"), {
-    "apply", "cancel", "chat", "edit", "export", "history", "import", "insert", "new", "open", "retry", "save", "send", "sessions", "sync",
+    "apply", "cancel", "chat", "edit", "export", "history", "import", "insert", "new", "open", "rename", "retry", "save", "search", "send", "sessions", "sync",
   })
   T.eq(vim.fn.getcompletion("AiEditor sync lo", "cmdline"), { "login", "logout" })
   T.eq(vim.fn.getcompletion("AIEditorSync re", "cmdline"), { "rejected", "retry" })
   T.eq(vim.fn.getcompletion("AIEditorSync now ", "cmdline"), {})
-  T.eq(vim.fn.getcompletion("AiEditor se", "cmdline"), { "send", "sessions" })
+  T.eq(vim.fn.getcompletion("AiEditor se", "cmdline"), { "search", "send", "sessions" })
   T.eq(vim.fn.getcompletion("AiEditor insert ", "cmdline"), { "jsx", "css" })
   T.eq(vim.fn.getcompletion("AiEditor save c", "cmdline"), { "css" })
   -- Session ids come from the running server.

@@ -124,7 +124,7 @@ T.test("the session picker offers New session first, then titles with relative t
   end, "a new session")
   vim.ui.select = original
   T.eq(offered[1], "New session")
-  T.ok(offered[2]:match("^A pricing card with three tiers · .+ · 8 messages · " .. vim.pesc(first_id) .. "$"), offered[2])
+  T.ok(offered[2]:match("^A pricing card with three tiers · .+ · 8 messages · 1 component · " .. vim.pesc(first_id) .. "$"), offered[2])
   T.eq(#session.current.messages, 0)
 end)
 

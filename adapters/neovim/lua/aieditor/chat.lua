@@ -27,6 +27,9 @@ local fold_levels = {}
 
 local has_winbar = vim.fn.has("nvim-0.8") == 1
 
+---Where |M.reveal| highlights the message it shows.
+local reveal_ns = vim.api.nvim_create_namespace("aieditor_reveal")
+
 ---Fence languages highlighted in the chat (`lang=filetype` as in
 ---|g:markdown_fenced_languages|), those whose syntax file exists.
 local FENCED = { "jsx=javascriptreact", "javascript", "js=javascript", "css", "scss", "json", "html" }
@@ -114,6 +117,7 @@ function M.render(from)
   else
     from = 1
     lines, start_line = header_lines(), 0
+    vim.api.nvim_buf_clear_namespace(bufnr, reveal_ns, 0, -1)
   end
   local n = start_line + #lines
   for i = from, #msgs do
@@ -192,6 +196,43 @@ function M.message_at_cursor()
     end
   end
   return found
+end
+
+---Opens the chat window at a message: the cursor on its heading, the
+---message at the top of the window, its folds open and its lines
+---highlighted (`AiEditorSearchHit`, linked to `Search` by default, and
+---`terms` in it `AiEditorSearchMatch`, linked to `IncSearch`) until the
+---chat is drawn again.
+---@param index integer|nil The message's index; nil: the session's title.
+---@param terms string[]|nil Words to mark in it, matched ignoring ASCII case.
+function M.reveal(index, terms)
+  M.open()
+  local first = index and starts[index] or 0
+  local after = index and (starts[index + 1] or content_end()) or 1
+  vim.cmd("highlight default link AiEditorSearchHit Search")
+  vim.cmd("highlight default link AiEditorSearchMatch IncSearch")
+  vim.api.nvim_buf_clear_namespace(bufnr, reveal_ns, 0, -1)
+  -- Up to the blank line that ends the message.
+  local last = math.max(first, after - 2)
+  vim.api.nvim_buf_set_extmark(bufnr, reveal_ns, first, 0, { end_row = last + 1, end_col = 0, hl_group = "AiEditorSearchHit", hl_eol = true })
+  for row, line in ipairs(vim.api.nvim_buf_get_lines(bufnr, first, last + 1, false)) do
+    local lower = line:lower()
+    for _, term in ipairs(terms or {}) do
+      local from = 1
+      while term ~= "" do
+        local s, e = lower:find(term:lower(), from, true)
+        if not s then
+          break
+        end
+        vim.api.nvim_buf_set_extmark(bufnr, reveal_ns, first + row - 1, s - 1, { end_col = e, hl_group = "AiEditorSearchMatch", priority = 5000 })
+        from = e + 1
+      end
+    end
+  end
+  vim.api.nvim_win_set_cursor(winid, { first + 1, 0 })
+  vim.api.nvim_win_call(winid, function()
+    vim.cmd("normal! zvzt")
+  end)
 end
 
 ---Puts a prompt back on the empty prompt line (after a failed reply), so

@@ -126,6 +126,18 @@ M.subcommands = {
       ai().sessions()
     end,
   },
+  search = {
+    usage = "search {query}",
+    run = function(a)
+      ai().search(a.args)
+    end,
+  },
+  rename = {
+    usage = "rename {title}",
+    run = function(a)
+      ai().rename(a.args)
+    end,
+  },
   export = {
     usage = "export {file}",
     run = function(a)

@@ -14,6 +14,12 @@ local M = {}
 ---@class aieditor.ApplyOptions
 ---@field dir string|(fun(): string)|nil Where :AiEditor apply writes a component the first time.
 
+---@class aieditor.SessionsOptions
+---@field page_size integer Sessions the picker reads at a time (1 to 1000).
+
+---@class aieditor.SearchOptions
+---@field max_hits integer Hits :AIEditorSearch puts in the quickfix list at most.
+
 ---@class aieditor.SyncOptions
 ---@field url string|nil The team backend (initializationOptions.sync.url). nil: the server's own setting.
 
@@ -25,6 +31,8 @@ local M = {}
 ---@field base_url string|nil Base URL passed to the provider.
 ---@field offline_delay_ms integer|nil Pause of the offline provider between deltas.
 ---@field history_limit integer Number of messages loaded when a session opens.
+---@field sessions aieditor.SessionsOptions
+---@field search aieditor.SearchOptions
 ---@field chat aieditor.ChatOptions
 ---@field apply aieditor.ApplyOptions
 ---@field sync aieditor.SyncOptions
@@ -48,6 +56,15 @@ local defaults = {
   base_url = nil,
   offline_delay_ms = nil,
   history_limit = 50,
+  sessions = {
+    -- Sessions the picker (:AIEditorSessions) reads at a time; "More
+    -- sessions…" at the end of the list reads the next page.
+    page_size = 50,
+  },
+  search = {
+    -- Hits :AIEditorSearch puts in the quickfix list at most (best first).
+    max_hits = 200,
+  },
   chat = {
     position = "right", -- "right", "left", "bottom", "top", "tab" or "float"
     size = nil, -- columns (right/left) or lines (bottom/top); nil: 40% of the editor, at least 50 (10)

@@ -262,53 +262,27 @@ function M.new_session(on_open)
   M.open(M.new_session_id(), on_open)
 end
 
----The session picker: "New session" first, then the sessions, most recent
----first, by title and relative time.
+---The session picker (|vim.ui.select()|): "New session" first, then the
+---sessions, most recent first, a page at a time.
 function M.pick_session()
-  M.request("session/list", {}, function(result)
-    local items = { { new = true } }
-    for _, s in ipairs(result.sessions or {}) do
-      -- A summary is {id, title, …, messageCount, componentCount}; accept a
-      -- nested {session = {...}} too.
-      local item = vim.tbl_extend("keep", s, s.session or {})
-      item.session = nil
-      table.insert(items, item)
-    end
-    local now = os.time()
-    vim.ui.select(items, {
-      prompt = "aieditor session",
-      kind = "aieditor.session",
-      format_item = function(item)
-        if item.new then
-          return "New session"
-        end
-        local title = (item.title and item.title ~= "") and item.title or item.id
-        local parts = { title, status.relative(item.updatedAt, now) }
-        local n = item.messageCount or 0
-        table.insert(parts, ("%d message%s"):format(n, n == 1 and "" or "s"))
-        if title ~= item.id then
-          table.insert(parts, item.id)
-        end
-        return table.concat(vim.tbl_filter(function(p)
-          return p ~= ""
-        end, parts), " · ")
-      end,
-    }, function(choice)
-      if not choice then
-        return
-      end
-      if choice.new then
-        M.new_session()
-      else
-        M.open(choice.id)
-      end
-    end)
-  end)
+  require("aieditor.sessions").pick()
 end
 
 ---Picks a session from the list and opens it.
 function M.sessions()
   M.pick_session()
+end
+
+---Renames the open session; without a title, asks for one.
+---@param title string|nil
+function M.rename(title)
+  require("aieditor.sessions").rename(title)
+end
+
+---Searches every session; the hits fill the quickfix list.
+---@param query string|nil nil or blank: asks for one.
+function M.search(query)
+  require("aieditor.search").search(query)
 end
 
 ---Sends a prompt. The reply streams into the chat buffer. With no session

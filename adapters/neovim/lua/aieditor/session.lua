@@ -229,6 +229,20 @@ function M.finish_send(send, result)
   M.fire("AiEditorReply")
 end
 
+---Puts older messages (a `messages/list` page, oldest first) before the
+---loaded ones.
+---@param messages aieditor.Message[]
+---@param has_more boolean Still older ones exist on the server.
+function M.prepend(messages, has_more)
+  local s = M.current
+  if not s then
+    return
+  end
+  s.messages = vim.list_extend(vim.list_extend({}, messages), s.messages)
+  s.has_more = has_more
+  chat().render()
+end
+
 ---Takes a `session/changed` notification: records another device's work
 ---pulled from the team backend, shown without reopening the session.
 ---Its params keep JSON nulls (`currentComponentId = vim.NIL`: no current
