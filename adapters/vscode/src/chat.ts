@@ -4,7 +4,8 @@
 
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { errorMessage, ShownError, type Ctx } from './ctx';
+import { showError } from './commands';
+import type { Ctx } from './ctx';
 import { chatHtml } from './webview_html';
 import type { Attachment, HostToView, ViewToHost } from './webview_protocol';
 
@@ -59,10 +60,29 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       switch (m.type) {
         case 'ready':
           this.post({ type: 'op', op: { type: 'snapshot', state: this.ctx.state } });
-          if (!this.ctx.sessionId && this.ctx.lastSessionId) await this.ctx.openSession(this.ctx.lastSessionId);
+          // Opening the chat opens the last session, or starts one.
+          if (!this.ctx.sessionId) {
+            if (this.ctx.lastSessionId) await this.ctx.openSession(this.ctx.lastSessionId);
+            else await this.ctx.newSession();
+          }
           break;
         case 'send':
-          await this.ctx.send(m.text, m.images);
+          try {
+            await this.ctx.send(m.text, m.images);
+          } catch (e) {
+            // Not sent at all (no server): the prompt goes back in its box.
+            this.post({ type: 'restorePrompt', text: m.text });
+            throw e;
+          }
+          break;
+        case 'retry':
+          await this.ctx.retry();
+          break;
+        case 'regenerate':
+          await this.ctx.regenerate(m.messageId);
+          break;
+        case 'apply':
+          await vscode.commands.executeCommand('aieditor.applyToFiles', m.messageId);
           break;
         case 'cancel':
           this.ctx.cancel();
@@ -81,7 +101,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           break;
       }
     } catch (e) {
-      if (!(e instanceof ShownError)) void vscode.window.showErrorMessage(`AI Editor: ${errorMessage(e)}`);
+      showError(this.ctx, e);
     }
   }
 

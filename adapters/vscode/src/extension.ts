@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { ChatViewProvider, CHAT_VIEW_ID } from './chat';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { Proposals } from './proposal';
 import { StatusBar } from './status';
 import { SyncUi } from './sync';
 
@@ -13,13 +14,15 @@ let ctx: Ctx | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   ctx = new Ctx(context);
   const chat = new ChatViewProvider(ctx);
+  const proposals = new Proposals();
   context.subscriptions.push(
     ctx,
     chat,
+    proposals,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, { webviewOptions: { retainContextWhenHidden: true } }),
     new StatusBar(ctx),
     new SyncUi(ctx),
-    ...registerCommands(ctx, chat),
+    ...registerCommands(ctx, chat, proposals),
   );
 }
 

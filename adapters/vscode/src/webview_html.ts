@@ -44,17 +44,21 @@ export function chatHtml(i: ChatHtmlInputs): string {
 <body>
 <header class="topbar">
   <span id="session" class="session" title="Session">No session</span>
+  <span id="generating" class="generating hidden" aria-live="polite"></span>
   <span id="status" class="status" role="status" aria-live="polite"></span>
 </header>
 <main id="log" class="log" aria-label="Conversation">
   <div id="older" class="older hidden"></div>
   <div id="messages" class="messages"></div>
   <div id="empty" class="empty">
-    <p>No session is open.</p>
-    <button id="open-session" type="button">Open Session</button>
+    <p>Describe a component below to start a session, or open an earlier one.</p>
+    <button id="open-session" type="button" class="secondary">Open Session…</button>
   </div>
 </main>
-<div id="error" class="error hidden" role="alert"></div>
+<div id="error" class="error hidden" role="alert">
+  <span id="error-text"></span>
+  <button id="retry" type="button" class="hidden" title="Send the same prompt again">Retry</button>
+</div>
 <form id="composer" class="composer">
   <div id="attachments" class="attachments"></div>
   <textarea id="prompt" rows="3" placeholder="Describe a component… (Enter sends, Shift+Enter adds a line; paste an image to attach it)" aria-label="Prompt"></textarea>

@@ -12,7 +12,9 @@ export interface Attachment extends Image {
 export type HostToView =
   | { type: 'op'; op: ChatOp }
   | { type: 'attachments'; images: Attachment[] }
-  | { type: 'focusPrompt' };
+  | { type: 'focusPrompt' }
+  /** A prompt that could not be sent: back in the prompt box. */
+  | { type: 'restorePrompt'; text: string };
 
 export type ViewToHost =
   | { type: 'ready' }
@@ -20,5 +22,8 @@ export type ViewToHost =
   | { type: 'cancel' }
   | { type: 'loadOlder' }
   | { type: 'insert'; kind: CodeKind; messageId: string }
+  | { type: 'apply'; messageId: string }
+  | { type: 'retry' }
+  | { type: 'regenerate'; messageId: string }
   | { type: 'attachFile' }
   | { type: 'openSession' };
