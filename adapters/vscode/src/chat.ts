@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { showError } from './commands';
 import type { Ctx } from './ctx';
+import { codeKindOf, extractCodeBlocks } from './markdown';
+import type { Proposals } from './proposal';
 import { chatHtml } from './webview_html';
 import type { Attachment, HostToView, ViewToHost } from './webview_protocol';
 
@@ -23,7 +25,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private view: vscode.WebviewView | undefined;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly proposals: Proposals,
+  ) {
     this.subscription = ctx.onDidChangeChat((op) => this.post({ type: 'op', op }));
   }
 
@@ -51,6 +56,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     if (focusPrompt) this.post({ type: 'focusPrompt' });
   }
 
+  /** Adds text (a selection as context) to the prompt box, and shows the chat. */
+  async addToPrompt(text: string): Promise<void> {
+    await this.reveal(true);
+    this.post({ type: 'addToPrompt', text });
+  }
+
   private post(message: HostToView): void {
     void this.view?.webview.postMessage(message);
   }
@@ -61,10 +72,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         case 'ready':
           this.post({ type: 'op', op: { type: 'snapshot', state: this.ctx.state } });
           // Opening the chat opens the last session, or starts one.
-          if (!this.ctx.sessionId) {
-            if (this.ctx.lastSessionId) await this.ctx.openSession(this.ctx.lastSessionId);
-            else await this.ctx.newSession();
-          }
+          await this.ctx.ensureSession(true);
           break;
         case 'send':
           try {
@@ -84,6 +92,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         case 'apply':
           await vscode.commands.executeCommand('aieditor.applyToFiles', m.messageId);
           break;
+        case 'copyCode': {
+          const block = this.codeBlock(m.messageId, m.index);
+          await vscode.env.clipboard.writeText(block.code);
+          void vscode.window.setStatusBarMessage('AI Editor: code copied', 3000);
+          break;
+        }
+        case 'diffCode':
+          await this.diffCode(m.messageId, m.index);
+          break;
         case 'cancel':
           this.ctx.cancel();
           break;
@@ -99,10 +116,37 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         case 'openSession':
           await vscode.commands.executeCommand('aieditor.openSession');
           break;
+        case 'addSelection':
+          await vscode.commands.executeCommand('aieditor.addSelectionToPrompt');
+          break;
       }
     } catch (e) {
       showError(this.ctx, e);
     }
+  }
+
+  private codeBlock(messageId: string, index: number) {
+    const message = this.ctx.state.messages.find((x) => x.id === messageId);
+    const block = message ? extractCodeBlocks(message.content)[index] : undefined;
+    if (!block) throw new Error('That code is no longer in the chat.');
+    return block;
+  }
+
+  /** A reply's code block beside the same kind of code in the reply before it: what this turn changed. */
+  private async diffCode(messageId: string, index: number): Promise<void> {
+    const block = this.codeBlock(messageId, index);
+    const kind = codeKindOf(block.lang);
+    const messages = this.ctx.state.messages;
+    const at = messages.findIndex((x) => x.id === messageId);
+    for (let i = at - 1; i >= 0; i--) {
+      if (messages[i].role !== 'assistant') continue;
+      const earlier = extractCodeBlocks(messages[i].content).find((b) => b.closed && codeKindOf(b.lang) === kind);
+      if (!earlier) continue;
+      const fileName = `code.${block.lang || 'txt'}`;
+      await this.proposals.compare(`${fileName}: the reply before ↔ this reply`, { before: earlier.code, after: block.code, fileName });
+      return;
+    }
+    void vscode.window.showInformationMessage('AI Editor: no earlier reply has code of this kind to compare with.');
   }
 
   private async attachFiles(): Promise<void> {

@@ -6,6 +6,7 @@ import { proposeApply } from './apply';
 import { SECRET_API_KEY } from './config';
 import { ShownError, type Ctx } from './ctx';
 import { errorMessage, userMessage } from './errors';
+import { editSelection, selectionContext } from './edit_selection';
 import { showHistory } from './history';
 import { componentNameFromFile, exportFileName, NEW_SESSION, sessionItems } from './labels';
 import * as ext from './lsp_ext';
@@ -59,6 +60,8 @@ export function registerCommands(ctx: Ctx, chat: ChatViewProvider, proposals: Pr
     'aieditor.rejectChanges': async () => {
       await proposals.reject();
     },
+    'aieditor.editSelection': () => editSelection(ctx, proposals, chat),
+    'aieditor.addSelectionToPrompt': async () => chat.addToPrompt(selectionContext(ctx)),
     'aieditor.saveComponent': () => saveComponent(ctx),
     'aieditor.showHistory': () => showHistory(ctx, proposals),
     'aieditor.exportSession': () => exportSession(ctx),

@@ -9,7 +9,7 @@ import { createClient, findServer } from './client';
 import { Config, SECRET_API_KEY, SECRET_SYNC_TOKEN } from './config';
 import { errorMessage, userMessage } from './errors';
 import * as ext from './lsp_ext';
-import type { Component, Image, PersistenceStatus, SessionChangedParams, SessionOpenResult, SyncStatus } from './protocol';
+import type { ChatSendResult, Component, Image, PersistenceStatus, SessionChangedParams, SessionOpenResult, SyncStatus } from './protocol';
 import { newSessionId } from './session_id';
 
 const LAST_SESSION_KEY = 'aieditor.lastSession';
@@ -28,6 +28,8 @@ export class Ctx implements vscode.Disposable {
   private chat: ChatState = emptyState();
   private sending: vscode.CancellationTokenSource | undefined;
   private localIds = 0;
+  /** The session being opened by ensureSession. */
+  private sessionOpening: Promise<SessionOpenResult> | undefined;
   private currentComponentId: string | undefined;
   private lastTextEditor: vscode.TextEditor | undefined;
   /** The settings the running server was started with, to tell whether a change needs a restart. */
@@ -231,10 +233,11 @@ export class Ctx implements vscode.Disposable {
   private sessionChanged(p: SessionChangedParams): void {
     if (p.sessionId !== this.chat.sessionId) return;
     if (p.deleted) {
+      const name = this.chat.title || p.sessionId;
       this.currentComponentId = undefined;
       this.dispatch({ type: 'reset', messages: [], hasMore: false });
       if (this.lastSessionId === p.sessionId) void this.extension.workspaceState.update(LAST_SESSION_KEY, undefined);
-      void vscode.window.showWarningMessage(`AI Editor: session ${p.sessionId} was deleted on another device.`);
+      void vscode.window.showWarningMessage(`AI Editor: the session "${name}" was deleted on another device.`);
       return;
     }
     if (p.currentComponentId !== undefined) this.currentComponentId = p.currentComponentId ?? undefined;
@@ -263,9 +266,19 @@ export class Ctx implements vscode.Disposable {
     return this.openSession(newSessionId(new Date()));
   }
 
-  /** The open session, or a new one when none is open: a prompt is never dropped for want of a session. */
-  async ensureSession(): Promise<string> {
-    if (!this.chat.sessionId) await this.newSession();
+  /**
+   * The open session; when none is open, a new one (or the last one, when
+   * `reopenLast` and there is one). A prompt is never dropped for want of a
+   * session, and the chat view opening meanwhile does not start another.
+   */
+  async ensureSession(reopenLast = false): Promise<string> {
+    if (!this.chat.sessionId) {
+      const last = reopenLast ? this.lastSessionId : undefined;
+      this.sessionOpening ??= (last ? this.openSession(last) : this.newSession()).finally(() => {
+        this.sessionOpening = undefined;
+      });
+      await this.sessionOpening;
+    }
     return this.requireSession();
   }
 
@@ -290,13 +303,13 @@ export class Ctx implements vscode.Disposable {
 
   /**
    * Sends a prompt in the open session (a new one when none is open) and
-   * resolves when the reply is stored. Resolves to false when it was cancelled
+   * resolves to the stored reply. Resolves to undefined when it was cancelled
    * or failed: the view shows why, with Retry.
    */
-  async send(text: string, images: Image[] = []): Promise<boolean> {
+  async send(text: string, images: Image[] = []): Promise<ChatSendResult | undefined> {
     if (this.sending) {
       void vscode.window.showWarningMessage('AI Editor: a reply is still being written. Wait for it, or cancel it first.');
-      return false;
+      return undefined;
     }
     const sessionId = await this.ensureSession();
     const client = await this.getClient();
@@ -325,7 +338,7 @@ export class Ctx implements vscode.Disposable {
       this.dispatch({ type: 'upsert', message: result.assistantMessage });
       if (result.component) this.currentComponentId = result.component.id;
       if (!this.chat.title) this.dispatch({ type: 'title', sessionId, title: titleOf(text) });
-      return true;
+      return result;
     } catch (e) {
       const cancelled = source.token.isCancellationRequested;
       this.log(`chat/send: ${errorMessage(e)}`);
@@ -338,7 +351,7 @@ export class Ctx implements vscode.Disposable {
       } catch (e2) {
         this.log(`messages/list after a failed send: ${errorMessage(e2)}`);
       }
-      return false;
+      return undefined;
     } finally {
       this.sending = undefined;
       source.dispose();
@@ -347,14 +360,14 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** Sends the prompt of the last failed or stopped reply again. */
-  retry(): Promise<boolean> {
+  retry(): Promise<ChatSendResult | undefined> {
     const failed = this.chat.failedPrompt;
-    if (!failed) return Promise.resolve(false);
+    if (!failed) return Promise.resolve(undefined);
     return this.send(failed.text, failed.images);
   }
 
   /** Sends the prompt that `replyId` answered again, for another reply. */
-  regenerate(replyId: string): Promise<boolean> {
+  regenerate(replyId: string): Promise<ChatSendResult | undefined> {
     const prompt = promptOf(this.chat, replyId);
     if (!prompt) throw new Error('That reply has no prompt to send again.');
     return this.send(prompt.content, prompt.images ?? []);

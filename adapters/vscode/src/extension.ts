@@ -13,8 +13,8 @@ let ctx: Ctx | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   ctx = new Ctx(context);
-  const chat = new ChatViewProvider(ctx);
   const proposals = new Proposals();
+  const chat = new ChatViewProvider(ctx, proposals);
   context.subscriptions.push(
     ctx,
     chat,

@@ -7,6 +7,8 @@
 import * as vscode from 'vscode';
 
 export const PROPOSAL_SCHEME = 'aieditor-proposal';
+/** Texts only compared, with nothing to accept (no Accept/Reject on their diff). */
+const COMPARE_SCHEME = 'aieditor-compare';
 /** Set while a proposal waits for Accept or Reject. */
 const CONTEXT_KEY = 'aieditor.proposalPending';
 
@@ -34,7 +36,10 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
   private readonly disposables: vscode.Disposable[];
 
   constructor() {
-    this.disposables = [vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, this)];
+    this.disposables = [
+      vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, this),
+      vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, this),
+    ];
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
@@ -52,6 +57,17 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
       const right = this.text(id, `after/${i}/${diff.fileName}`, diff.after);
       await vscode.commands.executeCommand('vscode.diff', left, right, `${diff.fileName} (${proposal.title})`, { preview: false });
     }
+  }
+
+  /** Shows two texts side by side, to read only. */
+  async compare(title: string, diff: ProposedDiff & { before: string }): Promise<void> {
+    const id = this.nextId++;
+    const uri = (side: string, content: string) => {
+      const u = vscode.Uri.from({ scheme: COMPARE_SCHEME, path: `/${id}/${side}/${diff.fileName}` });
+      this.texts.set(u.toString(), content);
+      return u;
+    };
+    await vscode.commands.executeCommand('vscode.diff', uri('before', diff.before), uri('after', diff.after), title);
   }
 
   /** Accepts the waiting proposal; false when none waits. */

@@ -63,6 +63,7 @@ export function chatHtml(i: ChatHtmlInputs): string {
   <div id="attachments" class="attachments"></div>
   <textarea id="prompt" rows="3" placeholder="Describe a component… (Enter sends, Shift+Enter adds a line; paste an image to attach it)" aria-label="Prompt"></textarea>
   <div class="actions">
+    <button id="add-selection" type="button" class="secondary" title="Add the editor's selection, or its whole file, to the prompt">Add selection</button>
     <button id="attach" type="button" class="secondary" title="Attach an image">Attach image</button>
     <button id="cancel" type="button" class="secondary hidden" title="Cancel the running request">Cancel</button>
     <button id="send" type="submit">Send</button>

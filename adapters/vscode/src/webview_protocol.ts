@@ -14,7 +14,9 @@ export type HostToView =
   | { type: 'attachments'; images: Attachment[] }
   | { type: 'focusPrompt' }
   /** A prompt that could not be sent: back in the prompt box. */
-  | { type: 'restorePrompt'; text: string };
+  | { type: 'restorePrompt'; text: string }
+  /** Context (a selection, a file) added at the end of the prompt box. */
+  | { type: 'addToPrompt'; text: string };
 
 export type ViewToHost =
   | { type: 'ready' }
@@ -23,7 +25,11 @@ export type ViewToHost =
   | { type: 'loadOlder' }
   | { type: 'insert'; kind: CodeKind; messageId: string }
   | { type: 'apply'; messageId: string }
+  /** The reply's code block number `index` (extractCodeBlocks order). */
+  | { type: 'copyCode'; messageId: string; index: number }
+  | { type: 'diffCode'; messageId: string; index: number }
   | { type: 'retry' }
   | { type: 'regenerate'; messageId: string }
   | { type: 'attachFile' }
-  | { type: 'openSession' };
+  | { type: 'openSession' }
+  | { type: 'addSelection' };

@@ -6,6 +6,7 @@ import { applyOp, emptyState, type ChatMessage, type ChatOp, type ChatState } fr
 import { codeOfKind, escapeHtml, renderMarkdown } from '../markdown';
 import { formatClock, formatGenerating, formatStatus } from '../status_format';
 import type { Attachment, HostToView, ViewToHost } from '../webview_protocol';
+import { highlightOnce } from './highlight';
 
 interface VsCodeApi {
   postMessage(message: ViewToHost): void;
@@ -74,7 +75,7 @@ function messageHtml(m: ChatMessage): string {
   }
   return (
     `<div class="meta"><span class="role">${escapeHtml(role)}</span> <span class="time">${escapeHtml(clock)}</span>${note}${pending}</div>` +
-    `<div class="content markdown">${renderMarkdown(m.content)}</div>` +
+    `<div class="content markdown">${renderMarkdown(m.content, { codeActions: m.role === 'assistant' })}</div>` +
     (images ? `<div class="images">${images}</div>` : '') +
     buttons
   );
@@ -224,6 +225,7 @@ prompt.addEventListener('keydown', (e) => {
 });
 cancelBtn.addEventListener('click', () => post({ type: 'cancel' }));
 attachBtn.addEventListener('click', () => post({ type: 'attachFile' }));
+$('add-selection').addEventListener('click', () => post({ type: 'addSelection' }));
 $('open-session').addEventListener('click', () => post({ type: 'openSession' }));
 retryBtn.addEventListener('click', () => {
   // The prompt box held the failed prompt; Retry sends it, so it empties.
@@ -257,7 +259,41 @@ prompt.addEventListener('paste', (e) => {
   }
 });
 
+/** A collapsed code block's buttons: Show/Hide here, the others in the host. */
+function codeAction(button: HTMLButtonElement, messageId: string): void {
+  const block = button.closest('.code') as HTMLElement | null;
+  if (!block) return;
+  const index = Number(block.dataset.index);
+  switch (button.dataset.code) {
+    case 'show': {
+      const pre = block.querySelector('pre');
+      const code = block.querySelector('code');
+      if (!pre || !code) return;
+      const show = pre.classList.contains('hidden');
+      if (show) highlightOnce(code, block.dataset.lang);
+      pre.classList.toggle('hidden', !show);
+      button.textContent = show ? 'Hide' : 'Show';
+      break;
+    }
+    case 'copy':
+      post({ type: 'copyCode', messageId, index });
+      break;
+    case 'diff':
+      post({ type: 'diffCode', messageId, index });
+      break;
+    case 'apply':
+      post({ type: 'apply', messageId });
+      break;
+  }
+}
+
 list.addEventListener('click', (e) => {
+  const codeButton = (e.target as HTMLElement).closest('button[data-code]') as HTMLButtonElement | null;
+  const codeMessage = (codeButton?.closest('article') as HTMLElement | null)?.dataset.id;
+  if (codeButton && codeMessage) {
+    codeAction(codeButton, codeMessage);
+    return;
+  }
   const button = (e.target as HTMLElement).closest('button[data-kind], button[data-action]') as HTMLButtonElement | null;
   const messageId = (button?.closest('article') as HTMLElement | null)?.dataset.id;
   if (!button || !messageId) return;
@@ -281,6 +317,11 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
       break;
     case 'restorePrompt':
       if (prompt.value.trim() === '') prompt.value = msg.text;
+      break;
+    case 'addToPrompt':
+      prompt.value = prompt.value.trim() === '' ? `\n\n${msg.text}` : `${prompt.value.replace(/\s*$/, '')}\n\n${msg.text}`;
+      prompt.focus();
+      prompt.setSelectionRange(0, 0); // the instruction goes first
       break;
   }
 });

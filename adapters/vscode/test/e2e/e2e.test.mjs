@@ -28,13 +28,15 @@ import {
   run,
   startBackend,
   startCodeServer,
+  startFakeOpenAi,
   waitFor,
   writeSettings,
 } from './harness.mjs';
 import { RpcClient } from './rpc.mjs';
 
-const SESSION = 'e2e-session';
 const PROMPT = 'A counter button with a reset link';
+/** The session the first steps open, made by "New session" (its id is generated: read from the chat view). */
+let SESSION;
 const APP_JSX = "import React from 'react';\n\n// The AI Editor inserts the component below.\n";
 const TIMEOUT = 60_000;
 /** The provider key set with "AI Editor: Set API Key" (the offline provider ignores it). */
@@ -227,6 +229,50 @@ async function openSyncMenu(item) {
   await page.mouse.move(0, 0);
 }
 
+/** Sets several user settings in one save (one server restart). */
+async function setUserSettings(values) {
+  const editor = await openUserSettings();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.insertText(`${Object.entries(values).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)},`).join(' ')}`);
+  await save(editor, 'settings.json');
+}
+
+/** What the extension's server stored, read by a server of our own over pipes on the same database. */
+async function readStored(fn) {
+  const rpc = await RpcClient.start(server, ['serve'], { env });
+  try {
+    return await fn(rpc);
+  } finally {
+    assert.equal(await rpc.close(), 0, 'our client server exits 0');
+  }
+}
+
+/** Types a prompt in the chat view's box and sends it with Enter. */
+async function typePrompt(text) {
+  const box = chat().locator('#prompt');
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** The chat's `n`th message (from 1), once it is a complete reply. */
+async function completeReply(n) {
+  const reply = chat().locator(`#messages > article:nth-of-type(${n}).assistant[data-status="complete"]`);
+  await reply.waitFor({ state: 'visible' });
+  await chat().locator('#cancel').waitFor({ state: 'hidden' });
+  return reply;
+}
+
+/** An action on the active editor's title bar (the diff's Accept and Reject). */
+function editorAction(name) {
+  return page.locator(`.part.editor .editor-actions .action-label[aria-label^="${name}"]`).first();
+}
+
+/** Every file under the workspace's src/components, by name. */
+function componentFiles() {
+  return readdirSync(join(dirs.workspace, 'src', 'components')).sort();
+}
+
 /** A notification toast holding `text`. */
 function toast(text) {
   return page.locator('.notifications-toasts .notification-toast', { hasText: text });
@@ -284,6 +330,8 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   before(async () => {
     writeFileSync(join(dirs.workspace, 'App.jsx'), APP_JSX);
     writeFileSync(join(dirs.workspace, 'styles.css'), '');
+    // "Apply to Files" writes here by default when the folder exists.
+    mkdirSync(join(dirs.workspace, 'src', 'components'), { recursive: true });
     writeSettings(dirs, settings);
     const installed = await run(node, [entry, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', vsix, '--force'], { env });
     writeFileSync(join(outDir, 'install-extension.log'), installed);
@@ -313,6 +361,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await browser?.close().catch(() => undefined);
     await codeServer?.stop();
     await backend?.stop();
+    await upstream?.stop();
     if (!failed) rmSync(dirs.root, { recursive: true, force: true });
     else writeFileSync(join(outDir, 'kept-temp-dir.txt'), `${dirs.root}\n`);
   });
@@ -320,10 +369,13 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   step('opens a session from the command palette', async () => {
     await runCommand('AI Editor: Open Session');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Open Session' }).waitFor({ state: 'visible' });
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'New session…' }).click();
-    await answerInput('AI Editor: New Session', SESSION);
-    await chat().locator('#session', { hasText: SESSION }).waitFor({ state: 'visible' });
-    await chat().locator('#empty').waitFor({ state: 'hidden' });
+    // "New session" comes first, and asks for nothing: the id is generated, the title comes later.
+    const first = page.locator('.quick-input-widget .monaco-list-row').first();
+    await first.filter({ hasText: 'New session' }).waitFor({ state: 'visible' });
+    await first.click();
+    await chat().locator('#session', { hasText: 'New session' }).waitFor({ state: 'visible' });
+    SESSION = /^Session (session-\d{8}-\d{6}-[0-9a-f]{4})$/.exec((await chat().locator('#session').getAttribute('title')) ?? '')?.[1];
+    assert.ok(SESSION, 'a generated session id');
   });
 
   step('sends a prompt and shows the streamed reply in the chat view', async () => {
@@ -332,15 +384,29 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     // The reply streams in (chat/delta) before it is stored.
     await chat().locator('article.message.assistant[data-status="streaming"]').waitFor({ state: 'attached' });
     await chat().locator('#cancel').waitFor({ state: 'visible' });
+    // Honest status while it streams: the status item and the chat say so, with the seconds.
+    const generating = page.locator('.part.statusbar .statusbar-item[aria-label="AI Editor: Generating"]');
+    await generating.waitFor({ state: 'visible' });
+    assert.match((await generating.innerText()).trim(), /^AI Editor: Generating… \d+s$/);
+    await chat().locator('#generating', { hasText: /^Generating… \d+s$/ }).waitFor({ state: 'visible' });
     const user = chat().locator('article.message.user:not(.pending)', { hasText: PROMPT });
     await user.waitFor({ state: 'visible' });
     await chat().locator('#cancel').waitFor({ state: 'hidden' });
     const reply = chat().locator('article.message.assistant[data-status="complete"]').last();
     await reply.waitFor({ state: 'visible' });
-    await reply.locator('pre.code-block[data-lang="jsx"]').first().waitFor({ state: 'visible' });
+    // Code is collapsed to one line (name, line count); Show opens it, highlighted by highlight.js.
+    const block = reply.locator('.code[data-lang="jsx"]').first();
+    await block.locator('.code-name', { hasText: /^[A-Z]\w*\.jsx · \d+ lines$/ }).waitFor({ state: 'visible' });
+    assert.equal(await block.locator('pre.code-block').isHidden(), true, 'collapsed');
+    await block.locator('button.code-show').click();
+    await block.locator('pre.code-block .hljs-keyword').first().waitFor({ state: 'visible' });
+    assert.equal((await block.locator('button.code-show').innerText()).trim(), 'Hide');
     await reply.locator('button.insert-jsx').waitFor({ state: 'visible' });
     assert.equal(await chat().locator('article.message').count(), 2, 'one prompt and one reply');
     assert.equal(await chat().locator('#error').isHidden(), true, 'no error shown');
+    // The session is titled by its first prompt.
+    await chat().locator('#session', { hasText: PROMPT }).waitFor({ state: 'visible' });
+    await generating.waitFor({ state: 'hidden' });
   });
 
   step('the server stored the conversation and the component under XDG_DATA_HOME', async () => {
@@ -361,7 +427,8 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
       const { component } = await rpc.request('components/get', { sessionId: SESSION });
       assert.equal(component.id, opened.currentComponentId);
       assert.ok(component.jsx.length > 0, 'the component has JSX');
-      stored = { component, reply: opened.messages[1] };
+      const { text: merged } = await rpc.request('components/render', { sessionId: SESSION, target: 'insert', existingText: APP_JSX });
+      stored = { component, reply: opened.messages[1], merged };
     } finally {
       assert.equal(await rpc.close(), 0, 'our client server exits 0');
     }
@@ -373,11 +440,13 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await editor.locator('.view-lines').click();
     await page.keyboard.press('Control+End');
 
-    await runCommand('AI Editor: Insert Component JSX');
+    await runCommand('AI Editor: Insert Component into File');
     await page.locator('.tabs-container .tab.dirty', { hasText: 'App.jsx' }).waitFor({ state: 'visible' });
     await save(editor, 'App.jsx');
 
-    const expected = APP_JSX + stored.component.jsx;
+    // The server's merge: the component's imports join the file's, "import React" stays one line.
+    const expected = stored.merged;
+    assert.equal(expected.match(/^import React\b/gm)?.length, 1, expected);
     const onDisk = await waitFor('App.jsx on disk to hold the component', () => {
       const text = readFileSync(file, 'utf8');
       return text === expected ? text : undefined;
@@ -419,7 +488,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     const item = page.locator('.part.statusbar .statusbar-item[aria-label^="AI Editor: "]');
     await page.locator('.part.statusbar .statusbar-item[aria-label="AI Editor: Saved"]').waitFor({ state: 'visible' });
     const text = (await item.innerText()).trim();
-    assert.match(text, /^✅ Saved \d\d:\d\d:\d\d$/);
+    assert.match(text, /^AI Editor ✅ Saved \d\d:\d\d:\d\d$/);
     await chat().locator('#status[data-state="saved"]', { hasText: '✅ Saved' }).waitFor({ state: 'visible' });
     // For a person to look at: the chat view after the scenario.
     await page.locator('iframe.webview[src*="extensionId=aieditor.aieditor"]').first().screenshot({ path: join(outDir, 'chat-view.png') });
@@ -430,7 +499,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await page.locator('.quick-input-widget .quick-input-box input[type="password"]').waitFor({ state: 'visible' });
     await answerInput('AI Editor: Set API Key', API_KEY);
     await toast('AI Editor: API key stored').waitFor({ state: 'visible' });
-    await chat().locator('#session', { hasText: SESSION }).waitFor({ state: 'visible' });
+    await chat().locator('#session', { hasText: PROMPT }).waitFor({ state: 'visible' });
   });
 
   // ---- sync, through a real aieditor-backend -------------------------------------
@@ -584,12 +653,194 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
       assert.equal((await other.request('sync/now', {})).state, 'synced');
       await other.request('session/delete', { sessionId: SESSION });
       assert.equal((await other.request('sync/now', {})).state, 'synced');
-      await toast(`AI Editor: session ${SESSION} was deleted on another device.`).waitFor({ state: 'visible' });
+      await toast(`AI Editor: the session "${PROMPT}" was deleted on another device.`).waitFor({ state: 'visible' });
       await chat().locator('#session', { hasText: 'No session' }).waitFor({ state: 'visible' });
       assert.equal(await chat().locator('article.message').count(), 0);
     } finally {
       assert.equal(await other.close(), 0, 'the second machine exits 0');
     }
+  });
+
+  // ---- issue 17: from chat to real files, history, retry -----------------------------
+
+  /** The session of these steps, its first prompt, and what the files hold by version. */
+  const CARD = 'A pricing card with three tiers';
+  const BIGGER = 'Make it bigger';
+  const EDITED_LINE = '// Hello, reader: the component comes below.';
+  let card;
+  /** The fake OpenAI API the provider setting points to, from the retry step on. */
+  let upstream;
+
+  step('a prompt typed with no session open starts a session, titled by the prompt', async () => {
+    await chat().locator('#session', { hasText: 'No session' }).waitFor({ state: 'visible' });
+    await typePrompt(CARD);
+    await chat().locator('#session', { hasText: CARD }).waitFor({ state: 'visible' });
+    await completeReply(2);
+    assert.equal(await chat().locator('article.message').count(), 2, 'the prompt and its reply');
+    const id = /^Session (session-[0-9a-f-]+)$/.exec((await chat().locator('#session').getAttribute('title')) ?? '')?.[1];
+    assert.ok(id && id !== SESSION, `a new session: ${id}`);
+    card = { sessionId: id };
+  });
+
+  step('Apply to Files shows a diff first: Reject writes nothing, Accept writes <Name>.jsx and <Name>.css importing the CSS once', async () => {
+    card.v1 = await readStored((rpc) => rpc.request('components/render', { sessionId: card.sessionId, target: 'files' }));
+    assert.equal(card.v1.version, 1);
+    const jsxFile = join(dirs.workspace, 'src', 'components', card.v1.jsxFileName);
+    const cssFile = join(dirs.workspace, 'src', 'components', card.v1.cssFileName);
+
+    const reply = chat().locator('article.message.assistant').last();
+    await reply.locator('button.apply').click();
+    const diff = page.locator('.tabs-container .tab', { hasText: `(Apply ${card.v1.jsxFileName.replace(/\.jsx$/, '')} v1)` });
+    await diff.first().waitFor({ state: 'visible' });
+    await editorAction('Reject Changes').click();
+    await diff.first().waitFor({ state: 'detached' });
+    assert.deepEqual(componentFiles(), [], 'Reject wrote nothing');
+
+    await reply.locator('button.apply').click();
+    await diff.first().waitFor({ state: 'visible' });
+    // For a person to look at: the diff with Accept and Reject on its title bar.
+    await page.locator('.part.editor .monaco-diff-editor .view-lines', { hasText: 'function' }).first().waitFor({ state: 'visible' });
+    await editorAction('Accept Changes').waitFor({ state: 'visible' });
+    await page.screenshot({ path: join(outDir, 'apply-diff.png') });
+    await editorAction('Accept Changes').click();
+    await toast('AI Editor: wrote version 1').waitFor({ state: 'visible' });
+    await diff.first().waitFor({ state: 'detached' });
+    assert.deepEqual(componentFiles(), [card.v1.cssFileName, card.v1.jsxFileName].sort());
+    const jsx = readFileSync(jsxFile, 'utf8');
+    assert.equal(jsx, card.v1.jsx);
+    assert.equal(readFileSync(cssFile, 'utf8'), card.v1.css);
+    const cssImport = `import "./${card.v1.cssFileName}";`;
+    assert.equal(jsx.split('\n').filter((l) => l.trim() === cssImport).length, 1, `the CSS is imported once:\n${jsx}`);
+    const { files } = await readStored((rpc) => rpc.request('components/files', { sessionId: card.sessionId, componentId: card.v1.componentId }));
+    assert.deepEqual(files.map((f) => [f.path, f.kind, f.version]).sort(), [[cssFile, 'css', 1], [jsxFile, 'jsx', 1]]);
+  });
+
+  step('a second version, applied again, updates the same files and makes no copies', async () => {
+    await typePrompt(BIGGER);
+    const reply = await completeReply(4);
+    card.v2 = await readStored((rpc) => rpc.request('components/render', { sessionId: card.sessionId, target: 'files' }));
+    assert.equal(card.v2.componentId, card.v1.componentId, 'the prompt iterated on the component');
+    assert.equal(card.v2.version, 2);
+    assert.notEqual(card.v2.jsx + card.v2.css, card.v1.jsx + card.v1.css, 'version 2 differs');
+    // Diff on a code block: what this reply changed in the JSX.
+    await reply.locator('.code[data-lang="jsx"] button.code-diff').first().click();
+    const compared = page.locator('.tabs-container .tab', { hasText: 'the reply before ↔ this reply' });
+    await compared.first().waitFor({ state: 'visible' });
+    await editorAction('Accept Changes').waitFor({ state: 'detached' }); // nothing to accept there
+    await compared.first().locator('.codicon-close').click();
+    await compared.first().waitFor({ state: 'detached' });
+    await reply.locator('button.apply').click();
+    await editorAction('Accept Changes').click();
+    await toast('AI Editor: wrote version 2').waitFor({ state: 'visible' });
+    assert.deepEqual(componentFiles(), [card.v1.cssFileName, card.v1.jsxFileName].sort(), 'the same two files');
+    assert.equal(readFileSync(join(dirs.workspace, 'src', 'components', card.v1.jsxFileName), 'utf8'), card.v2.jsx);
+    assert.equal(readFileSync(join(dirs.workspace, 'src', 'components', card.v1.cssFileName), 'utf8'), card.v2.css);
+  });
+
+  step('history (Ctrl+Alt+A H) reads number, time, origin and current; v1 shows its diff; Accept restores it into the files, and Undo reverts', async () => {
+    const jsxFile = join(dirs.workspace, 'src', 'components', card.v1.jsxFileName);
+    await page.locator('.part.editor').first().click();
+    await page.keyboard.press('Control+Alt+a');
+    await page.keyboard.press('h');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: History of' }).waitFor({ state: 'visible' });
+    const rows = page.locator('.quick-input-widget .monaco-list-row');
+    await rows.first().filter({ hasText: 'v2 (current)' }).waitFor({ state: 'visible' });
+    assert.match(await rows.nth(0).innerText(), /(just now|\d+ s ago|\d+ min ago) · "Make it bigger"/);
+    assert.match(await rows.nth(1).innerText(), /v1[^]*(just now|\d+ s ago|\d+ min ago) · "A pricing card with three tiers"/);
+    await page.screenshot({ path: join(outDir, 'history.png') });
+    await rows.nth(1).click();
+    const diff = page.locator('.tabs-container .tab', { hasText: '(Restore v1 of' });
+    await diff.first().waitFor({ state: 'visible' });
+    await editorAction('Accept Changes').click();
+    await toast('AI Editor: restored v1').waitFor({ state: 'visible' });
+    await waitFor('the JSX file to hold version 1 again', () => readFileSync(jsxFile, 'utf8') === card.v1.jsx);
+    const history = await readStored((rpc) => rpc.request('components/history', { sessionId: card.sessionId, componentId: card.v1.componentId }));
+    const v3 = history.versions.at(-1);
+    assert.deepEqual([v3.version, v3.origin, v3.current], [3, { kind: 'restored', fromVersion: 1 }, true]);
+    // The restore was one edit in the file's editor: Undo takes it back.
+    const editor = page.locator(`.editor-instance .monaco-editor[data-uri$="/${card.v1.jsxFileName}"]`);
+    await editor.waitFor({ state: 'visible' });
+    await editor.locator('.view-lines').click();
+    await page.keyboard.press('Control+Z');
+    await save(editor, card.v1.jsxFileName);
+    await waitFor('the JSX file back at version 2 after Undo', () => readFileSync(jsxFile, 'utf8') === card.v2.jsx);
+  });
+
+  step('with the provider changed in settings the server restarts; a failed reply shows why with Retry, keeps the prompt, and Retry succeeds', async () => {
+    const signup = 'A newsletter signup form';
+    upstream = await startFakeOpenAi([
+      { status: 400, error: 'The model is overloaded, try again' },
+      {
+        text: 'Here is `NewsletterSignup`.\n\n```jsx\nimport React from "react";\n\nexport default function NewsletterSignup() {\n  return <form className="newsletter"><input type="email" /><button>Subscribe</button></form>;\n}\n```\n\n```css\n.newsletter { display: flex; gap: 8px; }\n```\n',
+      },
+      // The two edits of a selection, below.
+      { text: `Here is the line, changed:\n\n\`\`\`js\n${EDITED_LINE}\n\`\`\`\n` },
+      { text: `Here is the line, changed:\n\n\`\`\`js\n${EDITED_LINE}\n\`\`\`\n` },
+    ]);
+    {
+      await setUserSettings({ 'aieditor.baseUrl': upstream.url, 'aieditor.provider': 'openai' });
+      await waitFor('the server restarted with provider openai', () => /server ready: .*provider openai/.test(readTree(join(dirs.userData, 'logs'))));
+      await typePrompt(signup);
+      const error = chat().locator('#error');
+      await error.waitFor({ state: 'visible' });
+      const shown = (await chat().locator('#error-text').innerText()).trim();
+      assert.match(shown, /^The AI reply failed: .*The model is overloaded, try again/);
+      assert.doesNotMatch(shown, /params\.|[0-9a-f]{8}-[0-9a-f]{4}-|curl/i, 'plain words only');
+      assert.equal(await chat().locator('#prompt').inputValue(), signup, 'the prompt stays in its box');
+      await page.locator('iframe.webview[src*="extensionId=aieditor.aieditor"]').first().screenshot({ path: join(outDir, 'chat-failed.png') });
+      await chat().locator('#retry').click();
+      const reply = await completeReply(8);
+      await reply.filter({ hasText: 'NewsletterSignup' }).waitFor({ state: 'visible' });
+      await error.waitFor({ state: 'hidden' });
+      assert.equal(await chat().locator('#prompt').inputValue(), '', 'sent: the box is empty');
+      assert.equal(upstream.requests.length, 2, 'one failed call, one retried');
+      const asked = upstream.requests[1].body.messages.filter((m) => m.role === 'user').at(-1).content;
+      assert.equal(asked, signup, 'Retry sent the same prompt');
+      await page.locator('iframe.webview[src*="extensionId=aieditor.aieditor"]').first().screenshot({ path: join(outDir, 'chat-retried.png') });
+    }
+  });
+
+  step('Edit Selection with AI shows the selection changed as a diff: Reject keeps the file, Accept changes only the selection', async () => {
+    const file = join(dirs.workspace, 'App.jsx');
+    const original = readFileSync(file, 'utf8');
+    const line = '// The AI Editor inserts the component below.';
+    assert.ok(original.includes(line), original);
+    const selectLine = async () => {
+      const editor = await openFile('App.jsx');
+      await editor.locator('.view-lines').click();
+      await page.keyboard.press('Control+Home');
+      const at = original.split('\n').indexOf(line);
+      for (let i = 0; i < at; i++) await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Home');
+      await page.keyboard.press('Shift+End');
+      return editor;
+    };
+    const diff = page.locator('.tabs-container .tab', { hasText: '(Edit App.jsx with AI)' });
+    await selectLine();
+    await runCommand('AI Editor: Edit Selection with AI');
+    await answerInput('AI Editor: Edit Selection with AI', 'Greet the reader instead');
+    await diff.first().waitFor({ state: 'visible' });
+    assert.match(upstream.requests.at(-1).body.messages.at(-1).content, /^Greet the reader instead\n[^]*```jsx\n\/\/ The AI Editor inserts the component below\.\n```$/);
+    await editorAction('Reject Changes').click();
+    await diff.first().waitFor({ state: 'detached' });
+    assert.equal(readFileSync(file, 'utf8'), original, 'Reject changed nothing');
+
+    const editor = await selectLine();
+    await runCommand('AI Editor: Edit Selection with AI');
+    await answerInput('AI Editor: Edit Selection with AI', 'Greet the reader instead');
+    await diff.first().waitFor({ state: 'visible' });
+    await editorAction('Accept Changes').click();
+    await diff.first().waitFor({ state: 'detached' });
+    await page.locator('.tabs-container .tab.dirty', { hasText: 'App.jsx' }).waitFor({ state: 'visible' });
+    await save(editor, 'App.jsx');
+    await waitFor('App.jsx with only the selected line changed', () => readFileSync(file, 'utf8') === original.replace(line, EDITED_LINE));
+  });
+
+  step("the server's normal log lines keep their level: none of its start-up lines is tagged [error]", async () => {
+    const text = readTree(join(dirs.userData, 'logs'));
+    assert.match(text, /\[info\] aieditor: /);
+    const errors = text.split('\n').filter((l) => /\[error\] aieditor: /.test(l));
+    assert.deepEqual(errors, []);
   });
 
   step('neither the API key nor the sign-in token reached a log, though the trace shows every message', async () => {
