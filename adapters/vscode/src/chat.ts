@@ -12,6 +12,7 @@ import { chatHtml } from './webview_html';
 import type { Attachment, HostToView, ViewToHost } from './webview_protocol';
 
 export const CHAT_VIEW_ID = 'aieditor.chatView';
+const CHAT_PANEL_TYPE = 'aieditor.chatPanel';
 
 const IMAGE_TYPES: Record<string, string> = {
   png: 'image/png',
@@ -21,38 +22,70 @@ const IMAGE_TYPES: Record<string, string> = {
   webp: 'image/webp',
 };
 
+/**
+ * The chat, in the side bar's view and, when asked, in an editor tab: the same
+ * page in each, all following the one state (Ctx).
+ */
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
+  private panel: vscode.WebviewPanel | undefined;
+  /** The page the user acted in last: replies to its own requests (attachments, restored prompts) go there. */
+  private active: vscode.Webview | undefined;
   private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly proposals: Proposals,
   ) {
-    this.subscription = ctx.onDidChangeChat((op) => this.post({ type: 'op', op }));
+    this.subscription = ctx.onDidChangeChat((op) => this.broadcast({ type: 'op', op }));
+  }
+
+  private setUp(webview: vscode.Webview): void {
+    const root = this.ctx.extension.extensionUri;
+    const media = vscode.Uri.joinPath(root, 'media');
+    const dist = vscode.Uri.joinPath(root, 'dist');
+    webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
+    webview.html = chatHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'chat.css')).toString(),
+    });
+    webview.onDidReceiveMessage((m: ViewToHost) => {
+      this.active = webview;
+      return this.receive(m);
+    });
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
-    const root = this.ctx.extension.extensionUri;
-    const media = vscode.Uri.joinPath(root, 'media');
-    const dist = vscode.Uri.joinPath(root, 'dist');
-    view.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
-    view.webview.html = chatHtml({
-      cspSource: view.webview.cspSource,
-      nonce: randomBytes(16).toString('base64'),
-      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
-      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'chat.css')).toString(),
-    });
-    view.webview.onDidReceiveMessage((m: ViewToHost) => this.receive(m));
+    this.setUp(view.webview);
     view.onDidDispose(() => {
       if (this.view === view) this.view = undefined;
     });
   }
 
-  /** Shows the view, and focuses its prompt box when asked. */
+  /** The chat in an editor tab beside the current editor: wide, and movable like any editor. */
+  openInEditor(): void {
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(CHAT_PANEL_TYPE, 'AI Editor Chat', vscode.ViewColumn.Beside, {
+      retainContextWhenHidden: true,
+    });
+    panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'icon.svg');
+    this.panel = panel;
+    this.setUp(panel.webview);
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+    });
+  }
+
+  /** Shows the chat (its editor tab when open, else the view), and focuses its prompt box when asked. */
   async reveal(focusPrompt = false): Promise<void> {
-    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    if (this.panel) this.panel.reveal(undefined, !focusPrompt);
+    else await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
     if (focusPrompt) this.post({ type: 'focusPrompt' });
   }
 
@@ -62,8 +95,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({ type: 'addToPrompt', text });
   }
 
+  /** To the page the user acted in last (else the editor tab's, else the view's). */
   private post(message: HostToView): void {
-    void this.view?.webview.postMessage(message);
+    const target = this.active ?? this.panel?.webview ?? this.view?.webview;
+    void target?.postMessage(message);
+  }
+
+  private broadcast(message: HostToView): void {
+    for (const webview of [this.view?.webview, this.panel?.webview]) void webview?.postMessage(message);
   }
 
   private async receive(m: ViewToHost): Promise<void> {
@@ -171,6 +210,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   dispose(): void {
+    this.panel?.dispose();
     this.subscription.dispose();
   }
 }

@@ -71,6 +71,7 @@ export function registerCommands(ctx: Ctx, chat: ChatViewProvider, proposals: Pr
     },
     'aieditor.setApiKey': () => setApiKey(ctx),
     'aieditor.showChat': () => chat.reveal(),
+    'aieditor.openChatInEditor': async () => chat.openInEditor(),
     'aieditor.restartServer': async () => {
       await ctx.restart();
       void vscode.window.showInformationMessage(`AI Editor: server restarted (aieditor ${ctx.version ?? '?'}).`);

@@ -727,7 +727,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     const compared = page.locator('.tabs-container .tab', { hasText: 'the reply before ↔ this reply' });
     await compared.first().waitFor({ state: 'visible' });
     await editorAction('Accept Changes').waitFor({ state: 'detached' }); // nothing to accept there
-    await compared.first().locator('.codicon-close').click();
+    await runCommand('View: Close Editor');
     await compared.first().waitFor({ state: 'detached' });
     await reply.locator('button.apply').click();
     await editorAction('Accept Changes').click();
