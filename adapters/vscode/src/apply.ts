@@ -151,3 +151,20 @@ export async function updateAppliedFiles(ctx: Ctx, componentId: string, version:
   await recordApplied(ctx, rendered, writes);
   return writes.map((w) => w.uri);
 }
+
+/**
+ * A new version of a component that was applied (a reply, a synced change):
+ * offers to update its files, through the same diff.
+ */
+export async function offerUpdate(ctx: Ctx, proposals: Proposals, component: { id: string; name: string; version: number }): Promise<void> {
+  const client = await ctx.getClient();
+  const { files } = await client.sendRequest(ext.componentsFiles, { sessionId: ctx.requireSession(), componentId: component.id });
+  const behind = files.filter((f) => f.version < component.version);
+  if (behind.length === 0) return;
+  const which = behind.map((f) => path.basename(f.path)).join(' and ');
+  const choice = await vscode.window.showInformationMessage(
+    `AI Editor: version ${component.version} of ${component.name} is ready. ${which} ${behind.length === 1 ? 'holds' : 'hold'} version ${behind[0].version}.`,
+    'Review Update',
+  );
+  if (choice) await proposeApply(ctx, proposals, component.id, component.version);
+}

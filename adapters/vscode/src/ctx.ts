@@ -42,6 +42,9 @@ export class Ctx implements vscode.Disposable {
   private readonly opEmitter = new vscode.EventEmitter<ChatOp>();
   /** Every change of the chat state, in order. */
   readonly onDidChangeChat = this.opEmitter.event;
+  private readonly versionEmitter = new vscode.EventEmitter<Component>();
+  /** A reply or a synced change made a new version of a component of the open session. */
+  readonly onDidMakeVersion = this.versionEmitter.event;
   private readonly syncEmitter = new vscode.EventEmitter<SyncStatus | undefined>();
   /** Every sync status the server sent or answered; undefined when the server stopped. */
   readonly onDidChangeSync = this.syncEmitter.event;
@@ -53,6 +56,7 @@ export class Ctx implements vscode.Disposable {
     this.disposables.push(
       this.output,
       this.opEmitter,
+      this.versionEmitter,
       this.syncEmitter,
       vscode.window.onDidChangeActiveTextEditor((e) => {
         if (e) this.lastTextEditor = e;
@@ -241,6 +245,7 @@ export class Ctx implements vscode.Disposable {
       return;
     }
     if (p.currentComponentId !== undefined) this.currentComponentId = p.currentComponentId ?? undefined;
+    for (const c of p.components ?? []) this.versionEmitter.fire(c);
     if (p.messages && p.messages.length > 0) this.dispatch({ type: 'pulled', sessionId: p.sessionId, messages: p.messages });
   }
 
@@ -336,7 +341,10 @@ export class Ctx implements vscode.Disposable {
       const result = await client.sendRequest(ext.chatSend, params, source.token);
       this.dispatch({ type: 'upsert', message: result.userMessage, replaces: localId });
       this.dispatch({ type: 'upsert', message: result.assistantMessage });
-      if (result.component) this.currentComponentId = result.component.id;
+      if (result.component) {
+        this.currentComponentId = result.component.id;
+        this.versionEmitter.fire(result.component);
+      }
       if (!this.chat.title) this.dispatch({ type: 'title', sessionId, title: titleOf(text) });
       return result;
     } catch (e) {

@@ -68,7 +68,7 @@ export function originText(origin: VersionOrigin | undefined): string {
   }
 }
 
-/** The versions of a component, newest first: number, relative time, origin, and which is current. */
+/** The versions of a component, newest first: number, when it was made (its updatedAt), origin, and which is current. */
 export function versionItems(versions: ComponentVersion[], now: Date): Array<PickItem<ComponentVersion>> {
   const sorted = [...versions].sort((a, b) => b.version - a.version);
   const latest = sorted[0]?.version;
@@ -76,8 +76,8 @@ export function versionItems(versions: ComponentVersion[], now: Date): Array<Pic
     const current = c.current ?? c.version === latest;
     return {
       label: `${current ? '$(check) ' : ''}v${c.version}${current ? ' (current)' : ''}`,
-      description: `${relativeTime(c.createdAt, now)} · ${originText(c.origin)}`,
-      detail: `${c.name} · ${formatDateTime(c.createdAt) ?? c.createdAt}${current ? '' : ' · choose to compare with the current version, then restore'}`,
+      description: `${relativeTime(c.updatedAt, now)} · ${originText(c.origin)}`,
+      detail: `${c.name} · ${formatDateTime(c.updatedAt) ?? c.updatedAt}${current ? '' : ' · choose to compare with the current version, then restore'}`,
       value: c,
     };
   });

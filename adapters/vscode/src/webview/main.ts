@@ -87,12 +87,28 @@ function messageNode(m: ChatMessage): HTMLElement {
   return el;
 }
 
+/** The code blocks the user opened with Show, by "messageId:index": they stay open when their message is drawn again. */
+const shownCode = new Set<string>();
+
+function showCode(block: HTMLElement, show: boolean): void {
+  const pre = block.querySelector('pre');
+  const code = block.querySelector('code');
+  const button = block.querySelector('button.code-show');
+  if (!pre || !code || !button) return;
+  if (show) highlightOnce(code, block.dataset.lang);
+  pre.classList.toggle('hidden', !show);
+  button.textContent = show ? 'Hide' : 'Show';
+}
+
 function fillMessageNode(el: HTMLElement, m: ChatMessage): void {
   el.className = `message ${m.role}${m.pending ? ' pending' : ''}`;
   el.dataset.id = m.id;
   el.dataset.role = m.role;
   el.dataset.status = m.status;
   el.innerHTML = messageHtml(m);
+  for (const block of Array.from(el.querySelectorAll<HTMLElement>('.code'))) {
+    if (shownCode.has(`${m.id}:${block.dataset.index}`)) showCode(block, true);
+  }
 }
 
 function nearBottom(): boolean {
@@ -266,13 +282,11 @@ function codeAction(button: HTMLButtonElement, messageId: string): void {
   const index = Number(block.dataset.index);
   switch (button.dataset.code) {
     case 'show': {
-      const pre = block.querySelector('pre');
-      const code = block.querySelector('code');
-      if (!pre || !code) return;
-      const show = pre.classList.contains('hidden');
-      if (show) highlightOnce(code, block.dataset.lang);
-      pre.classList.toggle('hidden', !show);
-      button.textContent = show ? 'Hide' : 'Show';
+      const key = `${messageId}:${index}`;
+      const show = !shownCode.has(key);
+      if (show) shownCode.add(key);
+      else shownCode.delete(key);
+      showCode(block, show);
       break;
     }
     case 'copy':

@@ -729,7 +729,10 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await editorAction('Accept Changes').waitFor({ state: 'detached' }); // nothing to accept there
     await runCommand('View: Close Editor');
     await compared.first().waitFor({ state: 'detached' });
-    await reply.locator('button.apply').click();
+    // The files hold version 1: the new version offers to update them, through the same diff.
+    const offer = toast(`version 2 of ${card.v1.jsxFileName.replace(/\.jsx$/, '')} is ready`);
+    await offer.getByRole('button', { name: 'Review Update' }).click();
+    await page.locator('.tabs-container .tab', { hasText: 'v2)' }).first().waitFor({ state: 'visible' });
     await editorAction('Accept Changes').click();
     await toast('AI Editor: wrote version 2').waitFor({ state: 'visible' });
     assert.deepEqual(componentFiles(), [card.v1.cssFileName, card.v1.jsxFileName].sort(), 'the same two files');
@@ -820,7 +823,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await runCommand('AI Editor: Edit Selection with AI');
     await answerInput('AI Editor: Edit Selection with AI', 'Greet the reader instead');
     await diff.first().waitFor({ state: 'visible' });
-    assert.match(upstream.requests.at(-1).body.messages.at(-1).content, /^Greet the reader instead\n[^]*```jsx\n\/\/ The AI Editor inserts the component below\.\n```$/);
+    assert.match(upstream.requests.at(-1).body.messages.at(-1).content, /Greet the reader instead\n[^]*```jsx\n\/\/ The AI Editor inserts the component below\.\n```$/);
     await editorAction('Reject Changes').click();
     await diff.first().waitFor({ state: 'detached' });
     assert.equal(readFileSync(file, 'utf8'), original, 'Reject changed nothing');

@@ -100,9 +100,10 @@ test('relative times', () => {
 });
 
 function version(v: number, origin?: VersionOrigin, current?: boolean): ComponentVersion {
+  // createdAt is when the component was first made, updatedAt when this version was.
   return {
     id: 'c', sessionId: 's', name: 'Counter', jsx: 'x', css: '', version: v,
-    createdAt: '2026-02-01T00:05:00.000Z', updatedAt: '2026-02-01T00:05:00.000Z', metadata: {}, origin, current,
+    createdAt: '2026-01-01T00:00:00.000Z', updatedAt: `2026-02-01T00:0${v}:00.000Z`, metadata: {}, origin, current,
   };
 }
 
@@ -118,9 +119,9 @@ test('history lists versions newest first: number, relative time, origin, and wh
   assert.deepEqual(items.map((i) => i.label), ['$(check) v3 (current)', 'v2', 'v1']);
   assert.deepEqual(items.map((i) => i.value.version), [3, 2, 1]);
   assert.deepEqual(items.map((i) => i.description), [
-    '5 min ago · restored from v1',
-    '5 min ago · manual save',
-    '5 min ago · "A pricing card"',
+    '7 min ago · restored from v1',
+    '8 min ago · manual save',
+    '9 min ago · "A pricing card"',
   ]);
   assert.match(items[1].detail!, /compare with the current version/);
   assert.deepEqual(versionItems([], NOW), []);
