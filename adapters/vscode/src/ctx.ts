@@ -17,7 +17,6 @@ const LAST_SESSION_KEY = 'aieditor.lastSession';
 /** A user-facing failure whose message has already been shown. */
 export class ShownError extends Error {}
 
-export { errorMessage, userMessage } from './errors';
 
 export class Ctx implements vscode.Disposable {
   readonly config = new Config();

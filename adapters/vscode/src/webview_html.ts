@@ -51,7 +51,7 @@ export function chatHtml(i: ChatHtmlInputs): string {
   <div id="older" class="older hidden"></div>
   <div id="messages" class="messages"></div>
   <div id="empty" class="empty">
-    <p>Describe a component below to start a session, or open an earlier one.</p>
+    <p>Describe a component below to get started, or open an earlier session.</p>
     <button id="open-session" type="button" class="secondary">Open Session…</button>
   </div>
 </main>
