@@ -295,7 +295,8 @@ export class Ctx implements vscode.Disposable {
       const page = await client.sendRequest(ext.messagesList, params);
       this.dispatch({ type: 'older', sessionId: params.sessionId, messages: page.messages, hasMore: page.hasMore });
     } catch (e) {
-      this.dispatch({ type: 'olderFailed', error: `Could not load older messages: ${errorMessage(e)}` });
+      this.log(`messages/list: ${errorMessage(e)}`);
+      this.dispatch({ type: 'olderFailed', error: `Could not load older messages: ${userMessage(e)}` });
     }
   }
 
