@@ -152,8 +152,7 @@ setInterval(() => {
 }, 1000);
 
 /** Re-renders the list, reusing the node of every message that did not change. */
-function renderMessages(previous: ChatState): void {
-  const stick = nearBottom();
+function renderMessages(previous: ChatState, stick: boolean): void {
   const oldHeight = log.scrollHeight;
   const oldTop = log.scrollTop;
   const prevById = new Map(previous.messages.map((m) => [m.id, m]));
@@ -188,8 +187,13 @@ function apply(op: ChatOp): void {
   state = applyOp(state, op);
   // The prompt of a failed reply is never lost: back in the box unless the user typed another.
   if (op.type === 'failed' && prompt.value.trim() === '') prompt.value = op.prompt.text;
-  if (previous.messages !== state.messages || previous.sessionId !== state.sessionId) renderMessages(previous);
+  // Following the conversation: at the bottom before, or the user just sent a prompt.
+  const sent = state.messages.some((m) => m.pending) && !previous.messages.some((m) => m.pending);
+  const stick = nearBottom() || sent;
+  if (previous.messages !== state.messages || previous.sessionId !== state.sessionId) renderMessages(previous, stick);
   renderChrome();
+  // The error bar showing or hiding changes the log's height: stay at the bottom.
+  if (stick) log.scrollTop = log.scrollHeight;
   maybeLoadOlder();
 }
 

@@ -848,7 +848,9 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   });
 
   step("the chat's title bar has New Session, History and Export; Open Chat in Editor shows the same chat in an editor tab", async () => {
-    const titleBar = page.locator('.pane-header', { hasText: 'Chat' }).locator('.actions');
+    // The container holds one view: its actions are on the side bar's title.
+    const titleBar = page.locator('.part.sidebar .title-actions');
+    await page.locator('.part.sidebar .title-label', { hasText: 'AI Editor' }).hover();
     for (const name of ['New Session', 'Show Component History', 'Export Session']) {
       await titleBar.locator(`.action-label[aria-label^="${name}"]`).waitFor({ state: 'visible' });
     }
