@@ -859,8 +859,11 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await page.keyboard.press('Escape');
     const messages = await chat().locator('article.message').count(); // chat() is the view's while it is the only one
     await runCommand('AI Editor: Open Chat in Editor');
+    await page.locator('.tabs-container .tab', { hasText: 'AI Editor Chat' }).waitFor({ state: 'visible' });
+    // Webviews live outside the editor part; the editor tab's is the one made last.
     const inEditor = page
-      .frameLocator('.part.editor iframe.webview[src*="extensionId=aieditor.aieditor"]')
+      .frameLocator('iframe.webview[src*="extensionId=aieditor.aieditor"]')
+      .last()
       .frameLocator('iframe#active-frame');
     await inEditor.locator('#session', { hasText: CARD }).waitFor({ state: 'visible' });
     assert.equal(await inEditor.locator('article.message').count(), messages);
