@@ -226,6 +226,17 @@ describe('VS Code: from the chat to real files (code-server)', { timeout: 12 * T
     await waitFor('App.jsx with only the selected line changed', () => readFileSync(file, 'utf8') === original.replace(line, EDITED_LINE));
   });
 
+  ui.step('Regenerate on a reply sends its prompt again, for a new reply', async () => {
+    const before = upstream.requests.length;
+    const asked = (r) => r.body.messages.filter((m) => m.role === 'user').at(-1).content;
+    await ui.chat().locator('#messages > article:nth-of-type(12).assistant button.regenerate').click();
+    await ui.completeReply(14);
+    assert.equal(upstream.requests.length, before + 1);
+    assert.match(asked(upstream.requests.at(-1)), /Greet the reader instead/);
+    const prompt = (n) => ui.chat().locator(`#messages > article:nth-of-type(${n}).user .content`).innerText();
+    assert.equal(await prompt(13), await prompt(11), 'the same prompt, sent again');
+  });
+
   ui.step("the server's log lines keep their level: none of its info or warn lines is tagged [error]", async () => {
     const text = ui.logs();
     assert.match(text, /\[info\] aieditor: /, 'the server logs at info (AIEDITOR_LOG=info), shown as info');
