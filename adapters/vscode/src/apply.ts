@@ -64,10 +64,11 @@ async function plan(ctx: Ctx, componentId?: string, version?: number): Promise<{
   const { files } = await client.sendRequest(ext.componentsFiles, { sessionId, componentId: rendered.componentId });
   const targets = targetFiles(files, await newFilesFolder(ctx), { jsx: rendered.jsxFileName, css: rendered.cssFileName });
   if (!targets) throw new Error('Open a folder or a file first: the component\'s files go beside it (or set aieditor.componentsFolder).');
-  const writes: FileWrite[] = [{ uri: vscode.Uri.file(targets.jsx), kind: 'jsx', text: rendered.jsx }];
-  if (rendered.css.trim() !== '' || files.some((f) => f.kind === 'css')) {
-    writes.push({ uri: vscode.Uri.file(targets.css), kind: 'css', text: rendered.css });
-  }
+  // The CSS file is written even when empty: the JSX always imports it.
+  const writes: FileWrite[] = [
+    { uri: vscode.Uri.file(targets.jsx), kind: 'jsx', text: rendered.jsx },
+    { uri: vscode.Uri.file(targets.css), kind: 'css', text: rendered.css },
+  ];
   return { rendered, writes };
 }
 
