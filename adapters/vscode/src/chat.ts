@@ -32,6 +32,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** The page the user acted in last: replies to its own requests (attachments, restored prompts) go there. */
   private active: vscode.Webview | undefined;
   private readonly subscription: vscode.Disposable;
+  /** The message a search hit asked to show: sent again to a page that loads after it was asked. */
+  private revealed: string | undefined;
 
   constructor(
     private readonly ctx: Ctx,
@@ -89,6 +91,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     if (focusPrompt) this.post({ type: 'focusPrompt' });
   }
 
+  /** Scrolls every page of the chat to this message, highlighted. */
+  revealMessage(messageId: string): void {
+    this.revealed = messageId;
+    this.broadcast({ type: 'reveal', messageId });
+  }
+
   /** Adds text (a selection as context) to the prompt box, and shows the chat. */
   async addToPrompt(text: string): Promise<void> {
     await this.reveal(true);
@@ -110,6 +118,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       switch (m.type) {
         case 'ready':
           this.post({ type: 'op', op: { type: 'snapshot', state: this.ctx.state } });
+          if (this.revealed && this.ctx.state.messages.some((x) => x.id === this.revealed)) {
+            this.post({ type: 'reveal', messageId: this.revealed });
+          }
           // Opening the chat opens the last session, or starts one.
           await this.ctx.ensureSession(true);
           break;
@@ -154,6 +165,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           break;
         case 'openSession':
           await vscode.commands.executeCommand('aieditor.openSession');
+          break;
+        case 'rename':
+          await vscode.commands.executeCommand('aieditor.renameSession');
           break;
         case 'addSelection':
           await vscode.commands.executeCommand('aieditor.addSelectionToPrompt');

@@ -8,11 +8,13 @@ import { ShownError, type Ctx } from './ctx';
 import { errorMessage, userMessage } from './errors';
 import { editSelection, selectionContext } from './edit_selection';
 import { showHistory } from './history';
-import { componentNameFromFile, exportFileName, NEW_SESSION, sessionItems } from './labels';
+import { componentNameFromFile, exportFileName } from './labels';
 import * as ext from './lsp_ext';
 import { codeOfKind, kindForDocument } from './markdown';
 import type { ComponentInput } from './protocol';
 import type { Proposals } from './proposal';
+import { searchChats } from './search';
+import { openSessionPicker, renameOpenSession } from './sessions';
 
 export type Handler = (...args: unknown[]) => Promise<unknown>;
 
@@ -37,7 +39,9 @@ export function guard(ctx: Ctx, handler: Handler): Handler {
 
 export function registerCommands(ctx: Ctx, chat: ChatViewProvider, proposals: Proposals): vscode.Disposable[] {
   const commands: Record<string, Handler> = {
-    'aieditor.openSession': () => openSession(ctx, chat),
+    'aieditor.openSession': () => openSessionPicker(ctx, chat),
+    'aieditor.searchChats': () => searchChats(ctx, chat),
+    'aieditor.renameSession': () => renameOpenSession(ctx),
     'aieditor.newSession': async () => {
       await ctx.newSession();
       await chat.reveal(true);
@@ -79,21 +83,6 @@ export function registerCommands(ctx: Ctx, chat: ChatViewProvider, proposals: Pr
     'aieditor.showLog': async () => ctx.output.show(),
   };
   return Object.entries(commands).map(([id, handler]) => vscode.commands.registerCommand(id, guard(ctx, handler)));
-}
-
-async function openSession(ctx: Ctx, chat: ChatViewProvider): Promise<string | undefined> {
-  const client = await ctx.getClient();
-  const { sessions } = await client.sendRequest(ext.sessionList, { limit: 200 });
-  const picked = await vscode.window.showQuickPick(sessionItems(sessions, ctx.sessionId, new Date()), {
-    title: 'AI Editor: Open Session',
-    placeHolder: 'Choose a session, or start a new one',
-    matchOnDescription: true,
-    matchOnDetail: true,
-  });
-  if (!picked) return undefined;
-  const opened = picked.value === NEW_SESSION ? await ctx.newSession() : await ctx.openSession(picked.value);
-  await chat.reveal(picked.value === NEW_SESSION);
-  return opened.session.id;
 }
 
 async function sendPrompt(ctx: Ctx, chat: ChatViewProvider): Promise<void> {

@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { applyOp, emptyState, olderPageParams, PAGE_SIZE, promptOf, titleOf, type ChatOp, type ChatState } from './chat_model';
+import { applyOp, emptyState, olderPageParams, PAGE_SIZE, promptOf, titleOf, type ChatMessage, type ChatOp, type ChatState } from './chat_model';
 import { createClient, findServer } from './client';
 import { Config, SECRET_API_KEY, SECRET_SYNC_TOKEN } from './config';
 import { errorMessage, userMessage } from './errors';
@@ -30,6 +30,7 @@ export class Ctx implements vscode.Disposable {
   /** The session being opened by ensureSession. */
   private sessionOpening: Promise<SessionOpenResult> | undefined;
   private currentComponentId: string | undefined;
+  private olderLoad: Promise<void> | undefined;
   private lastTextEditor: vscode.TextEditor | undefined;
   /** The settings the running server was started with, to tell whether a change needs a restart. */
   private startedWith: Config['serverSettings'] | undefined;
@@ -286,7 +287,15 @@ export class Ctx implements vscode.Disposable {
     return this.requireSession();
   }
 
-  async loadOlder(): Promise<void> {
+  /** Loads the page of messages older than the view holds; one load at a time, shared by whoever asks meanwhile. */
+  loadOlder(): Promise<void> {
+    this.olderLoad ??= this.fetchOlder().finally(() => {
+      this.olderLoad = undefined;
+    });
+    return this.olderLoad;
+  }
+
+  private async fetchOlder(): Promise<void> {
     const params = olderPageParams(this.chat);
     if (!params) return;
     this.dispatch({ type: 'olderLoading' });
@@ -298,6 +307,26 @@ export class Ctx implements vscode.Disposable {
       this.log(`messages/list: ${errorMessage(e)}`);
       this.dispatch({ type: 'olderFailed', error: `Could not load older messages: ${userMessage(e)}` });
     }
+  }
+
+  /**
+   * The newest message of the open session `sessionId` that `match`es, loading
+   * older pages until one does; undefined when none does (or the session changed).
+   */
+  async findMessage(sessionId: string, match: (m: ChatMessage) => boolean): Promise<ChatMessage | undefined> {
+    for (;;) {
+      if (this.chat.sessionId !== sessionId) return undefined;
+      const found = [...this.chat.messages].reverse().find(match);
+      if (found || !this.chat.hasMore) return found;
+      const held = this.chat.messages.length;
+      await this.loadOlder();
+      if (this.chat.messages.length === held) return undefined; // the load failed, or brought nothing
+    }
+  }
+
+  /** The server renamed a session: the chat's title follows when it is the open one. */
+  noteTitle(sessionId: string, title: string): void {
+    this.dispatch({ type: 'title', sessionId, title });
   }
 
   // ---- chat -----------------------------------------------------------------------

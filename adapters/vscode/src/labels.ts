@@ -11,6 +11,19 @@ export interface PickItem<T> {
 }
 
 export const NEW_SESSION = Symbol('new session');
+/** The last item of a paged pick: the QuickPick API has no scroll event, so more come on choosing it. */
+export const LOAD_MORE = Symbol('load more');
+
+export const NEW_SESSION_ITEM: PickItem<typeof NEW_SESSION> = {
+  label: '$(add) New session',
+  description: 'its title comes from its first prompt',
+  value: NEW_SESSION,
+};
+
+/** "Load more…", naming what it loads. */
+export function loadMoreItem(what: string): PickItem<typeof LOAD_MORE> {
+  return { label: '$(ellipsis) Load more…', description: what, value: LOAD_MORE };
+}
 
 /** "1 write", "3 writes". */
 export function plural(n: number, one: string): string {
@@ -34,22 +47,17 @@ export function relativeTime(timestamp: string, now: Date): string {
   return formatDateTime(timestamp)?.slice(0, 10) ?? timestamp;
 }
 
-/** "New session" first, then the sessions by title, most recently updated first. */
-export function sessionItems(
-  sessions: SessionSummary[],
-  openId: string | undefined,
-  now: Date,
-): Array<PickItem<string | typeof NEW_SESSION>> {
-  const sorted = [...sessions].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
-  return [
-    { label: '$(add) New session', description: 'its title comes from its first prompt', value: NEW_SESSION },
-    ...sorted.map((s) => ({
-      label: s.title || 'Untitled session',
-      description: `${s.id === openId ? 'open · ' : ''}${relativeTime(s.updatedAt, now)}`,
-      detail: `${plural(s.messageCount, 'message')}, ${plural(s.componentCount, 'component')} · ${s.id}`,
-      value: s.id,
-    })),
-  ];
+/**
+ * One page of `session/list` (most recently updated first): title, when it
+ * last changed, its message and component counts.
+ */
+export function sessionItems(sessions: SessionSummary[], openId: string | undefined, now: Date): Array<PickItem<string>> {
+  return sessions.map((s) => ({
+    label: s.title || 'Untitled session',
+    description: `${s.id === openId ? 'open · ' : ''}${relativeTime(s.updatedAt, now)}`,
+    detail: `${plural(s.messageCount, 'message')}, ${plural(s.componentCount, 'component')} · ${s.id}`,
+    value: s.id,
+  }));
 }
 
 /** What made a version, in words: the prompt's first line, "manual save", "restored from v1"... */

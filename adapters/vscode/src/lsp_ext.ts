@@ -9,6 +9,8 @@ import type * as p from './protocol';
 export const sessionOpen = new RequestType<p.SessionOpenParams, p.SessionOpenResult, void>('session/open');
 export const sessionClose = new RequestType<p.SessionIdParams, p.SessionCloseResult, void>('session/close');
 export const sessionList = new RequestType<p.SessionListParams, p.SessionListResult, void>('session/list');
+export const sessionRename = new RequestType<p.SessionRenameParams, p.SessionRenameResult, void>('session/rename');
+export const searchQuery = new RequestType<p.SearchQueryParams, p.SearchQueryResult, void>('search/query');
 export const sessionDelete = new RequestType<p.SessionIdParams, p.DeleteResult & { sessionId: string }, void>('session/delete');
 export const sessionExport = new RequestType<p.SessionIdParams, p.SessionExportResult, void>('session/export');
 export const sessionImport = new RequestType<p.SessionImportParams, p.SessionImportResult, void>('session/import');

@@ -130,6 +130,39 @@ export interface SessionListResult {
   nextCursor?: string | null;
 }
 
+export interface SessionRenameParams {
+  sessionId: string;
+  title: string;
+}
+export interface SessionRenameResult {
+  session: Session;
+}
+
+export type SearchKind = 'message' | 'component' | 'session';
+export interface SearchQueryParams {
+  query: string;
+  sessionId?: string;
+  kinds?: SearchKind[];
+  limit?: number;
+  cursor?: string;
+}
+/** One hit of `search/query`: `snippet` marks each match between « and ». */
+export interface SearchHit {
+  sessionId: string;
+  sessionTitle: string;
+  kind: SearchKind;
+  /** The message's, the component's or (kind "session") the session's id. */
+  id: string;
+  role?: Role;
+  componentVersion?: number;
+  snippet: string;
+  createdAt: Timestamp;
+}
+export interface SearchQueryResult {
+  hits: SearchHit[];
+  nextCursor?: string | null;
+}
+
 export interface SessionIdParams {
   sessionId: string;
 }

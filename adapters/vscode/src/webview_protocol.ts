@@ -16,7 +16,9 @@ export type HostToView =
   /** A prompt that could not be sent: back in the prompt box. */
   | { type: 'restorePrompt'; text: string }
   /** Context (a selection, a file) added at the end of the prompt box. */
-  | { type: 'addToPrompt'; text: string };
+  | { type: 'addToPrompt'; text: string }
+  /** Scroll to this message and highlight it (a search hit). */
+  | { type: 'reveal'; messageId: string };
 
 export type ViewToHost =
   | { type: 'ready' }
@@ -32,4 +34,5 @@ export type ViewToHost =
   | { type: 'regenerate'; messageId: string }
   | { type: 'attachFile' }
   | { type: 'openSession' }
+  | { type: 'rename' }
   | { type: 'addSelection' };

@@ -87,6 +87,18 @@ function messageNode(m: ChatMessage): HTMLElement {
   return el;
 }
 
+/** The message a search hit led to: highlighted until another is. */
+let foundId: string | undefined;
+
+function reveal(messageId: string): void {
+  foundId = messageId;
+  for (const el of Array.from(list.querySelectorAll<HTMLElement>('article.found'))) el.classList.remove('found');
+  const node = Array.from(list.children).find((el) => (el as HTMLElement).dataset.id === messageId) as HTMLElement | undefined;
+  if (!node) return;
+  node.classList.add('found');
+  node.scrollIntoView({ block: 'center' });
+}
+
 /** The code blocks the user opened with Show, by "messageId:index": they stay open when their message is drawn again. */
 const shownCode = new Set<string>();
 
@@ -101,7 +113,7 @@ function showCode(block: HTMLElement, show: boolean): void {
 }
 
 function fillMessageNode(el: HTMLElement, m: ChatMessage): void {
-  el.className = `message ${m.role}${m.pending ? ' pending' : ''}`;
+  el.className = `message ${m.role}${m.pending ? ' pending' : ''}${m.id === foundId ? ' found' : ''}`;
   el.dataset.id = m.id;
   el.dataset.role = m.role;
   el.dataset.status = m.status;
@@ -185,6 +197,7 @@ function renderMessages(previous: ChatState, stick: boolean): void {
 function apply(op: ChatOp): void {
   const previous = state;
   state = applyOp(state, op);
+  if (previous.sessionId !== state.sessionId) foundId = undefined;
   // The prompt of a failed reply is never lost: back in the box unless the user typed another.
   if (op.type === 'failed' && prompt.value.trim() === '') prompt.value = op.prompt.text;
   // Following the conversation: at the bottom before, or the user just sent a prompt.
@@ -247,6 +260,9 @@ cancelBtn.addEventListener('click', () => post({ type: 'cancel' }));
 attachBtn.addEventListener('click', () => post({ type: 'attachFile' }));
 $('add-selection').addEventListener('click', () => post({ type: 'addSelection' }));
 $('open-session').addEventListener('click', () => post({ type: 'openSession' }));
+sessionEl.addEventListener('click', () => {
+  if (state.sessionId) post({ type: 'rename' });
+});
 retryBtn.addEventListener('click', () => {
   // The prompt box held the failed prompt; Retry sends it, so it empties.
   if (state.failedPrompt && prompt.value.trim() === state.failedPrompt.text.trim()) prompt.value = '';
@@ -335,6 +351,9 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
       break;
     case 'restorePrompt':
       if (prompt.value.trim() === '') prompt.value = msg.text;
+      break;
+    case 'reveal':
+      reveal(msg.messageId);
       break;
     case 'addToPrompt':
       prompt.value = prompt.value.trim() === '' ? `\n\n${msg.text}` : `${prompt.value.replace(/\s*$/, '')}\n\n${msg.text}`;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { initializationOptions, serverEnvironment } from '../../src/init_options';
 import { componentsFolder, targetFiles } from '../../src/apply_plan';
 import { errorMessage, serverLogLine, userMessage } from '../../src/errors';
-import { componentNameFromFile, exportFileName, NEW_SESSION, originText, relativeTime, sessionItems, versionItems } from '../../src/labels';
+import { componentNameFromFile, exportFileName, LOAD_MORE, loadMoreItem, NEW_SESSION, NEW_SESSION_ITEM, originText, relativeTime, sessionItems, versionItems } from '../../src/labels';
 import type { ComponentVersion, SessionSummary, VersionOrigin } from '../../src/protocol';
 import { redactSecrets } from '../../src/redact';
 import { newSessionId, suggestSessionId, validateSessionId } from '../../src/session_id';
@@ -72,20 +72,21 @@ function summary(id: string, updatedAt: string, title = id): SessionSummary {
 
 const NOW = new Date('2026-02-01T00:10:00.000Z');
 
-test('the session pick lists "New session" first, then the sessions by title and relative time', () => {
+test('the session pick reads title, relative time and counts, in the order of session/list', () => {
+  assert.equal(NEW_SESSION_ITEM.value, NEW_SESSION);
+  assert.match(NEW_SESSION_ITEM.label, /New session$/);
   const items = sessionItems(
-    [summary('old', '2026-01-01T00:00:00.000Z', ''), summary('new', '2026-02-01T00:07:00.000Z', 'Login form')],
+    [summary('new', '2026-02-01T00:07:00.000Z', 'Login form'), summary('old', '2026-01-01T00:00:00.000Z', '')],
     'old',
     NOW,
   );
-  assert.equal(items[0].value, NEW_SESSION);
-  assert.match(items[0].label, /New session$/);
-  assert.deepEqual(items.slice(1).map((i) => i.value), ['new', 'old']);
-  assert.equal(items[1].label, 'Login form');
-  assert.equal(items[1].description, '3 min ago');
-  assert.equal(items[1].detail, '2 messages, 1 component · new');
-  assert.equal(items[2].label, 'Untitled session');
-  assert.equal(items[2].description, 'open · 2026-01-01');
+  assert.deepEqual(items.map((i) => i.value), ['new', 'old']);
+  assert.equal(items[0].label, 'Login form');
+  assert.equal(items[0].description, '3 min ago');
+  assert.equal(items[0].detail, '2 messages, 1 component · new');
+  assert.equal(items[1].label, 'Untitled session');
+  assert.equal(items[1].description, 'open · 2026-01-01');
+  assert.equal(loadMoreItem('the next 50 sessions').value, LOAD_MORE);
 });
 
 test('relative times', () => {
