@@ -176,7 +176,7 @@ if [[ $skip_e2e != 1 ]]; then
     export AIEDITOR_E2E_OUT=$out/e2e
     export AIEDITOR_E2E_CHROMIUM=${AIEDITOR_E2E_CHROMIUM:-/usr/bin/chromium}
     # One scenario at a time: each runs its own code-server and Chromium.
-    run_tests e2e --test-concurrency=1 test/e2e/e2e.test.mjs test/e2e/files.test.mjs
+    run_tests e2e --test-concurrency=1 test/e2e/e2e.test.mjs test/e2e/files.test.mjs test/e2e/search.test.mjs
     exit $status
   ) || status=1
   phase_time $t

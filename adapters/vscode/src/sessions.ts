@@ -40,7 +40,7 @@ export async function openSessionPicker(ctx: Ctx, chat: ChatViewProvider): Promi
       cursor = page.nextCursor ?? undefined;
       const fresh = sessionItems(page.sessions, ctx.sessionId, new Date()).map(withButton);
       sessions = [...sessions, ...fresh];
-      pick.items = [NEW_SESSION_ITEM, ...sessions, ...(cursor ? [loadMoreItem(`the next ${SESSION_PAGE} sessions`)] : [])];
+      pick.items = [NEW_SESSION_ITEM, ...sessions, ...(cursor ? [{ ...loadMoreItem(`the next ${SESSION_PAGE} sessions`), alwaysShow: true }] : [])];
       return fresh;
     } finally {
       pick.busy = false;

@@ -96,7 +96,7 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
   });
 
   ui.step('opens a session from the command palette', async () => {
-    await ui.runCommand('AI Editor: Open Session');
+    await ui.runCommand('AI Editor: Open Session…');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Open Session' }).waitFor({ state: 'visible' });
     // "New session" comes first, and asks for nothing: the id is generated, the title comes later.
     const first = page.locator('.quick-input-widget .monaco-list-row').first();
