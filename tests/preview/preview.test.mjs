@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,6 +157,39 @@ export default function Leak() {
   await painted(version, from);
   await frame.getByText('refused').waitFor();
   assert.ok(!requests.some((u) => u.includes('/leak')), `a request left the frame: ${requests.join('\n')}`);
+});
+
+test("the frame's script nonce is gone before the component runs: it cannot load a script", async () => {
+  // A real listener on 127.0.0.1: what reaches it is what left the frame
+  // (the browser's request log lists even the requests the CSP blocks).
+  const hits = [];
+  const listener = createServer((req, res) => {
+    hits.push(req.url);
+    res.end('parent.postMessage("leaked", "*")');
+  });
+  await new Promise((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  try {
+    const from = await paintCount();
+    const version = await save(`import React, { useEffect, useState } from "react";
+export default function Inject() {
+  const [outcome, setOutcome] = useState("trying");
+  useEffect(() => {
+    const nonce = [...document.scripts].map((s) => s.nonce || s.getAttribute("nonce") || "").join("");
+    document.addEventListener("securitypolicyviolation", (e) => setOutcome("nonce [" + nonce + "] blocked by " + e.violatedDirective));
+    const script = document.createElement("script");
+    script.nonce = nonce;
+    script.src = "http://127.0.0.1:${listener.address().port}/leak-script";
+    script.onload = () => setOutcome("nonce [" + nonce + "] loaded");
+    document.body.appendChild(script);
+  }, []);
+  return <p className="inject">{outcome}</p>;
+}`);
+    await painted(version, from);
+    await frame.getByText('nonce [] blocked by script-src-elem').waitFor();
+    assert.deepEqual(hits, []);
+  } finally {
+    listener.close();
+  }
 });
 
 test('the version picker shows an older version', async () => {
