@@ -1,5 +1,5 @@
--- aieditor: the :AiEditor and :AIEditorSync commands and <Plug> mappings. Nothing is required
--- until the command runs, so startup costs nothing.
+-- aieditor: the :AiEditor, :AIEditorSync and :AIEditorPreview commands and <Plug>
+-- mappings. Nothing is required until the command runs, so startup costs nothing.
 if vim.g.loaded_aieditor then
   return
 end
@@ -26,6 +26,13 @@ end, {
   end,
 })
 
+vim.api.nvim_create_user_command("AIEditorPreview", function(opts)
+  require("aieditor.preview").run(opts.fargs)
+end, {
+  nargs = "*",
+  desc = "aieditor: open the live preview of the session's component in the browser",
+})
+
 -- <Plug> mappings; there are no default key mappings (see :help aieditor-mappings).
 local function plug(modes, name, rhs, desc)
   vim.keymap.set(modes, "<Plug>(" .. name .. ")", rhs, { silent = true, desc = desc })
@@ -49,3 +56,4 @@ plug("n", "AiEditorHistory", "<Cmd>AiEditor history<CR>", "aieditor: restore a v
 plug("n", "AiEditorSessions", "<Cmd>AiEditor sessions<CR>", "aieditor: pick a session")
 plug("n", "AiEditorSync", "<Cmd>AIEditorSync<CR>", "aieditor: sync now, sign in, rejected writes")
 plug("n", "AiEditorCancel", "<Cmd>AiEditor cancel<CR>", "aieditor: cancel the streaming reply")
+plug("n", "AiEditorPreview", "<Cmd>AIEditorPreview<CR>", "aieditor: open the live preview in the browser")
