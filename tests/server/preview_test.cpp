@@ -279,6 +279,9 @@ TEST_CASE_METHOD(ServerFixture, "preview: the page and the frame carry a CSP, th
                                                           Catch::Contains("connect-src 'self'") &&
                                                           Catch::Contains("script-src 'self'"));
   CHECK(page.headers["referrer-policy"] == "no-referrer");
+  // Every reply, the event stream's too: a proxy (code-server's /proxy/PORT/
+  // gzips what it passes on) must not hold the events back.
+  CHECK(page.headers["cache-control"] == "no-store, no-transform");
   Reply frame = get(base + "frame.html");
   const std::string csp = frame.headers["content-security-policy"];
   CHECK_THAT(csp, Catch::Contains("default-src 'none'") && Catch::Contains("connect-src 'none'") &&

@@ -164,7 +164,9 @@ class HttpPreviewServer final : public PreviewServer {
 
  private:
   void handle(const httplib::Request& req, httplib::Response& res) {
-    res.set_header("Cache-Control", "no-store");
+    // no-transform: a proxy in between (code-server's /proxy/PORT/ compresses)
+    // must pass the event stream on as it comes, not gzip and hold it.
+    res.set_header("Cache-Control", "no-store, no-transform");
     res.set_header("X-Content-Type-Options", "nosniff");
     // The URL holds the secret: never sent on as a Referer.
     res.set_header("Referrer-Policy", "no-referrer");
@@ -282,6 +284,7 @@ class HttpPreviewServer final : public PreviewServer {
       std::string last;  ///< the last state sent
       bool started = false;
     };
+    res.set_header("X-Accel-Buffering", "no");  // nginx: do not buffer it either
     auto stream = std::make_shared<Stream>(streams_);
     stream->sessionId = session->second;
     res.set_chunked_content_provider("text/event-stream", [this, stream](std::size_t, httplib::DataSink& sink) {
