@@ -192,6 +192,20 @@ export default function Inject() {
   }
 });
 
+test("an error thrown by an event handler shows its overlay with its message; the component's CSS applies", async () => {
+  const from = await paintCount();
+  const version = await save(
+    'export default function Clicker() {\n  return <button className="clicker" onClick={() => { throw new Error("boom from a click"); }}>Throw on click</button>;\n}\n',
+    '.clicker { color: rgb(1, 2, 3); }',
+  );
+  await painted(version, from);
+  assert.equal(await frame.locator('button.clicker').evaluate((b) => getComputedStyle(b).color), 'rgb(1, 2, 3)');
+  await frame.locator('button.clicker').click();
+  const shown = await overlay('runtime');
+  assert.match(shown.message, /boom from a click/);
+  assert.equal(await page.isVisible('#previous'), false, 'the version on screen is the last good render');
+});
+
 test('the version picker shows an older version', async () => {
   const from = await paintCount();
   await page.selectOption('#versions', '2');

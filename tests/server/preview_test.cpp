@@ -291,7 +291,11 @@ TEST_CASE_METHOD(ServerFixture, "preview: the page and the frame carry a CSP, th
   // is not known when a proxy serves the page).
   std::smatch nonce;
   REQUIRE(std::regex_search(csp, nonce, std::regex("script-src 'nonce-([0-9a-f]{32})' 'unsafe-eval';")));
-  CHECK_THAT(frame.body, Catch::Contains("<script nonce=\"" + nonce[1].str() + "\" src=\"assets/frame.js\">"));
+  CHECK_THAT(frame.body, Catch::Contains("<script nonce=\"" + nonce[1].str() +
+                                          "\" src=\"assets/frame.js\" crossorigin=\"anonymous\">"));
+  // Loaded with CORS, so that errors in it are not muted in the frame (opaque origin).
+  CHECK(get(base + "assets/frame.js").headers["access-control-allow-origin"] == "*");
+  CHECK(get(base + "assets/page.js").headers.count("access-control-allow-origin") == 0);
   const std::string again = get(base + "frame.html").headers["content-security-policy"];
   CHECK_THAT(again, Catch::Contains("script-src 'nonce-") && !Catch::Contains(nonce[1].str()));
   for (const std::string& asset : std::vector<std::string>{"assets/page.js", "assets/frame.js", "assets/page.css"}) {

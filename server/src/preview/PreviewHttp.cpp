@@ -188,6 +188,10 @@ class HttpPreviewServer final : public PreviewServer {
     if (rest.starts_with("assets/")) {
       auto found = assets_.find(rest);
       if (found == assets_.end()) return notFound(res);
+      // The frame's origin is opaque, so its script is cross-origin to it: without
+      // CORS, errors thrown in its code (the component's event handlers) would
+      // reach it muted, as "Script error.", with no message to show.
+      if (rest == "assets/frame.js") res.set_header("Access-Control-Allow-Origin", "*");
       res.set_content(found->second, assetTypes().at(rest));
       return;
     }
