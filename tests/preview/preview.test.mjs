@@ -204,6 +204,12 @@ test("an error thrown by an event handler shows its overlay with its message; th
   const shown = await overlay('runtime');
   assert.match(shown.message, /boom from a click/);
   assert.equal(await page.isVisible('#previous'), false, 'the version on screen is the last good render');
+  // The component still runs under it: Dismiss puts the overlay aside.
+  await page.click('#dismiss');
+  assert.equal(await page.isHidden('#overlay'), true);
+  await frame.locator('button.clicker').click();
+  await overlay('runtime');
+  await page.click('#dismiss');
 });
 
 test('the version picker shows an older version', async () => {

@@ -53,6 +53,9 @@ function showOverlay(kind, title, message) {
   $('overlay-title').textContent = title;
   $('overlay-message').textContent = message;
   $('previous').hidden = !lastGood || lastGood.id === shown?.id;
+  // After a throw outside rendering (a click, a timer) the component is still
+  // there and running: the overlay can be put aside to go on using it.
+  $('dismiss').hidden = kind !== 'runtime';
 }
 
 function hideOverlay() {
@@ -140,6 +143,8 @@ $('previous').addEventListener('click', () => {
   $('version').textContent = `v${again.version} (previous good render)`;
   post(again);
 });
+
+$('dismiss').addEventListener('click', hideOverlay);
 
 $('versions').addEventListener('change', () => {
   const value = $('versions').value;
