@@ -1,10 +1,12 @@
-// Entry point: wires the context, the chat view, the status bar, the sync UI
-// and the commands. The server starts on first use, not on activation.
+// Entry point: wires the context, the chat view, the status bar, the sync UI,
+// the preview panel and the commands. The server starts on first use, not on
+// activation.
 
 import * as vscode from 'vscode';
 import { ChatViewProvider, CHAT_VIEW_ID } from './chat';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { PreviewPanel } from './preview';
 import { StatusBar } from './status';
 import { SyncUi } from './sync';
 
@@ -19,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, { webviewOptions: { retainContextWhenHidden: true } }),
     new StatusBar(ctx),
     new SyncUi(ctx),
+    new PreviewPanel(ctx),
     ...registerCommands(ctx, chat),
   );
 }

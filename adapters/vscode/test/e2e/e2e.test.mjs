@@ -87,9 +87,9 @@ const userSettings = {
 };
 const settings = { machine: { 'aieditor.serverPath': server }, user: userSettings };
 
-/** The chat webview's document: VS Code nests it in two iframes. */
+/** The chat webview's document: VS Code nests it in two iframes (a view's, not the preview panel's). */
 function chat() {
-  return page.frameLocator('iframe.webview[src*="extensionId=aieditor.aieditor"]').frameLocator('iframe#active-frame');
+  return page.frameLocator('iframe.webview[src*="extensionId=aieditor.aieditor"][src*="purpose=webviewView"]').frameLocator('iframe#active-frame');
 }
 
 function escapeRe(s) {
@@ -423,6 +423,66 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await chat().locator('#status[data-state="saved"]', { hasText: '✅ Saved' }).waitFor({ state: 'visible' });
     // For a person to look at: the chat view after the scenario.
     await page.locator('iframe.webview[src*="extensionId=aieditor.aieditor"]').first().screenshot({ path: join(outDir, 'chat-view.png') });
+  });
+
+  step('"AI Editor: Preview Component" shows the component beside the code, live, and follows the session', async () => {
+    await runCommand('AI Editor: Preview Component');
+    // The panel's webview (a view's has purpose=webviewView), its document, and the page it frames.
+    const panelSelector = 'iframe.webview[src*="extensionId=aieditor.aieditor"]:not([src*="purpose="])';
+    const preview = page.frameLocator(panelSelector).frameLocator('iframe#active-frame').frameLocator('iframe#preview');
+    const component = preview.frameLocator('iframe#frame');
+    await page.locator('.tabs-container .tab', { hasText: `Preview: ${SESSION}` }).waitFor({ state: 'visible' });
+    // Reached through code-server's proxy (asExternalUri), whose Host the server was told to accept.
+    const src = await page.frameLocator(panelSelector).frameLocator('iframe#active-frame').locator('iframe#preview').getAttribute('src');
+    assert.match(src, new RegExp(`^${escapeRe(await codeServer.url)}/proxy/\\d+/[0-9a-f]{64}/\\?session=${SESSION}$`));
+    await preview.locator('#name', { hasText: stored.component.name }).waitFor({ state: 'visible' });
+    // The component runs: its first button's label, as written in its JSX, is on screen.
+    const label = /<button[^>]*>([^<{]+)</.exec(stored.component.jsx)[1].trim();
+    await component.getByText(label).first().waitFor({ state: 'visible' });
+    await page.locator(panelSelector).screenshot({ path: join(outDir, 'preview-panel.png') });
+
+    // A new version saved elsewhere (another process on the same database) shows without a reload, and runs.
+    await preview.locator('body').evaluate(() => (window.__sameDocument = true));
+    const rpc = await RpcClient.start(server, ['serve'], { env });
+    try {
+      const counter = 'import React, { useState } from "react";\nexport default function Counter() {\n  const [count, setCount] = useState(0);\n  return <button className="counter" onClick={() => setCount(count + 1)}>Clicked {count} times</button>;\n}\n';
+      const { component: saved } = await rpc.request('components/save', { sessionId: SESSION, component: { id: stored.component.id, jsx: counter, css: '' } });
+      await preview.locator('#version', { hasText: `v${saved.version}` }).waitFor({ state: 'visible' });
+      await component.getByText('Clicked 0 times').waitFor({ state: 'visible' });
+      await component.locator('button.counter').click();
+      await component.getByText('Clicked 1 times').waitFor({ state: 'visible' });
+      assert.equal(await preview.locator('body').evaluate(() => window.__sameDocument), true, 'the page was not reloaded');
+    } finally {
+      assert.equal(await rpc.close(), 0, 'our client server exits 0');
+    }
+
+    // Another session opened: the panel follows it; back to the first, it shows its component again.
+    // (The click left the keyboard in the component's frame: back to the code first, for F1.)
+    const other = `${SESSION}-other`;
+    await page.locator('.tabs-container .tab', { hasText: 'styles.css' }).click();
+    await runCommand('AI Editor: Open Session');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'New session…' }).click();
+    await answerInput('AI Editor: New Session', other);
+    await page.locator('.tabs-container .tab', { hasText: `Preview: ${other}` }).waitFor({ state: 'visible' });
+    await preview.locator('#status', { hasText: 'no component in this session yet' }).waitFor({ state: 'visible' });
+    await runCommand('AI Editor: Open Session');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: SESSION }).filter({ hasNotText: other }).first().click();
+    await chat().locator('#session', { hasText: new RegExp(`^${escapeRe(SESSION)}$`) }).waitFor({ state: 'visible' });
+    await preview.locator('#name', { hasText: stored.component.name }).waitFor({ state: 'visible' });
+    await component.getByText('Clicked 0 times').waitFor({ state: 'visible' });
+
+    // Closed, the panel goes; the chat view's title-bar button opens it again.
+    const closePanel = async () => {
+      await page.locator('.tabs-container .tab', { hasText: `Preview: ${SESSION}` }).locator('.tab-actions .action-label').click();
+      await page.locator(panelSelector).waitFor({ state: 'detached' });
+    };
+    await closePanel();
+    await page.locator('.part.sidebar .composite.title').hover();
+    await page.locator('.part.sidebar .action-label[aria-label="Preview Component"]').first().click();
+    await component.getByText('Clicked 0 times').waitFor({ state: 'visible' });
+    await closePanel();
+    const fromPreview = blocked.filter((b) => b.frames.some((f) => f.includes('/proxy/')));
+    assert.deepEqual(fromPreview, [], 'requests from the preview that were blocked');
   });
 
   step('"AI Editor: Set API Key" keeps the key and restarts the server with it', async () => {
