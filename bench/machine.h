@@ -26,9 +26,10 @@ double selfCpuSeconds();
 double processCpuSeconds(int pid);
 
 // docs/benchmarks.md is written by bench/run.sh (the editor server), by
-// bench/backend.sh (the team backend) and by bench/sync.sh (sync). The
-// backend's and sync's parts each sit between two marker lines; each program
-// rewrites only its own part.
+// bench/backend.sh (the team backend), by bench/sync.sh (sync) and by
+// bench/preview.sh (the live preview). The backend's, sync's and the
+// preview's parts each sit between two marker lines; each program rewrites
+// only its own part.
 struct DocumentPart {
   const char* begin;
   const char* end;
@@ -37,6 +38,9 @@ inline constexpr DocumentPart kBackendPart{"<!-- backend benchmark: written by b
                                            "<!-- end of the backend benchmark -->"};
 inline constexpr DocumentPart kSyncPart{"<!-- sync benchmark: written by bench/sync.sh -->",
                                         "<!-- end of the sync benchmark -->"};
+/// Written by bench/preview.sh (bench/preview/preview.bench.mjs, Node: it drives Chromium).
+inline constexpr DocumentPart kPreviewPart{"<!-- preview benchmark: written by bench/preview.sh -->",
+                                           "<!-- end of the preview benchmark -->"};
 
 /// That part of the document at `path`, markers included ("" when none).
 std::string readPart(const std::string& path, DocumentPart which);
