@@ -212,7 +212,13 @@ test("an error thrown by an event handler shows its overlay with its message; th
   await page.click('#dismiss');
 });
 
-test('the version picker shows an older version', async () => {
+test('the version picker lists every version, newest first, and shows an older one', async () => {
+  // Filled as versions came, a few at a time: still each once, in order.
+  const { component } = await server.request('components/get', { sessionId: SESSION });
+  await page.waitForFunction((n) => document.querySelectorAll('#versions option').length === n + 1, component.version);
+  const values = await page.$$eval('#versions option', (options) => options.map((o) => o.value));
+  const newestFirst = Array.from({ length: component.version }, (_, i) => String(component.version - i));
+  assert.deepEqual(values, ['', ...newestFirst]);
   const from = await paintCount();
   await page.selectOption('#versions', '2');
   await painted(2, from);

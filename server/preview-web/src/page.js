@@ -63,13 +63,22 @@ function hideOverlay() {
   delete $('overlay').dataset.kind;
 }
 
+/**
+ * Lists the component's versions, newest first. For the same component only
+ * the versions not listed yet are added: rebuilding hundreds of options on
+ * every new version made each update slower than the last.
+ */
 async function fillVersions(componentId, version) {
   const select = $('versions');
   const { versions } = await api('versions', { component: componentId });
-  select.replaceChildren();
-  const follow = new Option('latest (follows new versions)', '');
-  select.add(follow);
-  for (const v of versions.slice().reverse()) select.add(new Option(`v${v.version}`, String(v.version)));
+  if (select.dataset.componentId !== componentId) {
+    select.replaceChildren(new Option('latest (follows new versions)', ''));
+    select.dataset.componentId = componentId;
+  }
+  const listed = new Set(Array.from(select.options, (o) => o.value));
+  const fresh = versions.filter((v) => !listed.has(String(v.version)));
+  // Newest first, under "latest": fresh versions are newer than the listed ones.
+  for (const v of fresh) select.add(new Option(`v${v.version}`, String(v.version)), 1);
   select.value = pinnedVersion ? String(version) : '';
 }
 
@@ -88,7 +97,25 @@ async function load(componentId, version) {
   $('version').textContent = `v${component.version}`;
   document.title = `${component.name} v${component.version} · aieditor preview`;
   post({ type: 'render', id: ++renderId, componentId: component.id, version: component.version, name: component.name, jsx: component.jsx, css: component.css });
-  fillVersions(component.id, component.version).catch((e) => status(e.message));
+  fillPickerSoon(component.id, component.version);
+}
+
+// The version picker is filled once the frame answered (painted, or an
+// overlay), so that reading the list is not in the way of the render; or
+// after a second, should the frame not answer (a component that hangs: the
+// picker is the way back to an older version).
+let pickerFor = null;
+let pickerTimer;
+function fillPickerSoon(componentId, version) {
+  pickerFor = { componentId, version };
+  clearTimeout(pickerTimer);
+  pickerTimer = setTimeout(fillPicker, 1000);
+}
+function fillPicker() {
+  clearTimeout(pickerTimer);
+  const wanted = pickerFor;
+  pickerFor = null;
+  if (wanted) fillVersions(wanted.componentId, wanted.version).catch((e) => status(e.message));
 }
 
 /** What the page should show for a session state: {componentId, version}, or null for nothing yet. */
@@ -119,6 +146,7 @@ window.addEventListener('message', (event) => {
     return;
   }
   if (m.id !== shown?.id) return; // about a render since replaced
+  fillPicker();
   if (m.type === 'painted') {
     lastGood = shown;
     hideOverlay();
