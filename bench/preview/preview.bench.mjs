@@ -221,7 +221,19 @@ async function main() {
     if (outside.length > 0) throw new Error(`the page asked for addresses off 127.0.0.1: ${outside.join(', ')}`);
     if (paint.length !== cfg.rounds || event.some((v) => !Number.isFinite(v))) throw new Error('a round has no figures');
 
-    const result = { paint: stats(paint), event: stats(event), eventFromSend: stats(eventFromSend), inPage: stats(inPage), clockBefore, clockAfter, load };
+    const tenth = Math.max(1, Math.floor(paint.length / 10));
+    const result = {
+      paint: stats(paint),
+      event: stats(event),
+      eventFromSend: stats(eventFromSend),
+      inPage: stats(inPage),
+      // Whether an update gets slower as versions pile up (the picker once did).
+      firstTenth: stats(paint.slice(0, tenth)),
+      lastTenth: stats(paint.slice(-tenth)),
+      clockBefore,
+      clockAfter,
+      load,
+    };
     const took = Math.round((Date.now() - started) / 1000);
     writePart(cfg.out, report(cfg, result, versions, took));
     console.log(`save → painted p50 ${ms(result.paint.p50)} p99 ${ms(result.paint.p99)}; save → event p50 ${ms(result.event.p50)} p99 ${ms(result.event.p99)} (${cfg.out})`);
@@ -268,6 +280,8 @@ function report(cfg, r, versions, took) {
     `| \`components/save\` reply → its \`state\` event in the page (the floor) | ${r.event.n} | ${ms(r.event.p50)} | ${ms(r.event.p99)} | ${ms(r.event.max)} |`,
     `| \`components/save\` sent → its \`state\` event in the page (the write, then the event) | ${r.eventFromSend.n} | ${ms(r.eventFromSend.p50)} | ${ms(r.eventFromSend.p99)} | ${ms(r.eventFromSend.max)} |`,
     `| in the page alone: that event → painted (fetch, compile, render, next frame) | ${r.inPage.n} | ${ms(r.inPage.p50)} | ${ms(r.inPage.p99)} | ${ms(r.inPage.max)} |`,
+    `| painted, the first tenth of the rounds (the fewest versions) | ${r.firstTenth.n} | ${ms(r.firstTenth.p50)} | ${ms(r.firstTenth.p99)} | ${ms(r.firstTenth.max)} |`,
+    `| painted, the last tenth (about ${cfg.warmup + cfg.rounds} versions) | ${r.lastTenth.n} | ${ms(r.lastTenth.p50)} | ${ms(r.lastTenth.p99)} | ${ms(r.lastTenth.max)} |`,
     '',
     `The two clocks (this program's, the page's) were tied with an error of at most ±${ms(r.clockBefore.rtt / 2)} (half the shortest \`page.evaluate\` round trip of 50); tied again after the rounds, the offset had moved ${ms(Math.abs(r.clockAfter.offset - r.clockBefore.offset))}.`,
     '',
@@ -275,7 +289,7 @@ function report(cfg, r, versions, took) {
     '',
     '- `bench/preview.sh` builds `aieditor` (with its preview module and page) with the `release` preset, installs the page\'s npm packages (playwright-core among them) and Debian\'s chromium when missing, and runs `bench/preview/preview.bench.mjs`.',
     `- One real \`aieditor\` over pipes, a fresh database; one session with one component (a card: a heading, a list of 12 items, a button with a counter; ${component(0).split('\n').length} lines of JSX and its CSS). \`preview/open\`, then the page loaded in headless Chromium (every request off 127.0.0.1 refused: none was made).`,
-    `- Each round saves a new version with \`components/save\` (its heading and items name the round, so each version compiles and renders anew), and waits until the page says it painted it (\`body[data-painted-version]\`, watched with a MutationObserver), before the next. ${cfg.warmup} untimed rounds, then ${cfg.rounds}.`,
+    `- Each round saves a new version with \`components/save\` (its heading and items name the round, so each version compiles and renders anew), and waits until the page says it painted it (\`body[data-painted-version]\`, watched by a MutationObserver that calls into this program), before the next. ${cfg.warmup} untimed rounds, then ${cfg.rounds}.`,
     '- Painted: the page follows the session over server-sent events (`state`), fetches the version (`api/component`), posts it to its sandboxed frame, which compiles it with sucrase and renders it with React 18; a component mounted after it reports, from its effect, at the next animation frame; the page records that report\'s arrival (`window.__aieditorPainted`). The floor: the arrival of the `state` event that announced that version (`window.__aieditorEvents`), in the same round: what any page following the session by server-sent events must wait for.',
     '- Both are timed from the moment this program has read the save\'s reply (sent once the version is durable). The server tells the preview of the write as it sends that reply, so the event may arrive before the reply is read: the floor is then negative (no ratio is given under 1 ms), and the time to paint is nearly all the page\'s own part. The row from the save sent shows the write and the event together.',
     '- The machine has 2 cores shared with other work; Chromium, the server and this program share them.',

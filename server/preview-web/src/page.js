@@ -64,11 +64,25 @@ function hideOverlay() {
 }
 
 /**
- * Lists the component's versions, newest first. For the same component only
- * the versions not listed yet are added: rebuilding hundreds of options on
- * every new version made each update slower than the last.
+ * The version picker, newest first. A new version of the component listed
+ * already is added from the event's number alone; the whole list is read
+ * (api/versions) for another component, and again when the picker gets focus.
+ * Reading every version on every update made each update slower than the last.
  */
 async function fillVersions(componentId, version) {
+  const select = $('versions');
+  const latest = latestState?.components.find((c) => c.id === componentId)?.version;
+  const listed = Math.max(0, ...Array.from(select.options, (o) => Number(o.value) || 0));
+  if (select.dataset.componentId === componentId && latest && listed > 0) {
+    for (let v = listed + 1; v <= latest; v++) select.add(new Option(`v${v}`, String(v)), 1);
+  } else {
+    await listVersions(componentId);
+  }
+  select.value = pinnedVersion ? String(version) : '';
+}
+
+/** Reads the component's versions and adds those not listed yet (all, for another component). */
+async function listVersions(componentId) {
   const select = $('versions');
   const { versions } = await api('versions', { component: componentId });
   if (select.dataset.componentId !== componentId) {
@@ -76,10 +90,12 @@ async function fillVersions(componentId, version) {
     select.dataset.componentId = componentId;
   }
   const listed = new Set(Array.from(select.options, (o) => o.value));
-  const fresh = versions.filter((v) => !listed.has(String(v.version)));
-  // Newest first, under "latest": fresh versions are newer than the listed ones.
-  for (const v of fresh) select.add(new Option(`v${v.version}`, String(v.version)), 1);
-  select.value = pinnedVersion ? String(version) : '';
+  const missing = versions.filter((v) => !listed.has(String(v.version)));
+  if (missing.length === 0) return;
+  const value = select.value;
+  const all = [...Array.from(select.options).slice(1).map((o) => Number(o.value)), ...missing.map((v) => v.version)];
+  select.replaceChildren(new Option('latest (follows new versions)', ''), ...all.sort((a, b) => b - a).map((v) => new Option(`v${v}`, String(v))));
+  select.value = value;
 }
 
 async function load(componentId, version) {
@@ -173,6 +189,11 @@ $('previous').addEventListener('click', () => {
 });
 
 $('dismiss').addEventListener('click', hideOverlay);
+
+$('versions').addEventListener('focus', () => {
+  const componentId = $('versions').dataset.componentId;
+  if (componentId) listVersions(componentId).catch((e) => status(e.message));
+});
 
 $('versions').addEventListener('change', () => {
   const value = $('versions').value;
