@@ -7,9 +7,12 @@ local M = {}
 ---@field env table<string,string>|nil Extra environment variables for the server process.
 
 ---@class aieditor.ChatOptions
----@field position "right"|"left"|"bottom"|"top" Where the chat window opens.
----@field size integer Width (right/left) or height (bottom/top) of the chat window.
+---@field position "right"|"left"|"bottom"|"top"|"tab"|"float" Where the chat window opens.
+---@field size integer|nil Width (right/left) or height (bottom/top); nil: 40% of the editor.
 ---@field prompt string Text of the prompt line at the bottom of the chat buffer.
+
+---@class aieditor.ApplyOptions
+---@field dir string|(fun(): string)|nil Where :AiEditor apply writes a component the first time.
 
 ---@class aieditor.SyncOptions
 ---@field url string|nil The team backend (initializationOptions.sync.url). nil: the server's own setting.
@@ -26,6 +29,7 @@ local M = {}
 ---@field offline_delay_ms integer|nil Pause of the offline provider between deltas.
 ---@field history_limit integer Number of messages loaded when a session opens.
 ---@field chat aieditor.ChatOptions
+---@field apply aieditor.ApplyOptions
 ---@field sync aieditor.SyncOptions
 ---@field preview aieditor.PreviewOptions
 ---@field request_timeout_ms integer Timeout of the few requests that must wait (completion, shutdown).
@@ -49,9 +53,16 @@ local defaults = {
   offline_delay_ms = nil,
   history_limit = 50,
   chat = {
-    position = "right",
-    size = 60,
+    position = "right", -- "right", "left", "bottom", "top", "tab" or "float"
+    size = nil, -- columns (right/left) or lines (bottom/top); nil: 40% of the editor, at least 50 (10)
     prompt = "> ",
+  },
+  apply = {
+    -- Where :AiEditor apply writes <Name>.jsx and <Name>.css the first time
+    -- (later applies update the same files): a folder, relative to the
+    -- current directory, or a function returning one. nil: src/components/
+    -- when it exists, else the current file's folder.
+    dir = nil,
   },
   sync = {
     -- The team backend to sync through (aieditor-backend), e.g.

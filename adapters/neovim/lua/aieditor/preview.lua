@@ -72,7 +72,7 @@ end
 function M.run(fargs)
   local s = session.current
   if not s then
-    log.error("no session is open: use :AiEditor open [id]")
+    log.error("no session is open: send a prompt to start one, or :AiEditor open")
     return
   end
   local params = { sessionId = s.id, componentId = fargs[1] }
