@@ -27,8 +27,9 @@ double processCpuSeconds(int pid);
 
 // docs/benchmarks.md is written by bench/run.sh (the editor server), by
 // bench/backend.sh (the team backend), by bench/sync.sh (sync) and by
-// bench/search.sh (search). The backend's, sync's and search's parts each sit
-// between two marker lines; each program rewrites only its own part.
+// bench/search.sh (search) and bench/preview.sh (the live preview). The
+// backend's, sync's, search's and the preview's parts each sit between two
+// marker lines; each program rewrites only its own part.
 struct DocumentPart {
   const char* begin;
   const char* end;
@@ -39,6 +40,9 @@ inline constexpr DocumentPart kSyncPart{"<!-- sync benchmark: written by bench/s
                                         "<!-- end of the sync benchmark -->"};
 inline constexpr DocumentPart kSearchPart{"<!-- search benchmark: written by bench/search.sh -->",
                                           "<!-- end of the search benchmark -->"};
+/// Written by bench/preview.sh (bench/preview/preview.bench.mjs, Node: it drives Chromium).
+inline constexpr DocumentPart kPreviewPart{"<!-- preview benchmark: written by bench/preview.sh -->",
+                                           "<!-- end of the preview benchmark -->"};
 
 /// That part of the document at `path`, markers included ("" when none).
 std::string readPart(const std::string& path, DocumentPart which);

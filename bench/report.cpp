@@ -404,9 +404,9 @@ int writeReport(const Config& cfg, const Results& r) {
 
   std::cout << "\n" << mainTable << "\n" << floors << "\n" << drift << "\n" << rtt << "\n" << growth << "\n" << locked << "\n";
   for (auto& n : notes.lines) std::cout << "note: " << n << "\n";
-  // The backend's and sync's parts of the document are bench/backend.sh's and bench/sync.sh's: kept as they were.
+  // The backend's, sync's and the preview's parts are bench/backend.sh's, bench/sync.sh's and bench/preview.sh's: kept.
   std::string kept;
-  for (DocumentPart part : {kBackendPart, kSyncPart, kSearchPart})
+  for (DocumentPart part : {kBackendPart, kSyncPart, kSearchPart, kPreviewPart})
     if (std::string text = readPart(cfg.out, part); !text.empty()) kept += "\n" + text;
   fs::create_directories(fs::path(cfg.out).parent_path());
   std::ofstream(cfg.out) << md.str() << kept;

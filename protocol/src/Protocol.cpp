@@ -1,6 +1,7 @@
 #include "aieditor/protocol/Protocol.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <set>
 #include <utility>
@@ -665,10 +666,13 @@ Parsed fromJSON(const json& value, ChatSendParams& out, const std::string& path)
                   detail::kMaxImages);
             })
       .optional("componentId", p.componentId, checkRecordId)
-      .optional("newComponent", p.newComponent);
+      .optional("newComponent", p.newComponent)
+      .optional("makeComponent", p.makeComponent);
   f.check(p.text.size() <= detail::kMaxChatText, "text", "must be at most 1 MiB")
       .check(!p.images.empty() || !detail::trim(p.text).empty(), "text", "must not be empty")
-      .check(!(p.newComponent && p.componentId), "newComponent", "cannot be combined with componentId");
+      .check(!(p.newComponent && p.componentId), "newComponent", "cannot be combined with componentId")
+      .check(p.makeComponent || !(p.newComponent || p.componentId), "makeComponent",
+             "false cannot be combined with componentId or newComponent");
   if (f.ok()) out = std::move(p);
   return f.result();
 }
@@ -931,6 +935,31 @@ json toJSON(const ComponentFilesResult& r) {
 }
 
 json toJSON(const ComponentsSetCurrentResult& r) { return json{{"currentComponentId", r.currentComponentId}}; }
+
+namespace {
+/// A Host header's value: a name or address, and a port. Letters, digits, '.', '-',
+/// ':' and brackets (an IPv6 address) only, so nothing else can ride along in it.
+Problem checkHost(const std::string& host) {
+  constexpr std::size_t kMaxHost = 261;  // a 255-byte name, ':' and a port
+  if (host.empty() || host.size() > kMaxHost)
+    return "must be a host and port such as 127.0.0.1:8080 (1 to 261 characters)";
+  for (unsigned char c : host)
+    if (!std::isalnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']')
+      return "must be a host and port such as 127.0.0.1:8080: letters, digits, '.', '-', ':' and brackets only";
+  return std::nullopt;
+}
+}  // namespace
+
+Parsed fromJSON(const json& value, PreviewOpenParams& out, const std::string& path) {
+  PreviewOpenParams p;
+  Fields f(value, path, Naming::Camel, true);
+  f.required("sessionId", p.sessionId, checkSessionId)
+      .optional("componentId", p.componentId, checkRecordId)
+      .integer("version", p.version, 1)
+      .optional("proxyHost", p.proxyHost, checkHost);
+  if (f.ok()) out = std::move(p);
+  return f.result();
+}
 
 json toJSON(const PreviewOpenResult& r) { return json{{"url", r.url}}; }
 

@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,7 +159,66 @@ export default function Leak() {
   assert.ok(!requests.some((u) => u.includes('/leak')), `a request left the frame: ${requests.join('\n')}`);
 });
 
-test('the version picker shows an older version', async () => {
+test("the frame's script nonce is gone before the component runs: it cannot load a script", async () => {
+  // A real listener on 127.0.0.1: what reaches it is what left the frame
+  // (the browser's request log lists even the requests the CSP blocks).
+  const hits = [];
+  const listener = createServer((req, res) => {
+    hits.push(req.url);
+    res.end('parent.postMessage("leaked", "*")');
+  });
+  await new Promise((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  try {
+    const from = await paintCount();
+    const version = await save(`import React, { useEffect, useState } from "react";
+export default function Inject() {
+  const [outcome, setOutcome] = useState("trying");
+  useEffect(() => {
+    const nonce = [...document.scripts].map((s) => s.nonce || s.getAttribute("nonce") || "").join("");
+    document.addEventListener("securitypolicyviolation", (e) => setOutcome("nonce [" + nonce + "] blocked by " + e.violatedDirective));
+    const script = document.createElement("script");
+    script.nonce = nonce;
+    script.src = "http://127.0.0.1:${listener.address().port}/leak-script";
+    script.onload = () => setOutcome("nonce [" + nonce + "] loaded");
+    document.body.appendChild(script);
+  }, []);
+  return <p className="inject">{outcome}</p>;
+}`);
+    await painted(version, from);
+    await frame.getByText('nonce [] blocked by script-src-elem').waitFor();
+    assert.deepEqual(hits, []);
+  } finally {
+    listener.close();
+  }
+});
+
+test("an error thrown by an event handler shows its overlay with its message; the component's CSS applies", async () => {
+  const from = await paintCount();
+  const version = await save(
+    'export default function Clicker() {\n  return <button className="clicker" onClick={() => { throw new Error("boom from a click"); }}>Throw on click</button>;\n}\n',
+    '.clicker { color: rgb(1, 2, 3); }',
+  );
+  await painted(version, from);
+  assert.equal(await frame.locator('button.clicker').evaluate((b) => getComputedStyle(b).color), 'rgb(1, 2, 3)');
+  await frame.locator('button.clicker').click();
+  const shown = await overlay('runtime');
+  assert.match(shown.message, /boom from a click/);
+  assert.equal(await page.isVisible('#previous'), false, 'the version on screen is the last good render');
+  // The component still runs under it: Dismiss puts the overlay aside.
+  await page.click('#dismiss');
+  assert.equal(await page.isHidden('#overlay'), true);
+  await frame.locator('button.clicker').click();
+  await overlay('runtime');
+  await page.click('#dismiss');
+});
+
+test('the version picker lists every version, newest first, and shows an older one', async () => {
+  // Filled as versions came, a few at a time: still each once, in order.
+  const { component } = await server.request('components/get', { sessionId: SESSION });
+  await page.waitForFunction((n) => document.querySelectorAll('#versions option').length === n + 1, component.version);
+  const values = await page.$$eval('#versions option', (options) => options.map((o) => o.value));
+  const newestFirst = Array.from({ length: component.version }, (_, i) => String(component.version - i));
+  assert.deepEqual(values, ['', ...newestFirst]);
   const from = await paintCount();
   await page.selectOption('#versions', '2');
   await painted(2, from);

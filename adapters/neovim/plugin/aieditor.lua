@@ -1,6 +1,6 @@
--- aieditor: the :AiEditor, :AIEditorSync, :AIEditorSessions, :AIEditorSearch
--- and :AIEditorRename commands and <Plug> mappings. Nothing is required until
--- a command runs, so startup costs nothing.
+-- aieditor: the :AiEditor, :AIEditorSync, :AIEditorSessions, :AIEditorSearch,
+-- :AIEditorRename and :AIEditorPreview commands and <Plug> mappings. Nothing is
+-- required until a command runs, so startup costs nothing.
 if vim.g.loaded_aieditor then
   return
 end
@@ -40,6 +40,13 @@ vim.api.nvim_create_user_command("AIEditorRename", function(opts)
   require("aieditor").rename(opts.args)
 end, { nargs = "*", desc = "aieditor: rename the open session" })
 
+vim.api.nvim_create_user_command("AIEditorPreview", function(opts)
+  require("aieditor.preview").run(opts.fargs)
+end, {
+  nargs = "*",
+  desc = "aieditor: open the live preview of the session's component in the browser",
+})
+
 -- <Plug> mappings; there are no default key mappings (see :help aieditor-mappings).
 local function plug(modes, name, rhs, desc)
   vim.keymap.set(modes, "<Plug>(" .. name .. ")", rhs, { silent = true, desc = desc })
@@ -71,3 +78,4 @@ plug("n", "AiEditorSearch", "<Cmd>AIEditorSearch<CR>", "aieditor: search every s
 plug("n", "AiEditorRename", "<Cmd>AIEditorRename<CR>", "aieditor: rename the open session")
 plug("n", "AiEditorSync", "<Cmd>AIEditorSync<CR>", "aieditor: sync now, sign in, rejected writes")
 plug("n", "AiEditorCancel", "<Cmd>AiEditor cancel<CR>", "aieditor: cancel the streaming reply")
+plug("n", "AiEditorPreview", "<Cmd>AIEditorPreview<CR>", "aieditor: open the live preview in the browser")

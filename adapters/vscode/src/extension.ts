@@ -1,5 +1,6 @@
-// Entry point: wires the context, the chat view, the status bar, the sync UI
-// and the commands. The server starts on first use, not on activation.
+// Entry point: wires the context, the chat view, the status bar, the sync UI,
+// the preview panel and the commands. The server starts on first use, not on
+// activation.
 
 import * as vscode from 'vscode';
 import { offerUpdate } from './apply';
@@ -7,6 +8,7 @@ import { ChatViewProvider, CHAT_VIEW_ID } from './chat';
 import { registerCommands, showError } from './commands';
 import { Ctx } from './ctx';
 import { Proposals } from './proposal';
+import { PreviewPanel } from './preview';
 import { StatusBar } from './status';
 import { SyncUi } from './sync';
 
@@ -24,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, { webviewOptions: { retainContextWhenHidden: true } }),
     new StatusBar(c),
     new SyncUi(c),
+    new PreviewPanel(c),
     ...registerCommands(c, chat, proposals),
     // A new version of a component written to files: offer to update them.
     c.onDidMakeVersion((component) => void offerUpdate(c, proposals, component).catch((e) => showError(c, e))),

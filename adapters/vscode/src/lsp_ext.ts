@@ -51,6 +51,9 @@ export const componentsRenderInsert = new RequestType<p.ComponentsRenderParams &
 );
 export const componentsSetCurrent = new RequestType<p.ComponentRefParams, { currentComponentId: string }, void>('components/setCurrent');
 
+// ---- the live preview -------------------------------------------------------------
+export const previewOpen = new RequestType<p.PreviewOpenParams, p.PreviewOpenResult, void>('preview/open');
+
 // ---- providers ------------------------------------------------------------------
 export const providerList = new RequestType<Record<string, never> | null, p.ProviderListResult, void>('provider/list');
 export const providerSet = new RequestType<p.ProviderSetParams, p.ProviderSetResult, void>('provider/set');

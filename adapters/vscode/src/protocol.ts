@@ -212,6 +212,14 @@ export interface ComponentsGetParams {
   componentId?: string;
   version?: number;
 }
+export interface PreviewOpenParams extends ComponentsGetParams {
+  /** A Host the preview accepts besides its own: the authority asExternalUri gave. */
+  proxyHost?: string;
+}
+export interface PreviewOpenResult {
+  /** http://127.0.0.1:PORT/SECRET/?session=... */
+  url: string;
+}
 export interface ComponentResult {
   component: Component;
 }

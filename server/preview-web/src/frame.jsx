@@ -6,6 +6,11 @@ import React from 'react';
 import { createRoot } from 'react-dom/client';
 import { transform } from 'sucrase';
 
+// The nonce that let this script run is the frame's one way to load a script
+// (its CSP): cleared before any component's code could read it and load one.
+document.currentScript.nonce = '';
+document.currentScript.removeAttribute('nonce');
+
 const root = createRoot(document.getElementById('root'));
 const style = document.createElement('style');
 document.head.appendChild(style);

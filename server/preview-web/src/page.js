@@ -53,6 +53,9 @@ function showOverlay(kind, title, message) {
   $('overlay-title').textContent = title;
   $('overlay-message').textContent = message;
   $('previous').hidden = !lastGood || lastGood.id === shown?.id;
+  // After a throw outside rendering (a click, a timer) the component is still
+  // there and running: the overlay can be put aside to go on using it.
+  $('dismiss').hidden = kind !== 'runtime';
 }
 
 function hideOverlay() {
@@ -60,14 +63,39 @@ function hideOverlay() {
   delete $('overlay').dataset.kind;
 }
 
+/**
+ * The version picker, newest first. A new version of the component listed
+ * already is added from the event's number alone; the whole list is read
+ * (api/versions) for another component, and again when the picker gets focus.
+ * Reading every version on every update made each update slower than the last.
+ */
 async function fillVersions(componentId, version) {
   const select = $('versions');
-  const { versions } = await api('versions', { component: componentId });
-  select.replaceChildren();
-  const follow = new Option('latest (follows new versions)', '');
-  select.add(follow);
-  for (const v of versions.slice().reverse()) select.add(new Option(`v${v.version}`, String(v.version)));
+  const latest = latestState?.components.find((c) => c.id === componentId)?.version;
+  const listed = Math.max(0, ...Array.from(select.options, (o) => Number(o.value) || 0));
+  if (select.dataset.componentId === componentId && latest && listed > 0) {
+    for (let v = listed + 1; v <= latest; v++) select.add(new Option(`v${v}`, String(v)), 1);
+  } else {
+    await listVersions(componentId);
+  }
   select.value = pinnedVersion ? String(version) : '';
+}
+
+/** Reads the component's versions and adds those not listed yet (all, for another component). */
+async function listVersions(componentId) {
+  const select = $('versions');
+  const { versions } = await api('versions', { component: componentId });
+  if (select.dataset.componentId !== componentId) {
+    select.replaceChildren(new Option('latest (follows new versions)', ''));
+    select.dataset.componentId = componentId;
+  }
+  const listed = new Set(Array.from(select.options, (o) => o.value));
+  const missing = versions.filter((v) => !listed.has(String(v.version)));
+  if (missing.length === 0) return;
+  const value = select.value;
+  const all = [...Array.from(select.options).slice(1).map((o) => Number(o.value)), ...missing.map((v) => v.version)];
+  select.replaceChildren(new Option('latest (follows new versions)', ''), ...all.sort((a, b) => b - a).map((v) => new Option(`v${v}`, String(v))));
+  select.value = value;
 }
 
 async function load(componentId, version) {
@@ -85,7 +113,25 @@ async function load(componentId, version) {
   $('version').textContent = `v${component.version}`;
   document.title = `${component.name} v${component.version} · aieditor preview`;
   post({ type: 'render', id: ++renderId, componentId: component.id, version: component.version, name: component.name, jsx: component.jsx, css: component.css });
-  fillVersions(component.id, component.version).catch((e) => status(e.message));
+  fillPickerSoon(component.id, component.version);
+}
+
+// The version picker is filled once the frame answered (painted, or an
+// overlay), so that reading the list is not in the way of the render; or
+// after a second, should the frame not answer (a component that hangs: the
+// picker is the way back to an older version).
+let pickerFor = null;
+let pickerTimer;
+function fillPickerSoon(componentId, version) {
+  pickerFor = { componentId, version };
+  clearTimeout(pickerTimer);
+  pickerTimer = setTimeout(fillPicker, 1000);
+}
+function fillPicker() {
+  clearTimeout(pickerTimer);
+  const wanted = pickerFor;
+  pickerFor = null;
+  if (wanted) fillVersions(wanted.componentId, wanted.version).catch((e) => status(e.message));
 }
 
 /** What the page should show for a session state: {componentId, version}, or null for nothing yet. */
@@ -116,6 +162,7 @@ window.addEventListener('message', (event) => {
     return;
   }
   if (m.id !== shown?.id) return; // about a render since replaced
+  fillPicker();
   if (m.type === 'painted') {
     lastGood = shown;
     hideOverlay();
@@ -139,6 +186,13 @@ $('previous').addEventListener('click', () => {
   const again = { ...lastGood, id: ++renderId };
   $('version').textContent = `v${again.version} (previous good render)`;
   post(again);
+});
+
+$('dismiss').addEventListener('click', hideOverlay);
+
+$('versions').addEventListener('focus', () => {
+  const componentId = $('versions').dataset.componentId;
+  if (componentId) listVersions(componentId).catch((e) => status(e.message));
 });
 
 $('versions').addEventListener('change', () => {

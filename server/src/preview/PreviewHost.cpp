@@ -112,6 +112,8 @@ std::string PreviewHost::url(const p::PreviewOpenParams& params) const {
 
 void PreviewHost::sessionChanged(const std::string& sessionId) { server_->sessionChanged(sessionId); }
 
+void PreviewHost::allowHost(const std::string& host) { server_->allowHost(host); }
+
 PreviewReply PreviewHost::fetch(std::string_view route, const std::map<std::string, std::string>& query) {
   std::lock_guard lock(storeMutex_);
   if (!store_) {

@@ -34,6 +34,8 @@ class PreviewHost final : public preview::PreviewSource {
   std::string url(const protocol::PreviewOpenParams&) const;
   /// A write of `sessionId` committed (or sync pulled one): pages following it look again.
   void sessionChanged(const std::string& sessionId);
+  /// Accepts `host` as a Host header from now on (preview/open's proxyHost).
+  void allowHost(const std::string& host);
 
   preview::PreviewReply fetch(std::string_view route, const std::map<std::string, std::string>& query) override;
 

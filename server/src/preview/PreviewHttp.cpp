@@ -3,6 +3,7 @@
 // before anything is read: its Host must be 127.0.0.1:PORT or localhost:PORT
 // (421 otherwise: a DNS-rebinding page names its own host), and its path must
 // begin with the secret (404 otherwise: other local users cannot guess it).
+// The editor may name one more Host, a proxy's (preview/open's proxyHost).
 // Then: the page, the sandboxed frame (each under its Content-Security-Policy),
 // the bundle, the data routes (JSON from the PreviewSource) and the event
 // stream, one per page, that tells it when its session changed.
@@ -18,6 +19,8 @@
 #include <iterator>
 #include <mutex>
 #include <optional>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "preview/PreviewServer.h"
@@ -115,6 +118,10 @@ class HttpPreviewServer final : public PreviewServer {
 
   int port() const override { return port_; }
   void sessionChanged(const std::string& sessionId) override { hub_.changed(sessionId); }
+  void allowHost(const std::string& host) override {
+    std::lock_guard lock(hostsMutex_);
+    proxyHosts_.insert(host);
+  }
 
   bool start(std::string& error) {
     server_.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
@@ -157,13 +164,15 @@ class HttpPreviewServer final : public PreviewServer {
 
  private:
   void handle(const httplib::Request& req, httplib::Response& res) {
-    res.set_header("Cache-Control", "no-store");
+    // no-transform: a proxy in between (code-server's /proxy/PORT/ compresses)
+    // must pass the event stream on as it comes, not gzip and hold it.
+    res.set_header("Cache-Control", "no-store, no-transform");
     res.set_header("X-Content-Type-Options", "nosniff");
     // The URL holds the secret: never sent on as a Referer.
     res.set_header("Referrer-Policy", "no-referrer");
     const std::string host = req.get_header_value("Host");
     const std::string portText = ":" + std::to_string(port_);
-    if (host != "127.0.0.1" + portText && host != "localhost" + portText) {
+    if (!hostAllowed(host, portText)) {
       res.status = 421;
       res.set_content(errorJson("Host: only 127.0.0.1" + portText + " or localhost" + portText + " is served"),
                       "application/json");
@@ -175,10 +184,14 @@ class HttpPreviewServer final : public PreviewServer {
     }
     const std::string rest = req.path.substr(prefix.size());
     if (rest.empty() || rest == "index.html") return page(res, "index.html", pageCsp());
-    if (rest == "frame.html") return page(res, "frame.html", frameCsp(host, prefix));
+    if (rest == "frame.html") return frame(res);
     if (rest.starts_with("assets/")) {
       auto found = assets_.find(rest);
       if (found == assets_.end()) return notFound(res);
+      // The frame's origin is opaque, so its script is cross-origin to it: without
+      // CORS, errors thrown in its code (the component's event handlers) would
+      // reach it muted, as "Script error.", with no message to show.
+      if (rest == "assets/frame.js") res.set_header("Access-Control-Allow-Origin", "*");
       res.set_content(found->second, assetTypes().at(rest));
       return;
     }
@@ -192,6 +205,12 @@ class HttpPreviewServer final : public PreviewServer {
       return;
     }
     notFound(res);
+  }
+
+  bool hostAllowed(const std::string& host, const std::string& portText) {
+    if (host == "127.0.0.1" + portText || host == "localhost" + portText) return true;
+    std::lock_guard lock(hostsMutex_);
+    return proxyHosts_.contains(host);
   }
 
   static void notFound(httplib::Response& res) {
@@ -210,13 +229,33 @@ class HttpPreviewServer final : public PreviewServer {
            "img-src 'self' data:; base-uri 'none'; form-action 'none'";
   }
 
-  /// The frame the component runs in (sandboxed, so its origin is opaque and
-  /// 'self' names nothing): the runtime's one script, code evaluated from the
-  /// page's messages, inline styles, data: images, and no network at all.
-  static std::string frameCsp(const std::string& host, const std::string& prefix) {
-    return "default-src 'none'; script-src http://" + host + prefix +
-           "assets/frame.js 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
-           "connect-src 'none'; base-uri 'none'; form-action 'none'; sandbox allow-scripts";
+  /// The frame the component runs in, under a CSP with a fresh nonce: it is
+  /// sandboxed, so its origin is opaque and 'self' names nothing, and its
+  /// address is not known here when a proxy serves it. It allows the
+  /// runtime's one script (by the nonce, which that script clears before any
+  /// component runs), code evaluated from the page's messages, inline
+  /// styles, data: images, and no network at all.
+  void frame(httplib::Response& res) {
+    const std::string nonce = newNonce();
+    std::string html = assets_.at("frame.html");
+    static constexpr std::string_view kPlaceholder = "{{nonce}}";
+    if (auto at = html.find(kPlaceholder); at != std::string::npos) html.replace(at, kPlaceholder.size(), nonce);
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; script-src 'nonce-" + nonce +
+                       "' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
+                       "connect-src 'none'; base-uri 'none'; form-action 'none'; sandbox allow-scripts");
+    res.set_content(html, assetTypes().at("frame.html"));
+  }
+
+  /// 128 random bits from the kernel (std::random_device reads getrandom), hex.
+  std::string newNonce() {
+    std::lock_guard lock(randomMutex_);
+    std::string out;
+    for (int word = 0; word < 4; ++word) {
+      const unsigned bits = random_();
+      for (int shift = 0; shift < 32; shift += 4) out += "0123456789abcdef"[(bits >> shift) & 0xF];
+    }
+    return out;
   }
 
   /// server-sent events: `state` (the session's components and versions) at
@@ -249,6 +288,7 @@ class HttpPreviewServer final : public PreviewServer {
       std::string last;  ///< the last state sent
       bool started = false;
     };
+    res.set_header("X-Accel-Buffering", "no");  // nginx: do not buffer it either
     auto stream = std::make_shared<Stream>(streams_);
     stream->sessionId = session->second;
     res.set_chunked_content_provider("text/event-stream", [this, stream](std::size_t, httplib::DataSink& sink) {
@@ -284,6 +324,10 @@ class HttpPreviewServer final : public PreviewServer {
   std::map<std::string, std::string> assets_;
   ChangeHub hub_;
   std::atomic<int> streams_{0};  ///< event streams open
+  std::mutex hostsMutex_;
+  std::set<std::string> proxyHosts_;  ///< Host headers the editor allowed besides ours
+  std::mutex randomMutex_;
+  std::random_device random_;  ///< the frames' nonces
   httplib::Server server_;
   std::thread listener_;
   std::atomic<bool> listenerDone_{false};

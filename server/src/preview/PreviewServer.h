@@ -54,6 +54,10 @@ class PreviewServer {
   /// Something of `sessionId` was written: the pages following it read its
   /// state again and get an event if it changed. Any thread; never blocks.
   virtual void sessionChanged(const std::string& sessionId) = 0;
+  /// Accepts `host` ("name:port") as a Host header from now on, besides
+  /// 127.0.0.1:PORT and localhost:PORT: a proxy's or a forwarded port's, which
+  /// the editor named (preview/open's proxyHost). Any thread.
+  virtual void allowHost(const std::string& host) = 0;
 };
 
 /// The module's one export: starts the server on 127.0.0.1 on a free port,

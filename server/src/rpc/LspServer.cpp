@@ -218,7 +218,8 @@ void LspServer::bindMethods() {
   bind<p::PreviewOpenParams>(
       "preview/open", [this](Workspace& ws, const p::PreviewOpenParams& params) -> p::Result<p::PreviewOpenResult> {
         if (params.componentId || params.version)
-          if (auto found = ws.getComponent(params); !found) return std::unexpected(found.error());
+          if (auto found = ws.getComponent({params.sessionId, params.componentId, params.version}); !found)
+            return std::unexpected(found.error());
         if (!preview_) {
           auto started = PreviewHost::start(ws.databasePath(), options_.busyTimeout.value_or(Store::kBusyTimeout));
           if (!started) return p::fail(ErrorCode::InternalError, "preview: " + started.error());
@@ -226,6 +227,7 @@ void LspServer::bindMethods() {
           ws.setWriteObserver(
               [preview = preview_.get()](const std::string& sessionId) { preview->sessionChanged(sessionId); });
         }
+        if (params.proxyHost) preview_->allowHost(*params.proxyHost);
         return p::PreviewOpenResult{preview_->url(params)};
       });
 

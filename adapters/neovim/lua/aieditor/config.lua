@@ -23,6 +23,9 @@ local M = {}
 ---@class aieditor.SyncOptions
 ---@field url string|nil The team backend (initializationOptions.sync.url). nil: the server's own setting.
 
+---@class aieditor.PreviewOptions
+---@field open (fun(url: string))|string|string[]|nil Opens the preview's URL: a function, or a command the URL is appended to. nil: vim.ui.open, else xdg-open (macOS: open).
+
 ---@class aieditor.Options
 ---@field server aieditor.ServerOptions
 ---@field database_path string|nil initializationOptions.databasePath; nil lets the server choose.
@@ -36,6 +39,7 @@ local M = {}
 ---@field chat aieditor.ChatOptions
 ---@field apply aieditor.ApplyOptions
 ---@field sync aieditor.SyncOptions
+---@field preview aieditor.PreviewOptions
 ---@field request_timeout_ms integer Timeout of the few requests that must wait (completion, shutdown).
 
 -- The defaults. `setup()` merges the user's table over this one; every key
@@ -83,6 +87,12 @@ local defaults = {
     -- file, then the URL of the saved sign-in; none of them: sync is off.
     -- The sign-in token is never an option: see :AIEditorSync login.
     url = nil,
+  },
+  preview = {
+    -- How :AIEditorPreview opens the URL: a function(url), or a command the
+    -- URL is appended to, e.g. { "firefox", "--new-window" }. nil:
+    -- vim.ui.open (Neovim 0.10+), else xdg-open (macOS: open).
+    open = nil,
   },
   request_timeout_ms = 2000,
 }

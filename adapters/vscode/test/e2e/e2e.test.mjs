@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import { addBackendUser, backendMessages, requireEnv, startBackend, waitFor } from './harness.mjs';
 import { RpcClient } from './rpc.mjs';
-import { readTree, TIMEOUT, Workbench } from './workbench.mjs';
+import { escapeRe, readTree, TIMEOUT, Workbench } from './workbench.mjs';
 
 const PROMPT = 'A counter button with a reset link';
 /** The session the first steps open, made by "New session" (its id is generated: read from the chat view). */
@@ -221,6 +221,66 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await ui.chat().locator('#status[data-state="saved"]', { hasText: '✅ Saved' }).waitFor({ state: 'visible' });
     // For a person to look at: the chat view after the scenario.
     await ui.screenshot('chat-view.png', true);
+  });
+
+  ui.step('"AI Editor: Preview Component" shows the component beside the code, live, and follows the session', async () => {
+    await ui.runCommand('AI Editor: Preview Component');
+    // The panel's webview (a view's has purpose=webviewView), its document, and the page it frames.
+    const panelSelector = 'iframe.webview[src*="extensionId=aieditor.aieditor"]:not([src*="purpose="])';
+    const preview = page.frameLocator(panelSelector).frameLocator('iframe#active-frame').frameLocator('iframe#preview');
+    const component = preview.frameLocator('iframe#frame');
+    await page.locator('.tabs-container .tab', { hasText: `Preview: ${SESSION}` }).waitFor({ state: 'visible' });
+    // Reached through code-server's proxy (asExternalUri), whose Host the server was told to accept.
+    const src = await page.frameLocator(panelSelector).frameLocator('iframe#active-frame').locator('iframe#preview').getAttribute('src');
+    assert.match(src, new RegExp(`^${escapeRe(await ui.codeServer.url)}/proxy/\\d+/[0-9a-f]{64}/\\?session=${SESSION}$`));
+    await preview.locator('#name', { hasText: stored.component.name }).waitFor({ state: 'visible' });
+    // The component runs: its first button's label, as written in its JSX, is on screen.
+    const label = /<button[^>]*>([^<{]+)</.exec(stored.component.jsx)[1].trim();
+    await component.getByText(label).first().waitFor({ state: 'visible' });
+    await page.locator(panelSelector).screenshot({ path: join(ui.outDir, 'preview-panel.png') });
+
+    // A new version saved elsewhere (another process on the same database) shows without a reload, and runs.
+    await preview.locator('body').evaluate(() => (window.__sameDocument = true));
+    const rpc = await RpcClient.start(server, ['serve'], { env });
+    try {
+      const counter = 'import React, { useState } from "react";\nexport default function Counter() {\n  const [count, setCount] = useState(0);\n  return <button className="counter" onClick={() => setCount(count + 1)}>Clicked {count} times</button>;\n}\n';
+      const { component: saved } = await rpc.request('components/save', { sessionId: SESSION, component: { id: stored.component.id, jsx: counter, css: '' } });
+      await preview.locator('#version', { hasText: `v${saved.version}` }).waitFor({ state: 'visible' });
+      await component.getByText('Clicked 0 times').waitFor({ state: 'visible' });
+      await component.locator('button.counter').click();
+      await component.getByText('Clicked 1 times').waitFor({ state: 'visible' });
+      assert.equal(await preview.locator('body').evaluate(() => window.__sameDocument), true, 'the page was not reloaded');
+    } finally {
+      assert.equal(await rpc.close(), 0, 'our client server exits 0');
+    }
+
+    // Another session opened: the panel follows it; back to the first, it shows its component again.
+    // (The click left the keyboard in the component's frame: back to the code first, for F1.)
+    await page.locator('.tabs-container .tab', { hasText: 'styles.css' }).click();
+    await ui.runCommand('AI Editor: Open Session');
+    const first = page.locator('.quick-input-widget .monaco-list-row').first();
+    await first.filter({ hasText: 'New session' }).click();
+    await ui.chat().locator('#session', { hasText: 'New session' }).waitFor({ state: 'visible' });
+    await preview.locator('#status', { hasText: 'no component in this session yet' }).waitFor({ state: 'visible' });
+    await ui.runCommand('AI Editor: Open Session');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: PROMPT }).first().click();
+    await ui.chat().locator('#session').and(ui.chat().locator(`[title="Session ${SESSION}"]`)).waitFor({ state: 'visible' });
+    await page.locator('.tabs-container .tab', { hasText: `Preview: ${SESSION}` }).waitFor({ state: 'visible' });
+    await preview.locator('#name', { hasText: stored.component.name }).waitFor({ state: 'visible' });
+    await component.getByText('Clicked 0 times').waitFor({ state: 'visible' });
+
+    // Closed, the panel goes; the chat view's title-bar button opens it again.
+    const closePanel = async () => {
+      await page.locator('.tabs-container .tab', { hasText: `Preview: ${SESSION}` }).locator('.tab-actions .action-label').click();
+      await page.locator(panelSelector).waitFor({ state: 'detached' });
+    };
+    await closePanel();
+    await page.locator('.part.sidebar .composite.title').hover();
+    await page.locator('.part.sidebar .action-label[aria-label="Preview Component"]').first().click();
+    await component.getByText('Clicked 0 times').waitFor({ state: 'visible' });
+    await closePanel();
+    const fromPreview = ui.blocked.filter((b) => b.frames.some((f) => f.includes('/proxy/')));
+    assert.deepEqual(fromPreview, [], 'requests from the preview that were blocked');
   });
 
   ui.step('"AI Editor: Set API Key" keeps the key and restarts the server with it', async () => {

@@ -33,7 +33,7 @@ const USER_SETTINGS = {
   'editor.autoClosingQuotes': 'never',
 };
 
-function escapeRe(s) {
+export function escapeRe(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -178,9 +178,11 @@ export class Workbench {
 
   // ---- what a user does ------------------------------------------------------------
 
-  /** The chat webview's document: VS Code nests it in two iframes. */
+  /** The chat view's document: VS Code nests it in two iframes (a view's, not a panel's such as the preview). */
   chat() {
-    return this.page.frameLocator('iframe.webview[src*="extensionId=aieditor.aieditor"]').frameLocator('iframe#active-frame');
+    return this.page
+      .frameLocator('iframe.webview[src*="extensionId=aieditor.aieditor"][src*="purpose=webviewView"]')
+      .frameLocator('iframe#active-frame');
   }
 
   /**

@@ -319,6 +319,9 @@ struct ChatSendParams {
   std::vector<Image> images;
   std::optional<std::string> componentId;  ///< iterate on this component
   bool newComponent = false;               ///< never iterate; start a new one
+  /// false: the reply stays a message (an edit of a selection, a question):
+  /// no component is made from it, and the prompt is not an iteration.
+  bool makeComponent = true;
 };
 Parsed fromJSON(const json&, ChatSendParams&, const std::string& path);
 
@@ -529,10 +532,20 @@ json toJSON(const ComponentsSetCurrentResult&);
 
 // ---- Preview -------------------------------------------------------------------
 
-/// `preview/open {sessionId, componentId?, version?}`: which component the
-/// page shows (the session's current one by default, following it) and
-/// which version (the latest by default, following new ones).
-using PreviewOpenParams = ComponentsGetParams;
+/// `preview/open {sessionId, componentId?, version?, proxyHost?}`: which
+/// component the page shows (the session's current one by default,
+/// following it) and which version (the latest by default, following new
+/// ones). `proxyHost` is a Host header the preview accepts from then on,
+/// besides 127.0.0.1:PORT and localhost:PORT: the authority of a proxy or a
+/// forwarded port the editor reaches the page through (code-server's
+/// /proxy/PORT/, a remote's forwarded port), as `asExternalUri` gives it.
+struct PreviewOpenParams {
+  std::string sessionId;
+  std::optional<std::string> componentId;
+  std::optional<std::int64_t> version;
+  std::optional<std::string> proxyHost;
+};
+Parsed fromJSON(const json&, PreviewOpenParams&, const std::string& path);
 
 /// The page's address: http://127.0.0.1:PORT/SECRET/?session=...
 struct PreviewOpenResult {
