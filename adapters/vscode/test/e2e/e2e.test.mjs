@@ -257,12 +257,12 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     // Another session opened: the panel follows it; back to the first, it shows its component again.
     // (The click left the keyboard in the component's frame: back to the code first, for F1.)
     await page.locator('.tabs-container .tab', { hasText: 'styles.css' }).click();
-    await ui.runCommand('AI Editor: Open Session');
+    await ui.runCommand('AI Editor: Open Session…');
     const first = page.locator('.quick-input-widget .monaco-list-row').first();
     await first.filter({ hasText: 'New session' }).click();
     await ui.chat().locator('#session', { hasText: 'New session' }).waitFor({ state: 'visible' });
     await preview.locator('#status', { hasText: 'no component in this session yet' }).waitFor({ state: 'visible' });
-    await ui.runCommand('AI Editor: Open Session');
+    await ui.runCommand('AI Editor: Open Session…');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: PROMPT }).first().click();
     await ui.chat().locator('#session').and(ui.chat().locator(`[title="Session ${SESSION}"]`)).waitFor({ state: 'visible' });
     await page.locator('.tabs-container .tab', { hasText: `Preview: ${SESSION}` }).waitFor({ state: 'visible' });
