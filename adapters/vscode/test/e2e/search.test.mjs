@@ -20,14 +20,17 @@ const TRIP_MESSAGES = 70;
 /** The message with the rare word: the 6th of 70, so outside the newest page of 50. */
 const FOUND = 'trip-05';
 const FILLERS = 55;
+/** A session whose reply made a component: what a component hit leads to. */
+const FERRY = 'ferry-session';
+let ferry;
 
 const ui = new Workbench('search');
 const { env, server } = ui;
 let page;
 
 /** A server of our own over pipes, on the database the extension's server uses. */
-async function withServer(fn) {
-  const rpc = await RpcClient.start(server, ['serve'], { env });
+async function withServer(fn, extraEnv = {}) {
+  const rpc = await RpcClient.start(server, ['serve'], { env: { ...env, ...extraEnv } });
   try {
     return await fn(rpc);
   } finally {
@@ -50,6 +53,11 @@ describe('VS Code: sessions, search and rename (code-server)', { timeout: 10 * T
   before(async () => {
     // The trip is written first: the oldest session, on the second page of the list.
     await withServer(async (rpc) => {
+      // The offline provider writes the component (no pause between its deltas here).
+      await rpc.request('session/open', { sessionId: FERRY });
+      const sent = await rpc.request('chat/send', { sessionId: FERRY, text: 'A ferry timetable card' });
+      assert.ok(sent.component, 'the reply made a component');
+      ferry = { reply: sent.assistantMessage.id, name: sent.component.name };
       await rpc.request('session/open', { sessionId: TRIP });
       for (let i = 0; i < TRIP_MESSAGES; i++) {
         const id = `trip-${String(i).padStart(2, '0')}`;
@@ -63,7 +71,7 @@ describe('VS Code: sessions, search and rename (code-server)', { timeout: 10 * T
         await rpc.request('messages/add', { sessionId, message: { role: 'user', content: `Filler note ${i}` } });
         await rpc.request('session/rename', { sessionId, title: `Filler ${String(i).padStart(2, '0')}` });
       }
-    });
+    }, { AIEDITOR_OFFLINE_DELAY_MS: '0' });
     await ui.start({ 'App.jsx': "import React from 'react';\n" });
     page = ui.page;
   });
@@ -144,7 +152,25 @@ describe('VS Code: sessions, search and rename (code-server)', { timeout: 10 * T
     await ui.screenshot('search-found.png');
   });
 
+  ui.step("a component hit opens the reply that made that version", async () => {
+    await ui.runCommand('AI Editor: Search Chats…');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.fill(ferry.name);
+    const hit = rows().filter({ hasText: 'component v1' }).first();
+    await hit.waitFor({ state: 'visible' });
+    assert.match(await hit.innerText(), new RegExp(`«${ferry.name}»`));
+    await hit.click();
+    const chat = ui.chat();
+    await chat.locator('#session', { hasText: 'A ferry timetable card' }).waitFor({ state: 'visible' });
+    await chat.locator(`article.message.assistant.found[data-id="${ferry.reply}"]`).waitFor({ state: 'visible' });
+    assert.equal(await chat.locator('article.message.found').count(), 1);
+  });
+
   ui.step("the chat's title renames the open session", async () => {
+    await ui.runCommand('AI Editor: Search Chats…');
+    await page.locator('.quick-input-widget .quick-input-box input').fill('zanzibar');
+    await rows().filter({ hasText: '«zanzibar»' }).first().click();
+    await ui.chat().locator('#session', { hasText: RENAMED }).waitFor({ state: 'visible' });
     await ui.chat().locator('#session').click();
     await ui.answerInput('AI Editor: Rename Session', RETITLED);
     await ui.chat().locator('#session', { hasText: RETITLED }).waitFor({ state: 'visible' });
