@@ -43,8 +43,10 @@ json message(const std::string& id, const std::string& content) {
 }
 
 /// Makes a current database look like one from before version 4 (the pull),
-/// version 5 (the push lease) and version 6 (version origins, applied files).
+/// version 5 (the push lease), version 6 (version origins, applied files) and
+/// version 7 (the pull log, the lease holder's process).
 void dropPullAdditions(const std::string& db) {
+  rows(db, "DROP TABLE pull_log");
   rows(db, "DROP TABLE component_files");
   rows(db, "ALTER TABLE component_versions DROP COLUMN origin");
   rows(db, "ALTER TABLE component_versions DROP COLUMN origin_version");

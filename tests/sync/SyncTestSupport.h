@@ -64,6 +64,16 @@ inline json waitSync(ServerProcess& server, const std::function<bool(const json&
 
 inline bool allSynced(const json& status) { return status["state"] == "synced" && status["pending"] == 0; }
 
+/// sync/now, which must end synced.
+inline void syncNow(ServerProcess& server) { REQUIRE(server.ok("sync/now", json::object())["state"] == "synced"); }
+
+/// The ids of records (messages, components) as JSON lists them.
+inline std::vector<std::string> ids(const json& records) {
+  std::vector<std::string> out;
+  for (const json& record : records) out.push_back(record["id"]);
+  return out;
+}
+
 /// Every change the backend holds for the token's user: "kind:session:id".
 inline std::vector<std::string> backendChanges(const Backend& backend, const std::string& token) {
   const std::string access = backend.signIn(token);

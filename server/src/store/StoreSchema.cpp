@@ -233,10 +233,35 @@ CREATE INDEX component_files_by_path ON component_files (session_id, path);
 PRAGMA user_version = 6;
 )sql";
 
+// Version 7: two editor windows on one database. pull_log is what each
+// applied pull changed, one row per message added or per kind of change of a
+// session, numbered in order: every window reads the rows past the last it
+// read and tells its editor (session/changed), not only the window whose
+// pull applied them. Only the newest 10,000 rows are kept; the newest is
+// never dropped, so ids only grow. sync_lease gains
+// its holder's process: pid, start time (clock ticks after boot, since pids
+// are reused) and machine (boot id and pid namespace, where that pid names
+// that process), so a holder that died on this machine is taken over at
+// once rather than when its lease expires.
+constexpr const char* kSchemaV7 = R"sql(
+CREATE TABLE pull_log (
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  change TEXT NOT NULL CHECK (change = 'message' OR change = 'messages' OR change = 'components'
+    OR change = 'current' OR change = 'deleted'),
+  message_id TEXT
+);
+ALTER TABLE sync_lease ADD COLUMN pid INTEGER;
+ALTER TABLE sync_lease ADD COLUMN started INTEGER;
+ALTER TABLE sync_lease ADD COLUMN machine TEXT;
+
+PRAGMA user_version = 7;
+)sql";
+
 /// kMigrations[v] takes a database from user_version v to v + 1 and sets
 /// user_version itself. Version 0 is an empty (or foreign) database.
-constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3,
-                                                                        kSchemaV4, kSchemaV5, kSchemaV6};
+constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
+                                                                        kSchemaV5, kSchemaV6, kSchemaV7};
 
 /// The version that added the outbox.
 constexpr std::int64_t kOutboxVersion = 3;

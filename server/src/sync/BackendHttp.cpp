@@ -7,6 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "aieditor/protocol/JsonText.h"
 #include "providers/CurlLibrary.h"
 
 namespace aieditor::server {
@@ -123,5 +126,22 @@ std::expected<HttpReply, std::string> getStream(const std::string& url, const st
                                                 const std::function<void(std::string_view)>& onData) {
   return perform(url, nullptr, bearer, quiet, stop, headers, &onData);
 }
+
+std::string errorMessage(const nlohmann::json& body) {
+  if (!body.is_object()) return "";
+  const auto error = body.find("error");
+  if (error == body.end() || !error->is_object()) return "";
+  const auto message = error->find("message");
+  return message != error->end() && message->is_string() ? message->get<std::string>() : "";
+}
+
+std::string backendMessage(const HttpReply& reply) {
+  nlohmann::json body;
+  std::string message;
+  if (!protocol::readJson(reply.body, body)) message = errorMessage(body);
+  return message.empty() ? reply.body.substr(0, 200) : message;
+}
+
+bool retryable(long status) { return status == 429 || status >= 500; }
 
 }  // namespace aieditor::server

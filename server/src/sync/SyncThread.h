@@ -57,7 +57,8 @@ struct SyncOptions {
   std::chrono::milliseconds probeInterval{1'000};
   /// The push lease (one pushing process per database): how long it lasts
   /// past each renewal (one per batch), and how often a process without it
-  /// looks again (a holder that died is taken over once its lease expired).
+  /// looks again (a holder that died is taken over at once on this machine,
+  /// elsewhere once its lease expired).
   std::chrono::milliseconds lease{10'000};
   std::chrono::milliseconds leaseRetry{1'000};
   std::int64_t batchSize = 250;  ///< writes per POST /api/batch (the backend takes up to 1000)
@@ -69,7 +70,8 @@ class SyncThread {
   using StatusCallback = std::function<void(protocol::SyncStatus)>;
   using PulledCallback = std::function<void(std::vector<SessionChange>)>;
   /// `changed` runs on the loop when the state changes, or pending goes
-  /// between 0 and non-zero; `pulled` when pulled changes altered sessions.
+  /// between 0 and non-zero; `pulled` when pulls altered sessions (this
+  /// process's, or another's on the same database, read from its pull log).
   SyncThread(SyncOptions, Scheduler&, StatusCallback changed, PulledCallback pulled = {});
   /// Stops the thread (a transfer in flight is aborted) and joins it.
   ~SyncThread();
@@ -107,6 +109,10 @@ class SyncThread {
   /// Pulls the change log from the stored cursor to its end; Restored when
   /// the backend is behind the cursor (everything was queued again).
   Outcome pull();
+  /// Tells the loop what pulls applied since it last looked, this process's
+  /// or another's on the same database (its editor has the same sessions
+  /// open perhaps); the first call only notes where the pull log ends.
+  void tellPulled();
   /// Whether the cursor counts in the backend and account signed in to now;
   /// when another (a new URL or user), everything is queued again for it and
   /// the cursor starts over: Restored. Unknown before (a first pull): noted.
@@ -143,6 +149,7 @@ class SyncThread {
   std::string accessToken_;       ///< sync thread only
   std::string checkedBackend_;    ///< "URL as user" last found in sync_cursor; sync thread only
   const std::string leaseHolder_;  ///< this process's id in sync_lease
+  std::optional<std::int64_t> told_;  ///< the pull log's last row told to the loop (sync thread only)
   int failures_ = 0;              ///< consecutive failed attempts (sync thread only)
   Clock::time_point retryAt_;     ///< sync thread only
 
