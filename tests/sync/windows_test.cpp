@@ -8,12 +8,9 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "SyncTestSupport.h"
 
@@ -56,53 +53,6 @@ std::int64_t epochMs(const std::string& iso) {
   tm.tm_mon -= 1;
   return static_cast<std::int64_t>(::timegm(&tm)) * 1000 + ms;
 }
-
-/// A listener on 127.0.0.1 that accepts connections and never answers.
-class BlackHole {
- public:
-  BlackHole() : listener_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    REQUIRE(listener_ >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(listener_, 16) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] {
-      for (;;) {
-        const int connection = ::accept(listener_, nullptr, nullptr);
-        if (connection < 0) return;  // shut down
-        std::lock_guard lock(mutex_);
-        connections_.push_back(connection);
-        accepted_.notify_all();
-      }
-    });
-  }
-  ~BlackHole() {
-    ::shutdown(listener_, SHUT_RDWR);  // ends accept()
-    thread_.join();
-    ::close(listener_);
-    for (const int connection : connections_) ::close(connection);
-  }
-  BlackHole(const BlackHole&) = delete;
-  BlackHole& operator=(const BlackHole&) = delete;
-
-  int port() const { return port_; }
-  void waitForConnections(std::size_t count) {
-    std::unique_lock lock(mutex_);
-    REQUIRE(accepted_.wait_for(lock, std::chrono::seconds(60), [&] { return connections_.size() >= count; }));
-  }
-
- private:
-  int listener_;
-  int port_ = 0;
-  std::mutex mutex_;
-  std::condition_variable accepted_;
-  std::vector<int> connections_;
-  std::thread thread_;
-};
 
 /// sync/now until it answers synced: "syncing" while the other window holds the lease.
 void syncNowShared(ServerProcess& window) {

@@ -1,9 +1,9 @@
 #include "sync/LeaseHolder.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <limits>

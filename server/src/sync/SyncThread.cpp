@@ -1,6 +1,7 @@
 #include "sync/SyncThread.h"
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -106,6 +107,7 @@ void SyncThread::useSettings(SyncSettings settings) {
     replacement_ = std::move(settings);
     held_ = false;
     due_ = Clock::now();
+    stop_ = true;  // a transfer in flight (with the old settings) ends now, not at its time limit
   }
   wake_.notify_one();
 }
@@ -209,6 +211,7 @@ void SyncThread::run() {
       writes_ = false;
       waiting.swap(waiters_);
       replacement = std::exchange(replacement_, std::nullopt);
+      if (replacement) stop_ = false;  // that abort was for the old settings' attempt
       pushing = !waiting.empty() || (due_ && Clock::now() >= *due_);
       probing = !pushing && probeAt_ && Clock::now() >= *probeAt_;
       if (pushing) due_.reset();
@@ -257,9 +260,14 @@ void SyncThread::run() {
       if (outcome == Outcome::Done && leased) due_ = Clock::now() + options_.leaseRetry;
       if (outcome == Outcome::Retry && status_.state == SyncState::Offline)
         probeAt_ = Clock::now() + options_.probeInterval;
-      if (replacement_) {  // new settings came during the attempt: they are tried at once
+      if (replacement_) {
+        // New settings came during the attempt (and ended its transfer):
+        // they are tried at once, and its sync/now calls wait for that try.
         held_ = false;
         due_ = Clock::now();
+        waiters_.insert(waiters_.begin(), std::make_move_iterator(waiting.begin()),
+                        std::make_move_iterator(waiting.end()));
+        waiting.clear();
       }
     }
     const SyncStatus answer = status();

@@ -90,8 +90,9 @@ class SyncThread {
   /// The latest status (pending as last counted).
   protocol::SyncStatus status() const;
   /// Signs in or out (sync/login, sync/logout; an empty token signs out):
-  /// from the next attempt on, these settings, without the access token held
-  /// so far; an attempt is due at once. The event stream starts over with them.
+  /// a transfer in flight is aborted, and an attempt with these settings
+  /// (without the access token held so far) follows at once. The event
+  /// stream starts over with them.
   void useSettings(SyncSettings);
 
  private:
@@ -168,7 +169,7 @@ class SyncThread {
   std::optional<Clock::time_point> probeAt_;  ///< offline: the next GET /healthz
   std::vector<StatusCallback> waiters_;   ///< sync/now calls waiting for a push
   std::optional<SyncSettings> replacement_;  ///< from useSettings, not yet adopted
-  std::atomic<bool> stop_{false};         ///< aborts a transfer in flight
+  std::atomic<bool> stop_{false};  ///< aborts a transfer in flight (at exit, or for new settings); set under mutex_
   std::thread thread_;
   std::mutex eventsMutex_;               ///< guards events_ (replaced on the loop, woken by the sync thread)
   std::unique_ptr<EventStream> events_;  ///< GET /api/events, on a thread of its own
