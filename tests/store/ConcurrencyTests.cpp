@@ -256,3 +256,19 @@ TEST_CASE("the pull log: what one connection's pull applied is read by another, 
   CHECK(behind.changes[0].added.back().id == "b10000");
   CHECK_FALSE(ok(other->pulledSince(behind.last)).missed);
 }
+
+TEST_CASE("an outbox seq is never reused: a delete queued while the component's version is sent is not acknowledged with it") {
+  TempDir dir;
+  auto store = openStore(dir.file("db"));
+  ok(store->saveComponent(component("s", "local", "<p/>")));
+  const std::vector<OutboxWrite> sent = ok(store->pendingWrites(100));  // a push reads them
+  REQUIRE_FALSE(sent.empty());
+  ok(store->deleteComponent("s", "local"));  // meanwhile: their rows dropped, the delete queued
+  std::vector<std::int64_t> acknowledged;
+  for (const OutboxWrite& write : sent) acknowledged.push_back(write.seq);
+  ok(store->settleWrites(acknowledged, {}));  // the backend answered the push
+  const std::vector<OutboxWrite> left = ok(store->pendingWrites(100));
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].kind == "component_deleted");
+  CHECK(left[0].recordId == "local");
+}

@@ -52,7 +52,7 @@ TEST_CASE("open creates parent directories and sets WAL, synchronous=FULL and fo
   CHECK(other.text("PRAGMA journal_mode") == "wal");  // persistent in the file
   CHECK(other.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") ==
         std::vector<std::string>{"component_files", "component_versions", "components", "interactions", "messages",
-                                 "outbox", "pull_log", "sessions", "sync_cursor", "sync_lease"});
+                                 "outbox", "pull_log", "sessions", "sqlite_sequence", "sync_cursor", "sync_lease"});
   CHECK(ok(store->integrityCheck()) == "ok");
 }
 
@@ -142,7 +142,7 @@ TEST_CASE("a version 1 database migrates to the current version with its rows, a
   CHECK(migrated.integer("PRAGMA user_version") == Store::kSchemaVersion);
   CHECK(migrated.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") ==
         std::vector<std::string>{"component_files", "component_versions", "components", "interactions", "messages",
-                                 "outbox", "pull_log", "sessions", "sync_cursor", "sync_lease"});
+                                 "outbox", "pull_log", "sessions", "sqlite_sequence", "sync_cursor", "sync_lease"});
   // Its records were queued for sync by the migration, then the new message.
   CHECK(migrated.column("SELECT kind || ':' || record_id FROM outbox ORDER BY seq") ==
         std::vector<std::string>{"interaction:i1", "message:m1", "message:m2", "message:m3"});

@@ -242,8 +242,25 @@ PRAGMA user_version = 6;
 // its holder's process: pid, start time (clock ticks after boot, since pids
 // are reused) and machine (boot id and pid namespace, where that pid names
 // that process), so a holder that died on this machine is taken over at
-// once rather than when its lease expires.
+// once rather than when its lease expires. The outbox's seq becomes
+// AUTOINCREMENT: a plain rowid reuses the seq of the last rows once they are
+// deleted, so a write queued while the writes before it were being sent (a
+// component deleted during the push of its version) took a sent write's seq,
+// and was forgotten when that one was acknowledged.
 constexpr const char* kSchemaV7 = R"sql(
+ALTER TABLE outbox RENAME TO outbox_v6;
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind = 'message' OR kind = 'interaction' OR kind = 'component'
+    OR kind = 'current_component' OR kind = 'component_deleted' OR kind = 'session_deleted'),
+  session_id TEXT NOT NULL,
+  record_id TEXT,
+  version INTEGER,
+  rejected TEXT
+);
+INSERT INTO outbox SELECT seq, kind, session_id, record_id, version, rejected FROM outbox_v6;
+DROP TABLE outbox_v6;
+CREATE INDEX outbox_by_record ON outbox (session_id, record_id);
 CREATE TABLE pull_log (
   id INTEGER PRIMARY KEY,
   session_id TEXT NOT NULL,
