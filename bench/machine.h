@@ -26,9 +26,9 @@ double selfCpuSeconds();
 double processCpuSeconds(int pid);
 
 // docs/benchmarks.md is written by bench/run.sh (the editor server), by
-// bench/backend.sh (the team backend) and by bench/sync.sh (sync). The
-// backend's and sync's parts each sit between two marker lines; each program
-// rewrites only its own part.
+// bench/backend.sh (the team backend), by bench/sync.sh (sync) and by
+// bench/search.sh (search). The backend's, sync's and search's parts each sit
+// between two marker lines; each program rewrites only its own part.
 struct DocumentPart {
   const char* begin;
   const char* end;
@@ -37,6 +37,8 @@ inline constexpr DocumentPart kBackendPart{"<!-- backend benchmark: written by b
                                            "<!-- end of the backend benchmark -->"};
 inline constexpr DocumentPart kSyncPart{"<!-- sync benchmark: written by bench/sync.sh -->",
                                         "<!-- end of the sync benchmark -->"};
+inline constexpr DocumentPart kSearchPart{"<!-- search benchmark: written by bench/search.sh -->",
+                                          "<!-- end of the search benchmark -->"};
 
 /// That part of the document at `path`, markers included ("" when none).
 std::string readPart(const std::string& path, DocumentPart which);

@@ -406,7 +406,7 @@ int writeReport(const Config& cfg, const Results& r) {
   for (auto& n : notes.lines) std::cout << "note: " << n << "\n";
   // The backend's and sync's parts of the document are bench/backend.sh's and bench/sync.sh's: kept as they were.
   std::string kept;
-  for (DocumentPart part : {kBackendPart, kSyncPart})
+  for (DocumentPart part : {kBackendPart, kSyncPart, kSearchPart})
     if (std::string text = readPart(cfg.out, part); !text.empty()) kept += "\n" + text;
   fs::create_directories(fs::path(cfg.out).parent_path());
   std::ofstream(cfg.out) << md.str() << kept;

@@ -97,6 +97,11 @@ stream("components", [req(1, "components/save", {"sessionId": "c", "component": 
                       req(7, "components/delete", {"sessionId": "c", "componentId": "x"})])
 stream("export-import", [req(1, "chat/send", {"sessionId": "o", "text": "a card"}), req(2, "session/export", {"sessionId": "o"}),
                          req(3, "session/import", {"document": doc, "sessionId": "copy"}), req(4, "session/import", {"document": doc})])
+stream("search", [req(1, "messages/add", {"sessionId": "s", "message": {"role": "user", "content": "a pricing table with three tiers"}}),
+                  req(2, "search/query", {"query": "\"pricing table\" tier*", "limit": 1}),
+                  req(3, "search/query", {"query": "NEAR( \"unbalanced * -x", "kinds": ["message", "session"]}),
+                  req(4, "session/rename", {"sessionId": "s", "title": "Pricing"}),
+                  req(5, "search/query", {"query": "pricing", "sessionId": "s", "cursor": "MHgxcDB8MXwxfDF8fHw"})])
 stream("providers", [req(1, "provider/list", {}), req(2, "provider/set", {"provider": "offline", "model": "offline-1"}),
                      req(3, "provider/set", {"provider": "nope"})])
 stream("batch", ['[{"jsonrpc":"2.0","id":1,"method":"session/list","params":{}},{"jsonrpc":"2.0","method":"$/setTrace","params":{"value":"off"}},{"jsonrpc":"2.0","id":2,"method":"nope"}]'])

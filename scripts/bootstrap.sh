@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and the tests need, when missing.
+# Installs the Debian packages the build, the tests and the benchmarks need
+# (ripgrep: bench/search.sh's reference), when missing.
 #
 #   scripts/bootstrap.sh         the build, the tests and the adapters
 #   scripts/bootstrap.sh fuzz    also clang-19 and libFuzzer (scripts/fuzz.sh)
@@ -7,7 +8,7 @@ set -euo pipefail
 
 packages=(g++ cmake make pkgconf nlohmann-json3-dev libasio-dev libcurl4-openssl-dev libsqlite3-dev catch2
           libcpp-httplib-dev libssl-dev libpq-dev postgresql
-          neovim sqlite3 ca-certificates)
+          neovim sqlite3 ca-certificates ripgrep)
 # clang 14 and 15 cannot compile libstdc++ 12's <expected>; Debian 12 has 19.
 [ "${1:-}" = fuzz ] && packages+=(clang-19 libfuzzer-19-dev libclang-rt-19-dev)
 missing=()

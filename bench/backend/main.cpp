@@ -14,6 +14,7 @@
 #include <iostream>
 
 #include "client.h"
+#include "direct.h"
 #include "machine.h"
 #include "operations.h"
 #include "postgres.h"
@@ -125,7 +126,8 @@ Load floorLoad(int clients, const BackendConfig& cfg, const OperationFactory& ma
 
 void runLevels(const BackendConfig& cfg, StorageRun& run, const BackendProcess& backend,
                const std::vector<std::string>& tokens,
-               const std::function<OperationFactory(const std::string& prefix)>& floorFor, bool withHealth) {
+               const std::function<OperationFactory(const std::string& prefix)>& floorFor,
+               const std::function<OperationFactory(const std::string& prefix)>& directFor, bool withHealth) {
   for (int clients : cfg.clientCounts) {
     Level level;
     level.clients = clients;
@@ -135,6 +137,8 @@ void runLevels(const BackendConfig& cfg, StorageRun& run, const BackendProcess& 
     }
     say(format("{}: floor (direct INSERT+COMMIT), {} writers", run.engine, clients));
     level.floor = floorLoad(clients, cfg, floorFor(format("floor-{}", clients)));
+    say(format("{}: storage alone (addMessage in this process), {} threads", run.engine, clients));
+    level.direct = floorLoad(clients, cfg, directFor(format("direct-{}", clients)));
     say(format("{}: POST messages, {} clients", run.engine, clients));
     level.post = serverLoad(backend, clients, cfg, postMessages(backend.url(), tokens, format("{}-{}", run.engine, clients)));
     say(format("  {:.0f} POSTs/s (floor {:.0f}/s), p50 {:.3f} ms, p99 {:.3f} ms, CPU per POST: server {:.3f} ms, "
@@ -142,7 +146,8 @@ void runLevels(const BackendConfig& cfg, StorageRun& run, const BackendProcess& 
                level.post.rate(), level.floor.rate(), level.post.latency.median(), level.post.latency.pct(99),
                level.post.serverCpuMs, level.post.clientCpuMs, level.post.neighbourCores, level.floor.neighbourCores,
                level.post.loadAverages));
-    for (const Load* l : {&level.health, &level.floor, &level.post})
+    say(format("  storage alone {:.0f} adds/s, CPU per add {:.3f} ms", level.direct.rate(), level.direct.clientCpuMs));
+    for (const Load* l : {&level.health, &level.floor, &level.direct, &level.post})
       if (!l->error.empty()) {
         say("  failed: " + l->error);
         if (run.error.empty()) run.error = l->error;
@@ -167,8 +172,13 @@ void runSqlite(const BackendConfig& cfg, BackendResults& r) {
   r.bodyBytes = messageBody("SQLite-64-c63-100000").size();
   r.storedBytes = stored.size();
   if (auto created = createSqliteFloor(floorDb); !created.empty()) return void(r.sqlite.error = created);
-  runLevels(cfg, r.sqlite, *backend, *tokens, 
-            [&](const std::string& prefix) { return sqliteInserts(floorDb, stored, prefix); }, true);
+  auto direct = openDirectStorage({"--db", cfg.work + "/direct.db"}, 0, error);
+  if (!direct) return void(r.sqlite.error = error);
+  const auto directIds = directUsers(*direct, *std::ranges::max_element(cfg.clientCounts), error);
+  if (directIds.empty()) return void(r.sqlite.error = error);
+  runLevels(
+      cfg, r.sqlite, *backend, *tokens, [&](const std::string& prefix) { return sqliteInserts(floorDb, stored, prefix); },
+      [&](const std::string& prefix) { return directAdds(direct, directIds, prefix); }, true);
 
   say(format("SSE fan-out: {} subscribers on GET /api/events", cfg.subscribers));
   if (auto fanOutToken = signedIn(cfg, storage, backend->url(), "fanout", error))
@@ -194,8 +204,15 @@ void runPostgres(const BackendConfig& cfg, BackendResults& r) {
   if (stored.empty()) return void(r.postgres.error = "the probe POST failed");
   r.postgres.detail = postgresDetail(cfg.postgres);
   if (auto created = createPostgresFloor(cfg.postgres); !created.empty()) return void(r.postgres.error = created);
-  runLevels(cfg, r.postgres, *backend, *tokens, 
-            [&](const std::string& prefix) { return postgresInserts(cfg.postgres, stored, prefix); }, false);
+  const int most = *std::ranges::max_element(cfg.clientCounts);
+  auto direct = openDirectStorage(storage, static_cast<std::size_t>(most), error);
+  if (!direct) return void(r.postgres.error = error);
+  const auto directIds = directUsers(*direct, most, error);
+  if (directIds.empty()) return void(r.postgres.error = error);
+  runLevels(
+      cfg, r.postgres, *backend, *tokens,
+      [&](const std::string& prefix) { return postgresInserts(cfg.postgres, stored, prefix); },
+      [&](const std::string& prefix) { return directAdds(direct, directIds, prefix); }, false);
   backend->stop();
 }
 

@@ -7,11 +7,15 @@
 
 namespace bench {
 
-std::string messageBody(const std::string& id) {
+const std::string& messageContent() {
   static const std::string content =
       "Make the pricing card's call to action stand out: a filled button in the accent colour, the price above it "
       "in a larger weight, and the three features as a short list with check marks.";
-  return json{{"id", id}, {"role", "user"}, {"content", content}}.dump();
+  return content;
+}
+
+std::string messageBody(const std::string& id) {
+  return json{{"id", id}, {"role", "user"}, {"content", messageContent()}}.dump();
 }
 
 namespace {

@@ -10,7 +10,9 @@
 
 namespace bench {
 
-/// The body every POST sends: a user message of about 200 bytes of content, with its id.
+/// The content of every message sent: about 200 bytes.
+const std::string& messageContent();
+/// The body every POST sends: a user message of messageContent(), with its id.
 std::string messageBody(const std::string& id);
 
 /// POST /api/sessions/<prefix>-c<index>/messages, a new message id each time, client i

@@ -29,7 +29,7 @@ const Level* at64(const StorageRun& run) {
 
 std::string storageTable(const StorageRun& run, bool withHealth) {
   std::vector<std::string> head{"clients", "POSTs/s", "POST p50", "POST p99", "CPU per POST: server + clients", "floor commits/s",
-                                "floor p50", "floor p99", "POSTs/s ÷ floor"};
+                                "floor p50", "floor p99", "POSTs/s ÷ floor", "storage alone: adds/s", "storage alone: CPU per add (+ other processes)"};
   if (withHealth) head.insert(head.end(), {"GET /healthz req/s", "healthz p50", "healthz p99", "CPU per GET: server + clients"});
   head.insert(head.end(), {run.engine == "PostgreSQL" ? "other processes' CPU during the POSTs / the floor (PostgreSQL's own included)"
                                                       : "other processes' CPU during the POSTs / the floor",
@@ -38,7 +38,10 @@ std::string storageTable(const StorageRun& run, bool withHealth) {
   for (const auto& l : run.levels) {
     std::vector<std::string> row{std::to_string(l.clients), perSecond(l.post), p(l.post, 50), p(l.post, 99),
                                  cpu(l.post), perSecond(l.floor), p(l.floor, 50), p(l.floor, 99),
-                                 l.post.ok() && l.floor.ok() ? ratio(l.post.rate(), l.floor.rate()) : "n/a"};
+                                 l.post.ok() && l.floor.ok() ? ratio(l.post.rate(), l.floor.rate()) : "n/a",
+                                 perSecond(l.direct),
+                                 l.direct.ok() ? format("{} (+ {} cores)", ms(l.direct.clientCpuMs), num(l.direct.neighbourCores, 2))
+                                               : "n/a"};
     if (withHealth)
       row.insert(row.end(), {perSecond(l.health), p(l.health, 50), p(l.health, 99), cpu(l.health)});
     row.insert(row.end(), {format("{} / {} cores", l.post.ok() ? num(l.post.neighbourCores, 2) : "n/a",
@@ -90,7 +93,13 @@ std::string method(const BackendConfig& cfg, const BackendResults& r) {
         "next request when the last is answered. Each measurement: "
      << cfg.warmup << " untimed requests per client, then " << num(cfg.seconds, 1)
      << " s; throughput is the requests timed ÷ the time from the common start to the last one's end. Levels run in "
-        "turn on the same server and disk: `GET /healthz`, the floor, then the POSTs.\n"
+        "turn on the same server and disk: `GET /healthz`, the floor, the storage alone, then the POSTs.\n"
+     << "- Storage alone: the backend's own storage code (`SqliteStorage` or `PostgresStorage`, opened as `serve` "
+        "opens it) linked into this program, each client a thread calling `addMessage` for a user of its own "
+        "(`direct-1` ...): the same transaction a POST commits, without HTTP, sign-in or JSON. On SQLite it is a "
+        "database file of its own beside the backend's; on PostgreSQL the backend's database, with a pool of as "
+        "many connections as threads. Its CPU per add is this program's (user + system); the other processes' "
+        "beside it include PostgreSQL's own work. The POSTs' rate ÷ this rate is what the HTTP layer costs.\n"
      << "- Each client is a user of its own (`bench-1` ... `bench-64`, made with `aieditor-backend user add` and "
         "signed in), as a team's members each write their own data: one user's writes take turns on that user's "
         "change counter (`seq`), which on PostgreSQL is a row lock held to the commit.\n"
@@ -165,7 +174,7 @@ int writeBackendReport(const BackendConfig& cfg, const BackendResults& r) {
                 (r.postgres.notRun.empty() && (!r.postgres.error.empty() || r.postgres.levels.empty()));
   for (const auto* run : {&r.sqlite, &r.postgres})
     for (const auto& l : run->levels)
-      failed = failed || !l.post.ok() || !l.floor.ok() || (run == &r.sqlite && !l.health.ok());
+      failed = failed || !l.post.ok() || !l.floor.ok() || !l.direct.ok() || (run == &r.sqlite && !l.health.ok());
   return failed ? 1 : 0;
 }
 

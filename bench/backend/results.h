@@ -15,6 +15,7 @@ struct Level {
   Load post;    ///< POST /api/sessions/:id/messages through the backend
   Load floor;   ///< the same row, inserted and committed directly into the same storage
   Load health;  ///< GET /healthz (an empty handler); measured on the SQLite run only
+  Load direct;  ///< Storage::addMessage called in this process: the POST's storage work without HTTP
 };
 
 struct StorageRun {

@@ -665,10 +665,13 @@ Parsed fromJSON(const json& value, ChatSendParams& out, const std::string& path)
                   detail::kMaxImages);
             })
       .optional("componentId", p.componentId, checkRecordId)
-      .optional("newComponent", p.newComponent);
+      .optional("newComponent", p.newComponent)
+      .optional("makeComponent", p.makeComponent);
   f.check(p.text.size() <= detail::kMaxChatText, "text", "must be at most 1 MiB")
       .check(!p.images.empty() || !detail::trim(p.text).empty(), "text", "must not be empty")
-      .check(!(p.newComponent && p.componentId), "newComponent", "cannot be combined with componentId");
+      .check(!(p.newComponent && p.componentId), "newComponent", "cannot be combined with componentId")
+      .check(p.makeComponent || !(p.newComponent || p.componentId), "makeComponent",
+             "false cannot be combined with componentId or newComponent");
   if (f.ok()) out = std::move(p);
   return f.result();
 }

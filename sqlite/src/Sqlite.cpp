@@ -180,6 +180,10 @@ Statement::Use& Statement::Use::operator()(std::int64_t value) {
   return checkBind(sqlite3_bind_int64(statement_.stmt_.get(), ++index_, value));
 }
 
+Statement::Use& Statement::Use::operator()(double value) {
+  return checkBind(sqlite3_bind_double(statement_.stmt_.get(), ++index_, value));
+}
+
 Statement::Use& Statement::Use::operator()(std::string_view value) {
   // TRANSIENT: SQLite copies the text, so temporaries may die before step.
   return checkBind(sqlite3_bind_text64(statement_.stmt_.get(), ++index_, value.data(), value.size(),
@@ -218,6 +222,8 @@ Result<void> Statement::Use::exec() {
 std::int64_t Statement::Use::getInt(int column) const {
   return sqlite3_column_int64(statement_.stmt_.get(), column);
 }
+
+double Statement::Use::getDouble(int column) const { return sqlite3_column_double(statement_.stmt_.get(), column); }
 
 std::string Statement::Use::getString(int column) const {
   sqlite3_stmt* stmt = statement_.stmt_.get();

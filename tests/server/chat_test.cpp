@@ -83,6 +83,33 @@ TEST_CASE("a prompt that iterates makes a new version of the current component")
   CHECK(forced["version"] == 3);
 }
 
+TEST_CASE("a reply with makeComponent false stays a message: no component, no version, the current one kept") {
+  TempDir dir;
+  ServerProcess server({{"--db", dir.file("a.db")}, {}});
+  server.initialize(json::object());
+  json first = server.ok("chat/send", {{"sessionId", "ed"}, {"text", "a todo list"}})["component"];
+  // An iteration-sounding prompt, as an edit of a selection reads.
+  json edit = server.ok("chat/send", {{"sessionId", "ed"}, {"text", "make it purple and add a button"},
+                                      {"makeComponent", false}});
+  CHECK_FALSE(edit.contains("component"));
+  CHECK_FALSE(edit["assistantMessage"].contains("componentId"));
+  CHECK_FALSE(edit["assistantMessage"]["content"].get<std::string>().empty());
+  json history = server.ok("components/history", {{"sessionId", "ed"}, {"componentId", first["id"]}});
+  CHECK(history["versions"].size() == 1);
+  json opened = server.ok("session/open", {{"sessionId", "ed"}});
+  CHECK(opened["components"].size() == 1);
+  CHECK(opened["currentComponentId"] == first["id"]);
+  CHECK(opened["messages"].size() == 4);
+
+  auto message = [&](const json& params) { return server.error("chat/send", params)["message"].get<std::string>(); };
+  CHECK_THAT(message({{"sessionId", "ed"}, {"text", "x"}, {"makeComponent", false}, {"newComponent", true}}),
+             Catch::Contains("params.makeComponent"));
+  CHECK_THAT(message({{"sessionId", "ed"}, {"text", "x"}, {"makeComponent", false}, {"componentId", first["id"]}}),
+             Catch::Contains("params.makeComponent"));
+  CHECK_THAT(message({{"sessionId", "ed"}, {"text", "x"}, {"makeComponent", "no"}}),
+             Catch::Contains("params.makeComponent"));
+}
+
 TEST_CASE("chat/send validates its params") {
   TempDir dir;
   ServerProcess server({{"--db", dir.file("a.db")}, {}});

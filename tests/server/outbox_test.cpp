@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "OldSchemas.h"
 #include "ServerProcess.h"
 
 using namespace aieditor::test;
@@ -43,10 +44,14 @@ json message(const std::string& id, const std::string& content) {
 }
 
 /// Makes a current database look like one from before version 4 (the pull),
-/// version 5 (the push lease), version 6 (version origins, applied files) and
-/// version 7 (the pull log, the lease holder's process).
+/// version 5 (the push lease), version 6 (version origins, applied files),
+/// version 7 (search) and version 8 (the pull log, the lease holder's process).
 void dropPullAdditions(const std::string& db) {
-  rows(db, "DROP TABLE pull_log");
+  sqlite3* handle = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(handle, kDropPullLogAdditions, nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(handle, kDropSearchAdditions, nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(handle);
   rows(db, "DROP TABLE component_files");
   rows(db, "ALTER TABLE component_versions DROP COLUMN origin");
   rows(db, "ALTER TABLE component_versions DROP COLUMN origin_version");

@@ -1,5 +1,5 @@
 // Plain-language errors through the real server: the errors of the methods
-// editors show (chat/*, components/*, session/*) carry data.userMessage, a
+// editors show (chat/*, components/*, session/*, search/*) carry data.userMessage, a
 // sentence without field paths, while the message keeps the field for the log.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -50,6 +50,11 @@ TEST_CASE_METHOD(Fixture, "errors editors show carry a plain sentence beside the
           "params.files[0].path") == "A file path cannot be used: it must be an absolute path.");
   CHECK(userMessage(server, "components/render", {{"sessionId", "s"}}, "params.target") ==
         "The editor sent a request the AI Editor server could not use. The details are in the log.");
+
+  CHECK(userMessage(server, "session/rename", {{"sessionId", "never-made"}, {"title", "x"}}, "params.sessionId") ==
+        "That session does not exist. It may have been deleted.");
+  CHECK(userMessage(server, "search/query", {{"query", std::string(20000, 'a')}}, "params.query") ==
+        "That search cannot be used: it must be at most 16384 bytes.");
 
   // Other methods' errors are for programs, and stay as they were.
   json other = server.error("messages/list", {{"sessionId", "s"}, {"limit", 0}});

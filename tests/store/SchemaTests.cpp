@@ -9,6 +9,34 @@ using namespace storetest;
 
 namespace {
 
+/// Every table of the current schema; the FTS5 index's tables each with its shadow tables.
+const std::vector<std::string> kTables = {"component_files",
+                                          "component_versions",
+                                          "components",
+                                          "components_search",
+                                          "components_search_config",
+                                          "components_search_data",
+                                          "components_search_docsize",
+                                          "components_search_idx",
+                                          "interactions",
+                                          "messages",
+                                          "messages_search",
+                                          "messages_search_config",
+                                          "messages_search_data",
+                                          "messages_search_docsize",
+                                          "messages_search_idx",
+                                          "outbox",
+                                          "pull_log",
+                                          "sessions",
+                                          "sqlite_sequence",
+                                          "sync_cursor",
+                                          "sync_lease",
+                                          "titles_search",
+                                          "titles_search_config",
+                                          "titles_search_data",
+                                          "titles_search_docsize",
+                                          "titles_search_idx"};
+
 std::string pragma(sqlite3* db, const std::string& name) { return RawDb::queryColumn(db, "PRAGMA " + name).at(0); }
 
 /// The store's cached statement whose SQL contains every one of `parts`.
@@ -50,9 +78,7 @@ TEST_CASE("open creates parent directories and sets WAL, synchronous=FULL and fo
 
   RawDb other(path);
   CHECK(other.text("PRAGMA journal_mode") == "wal");  // persistent in the file
-  CHECK(other.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") ==
-        std::vector<std::string>{"component_files", "component_versions", "components", "interactions", "messages",
-                                 "outbox", "pull_log", "sessions", "sqlite_sequence", "sync_cursor", "sync_lease"});
+  CHECK(other.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") == kTables);
   CHECK(ok(store->integrityCheck()) == "ok");
 }
 
@@ -140,9 +166,7 @@ TEST_CASE("a version 1 database migrates to the current version with its rows, a
 
   RawDb migrated(path);
   CHECK(migrated.integer("PRAGMA user_version") == Store::kSchemaVersion);
-  CHECK(migrated.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") ==
-        std::vector<std::string>{"component_files", "component_versions", "components", "interactions", "messages",
-                                 "outbox", "pull_log", "sessions", "sqlite_sequence", "sync_cursor", "sync_lease"});
+  CHECK(migrated.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") == kTables);
   // Its records were queued for sync by the migration, then the new message.
   CHECK(migrated.column("SELECT kind || ':' || record_id FROM outbox ORDER BY seq") ==
         std::vector<std::string>{"interaction:i1", "message:m1", "message:m2", "message:m3"});

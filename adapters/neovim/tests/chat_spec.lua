@@ -9,13 +9,15 @@ local chat = require("aieditor.chat")
 ai.setup({ offline_delay_ms = 30 })
 
 local SESSION = "nvim-chat"
+vim.cmd("syntax on")
 
 local statuses = {}
 local deltas = {}
 vim.api.nvim_create_autocmd("User", {
   pattern = "AiEditorStatus",
   callback = function()
-    table.insert(statuses, ai.statusline())
+    -- The save state; while the reply streams the statusline shows "Generating…".
+    table.insert(statuses, require("aieditor.status").format(require("aieditor.status").current))
   end,
 })
 vim.api.nvim_create_autocmd("User", {
@@ -24,6 +26,7 @@ vim.api.nvim_create_autocmd("User", {
     table.insert(deltas, {
       text = table.concat(chat.lines(), "\n"),
       pending = session.current.sending ~= nil,
+      status = ai.statusline(),
     })
   end,
 })
@@ -75,6 +78,9 @@ T.test("send a prompt; deltas stream into the chat buffer", function()
     T.ok(#deltas[i].text > #deltas[i - 1].text, "the chat buffer grows with each delta")
   end
   T.ok(not deltas[1].text:find(assistant.content, 1, true), "the first delta is not the whole reply")
+  for _, d in ipairs(deltas) do
+    T.ok(d.status:match("^⏳ Generating… %d+ s$"), "while streaming the statusline says so: " .. d.status)
+  end
 
   -- The final buffer holds the whole reply, rendered as markdown.
   local text = chat_text()
@@ -88,20 +94,46 @@ T.test("send a prompt; deltas stream into the chat buffer", function()
   T.ok(comp.css ~= "", "the component has CSS")
 end)
 
+T.test("code fences are highlighted in their language and folded to one line", function()
+  local win = chat.win()
+  T.eq(vim.g.markdown_fenced_languages, nil, "the user's fenced languages are left as they were")
+  T.eq(vim.api.nvim_win_get_width(win), math.min(math.max(50, math.floor(vim.o.columns * 0.4)), vim.o.columns - 20), "the default width")
+  local lines = vim.api.nvim_buf_get_lines(chat.buf(), 0, -1, false)
+  local fence
+  for i, l in ipairs(lines) do
+    if l:match("^```jsx") then
+      fence = i
+      break
+    end
+  end
+  T.ok(fence, "the reply has a jsx fence")
+  local groups = vim.api.nvim_win_call(win, function()
+    return vim.tbl_map(function(id)
+      return vim.fn.synIDattr(id, "name")
+    end, vim.fn.synstack(fence + 1, 1))
+  end)
+  T.ok(vim.tbl_contains(groups, "markdownHighlightjavascriptreact"), "JSX highlighting: " .. vim.inspect(groups))
+  vim.api.nvim_win_call(win, function()
+    T.eq(vim.fn.foldclosed(fence + 1), fence, "the code is folded")
+    T.ok(vim.fn.foldtextresult(fence):match("^▸ jsx · %d+ lines"), vim.fn.foldtextresult(fence))
+    T.eq(vim.fn.foldclosed(1), -1, "the prose is not")
+  end)
+end)
+
 T.test("the statusline goes from saving to saved", function()
   local saving, saved
   for i, s in ipairs(statuses) do
     if s == "⏳ Saving…" and not saving then
       saving = i
     end
-    if saving and i > saving and s:match("^✅ Saved %d%d:%d%d$") then
+    if saving and i > saving and s:match("^✅ Saved %d%d:%d%d:%d%d$") then
       saved = i
     end
   end
   T.ok(saving, "⏳ Saving… was shown; saw " .. vim.inspect(statuses))
-  T.ok(saved, "✅ Saved HH:MM followed; saw " .. vim.inspect(statuses))
+  T.ok(saved, "✅ Saved HH:MM:SS followed; saw " .. vim.inspect(statuses))
   T.wait_for(function()
-    return ai.statusline():match("^✅ Saved %d%d:%d%d$")
+    return ai.statusline():match("^✅ Saved %d%d:%d%d:%d%d$")
   end, "the final state to be saved")
   -- The chat window shows the same state: winbar on 0.8+, statusline on 0.7.
   local win = chat.win()
@@ -146,7 +178,7 @@ T.test("cancel interrupts a streaming reply", function()
   end, "the first delta")
   vim.cmd("AiEditor cancel")
   wait_reply("the cancelled request to end")
-  T.ok(T.find_notification(seen, "chat/send cancelled", vim.log.levels.INFO), "cancel is reported as info: " .. vim.inspect(seen))
+  T.ok(T.find_notification(seen, "The reply was stopped before it finished", vim.log.levels.INFO), "cancel is reported as info: " .. vim.inspect(seen))
   T.ok(not T.find_notification(seen, ".", vim.log.levels.ERROR), "no error is shown")
   -- The server kept what arrived, marked interrupted; the plugin reloads it.
   T.wait_for(function()
@@ -154,6 +186,25 @@ T.test("cancel interrupts a streaming reply", function()
     return #m == 6 and m[6].status == "interrupted"
   end, "the interrupted reply to be reloaded")
   T.ok(chat_text():find("## Assistant (interrupted)", 1, true), "the chat shows it as interrupted")
+end)
+
+T.test("the chat opens in a float or a tab as configured", function()
+  vim.cmd("AiEditor chat")
+  T.ok(not chat.is_open())
+  ai.setup({ offline_delay_ms = 30, chat = { position = "float" } })
+  vim.cmd("AiEditor chat")
+  T.eq(vim.api.nvim_win_get_config(chat.win()).relative, "editor", "a floating window")
+  vim.cmd("AiEditor chat")
+  T.ok(not chat.is_open())
+  local tabs = #vim.api.nvim_list_tabpages()
+  ai.setup({ offline_delay_ms = 30, chat = { position = "tab" } })
+  vim.cmd("AiEditor chat")
+  T.eq(#vim.api.nvim_list_tabpages(), tabs + 1, "a tab of its own")
+  T.eq(#vim.api.nvim_tabpage_list_wins(0), 1)
+  vim.cmd("AiEditor chat")
+  T.eq(#vim.api.nvim_list_tabpages(), tabs, "closing it closes the tab")
+  ai.setup({ offline_delay_ms = 30 })
+  vim.cmd("AiEditor chat")
 end)
 
 -- What restart_spec checks after a new Neovim reopens this session.

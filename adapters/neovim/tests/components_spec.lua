@@ -39,18 +39,30 @@ T.test("a prompt makes a component", function()
   T.ok(v1.jsx ~= "" and v1.css ~= "", "JSX and CSS")
 end)
 
-T.test("insert JSX at the cursor of a .jsx buffer, as one undo step", function()
+T.test("insert JSX at the cursor of a .jsx buffer, merging its imports, as one undo step", function()
   vim.cmd("edit " .. dir .. "/Login.jsx")
   T.eq(vim.bo.filetype, "javascriptreact")
-  vim.api.nvim_buf_set_lines(0, 0, -1, false, { "// before", "", "// after" })
-  vim.api.nvim_win_set_cursor(0, { 2, 0 })
+  local before = { 'import React, { useState } from "react";', "// before", "", "// after" }
+  vim.api.nvim_buf_set_lines(0, 0, -1, false, before)
+  vim.api.nvim_win_set_cursor(0, { 3, 0 })
   vim.cmd("AiEditor insert jsx")
-  local expected = { "// before" }
-  vim.list_extend(expected, T.split(strip_nl(v1.jsx)))
-  table.insert(expected, "// after")
-  T.eq(T.lines(), expected, "the JSX sits between the lines")
+  T.wait_for(function()
+    return #T.lines() > #before
+  end, "the insertion")
+  local text = table.concat(T.lines(), "\n")
+  local _, reacts = text:gsub("import React", "")
+  T.eq(reacts, 1, "one import of React, the file's own, kept:\n" .. text)
+  T.eq(T.lines()[1], before[1])
+  local body = v1.jsx:gsub("import[^\n]*\n", ""):gsub("^\n+", ""):gsub("\n$", "")
+  T.ok(text:find("// before\n" .. body .. "\n// after", 1, true), "the component sits at the cursor:\n" .. text)
+  for line in v1.jsx:gmatch("import[^\n]*") do
+    if not line:find("React", 1, true) then
+      T.ok(text:find(line, 1, true), "its other imports joined the file's: " .. line)
+    end
+  end
+  local expected = T.lines()
   vim.cmd("silent undo")
-  T.eq(T.lines(), { "// before", "", "// after" }, "one undo removes the whole insertion")
+  T.eq(T.lines(), before, "one undo removes the whole insertion")
   vim.cmd("silent redo")
   T.eq(T.lines(), expected, "and redo brings it back")
   vim.cmd("silent write")
@@ -104,6 +116,9 @@ T.test("save an edited version, then restore an older one", function()
   local offered
   local original_select = vim.ui.select
   vim.ui.select = function(items, opts, on_choice)
+    if opts.kind == "aieditor.confirm" then
+      return on_choice(items[1]) -- "Restore v1 (…)", asked with the diff open
+    end
     offered = vim.tbl_map(function(c)
       return opts.format_item(c)
     end, items)
@@ -126,7 +141,11 @@ T.test("save an edited version, then restore an older one", function()
   vim.cmd("enew")
   vim.bo.filetype = "javascriptreact"
   vim.cmd("AiEditor insert jsx")
-  T.eq(T.lines(), T.split(strip_nl(v1.jsx)))
+  T.wait_for(function()
+    return #T.lines() > 1
+  end, "the insertion")
+  local files = ai.client():request_sync("components/render", { sessionId = SESSION, target = "insert", existingText = "" }, 5000)
+  T.eq(table.concat(T.lines(), "\n") .. "\n", files.text, "the restored JSX, as the server renders it")
   vim.cmd("bwipeout!")
 end)
 

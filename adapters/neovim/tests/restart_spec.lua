@@ -29,7 +29,7 @@ T.test("the chat session is still there after a restart", function()
   end
   local comp = session.current_component()
   T.eq(comp and { comp.id, comp.version, comp.jsx, comp.css }, { chat_state.component.id, chat_state.component.version, chat_state.component.jsx, chat_state.component.css }, "the current component")
-  T.ok(ai.statusline():match("^✅ Saved %d%d:%d%d$"), "the status is saved: " .. ai.statusline())
+  T.ok(ai.statusline():match("^✅ Saved %d%d:%d%d:%d%d$"), "the status is saved: " .. ai.statusline())
   T.ok(not T.find_notification(seen, ".", vim.log.levels.ERROR), "no errors: " .. vim.inspect(seen))
 end)
 
@@ -75,15 +75,16 @@ T.test("sessions lists every session", function()
     return items ~= nil
   end, "the session list")
   vim.ui.select = original_select
+  T.ok(items[1].new, "New session comes first")
   local ids = vim.tbl_map(function(s)
     return s.id
-  end, items)
+  end, vim.list_slice(items, 2))
   for _, id in ipairs({ chat_state.session, comp_state.session, import_state.session }) do
     T.ok(vim.tbl_contains(ids, id), id .. " is listed: " .. vim.inspect(ids))
   end
 end)
 
-T.test("open without an id picks a session or asks for a new one", function()
+T.test("open without an id picks a session or starts a new one", function()
   local original_select, original_input = vim.ui.select, vim.ui.input
   local offered
   -- Pick the chat session from the list.
@@ -100,17 +101,14 @@ T.test("open without an id picks a session or asks for a new one", function()
   T.wait_for(function()
     return session.current.id == chat_state.session
   end, "the picked session to open")
-  T.eq(offered[#offered], "New session…", "the last choice makes a new session")
-  -- Choose "New session…" and type an id.
+  T.eq(offered[1], "New session", "the first choice makes a new session")
+  -- Choose "New session": it starts at once, with an id made up for it.
   vim.ui.select = function(items, _, on_choice)
-    on_choice(items[#items])
-  end
-  vim.ui.input = function(_, on_confirm)
-    on_confirm("nvim-picked")
+    on_choice(items[1])
   end
   vim.cmd("AiEditor open")
   T.wait_for(function()
-    return session.current.id == "nvim-picked"
+    return session.current.id:match("^s%-")
   end, "the new session to open")
   T.eq(#session.current.messages, 0)
   vim.ui.select, vim.ui.input = original_select, original_input

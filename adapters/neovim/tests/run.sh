@@ -60,7 +60,7 @@ export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
 
 # Order matters: restart_spec reopens what chat_spec and components_spec saved.
 # AIEDITOR_TEST_SPECS="sync_spec" runs only those.
-read -r -a specs <<<"${AIEDITOR_TEST_SPECS:-chat_spec components_spec errors_health_spec restart_spec sync_spec}"
+read -r -a specs <<<"${AIEDITOR_TEST_SPECS:-chat_spec components_spec apply_spec retry_spec edit_spec errors_health_spec search_spec restart_spec sync_spec}"
 
 for spec in "${specs[@]}"; do
   before=$(grep -c '^FAIL' "$AIEDITOR_TEST_RESULTS")

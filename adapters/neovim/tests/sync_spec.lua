@@ -347,7 +347,7 @@ T.test("signed in again, a session deleted on machine B closes here", function()
     return session.current == nil
   end, "the session closed here", 30000)
   T.ok(T.find_notification(seen, (vim.pesc("session " .. GONE .. " was deleted on another device"))), vim.inspect(seen))
-  T.ok(chat_text():find("No session open", 1, true), chat_text())
+  T.ok(chat_text():find("Type a prompt below to start a session", 1, true), chat_text())
 end)
 
 if machine_b then

@@ -175,7 +175,8 @@ if [[ $skip_e2e != 1 ]]; then
     export AIEDITOR_E2E_VSIX=$vsix
     export AIEDITOR_E2E_OUT=$out/e2e
     export AIEDITOR_E2E_CHROMIUM=${AIEDITOR_E2E_CHROMIUM:-/usr/bin/chromium}
-    run_tests e2e test/e2e/e2e.test.mjs
+    # One scenario at a time: each runs its own code-server and Chromium.
+    run_tests e2e --test-concurrency=1 test/e2e/e2e.test.mjs test/e2e/files.test.mjs
     exit $status
   ) || status=1
   phase_time $t

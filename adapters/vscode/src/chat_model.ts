@@ -2,7 +2,7 @@
 // host keeps one ChatState per window and sends each ChatOp to the webview,
 // which applies the same reducer to its copy. Tested under node.
 
-import type { Message, PersistenceStatus } from './protocol';
+import type { Image, Message, PersistenceStatus } from './protocol';
 
 /** How many messages one page of `session/open` and `messages/list` holds. */
 export const PAGE_SIZE = 50;
@@ -10,8 +10,16 @@ export const PAGE_SIZE = 50;
 /** A message as shown: `pending` marks a local echo not yet stored by the server. */
 export type ChatMessage = Message & { pending?: boolean };
 
+/** A prompt whose reply failed or was stopped: Retry sends it again. */
+export interface FailedPrompt {
+  text: string;
+  images: Image[];
+}
+
 export interface ChatState {
   sessionId?: string;
+  /** The session's title (its first prompt's first line); empty before the first prompt. */
+  title?: string;
   /** Oldest first. */
   messages: ChatMessage[];
   /** Whether the server holds messages older than the first one here. */
@@ -19,15 +27,20 @@ export interface ChatState {
   loadingOlder: boolean;
   /** A chat/send is running. */
   busy: boolean;
+  /** When the running chat/send started (ISO), for "Generating… 12s". */
+  busySince?: string;
   status?: PersistenceStatus;
-  /** The last error to show in the view, cleared by the next success. */
+  /** The last error to show in the view, in plain words, cleared by the next send. */
   error?: string;
+  /** The prompt of the reply that failed, offered again by Retry; cleared by the next send. */
+  failedPrompt?: FailedPrompt;
 }
 
 export type ChatOp =
   /** The whole state, for a webview that was (re)created. */
   | { type: 'snapshot'; state: ChatState }
-  | { type: 'reset'; sessionId?: string; messages: Message[]; hasMore: boolean; status?: PersistenceStatus }
+  | { type: 'reset'; sessionId?: string; title?: string; messages: Message[]; hasMore: boolean; status?: PersistenceStatus }
+  | { type: 'title'; sessionId: string; title: string }
   | { type: 'olderLoading' }
   | { type: 'older'; sessionId: string; messages: Message[]; hasMore: boolean }
   | { type: 'olderFailed'; error: string }
@@ -38,7 +51,9 @@ export type ChatOp =
   /** Messages another device wrote, pulled from the team backend (`session/changed`). */
   | { type: 'pulled'; sessionId: string; messages: Message[] }
   | { type: 'delta'; sessionId: string; messageId: string; delta: string; at: string }
-  | { type: 'busy'; busy: boolean }
+  | { type: 'busy'; busy: boolean; since?: string }
+  /** A reply failed or was stopped: why, and the prompt to retry. */
+  | { type: 'failed'; error: string; prompt: FailedPrompt }
   | { type: 'status'; status: PersistenceStatus }
   | { type: 'error'; error?: string };
 
@@ -59,6 +74,7 @@ export function applyOp(state: ChatState, op: ChatOp): ChatState {
       return {
         ...emptyState(),
         sessionId: op.sessionId,
+        ...(op.title !== undefined ? { title: op.title } : {}),
         messages: [...op.messages],
         hasMore: op.hasMore,
         status: op.status,
@@ -134,8 +150,14 @@ export function applyOp(state: ChatState, op: ChatOp): ChatState {
       }
       return { ...state, messages };
     }
+    case 'title':
+      return op.sessionId === state.sessionId ? { ...state, title: op.title } : state;
     case 'busy':
-      return { ...state, busy: op.busy };
+      return op.busy
+        ? { ...state, busy: true, busySince: op.since, error: undefined, failedPrompt: undefined }
+        : { ...state, busy: false, busySince: undefined };
+    case 'failed':
+      return { ...state, error: op.error, failedPrompt: op.prompt };
     case 'status':
       if (op.status.sessionId !== undefined && op.status.sessionId !== state.sessionId) return state;
       return { ...state, status: op.status };
@@ -156,6 +178,21 @@ export function olderPageParams(
   const oldest = state.messages.find((m) => !m.pending);
   if (!oldest) return undefined;
   return { sessionId: state.sessionId, before: oldest.id, limit };
+}
+
+/** The first non-blank line of a prompt, at most 60 characters: the title the server gives a session. */
+export function titleOf(prompt: string): string {
+  const line = prompt.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return [...line].slice(0, 60).join('');
+}
+
+/** The prompt a reply answered: the nearest user message before it. */
+export function promptOf(state: ChatState, replyId: string): ChatMessage | undefined {
+  const at = state.messages.findIndex((m) => m.id === replyId);
+  for (let i = at - 1; i >= 0; i--) {
+    if (state.messages[i].role === 'user') return state.messages[i];
+  }
+  return undefined;
 }
 
 /** The newest stored assistant message, the one whose code the commands insert by default. */

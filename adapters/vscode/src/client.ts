@@ -1,11 +1,13 @@
 // Starting the aieditor server over stdio with vscode-languageclient.
 
 import { execFile } from 'node:child_process';
+import * as readline from 'node:readline';
 import { constants, promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { discoverServer, type Discovery, type Host } from './bootstrap';
 import type { InitializationOptions } from './protocol';
+import { serverLogLine } from './errors';
 import { redactSecrets } from './redact';
 
 /** The Host of bootstrap.ts, on the real file system and processes. */
@@ -55,6 +57,13 @@ function redacting(channel: vscode.LogOutputChannel): vscode.LogOutputChannel {
   });
 }
 
+function forwardLog(input: NodeJS.ReadableStream, channel: vscode.LogOutputChannel): void {
+  readline.createInterface({ input, crlfDelay: Infinity, terminal: false, historySize: 0 }).on('line', (line) => {
+    const { level, text } = serverLogLine(line);
+    channel[level](text);
+  });
+}
+
 /**
  * A client for the server at `serverPath`; not started yet. `env` is the
  * server's whole environment: the secrets go there, never in
@@ -77,6 +86,9 @@ export function createClient(
     traceOutputChannel: redacting(outputChannel),
     // A failed start is reported once by the extension, with an action to take.
     initializationFailedHandler: () => false,
+    // The server's stderr is its log: each line at its own level (the default
+    // would tag every normal start-up line as an error).
+    stdioOptions: { stdout: forwardLog, stderr: forwardLog },
   };
   // The id "aieditor" makes the client read the `aieditor.trace.server` setting.
   return new LanguageClient('aieditor', 'AI Editor', serverOptions, clientOptions);

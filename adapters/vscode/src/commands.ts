@@ -2,36 +2,68 @@
 
 import * as vscode from 'vscode';
 import type { ChatViewProvider } from './chat';
+import { proposeApply } from './apply';
 import { SECRET_API_KEY } from './config';
-import { errorMessage, ShownError, type Ctx } from './ctx';
-import { componentNameFromFile, exportFileName, NEW_SESSION, sessionItems, versionItems } from './labels';
+import { ShownError, type Ctx } from './ctx';
+import { errorMessage, userMessage } from './errors';
+import { editSelection, selectionContext } from './edit_selection';
+import { showHistory } from './history';
+import { componentNameFromFile, exportFileName, NEW_SESSION, sessionItems } from './labels';
 import * as ext from './lsp_ext';
-import { codeOfKind, kindForDocument, type CodeKind } from './markdown';
-import type { Component, ComponentInput } from './protocol';
-import { suggestSessionId, validateSessionId } from './session_id';
+import { codeOfKind, kindForDocument } from './markdown';
+import type { ComponentInput } from './protocol';
+import type { Proposals } from './proposal';
 
 export type Handler = (...args: unknown[]) => Promise<unknown>;
 
+/** Shows an error once, in plain words (the server's userMessage); the log keeps the details. */
+export function showError(ctx: Ctx, e: unknown): void {
+  if (e instanceof ShownError) return;
+  ctx.log(`error: ${errorMessage(e)}`);
+  void vscode.window.showErrorMessage(`AI Editor: ${userMessage(e)}`);
+}
+
 /** Runs a command, showing any error once. */
-export function guard(handler: Handler): Handler {
+export function guard(ctx: Ctx, handler: Handler): Handler {
   return async (...args) => {
     try {
       return await handler(...args);
     } catch (e) {
-      if (!(e instanceof ShownError)) void vscode.window.showErrorMessage(`AI Editor: ${errorMessage(e)}`);
+      showError(ctx, e);
       return undefined;
     }
   };
 }
 
-export function registerCommands(ctx: Ctx, chat: ChatViewProvider): vscode.Disposable[] {
+export function registerCommands(ctx: Ctx, chat: ChatViewProvider, proposals: Proposals): vscode.Disposable[] {
   const commands: Record<string, Handler> = {
     'aieditor.openSession': () => openSession(ctx, chat),
+    'aieditor.newSession': async () => {
+      await ctx.newSession();
+      await chat.reveal(true);
+    },
     'aieditor.sendPrompt': () => sendPrompt(ctx, chat),
-    'aieditor.insertJsx': (messageId) => insertCode(ctx, 'jsx', typeof messageId === 'string' ? messageId : undefined),
-    'aieditor.insertCss': (messageId) => insertCode(ctx, 'css', typeof messageId === 'string' ? messageId : undefined),
+    'aieditor.retry': async () => {
+      if (!ctx.state.failedPrompt) void vscode.window.showInformationMessage('AI Editor: no failed reply to retry.');
+      else await ctx.retry();
+    },
+    'aieditor.insertJsx': (messageId) => insertJsx(ctx, typeof messageId === 'string' ? messageId : undefined),
+    'aieditor.insertCss': (messageId) => insertCss(ctx, typeof messageId === 'string' ? messageId : undefined),
+    'aieditor.applyToFiles': async (messageId) => {
+      const [componentId, version] = typeof messageId === 'string' ? await ctx.componentOfReply(messageId) : [];
+      if (typeof messageId === 'string' && !componentId) throw new Error('This reply made no component.');
+      await proposeApply(ctx, proposals, componentId, version);
+    },
+    'aieditor.acceptChanges': async () => {
+      if (!(await proposals.accept())) void vscode.window.showInformationMessage('AI Editor: no change waits to be accepted.');
+    },
+    'aieditor.rejectChanges': async () => {
+      await proposals.reject();
+    },
+    'aieditor.editSelection': () => editSelection(ctx, proposals, chat),
+    'aieditor.addSelectionToPrompt': async () => chat.addToPrompt(selectionContext(ctx)),
     'aieditor.saveComponent': () => saveComponent(ctx),
-    'aieditor.showHistory': () => showHistory(ctx),
+    'aieditor.showHistory': () => showHistory(ctx, proposals),
     'aieditor.exportSession': () => exportSession(ctx),
     'aieditor.importSession': () => importSession(ctx, chat),
     'aieditor.cancel': async () => {
@@ -39,49 +71,34 @@ export function registerCommands(ctx: Ctx, chat: ChatViewProvider): vscode.Dispo
     },
     'aieditor.setApiKey': () => setApiKey(ctx),
     'aieditor.showChat': () => chat.reveal(),
+    'aieditor.openChatInEditor': async () => chat.openInEditor(),
     'aieditor.restartServer': async () => {
       await ctx.restart();
       void vscode.window.showInformationMessage(`AI Editor: server restarted (aieditor ${ctx.version ?? '?'}).`);
     },
     'aieditor.showLog': async () => ctx.output.show(),
   };
-  return Object.entries(commands).map(([id, handler]) => vscode.commands.registerCommand(id, guard(handler)));
+  return Object.entries(commands).map(([id, handler]) => vscode.commands.registerCommand(id, guard(ctx, handler)));
 }
 
 async function openSession(ctx: Ctx, chat: ChatViewProvider): Promise<string | undefined> {
   const client = await ctx.getClient();
   const { sessions } = await client.sendRequest(ext.sessionList, { limit: 200 });
-  const picked = await vscode.window.showQuickPick(sessionItems(sessions, ctx.sessionId), {
+  const picked = await vscode.window.showQuickPick(sessionItems(sessions, ctx.sessionId, new Date()), {
     title: 'AI Editor: Open Session',
-    placeHolder: 'Choose a session, or create a new one',
+    placeHolder: 'Choose a session, or start a new one',
     matchOnDescription: true,
+    matchOnDetail: true,
   });
   if (!picked) return undefined;
-  let sessionId: string;
-  if (picked.value === NEW_SESSION) {
-    const entered = await vscode.window.showInputBox({
-      title: 'AI Editor: New Session',
-      prompt: 'Session id: letters, digits, ".", "_", ":" and "-"',
-      value: suggestSessionId(new Date()),
-      validateInput: (v) => validateSessionId(v.trim()),
-    });
-    if (entered === undefined) return undefined;
-    sessionId = entered.trim();
-  } else {
-    sessionId = picked.value;
-  }
-  await ctx.openSession(sessionId);
-  await chat.reveal();
-  return sessionId;
+  const opened = picked.value === NEW_SESSION ? await ctx.newSession() : await ctx.openSession(picked.value);
+  await chat.reveal(picked.value === NEW_SESSION);
+  return opened.session.id;
 }
 
 async function sendPrompt(ctx: Ctx, chat: ChatViewProvider): Promise<void> {
-  if (!ctx.sessionId) {
-    const opened = await openSession(ctx, chat);
-    if (!opened) return;
-  }
   const text = await vscode.window.showInputBox({
-    title: `AI Editor: Send Prompt (${ctx.sessionId})`,
+    title: `AI Editor: Send Prompt${ctx.state.title ? ` (${ctx.state.title})` : ''}`,
     prompt: 'Describe the component to build, or how to change the current one',
     validateInput: (v) => (v.trim() === '' ? 'Enter a prompt.' : undefined),
   });
@@ -90,38 +107,56 @@ async function sendPrompt(ctx: Ctx, chat: ChatViewProvider): Promise<void> {
   await ctx.send(text.trim());
 }
 
-async function codeFor(ctx: Ctx, kind: CodeKind, messageId?: string): Promise<{ code: string; from: string } | undefined> {
-  if (messageId) {
-    const message = ctx.state.messages.find((m) => m.id === messageId);
-    const fromReply = message ? codeOfKind(message.content, kind) : undefined;
-    if (fromReply !== undefined) return { code: fromReply, from: 'the reply' };
-    if (message?.componentId) {
-      const component = await ctx.component(message.componentId);
-      return { code: component[kind], from: component.name };
-    }
-    return undefined;
+/**
+ * Inserts the component into the editor's file with the server's merge
+ * (components/render "insert"): its imports join the file's, never twice, and
+ * the component goes at the end. One edit: one undo step.
+ */
+async function insertJsx(ctx: Ctx, messageId?: string): Promise<void> {
+  const sessionId = ctx.requireSession();
+  const editor = ctx.targetEditor;
+  if (!editor) throw new Error('Open a file to insert into first.');
+  const [componentId, version] = messageId ? await ctx.componentOfReply(messageId) : [];
+  if (messageId && !componentId) {
+    void vscode.window.showInformationMessage('AI Editor: this reply made no component.');
+    return;
   }
-  const component = await ctx.currentComponent();
-  return component ? { code: component[kind], from: component.name } : undefined;
+  const client = await ctx.getClient();
+  const doc = editor.document;
+  const rendered = await client.sendRequest(ext.componentsRenderInsert, {
+    sessionId,
+    target: 'insert',
+    existingText: doc.getText(),
+    ...(componentId ? { componentId } : {}),
+    ...(version ? { version } : {}),
+  });
+  const whole = new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length));
+  if (!(await editor.edit((b) => b.replace(whole, rendered.text)))) throw new Error(`Could not edit ${doc.fileName}.`);
+  await vscode.window.showTextDocument(doc, editor.viewColumn);
 }
 
-/** Inserts at each cursor, or replaces each selection, in one edit: one undo step. */
-async function insertCode(ctx: Ctx, kind: CodeKind, messageId?: string): Promise<void> {
+/** Inserts the CSS at each cursor, or over each selection, in one edit: one undo step. */
+async function insertCss(ctx: Ctx, messageId?: string): Promise<void> {
   ctx.requireSession();
   const editor = ctx.targetEditor;
   if (!editor) throw new Error('Open a file to insert into first.');
-  const found = await codeFor(ctx, kind, messageId);
-  const label = kind === 'jsx' ? 'JSX' : 'CSS';
-  if (!found || found.code.trim() === '') {
+  let css: string | undefined;
+  if (messageId) {
+    const message = ctx.state.messages.find((m) => m.id === messageId);
+    css = message ? codeOfKind(message.content, 'css') : undefined;
+  } else {
+    css = (await ctx.currentComponent())?.css;
+  }
+  if (css === undefined || css.trim() === '') {
     void vscode.window.showInformationMessage(
-      messageId ? `AI Editor: this reply has no ${label}.` : `AI Editor: the session has no component with ${label} yet.`,
+      messageId ? 'AI Editor: this reply has no CSS.' : 'AI Editor: the session has no component with CSS yet.',
     );
     return;
   }
-  const ok = await editor.edit((b) => {
-    for (const selection of editor.selections) b.replace(selection, found.code);
-  });
-  if (!ok) throw new Error(`Could not edit ${editor.document.fileName}.`);
+  const code = css;
+  if (!(await editor.edit((b) => editor.selections.forEach((s) => b.replace(s, code))))) {
+    throw new Error(`Could not edit ${editor.document.fileName}.`);
+  }
   await vscode.window.showTextDocument(editor.document, editor.viewColumn);
 }
 
@@ -144,30 +179,6 @@ async function saveComponent(ctx: Ctx): Promise<void> {
   ctx.noteCurrentComponent(saved.id);
   void vscode.window.showInformationMessage(
     `AI Editor: saved the ${kind === 'jsx' ? 'JSX' : 'CSS'} of ${saved.name} as version ${saved.version}.`,
-  );
-}
-
-async function showHistory(ctx: Ctx): Promise<void> {
-  const sessionId = ctx.requireSession();
-  const current: Component | undefined = await ctx.currentComponent();
-  if (!current) {
-    void vscode.window.showInformationMessage('AI Editor: the session has no component yet.');
-    return;
-  }
-  const client = await ctx.getClient();
-  const { versions } = await client.sendRequest(ext.componentsHistory, { sessionId, componentId: current.id });
-  const picked = await vscode.window.showQuickPick(versionItems(versions), {
-    title: `AI Editor: History of ${current.name}`,
-    placeHolder: 'Choose a version to restore (history is kept)',
-    matchOnDescription: true,
-    matchOnDetail: true,
-  });
-  if (!picked) return;
-  const restored = (
-    await client.sendRequest(ext.componentsRestore, { sessionId, componentId: current.id, version: picked.value })
-  ).component;
-  void vscode.window.showInformationMessage(
-    `AI Editor: restored version ${picked.value} of ${restored.name} as version ${restored.version}.`,
   );
 }
 

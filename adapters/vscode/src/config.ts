@@ -41,6 +41,10 @@ export class Config {
   get baseUrl(): string | undefined {
     return this.str('baseUrl');
   }
+  /** Where "Apply to Files" puts a component's new files; undefined: src/components, else the current file's folder. */
+  get componentsFolder(): string | undefined {
+    return this.str('componentsFolder');
+  }
   /** The team backend to sync through; undefined leaves it to the server (AIEDITOR_SYNC_URL, its config file). */
   get syncUrl(): string | undefined {
     return this.str('sync.url');

@@ -4,22 +4,19 @@
 
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { applyOp, emptyState, olderPageParams, PAGE_SIZE, type ChatOp, type ChatState } from './chat_model';
+import { applyOp, emptyState, olderPageParams, PAGE_SIZE, promptOf, titleOf, type ChatOp, type ChatState } from './chat_model';
 import { createClient, findServer } from './client';
 import { Config, SECRET_API_KEY, SECRET_SYNC_TOKEN } from './config';
+import { errorMessage, userMessage } from './errors';
 import * as ext from './lsp_ext';
-import type { Component, Image, PersistenceStatus, SessionChangedParams, SessionOpenResult, SyncStatus } from './protocol';
+import type { ChatSendResult, Component, Image, PersistenceStatus, SessionChangedParams, SessionOpenResult, SyncStatus } from './protocol';
+import { newSessionId } from './session_id';
 
 const LAST_SESSION_KEY = 'aieditor.lastSession';
 
 /** A user-facing failure whose message has already been shown. */
 export class ShownError extends Error {}
 
-export function errorMessage(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
-  return String(e);
-}
 
 export class Ctx implements vscode.Disposable {
   readonly config = new Config();
@@ -30,6 +27,8 @@ export class Ctx implements vscode.Disposable {
   private chat: ChatState = emptyState();
   private sending: vscode.CancellationTokenSource | undefined;
   private localIds = 0;
+  /** The session being opened by ensureSession. */
+  private sessionOpening: Promise<SessionOpenResult> | undefined;
   private currentComponentId: string | undefined;
   private lastTextEditor: vscode.TextEditor | undefined;
   /** The settings the running server was started with, to tell whether a change needs a restart. */
@@ -42,6 +41,9 @@ export class Ctx implements vscode.Disposable {
   private readonly opEmitter = new vscode.EventEmitter<ChatOp>();
   /** Every change of the chat state, in order. */
   readonly onDidChangeChat = this.opEmitter.event;
+  private readonly versionEmitter = new vscode.EventEmitter<Component>();
+  /** A reply or a synced change made a new version of a component of the open session. */
+  readonly onDidMakeVersion = this.versionEmitter.event;
   private readonly syncEmitter = new vscode.EventEmitter<SyncStatus | undefined>();
   /** Every sync status the server sent or answered; undefined when the server stopped. */
   readonly onDidChangeSync = this.syncEmitter.event;
@@ -53,6 +55,7 @@ export class Ctx implements vscode.Disposable {
     this.disposables.push(
       this.output,
       this.opEmitter,
+      this.versionEmitter,
       this.syncEmitter,
       vscode.window.onDidChangeActiveTextEditor((e) => {
         if (e) this.lastTextEditor = e;
@@ -233,13 +236,15 @@ export class Ctx implements vscode.Disposable {
   private sessionChanged(p: SessionChangedParams): void {
     if (p.sessionId !== this.chat.sessionId) return;
     if (p.deleted) {
+      const name = this.chat.title || p.sessionId;
       this.currentComponentId = undefined;
       this.dispatch({ type: 'reset', messages: [], hasMore: false });
       if (this.lastSessionId === p.sessionId) void this.extension.workspaceState.update(LAST_SESSION_KEY, undefined);
-      void vscode.window.showWarningMessage(`AI Editor: session ${p.sessionId} was deleted on another device.`);
+      void vscode.window.showWarningMessage(`AI Editor: the session "${name}" was deleted on another device.`);
       return;
     }
     if (p.currentComponentId !== undefined) this.currentComponentId = p.currentComponentId ?? undefined;
+    for (const c of p.components ?? []) this.versionEmitter.fire(c);
     if (p.messages && p.messages.length > 0) this.dispatch({ type: 'pulled', sessionId: p.sessionId, messages: p.messages });
   }
 
@@ -255,9 +260,30 @@ export class Ctx implements vscode.Disposable {
     }
     const status: PersistenceStatus = { ...result.status, sessionId };
     this.currentComponentId = result.currentComponentId ?? undefined;
-    this.dispatch({ type: 'reset', sessionId, messages: result.messages, hasMore: result.hasMore, status });
+    this.dispatch({ type: 'reset', sessionId, title: result.session.title, messages: result.messages, hasMore: result.hasMore, status });
     await this.extension.workspaceState.update(LAST_SESSION_KEY, sessionId);
     return result;
+  }
+
+  /** Starts a session with a fresh id; its title comes from its first prompt. */
+  newSession(): Promise<SessionOpenResult> {
+    return this.openSession(newSessionId(new Date()));
+  }
+
+  /**
+   * The open session; when none is open, a new one (or the last one, when
+   * `reopenLast` and there is one). A prompt is never dropped for want of a
+   * session, and the chat view opening meanwhile does not start another.
+   */
+  async ensureSession(reopenLast = false): Promise<string> {
+    if (!this.chat.sessionId) {
+      const last = reopenLast ? this.lastSessionId : undefined;
+      this.sessionOpening ??= (last ? this.openSession(last) : this.newSession()).finally(() => {
+        this.sessionOpening = undefined;
+      });
+      await this.sessionOpening;
+    }
+    return this.requireSession();
   }
 
   async loadOlder(): Promise<void> {
@@ -269,7 +295,8 @@ export class Ctx implements vscode.Disposable {
       const page = await client.sendRequest(ext.messagesList, params);
       this.dispatch({ type: 'older', sessionId: params.sessionId, messages: page.messages, hasMore: page.hasMore });
     } catch (e) {
-      this.dispatch({ type: 'olderFailed', error: `Could not load older messages: ${errorMessage(e)}` });
+      this.log(`messages/list: ${errorMessage(e)}`);
+      this.dispatch({ type: 'olderFailed', error: `Could not load older messages: ${userMessage(e)}` });
     }
   }
 
@@ -280,22 +307,21 @@ export class Ctx implements vscode.Disposable {
   }
 
   /**
-   * Sends a prompt in the open session and resolves when the reply is stored.
-   * Resolves to false when it was cancelled or failed (the view shows why).
+   * Sends a prompt in the open session (a new one when none is open) and
+   * resolves to the stored reply. Resolves to undefined when it was cancelled
+   * or failed: the view shows why, with Retry.
    */
-  async send(text: string, images: Image[] = []): Promise<boolean> {
-    const sessionId = this.chat.sessionId;
-    if (!sessionId) throw new Error('No session is open.');
+  async send(text: string, images: Image[] = []): Promise<ChatSendResult | undefined> {
     if (this.sending) {
-      void vscode.window.showWarningMessage('AI Editor: a request is already running. Cancel it first.');
-      return false;
+      void vscode.window.showWarningMessage('AI Editor: a reply is still being written. Wait for it, or cancel it first.');
+      return undefined;
     }
+    const sessionId = await this.ensureSession();
     const client = await this.getClient();
     const source = new vscode.CancellationTokenSource();
     this.sending = source;
     const localId = `local-${++this.localIds}`;
     const wireImages = images.map(({ mimeType, data }) => ({ mimeType, data }));
-    this.dispatch({ type: 'error', error: undefined });
     this.dispatch({
       type: 'upsert',
       message: {
@@ -309,19 +335,23 @@ export class Ctx implements vscode.Disposable {
         pending: true,
       },
     });
-    this.dispatch({ type: 'busy', busy: true });
+    this.dispatch({ type: 'busy', busy: true, since: new Date().toISOString() });
     try {
       const params = wireImages.length > 0 ? { sessionId, text, images: wireImages } : { sessionId, text };
       const result = await client.sendRequest(ext.chatSend, params, source.token);
       this.dispatch({ type: 'upsert', message: result.userMessage, replaces: localId });
       this.dispatch({ type: 'upsert', message: result.assistantMessage });
-      if (result.component) this.currentComponentId = result.component.id;
-      return true;
+      if (result.component) {
+        this.currentComponentId = result.component.id;
+        this.versionEmitter.fire(result.component);
+      }
+      if (!this.chat.title) this.dispatch({ type: 'title', sessionId, title: titleOf(text) });
+      return result;
     } catch (e) {
       const cancelled = source.token.isCancellationRequested;
-      const error = cancelled ? 'Cancelled.' : `The request failed: ${errorMessage(e)}`;
       this.log(`chat/send: ${errorMessage(e)}`);
-      this.dispatch({ type: 'error', error });
+      const error = cancelled ? 'Cancelled. What had arrived is kept.' : userMessage(e);
+      this.dispatch({ type: 'failed', error, prompt: { text, images: wireImages } });
       // The server stored what arrived (status interrupted or failed): show that.
       try {
         const page = await client.sendRequest(ext.messagesList, { sessionId, limit: PAGE_SIZE });
@@ -329,12 +359,26 @@ export class Ctx implements vscode.Disposable {
       } catch (e2) {
         this.log(`messages/list after a failed send: ${errorMessage(e2)}`);
       }
-      return false;
+      return undefined;
     } finally {
       this.sending = undefined;
       source.dispose();
       this.dispatch({ type: 'busy', busy: false });
     }
+  }
+
+  /** Sends the prompt of the last failed or stopped reply again. */
+  retry(): Promise<ChatSendResult | undefined> {
+    const failed = this.chat.failedPrompt;
+    if (!failed) return Promise.resolve(undefined);
+    return this.send(failed.text, failed.images);
+  }
+
+  /** Sends the prompt that `replyId` answered again, for another reply. */
+  regenerate(replyId: string): Promise<ChatSendResult | undefined> {
+    const prompt = promptOf(this.chat, replyId);
+    if (!prompt) throw new Error('That reply has no prompt to send again.');
+    return this.send(prompt.content, prompt.images ?? []);
   }
 
   /** Cancels the running chat/send; false when none runs. */
@@ -367,6 +411,23 @@ export class Ctx implements vscode.Disposable {
     return (await client.sendRequest(ext.componentsGet, params)).component;
   }
 
+  /**
+   * The component version a reply made: its component, and the version whose
+   * metadata names the reply's interaction (the latest when none does). Empty
+   * when the reply made no component.
+   */
+  async componentOfReply(messageId: string): Promise<[string, number?] | []> {
+    const message = this.chat.messages.find((m) => m.id === messageId);
+    if (!message?.componentId) return [];
+    const client = await this.getClient();
+    const { versions } = await client.sendRequest(ext.componentsHistory, {
+      sessionId: this.requireSession(),
+      componentId: message.componentId,
+    });
+    const made = versions.find((v) => message.interactionId !== undefined && v.metadata?.interactionId === message.interactionId);
+    return made ? [message.componentId, made.version] : [message.componentId];
+  }
+
   get knownCurrentComponentId(): string | undefined {
     return this.currentComponentId;
   }
@@ -377,7 +438,7 @@ export class Ctx implements vscode.Disposable {
 
   requireSession(): string {
     const id = this.chat.sessionId;
-    if (!id) throw new Error('No session is open. Run "AI Editor: Open Session" first.');
+    if (!id) throw new Error('No session is open. Send a prompt, or run "AI Editor: Open Session", first.');
     return id;
   }
 

@@ -1,6 +1,6 @@
 // The texts of the quick picks. Pure and tested.
 
-import type { Component, RejectedWrite, SessionSummary, SyncStatus } from './protocol';
+import type { ComponentVersion, RejectedWrite, SessionSummary, SyncStatus, VersionOrigin } from './protocol';
 import { formatDateTime } from './status_format';
 
 export interface PickItem<T> {
@@ -17,31 +17,68 @@ export function plural(n: number, one: string): string {
   return `${n} ${one}${n === 1 ? '' : 's'}`;
 }
 
-/** "New session…" first, then the sessions, most recently updated first. */
-export function sessionItems(sessions: SessionSummary[], openId?: string): Array<PickItem<string | typeof NEW_SESSION>> {
+/** "just now", "42 s ago", "3 min ago", "5 h ago", "yesterday", "4 days ago", then the date. */
+export function relativeTime(timestamp: string, now: Date): string {
+  const then = new Date(timestamp);
+  if (Number.isNaN(then.getTime())) return timestamp;
+  const seconds = Math.round((now.getTime() - then.getTime()) / 1000);
+  if (seconds < 5) return 'just now';
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.floor(hours / 24);
+  if (days === 1) return 'yesterday';
+  if (days < 7) return `${days} days ago`;
+  return formatDateTime(timestamp)?.slice(0, 10) ?? timestamp;
+}
+
+/** "New session" first, then the sessions by title, most recently updated first. */
+export function sessionItems(
+  sessions: SessionSummary[],
+  openId: string | undefined,
+  now: Date,
+): Array<PickItem<string | typeof NEW_SESSION>> {
   const sorted = [...sessions].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
   return [
-    { label: '$(add) New session…', description: 'enter an id', value: NEW_SESSION },
+    { label: '$(add) New session', description: 'its title comes from its first prompt', value: NEW_SESSION },
     ...sorted.map((s) => ({
-      label: s.title && s.title !== s.id ? s.title : s.id,
-      description: `${s.id === openId ? 'open · ' : ''}${s.title && s.title !== s.id ? `${s.id} · ` : ''}${plural(s.messageCount, 'message')}, ${plural(s.componentCount, 'component')}`,
-      detail: `Updated ${formatDateTime(s.updatedAt) ?? s.updatedAt}`,
+      label: s.title || 'Untitled session',
+      description: `${s.id === openId ? 'open · ' : ''}${relativeTime(s.updatedAt, now)}`,
+      detail: `${plural(s.messageCount, 'message')}, ${plural(s.componentCount, 'component')} · ${s.id}`,
       value: s.id,
     })),
   ];
 }
 
-/** The versions of a component, newest first; the latest is marked current. */
-export function versionItems(versions: Component[]): Array<PickItem<number>> {
+/** What made a version, in words: the prompt's first line, "manual save", "restored from v1"... */
+export function originText(origin: VersionOrigin | undefined): string {
+  switch (origin?.kind) {
+    case 'prompt':
+      return origin.prompt ? `"${origin.prompt}"` : 'from a prompt';
+    case 'manual':
+      return 'manual save';
+    case 'restored':
+      return `restored from v${origin.fromVersion}`;
+    case 'synced':
+      return 'from another device';
+    default:
+      return 'origin unknown';
+  }
+}
+
+/** The versions of a component, newest first: number, when it was made (its updatedAt), origin, and which is current. */
+export function versionItems(versions: ComponentVersion[], now: Date): Array<PickItem<ComponentVersion>> {
   const sorted = [...versions].sort((a, b) => b.version - a.version);
   const latest = sorted[0]?.version;
   return sorted.map((c) => {
-    const firstLine = c.jsx.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+    const current = c.current ?? c.version === latest;
     return {
-      label: `v${c.version}${c.version === latest ? ' (current)' : ''}`,
-      description: `${c.name} · ${formatDateTime(c.createdAt) ?? c.createdAt}`,
-      detail: firstLine.length > 100 ? `${firstLine.slice(0, 99)}…` : firstLine,
-      value: c.version,
+      label: `${current ? '$(check) ' : ''}v${c.version}${current ? ' (current)' : ''}`,
+      description: `${relativeTime(c.updatedAt, now)} · ${originText(c.origin)}`,
+      detail: `${c.name} · ${formatDateTime(c.updatedAt) ?? c.updatedAt}${current ? '' : ' · choose to compare with the current version, then restore'}`,
+      value: c,
     };
   });
 }

@@ -39,6 +39,14 @@ export const componentsHistory = new RequestType<p.ComponentRefParams, p.Compone
 export const componentsRestore = new RequestType<p.ComponentsRestoreParams, p.ComponentResult, void>(
   'components/restore',
 );
+export const componentsApplied = new RequestType<p.ComponentsAppliedParams, p.ComponentFilesResult, void>('components/applied');
+export const componentsFiles = new RequestType<p.ComponentRefParams, p.ComponentFilesResult, void>('components/files');
+export const componentsRenderFiles = new RequestType<p.ComponentsRenderParams & { target: 'files' }, p.RenderFilesResult, void>(
+  'components/render',
+);
+export const componentsRenderInsert = new RequestType<p.ComponentsRenderParams & { target: 'insert' }, p.RenderInsertResult, void>(
+  'components/render',
+);
 export const componentsSetCurrent = new RequestType<p.ComponentRefParams, { currentComponentId: string }, void>('components/setCurrent');
 
 // ---- providers ------------------------------------------------------------------

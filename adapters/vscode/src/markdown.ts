@@ -83,6 +83,13 @@ export function codeOfKind(text: string, kind: CodeKind): string | undefined {
   return parts.length > 0 ? parts.join('\n\n') : undefined;
 }
 
+/** Which kind a fence's language is: jsx, css, or its own language. */
+export function codeKindOf(lang: string): string {
+  if (LANGS.jsx.includes(lang)) return 'jsx';
+  if (LANGS.css.includes(lang)) return 'css';
+  return lang;
+}
+
 /** Which kind of code an editor holds, from its language id and file name. */
 export function kindForDocument(languageId: string, fileName: string): CodeKind {
   if (LANGS.css.includes(languageId.toLowerCase())) return 'css';
@@ -127,14 +134,46 @@ function emphasis(escaped: string): string {
     .replace(/(^|[^_\w])_(?=\S)([^_]*?\S)_(?![_\w])/g, '$1<em>$2</em>');
 }
 
-function codeBlockHtml(block: CodeBlock): string {
+/** What a collapsed code block is called: "PricingCard.jsx" when its JSX names a component, else its language. */
+export function codeBlockName(block: CodeBlock): string {
+  if (LANGS.jsx.includes(block.lang)) {
+    const name = /export\s+default\s+function\s+([A-Z][A-Za-z0-9_]*)/.exec(block.code) ?? /function\s+([A-Z][A-Za-z0-9_]*)/.exec(block.code);
+    if (name) return `${name[1]}.${block.lang === 'tsx' || block.lang.startsWith('type') ? 'tsx' : 'jsx'}`;
+  }
+  return block.lang ? block.lang.toUpperCase() : 'Code';
+}
+
+function lineCount(code: string): string {
+  const n = code === '' ? 0 : code.split('\n').length;
+  return `${n} line${n === 1 ? '' : 's'}`;
+}
+
+export interface RenderOptions {
+  /** Code blocks collapse to one line with Show, Copy, Diff (and Apply for JSX and CSS): for replies. */
+  codeActions?: boolean;
+}
+
+function codeBlockHtml(block: CodeBlock, index: number, options: RenderOptions): string {
   const langClass = block.lang ? ` class="language-${escapeHtml(block.lang)}"` : '';
   const langAttr = block.lang ? ` data-lang="${escapeHtml(block.lang)}"` : '';
-  return `<pre class="code-block"${langAttr}><code${langClass}>${escapeHtml(block.code)}</code></pre>`;
+  const pre = `<pre class="code-block"${langAttr}><code${langClass}>${escapeHtml(block.code)}</code></pre>`;
+  if (!options.codeActions) return pre;
+  const applies = block.closed && (LANGS.jsx.includes(block.lang) || LANGS.css.includes(block.lang));
+  const button = (action: string, label: string, title: string) =>
+    `<button type="button" class="secondary code-${action}" data-code="${action}" title="${title}">${label}</button>`;
+  return (
+    `<div class="code" data-index="${index}"${langAttr}>` +
+    `<div class="code-head"><span class="code-name">${escapeHtml(codeBlockName(block))} · ${lineCount(block.code)}${block.closed ? '' : '…'}</span>` +
+    button('show', 'Show', 'Show the code') +
+    (block.closed ? button('copy', 'Copy', 'Copy the code') + button('diff', 'Diff', 'Compare with the same kind of code in the reply before') : '') +
+    (applies ? button('apply', 'Apply', 'Write the component to its files, after a diff') : '') +
+    `</div>${pre.replace('<pre class="code-block"', '<pre class="code-block hidden"')}</div>`
+  );
 }
 
 /** Renders markdown to HTML. Handles partial input: an open fence renders as code. */
-export function renderMarkdown(text: string): string {
+export function renderMarkdown(text: string, options: RenderOptions = {}): string {
+  let blocks = 0;
   const lines = text.split(/\r?\n/);
   const html: string[] = [];
   let para: string[] = [];
@@ -167,7 +206,7 @@ export function renderMarkdown(text: string): string {
         }
         body.push(lines[i]);
       }
-      html.push(codeBlockHtml({ lang: fence.lang, code: body.join('\n'), closed }));
+      html.push(codeBlockHtml({ lang: fence.lang, code: body.join('\n'), closed }, blocks++, options));
       continue;
     }
     if (line.trim() === '') {

@@ -202,13 +202,68 @@ export interface ComponentRefParams {
   sessionId: string;
   componentId: string;
 }
+/** What made a version (`components/history`). */
+export type VersionOrigin =
+  | { kind: 'prompt'; prompt?: string }
+  | { kind: 'manual' }
+  | { kind: 'restored'; fromVersion: number }
+  | { kind: 'synced' }
+  | { kind: 'unknown' };
+export interface ComponentVersion extends Component {
+  origin?: VersionOrigin;
+  /** The latest version: the one files should hold. */
+  current?: boolean;
+}
 export interface ComponentsHistoryResult {
-  versions: Component[];
+  versions: ComponentVersion[];
 }
 export interface ComponentsRestoreParams {
   sessionId: string;
   componentId: string;
   version: number;
+}
+
+export type FileKind = 'jsx' | 'css';
+/** A file the editor wrote a component to (`components/applied`, `components/files`). */
+export interface AppliedFile {
+  path: string;
+  kind: FileKind;
+  version: number;
+  appliedAt: string;
+}
+export interface ComponentsAppliedParams {
+  sessionId: string;
+  componentId: string;
+  version: number;
+  files: Array<{ path: string; kind: FileKind }>;
+}
+export interface ComponentFilesResult {
+  componentId: string;
+  files: AppliedFile[];
+}
+export interface ComponentsRenderParams {
+  sessionId: string;
+  componentId?: string;
+  version?: number;
+  target: 'files' | 'insert';
+  /** With target "insert": the file's text now. */
+  existingText?: string;
+}
+export interface RenderFilesResult {
+  componentId: string;
+  version: number;
+  jsx: string;
+  css: string;
+  jsxFileName: string;
+  cssFileName: string;
+}
+export interface RenderInsertResult {
+  componentId: string;
+  version: number;
+  /** The component without its imports. */
+  insert: string;
+  /** existingText with the imports merged and the component at the end. */
+  text: string;
 }
 
 export interface SessionCloseResult {

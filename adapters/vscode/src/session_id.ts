@@ -16,6 +16,14 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+/** A new session's id: the local time, and 4 random hex digits so that two made in one second differ. */
+export function newSessionId(now: Date, random: () => number = Math.random): string {
+  const suffix = Math.floor(random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0');
+  return `${suggestSessionId(now)}-${suffix}`;
+}
+
 /** A fresh id to offer in the input box, from the local time: session-YYYYMMDD-HHMMSS. */
 export function suggestSessionId(now: Date): string {
   return (

@@ -78,3 +78,10 @@ export function formatStatus(status: PersistenceStatus | undefined, sessionId?: 
   const ariaLabel = status.error ? `AI Editor: ${plain}: ${status.error}` : `AI Editor: ${plain}`;
   return { state, text, tooltip: lines.join('\n'), ariaLabel };
 }
+
+/** "Generating… 12s": how long the running reply has taken. */
+export function formatGenerating(since: string | undefined, now: Date): string {
+  const start = since ? new Date(since).getTime() : NaN;
+  if (Number.isNaN(start)) return 'Generating…';
+  return `Generating… ${Math.max(0, Math.floor((now.getTime() - start) / 1000))}s`;
+}

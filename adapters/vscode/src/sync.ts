@@ -32,7 +32,7 @@ export class SyncUi implements vscode.Disposable {
     this.disposables.push(
       this.item,
       ctx.onDidChangeSync((status) => this.changed(status)),
-      vscode.commands.registerCommand(SYNC_MENU_COMMAND, guard(() => this.menu())),
+      vscode.commands.registerCommand(SYNC_MENU_COMMAND, guard(this.ctx, () => this.menu())),
     );
     this.render();
   }
@@ -44,7 +44,7 @@ export class SyncUi implements vscode.Disposable {
       this.offeredSignIn = true;
       void vscode.window
         .showInformationMessage('AI Editor: sign in to sync your sessions with the team backend.', 'Sign In')
-        .then((choice) => (choice ? guard(() => this.signIn())() : undefined));
+        .then((choice) => (choice ? guard(this.ctx, () => this.signIn())() : undefined));
     }
     this.lastState = state;
   }

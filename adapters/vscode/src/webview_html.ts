@@ -44,21 +44,26 @@ export function chatHtml(i: ChatHtmlInputs): string {
 <body>
 <header class="topbar">
   <span id="session" class="session" title="Session">No session</span>
+  <span id="generating" class="generating hidden" aria-live="polite"></span>
   <span id="status" class="status" role="status" aria-live="polite"></span>
 </header>
 <main id="log" class="log" aria-label="Conversation">
   <div id="older" class="older hidden"></div>
   <div id="messages" class="messages"></div>
   <div id="empty" class="empty">
-    <p>No session is open.</p>
-    <button id="open-session" type="button">Open Session</button>
+    <p>Describe a component below to get started, or open an earlier session.</p>
+    <button id="open-session" type="button" class="secondary">Open Session…</button>
   </div>
 </main>
-<div id="error" class="error hidden" role="alert"></div>
+<div id="error" class="error hidden" role="alert">
+  <span id="error-text"></span>
+  <button id="retry" type="button" class="hidden" title="Send the same prompt again">Retry</button>
+</div>
 <form id="composer" class="composer">
   <div id="attachments" class="attachments"></div>
   <textarea id="prompt" rows="3" placeholder="Describe a component… (Enter sends, Shift+Enter adds a line; paste an image to attach it)" aria-label="Prompt"></textarea>
   <div class="actions">
+    <button id="add-selection" type="button" class="secondary" title="Add the editor's selection, or its whole file, to the prompt">Add selection</button>
     <button id="attach" type="button" class="secondary" title="Attach an image">Attach image</button>
     <button id="cancel" type="button" class="secondary hidden" title="Cancel the running request">Cancel</button>
     <button id="send" type="submit">Send</button>

@@ -12,7 +12,11 @@ export interface Attachment extends Image {
 export type HostToView =
   | { type: 'op'; op: ChatOp }
   | { type: 'attachments'; images: Attachment[] }
-  | { type: 'focusPrompt' };
+  | { type: 'focusPrompt' }
+  /** A prompt that could not be sent: back in the prompt box. */
+  | { type: 'restorePrompt'; text: string }
+  /** Context (a selection, a file) added at the end of the prompt box. */
+  | { type: 'addToPrompt'; text: string };
 
 export type ViewToHost =
   | { type: 'ready' }
@@ -20,5 +24,12 @@ export type ViewToHost =
   | { type: 'cancel' }
   | { type: 'loadOlder' }
   | { type: 'insert'; kind: CodeKind; messageId: string }
+  | { type: 'apply'; messageId: string }
+  /** The reply's code block number `index` (extractCodeBlocks order). */
+  | { type: 'copyCode'; messageId: string; index: number }
+  | { type: 'diffCode'; messageId: string; index: number }
+  | { type: 'retry' }
+  | { type: 'regenerate'; messageId: string }
   | { type: 'attachFile' }
-  | { type: 'openSession' };
+  | { type: 'openSession' }
+  | { type: 'addSelection' };

@@ -29,6 +29,8 @@ Usage:
   aieditor chat --session ID [--db PATH] TEXT  send one prompt, stream the reply, save the component
   aieditor show --session ID [--db PATH]       print the session's current component (JSX, then CSS)
   aieditor sessions [--db PATH]                list sessions, most recent first
+  aieditor search QUERY [--session ID]         search every session (words, "exact phrases", prefix*);
+                                               prints session · time · snippet, best first (exit 1: no hits)
   aieditor export --session ID [-o FILE]       write a session's lossless JSON document
   aieditor import FILE [--session ID]          import a document as a new session
   aieditor preview --session ID [--db PATH]    print the live preview's URL and serve it until Ctrl-C
@@ -158,6 +160,48 @@ int sessions(LocalClient& client) {
   return stop(client);
 }
 
+/// The hits shown: one page, best first.
+constexpr int kSearchHitsShown = 50;
+
+/// A hit on one line: "session · 2026-12-03 17:57 · snippet" (what the hit
+/// is when it is not a message).
+std::string searchLine(const json& hit) {
+  std::string time = hit.value("createdAt", "");
+  if (time.size() >= 16) time = time.substr(0, 10) + " " + time.substr(11, 5);
+  std::string what;
+  if (hit.value("kind", "") == "component")
+    what = "[component " + hit.value("id", "") + " v" + std::to_string(hit.value("componentVersion", 0)) + "] ";
+  else if (hit.value("kind", "") == "session")
+    what = "[title] ";
+  // On one line: each run of spaces, tabs and line breaks as one space.
+  std::string snippet;
+  for (const char c : hit.value("snippet", "")) {
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (!space)
+      snippet += c;
+    else if (!snippet.empty() && snippet.back() != ' ')
+      snippet += ' ';
+  }
+  return hit.value("sessionId", "") + " \u00b7 " + time + " \u00b7 " + what + snippet;
+}
+
+int search(LocalClient& client, const Args& args) {
+  std::string query;
+  for (const auto& word : args.positional) query += (query.empty() ? "" : " ") + word;
+  if (query.empty()) return fail("search needs a QUERY");
+  if (auto init = start(client); !init) return fail(init.error());
+  json params = {{"query", query}, {"limit", kSearchHitsShown}};
+  if (args.session) params["sessionId"] = *args.session;
+  auto found = client.call("search/query", params);
+  if (!found) return fail(found.error());
+  const json hits = (*found)["hits"];
+  for (const auto& hit : hits) std::cout << searchLine(hit) << '\n';
+  if (found->contains("nextCursor"))
+    std::cerr << "aieditor: the best " << kSearchHitsShown << " hits are shown; add words to narrow the search\n";
+  if (const int stopped = stop(client); stopped != 0) return stopped;
+  return hits.empty() ? 1 : 0;
+}
+
 int exportSession(LocalClient& client, const Args& args) {
   if (!args.session) return fail("export needs --session ID");
   if (auto init = start(client); !init) return fail(init.error());
@@ -239,6 +283,7 @@ int runCli(int argc, char** argv) {
   LocalClient client(options);
   if (args->command == "chat") return chat(client, *args);
   if (args->command == "sessions") return sessions(client);
+  if (args->command == "search") return search(client, *args);
   if (args->command == "show") return show(client, *args);
   if (args->command == "export") return exportSession(client, *args);
   if (args->command == "import") return importSession(client, *args);

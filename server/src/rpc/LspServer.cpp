@@ -169,6 +169,8 @@ void LspServer::bindMethods() {
   bind<p::SessionListParams>("session/list", std::mem_fn(&Workspace::listSessions));
   bindDeferred<p::SessionIdParams, p::SessionDeleteResult>("session/delete", deferred(&Workspace::deleteSession));
   bind<p::SessionIdParams>("session/close", std::mem_fn(&Workspace::closeSession));
+  bindDeferred<p::SessionRenameParams, p::SessionRenameResult>("session/rename", deferred(&Workspace::renameSession));
+  bind<p::SearchQueryParams>("search/query", std::mem_fn(&Workspace::search));
   bind<p::SessionIdParams>("session/export", std::mem_fn(&Workspace::exportSession));
   bindDeferred<p::SessionImportParams, p::SessionImportResult>("session/import", deferred(&Workspace::importSession));
 

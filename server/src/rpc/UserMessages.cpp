@@ -17,26 +17,40 @@ std::string_view problemOf(std::string_view message) {
   return colon == std::string_view::npos ? message : message.substr(colon + 2);
 }
 
+/// "<what> cannot be used: it must ...", when the problem reads as a rule
+/// ("must ...", "is ..."); otherwise only that it cannot be used.
+std::string cannotBeUsed(std::string_view what, std::string_view message) {
+  const std::string_view problem = problemOf(message);
+  if (problem.starts_with("must ") || problem.starts_with("is "))
+    return std::string(what) + " cannot be used: it " + std::string(problem) + ".";
+  return std::string(what) + " cannot be used. The details are in the log.";
+}
+
 std::string invalidParams(std::string_view message) {
   const std::string_view field = message.substr(0, message.find(": "));
+  if (field == "params.sessionId" && problemOf(message).starts_with("no session"))
+    return "That session does not exist. It may have been deleted.";
   if (message.find("has no current component") != std::string_view::npos)
     return "This session has no component yet. Send a prompt to make one first.";
   if (field == "params.componentId") return "That component is not in this session. It may have been deleted.";
   if (field == "params.version") return "That version of the component does not exist.";
   if (field == "params.sessionId")
-    return "That session name cannot be used: it " + std::string(problemOf(message)) + ".";
+    return cannotBeUsed("That session name", message);
   if (field == "params.text") return "Type a prompt first.";
+  if (field == "params.title") return cannotBeUsed("That title", message);
+  if (field == "params.query") return cannotBeUsed("That search", message);
   if (field.starts_with("params.images"))
-    return "An attached image cannot be used: it " + std::string(problemOf(message)) + ".";
+    return cannotBeUsed("An attached image", message);
   if (field.starts_with("params.files"))
-    return "A file path cannot be used: it " + std::string(problemOf(message)) + ".";
+    return cannotBeUsed("A file path", message);
   return "The editor sent a request the AI Editor server could not use. The details are in the log.";
 }
 
 }  // namespace
 
 bool showsUserMessages(std::string_view method) {
-  return method.starts_with("chat/") || method.starts_with("components/") || method.starts_with("session/");
+  return method.starts_with("chat/") || method.starts_with("components/") || method.starts_with("session/") ||
+         method.starts_with("search/");
 }
 
 protocol::RpcError withUserMessage(protocol::RpcError error) {

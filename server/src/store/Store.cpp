@@ -70,6 +70,12 @@ StoreResult<std::unique_ptr<Store>> Store::open(const std::string& path, std::ch
   auto connection = sqlite::Connection::open(path, busyTimeout);
   if (!connection) return std::unexpected(StoreError{Kind::Storage, connection.error().message});
   auto impl = std::make_unique<Impl>(std::move(*connection), path);
+  // Search needs FTS5 (the index, and its ranking added here): a SQLite
+  // built without it could not even write a message.
+  if (auto ranking = impl->db.addFrozenBm25(); !ranking)
+    return std::unexpected(StoreError{Kind::Storage, ranking.error().message +
+                                                         ", which aieditor's search needs; install one with FTS5 "
+                                                         "(Debian's libsqlite3-0 has it)"});
   auto configured = sqlite::retryWhileBusy(busyTimeout, [&]() -> Res<void> {
     for (const char* pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL"})
       if (auto set = impl->db.exec(pragma); !set) return std::unexpected(set.error());

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "aieditor/protocol/Protocol.h"
+#include "aieditor/protocol/Search.h"
 
 namespace aieditor::server {
 
@@ -110,10 +111,24 @@ struct PulledSince {
 /// The push lease as its row holds it: who holds it, and until when.
 struct PushLease {
   std::string holder;        ///< the holding process's id (random per process)
-  std::int64_t pid = 0;      ///< 0 when unknown (a lease taken before schema version 7)
+  std::int64_t pid = 0;      ///< 0 when unknown (a lease taken before schema version 8)
   std::int64_t started = 0;  ///< the process's start time, in clock ticks after boot (pids are reused)
   std::string machine;       ///< where `pid` names that process (boot id and pid namespace); "" when unknown
   Timestamp expiresAt = 0;
+};
+
+/// What to search (search/query's params, checked).
+struct SearchRequest {
+  std::string query;  ///< as typed: words, "exact phrases", prefix*
+  std::optional<std::string> sessionId;
+  std::vector<protocol::SearchKind> kinds;  ///< empty: every kind
+  std::int64_t limit = 20;
+  std::optional<std::string> cursor;
+};
+
+struct SearchPage {
+  std::vector<protocol::SearchHit> hits;
+  std::optional<std::string> nextCursor;
 };
 
 struct OutboxCounts {
@@ -139,7 +154,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // Sessions
   /// Returns the session, creating it (title empty) when missing.
@@ -153,6 +168,16 @@ class Store {
   /// NotFound when the component is not in the session.
   StoreResult<void> setCurrentComponent(const std::string& sessionId, const std::string& componentId);
   StoreResult<std::int64_t> messageCount(const std::string& sessionId);
+  /// Sets the title the user chose (kept from then on: a pull no longer
+  /// titles the session from its first prompt). Local to this machine: titles
+  /// are not synced records. NotFound when there is no such session.
+  StoreResult<Session> renameSession(const std::string& id, const std::string& title);
+
+  /// Full-text search over messages, component versions and session titles
+  /// (StoreSearch.cpp): best bm25 first, then the newest; the cursor is
+  /// opaque. Text FTS5 would refuse is searched as plain words: only a bad
+  /// cursor is Invalid.
+  StoreResult<SearchPage> search(const SearchRequest&);
 
   // Messages: ordered by insertion. Adding an id the session already has
   // stores nothing and returns the stored record (idempotent retries). An

@@ -43,7 +43,9 @@ Res<E> parseName(const std::array<std::pair<E, std::string_view>, N>& table, std
   return fail(Kind::Storage, "corrupt database: unknown " + std::string(column) + " '" + std::string(text) + "'");
 }
 
-// ---- Session cursors: base64url("<updated_at>|<id>") -------------------------
+}  // namespace
+
+// ---- Cursors: base64url ------------------------------------------------------------
 
 constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -73,8 +75,6 @@ std::optional<std::string> unbase64url(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 // ---- Columns -------------------------------------------------------------------
 
@@ -271,6 +271,24 @@ Res<protocol::ComponentVersion> readComponentVersion(const Row& row) {
 
 Res<protocol::AppliedFile> readAppliedFile(const Row& row) {
   return protocol::AppliedFile{row.getString(0), row.getString(1), row.getInt(2), row.getInt(3)};
+}
+
+Res<SearchRow> readSearchRow(const Row& row) {
+  SearchRow out;
+  out.hit.sessionId = row.getString(0);
+  out.hit.sessionTitle = row.getString(1);
+  out.hit.id = row.getString(2);
+  if (!row.isNull(3)) {
+    auto role = parseName(kRoles, row.getString(3), "messages.role");
+    if (!role) return std::unexpected(role.error());
+    out.hit.role = *role;
+  }
+  out.hit.componentVersion = row.getOptionalInt(4);
+  out.hit.snippet = row.getString(5);
+  out.hit.createdAt = row.getInt(6);
+  out.score = row.getDouble(7);
+  out.doc = row.getInt(8);
+  return out;
 }
 
 }  // namespace aieditor::server::store_detail

@@ -43,6 +43,11 @@ std::string titleFrom(std::string_view content);
 
 // ---- Session cursors -------------------------------------------------------------
 
+/// Cursors are opaque to clients: their text in URL-safe base64, unpadded.
+std::string base64url(std::string_view bytes);
+/// nullopt for a character outside the alphabet.
+std::optional<std::string> unbase64url(std::string_view text);
+
 /// A sessions/list row, with the updated_at column its order and cursor use.
 struct ListedSession {
   SessionSummary summary;
@@ -88,5 +93,14 @@ Res<Component> readComponent(const Row&);
 /// versions from before origins were kept); `current` is left false.
 Res<protocol::ComponentVersion> readComponentVersion(const Row&);
 Res<protocol::AppliedFile> readAppliedFile(const Row&);
+
+/// A search statement's row (kSearchMessages and its siblings): the hit
+/// (its kind left to the caller) and where it stands in the order.
+struct SearchRow {
+  protocol::SearchHit hit;
+  double score = 0;      ///< bm25: lower is better
+  std::int64_t doc = 0;  ///< the content row's rowid
+};
+Res<SearchRow> readSearchRow(const Row&);
 
 }  // namespace aieditor::server::store_detail

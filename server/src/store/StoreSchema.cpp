@@ -21,9 +21,11 @@
 // write; such a row stays until retried or its session is deleted.
 #include "store/StoreSchema.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -233,7 +235,59 @@ CREATE INDEX component_files_by_path ON component_files (session_id, path);
 PRAGMA user_version = 6;
 )sql";
 
-// Version 7: two editor windows on one database. pull_log is what each
+// Version 7 (issue 18): full-text search. Three FTS5 tables index, without
+// a copy of the text (external content: snippets read it from the table
+// itself by rowid), message content, every component version's name, JSX
+// and CSS (older versions stay restorable, so their code stays findable;
+// search shows a component once, at its newest matching version), and
+// session titles. Triggers keep them in the write's own transaction, so
+// every path that writes (local writes, pulls, imports, deletes and their
+// cascades) keeps the index agreeing with the data. The FTS rowid is the
+// content row's implicit rowid: a later migration that copies one of these
+// tables (as version 2 did) must index it again after it, and nothing may
+// VACUUM without that (VACUUM may renumber implicit rowids). Each column is
+// indexed up to its first MiB (kIndexedPart, the same in every trigger and
+// in the fill): FTS5's tokenizer keeps a buffer the size of the longest
+// token it has seen for the connection's life, so a 40 MB message of one
+// "word" would otherwise stay in memory; and 'rebuild' (which would index
+// whole columns) is never used.
+// detail=full keeps positions, which phrases need; built by the migration,
+// the index measures about half the text it covers (docs/benchmarks.md).
+// sessions.title_renamed is 1 once the user named the session
+// (session/rename): a pull no longer titles it from its first prompt.
+// migrate() fills the tables (fillSearchIndex) in the same transaction.
+#define AIEDITOR_PART(column) "substr(" column ", 1, 1048576)"
+#define AIEDITOR_FTS(table, columns, content)                                \
+  "CREATE VIRTUAL TABLE " table " USING fts5(" columns ", content='" content \
+  "', tokenize='unicode61 remove_diacritics 2');\n"
+#define AIEDITOR_FTS_TRIGGERS(table, content, news, olds, columns, changed)                                        \
+  "CREATE TRIGGER " table "_insert AFTER INSERT ON " content " BEGIN INSERT INTO " table " (rowid, " columns       \
+  ") VALUES (new.rowid, " news                                                                                     \
+  "); END;\n"                                                                                                      \
+  "CREATE TRIGGER " table "_delete AFTER DELETE ON " content " BEGIN INSERT INTO " table " (" table                \
+  ", rowid, " columns ") VALUES ('delete', old.rowid, " olds                                                       \
+  "); END;\n"                                                                                                      \
+  "CREATE TRIGGER " table "_update AFTER UPDATE OF " changed " ON " content " BEGIN INSERT INTO " table " (" table \
+  ", rowid, " columns ") VALUES ('delete', old.rowid, " olds "); INSERT INTO " table " (rowid, " columns           \
+  ") VALUES (new.rowid, " news "); END;\n"
+constexpr const char* kSchemaV7 =
+    AIEDITOR_FTS("messages_search", "content", "messages")
+    AIEDITOR_FTS_TRIGGERS("messages_search", "messages", AIEDITOR_PART("new.content"), AIEDITOR_PART("old.content"),
+                          "content", "content")
+    AIEDITOR_FTS("components_search", "name, jsx, css", "component_versions")
+    AIEDITOR_FTS_TRIGGERS("components_search", "component_versions",
+                          AIEDITOR_PART("new.name") ", " AIEDITOR_PART("new.jsx") ", " AIEDITOR_PART("new.css"),
+                          AIEDITOR_PART("old.name") ", " AIEDITOR_PART("old.jsx") ", " AIEDITOR_PART("old.css"),
+                          "name, jsx, css", "name, jsx, css")
+    AIEDITOR_FTS("titles_search", "title", "sessions")
+    AIEDITOR_FTS_TRIGGERS("titles_search", "sessions", AIEDITOR_PART("new.title"), AIEDITOR_PART("old.title"), "title",
+                          "title")
+    "ALTER TABLE sessions ADD COLUMN title_renamed INTEGER NOT NULL DEFAULT 0;\n"
+    "PRAGMA user_version = 7;\n";
+#undef AIEDITOR_FTS_TRIGGERS
+#undef AIEDITOR_FTS
+
+// Version 8: two editor windows on one database. pull_log is what each
 // applied pull changed, one row per message added or per kind of change of a
 // session, numbered in order: every window reads the rows past the last it
 // read and tells its editor (session/changed), not only the window whose
@@ -247,8 +301,8 @@ PRAGMA user_version = 6;
 // deleted, so a write queued while the writes before it were being sent (a
 // component deleted during the push of its version) took a sent write's seq,
 // and was forgotten when that one was acknowledged.
-constexpr const char* kSchemaV7 = R"sql(
-ALTER TABLE outbox RENAME TO outbox_v6;
+constexpr const char* kSchemaV8 = R"sql(
+ALTER TABLE outbox RENAME TO outbox_v7;
 CREATE TABLE outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL CHECK (kind = 'message' OR kind = 'interaction' OR kind = 'component'
@@ -258,8 +312,8 @@ CREATE TABLE outbox (
   version INTEGER,
   rejected TEXT
 );
-INSERT INTO outbox SELECT seq, kind, session_id, record_id, version, rejected FROM outbox_v6;
-DROP TABLE outbox_v6;
+INSERT INTO outbox SELECT seq, kind, session_id, record_id, version, rejected FROM outbox_v7;
+DROP TABLE outbox_v7;
 CREATE INDEX outbox_by_record ON outbox (session_id, record_id);
 CREATE TABLE pull_log (
   id INTEGER PRIMARY KEY,
@@ -272,16 +326,54 @@ ALTER TABLE sync_lease ADD COLUMN pid INTEGER;
 ALTER TABLE sync_lease ADD COLUMN started INTEGER;
 ALTER TABLE sync_lease ADD COLUMN machine TEXT;
 
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;
 )sql";
 
 /// kMigrations[v] takes a database from user_version v to v + 1 and sets
 /// user_version itself. Version 0 is an empty (or foreign) database.
 constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
-                                                                        kSchemaV5, kSchemaV6, kSchemaV7};
+                                                                        kSchemaV5, kSchemaV6, kSchemaV7, kSchemaV8};
 
 /// The version that added the outbox.
 constexpr std::int64_t kOutboxVersion = 3;
+/// The version that added the search index.
+constexpr std::int64_t kSearchVersion = 7;
+/// Messages indexed per statement (by rowid range) while filling the
+/// index: progress is shown between them, for a database holding more than
+/// kShowProgressFrom.
+constexpr std::int64_t kFillChunk = 50'000;
+constexpr std::int64_t kShowProgressFrom = 200'000;
+constexpr const char* kLastMessageRow = "SELECT max(rowid) FROM messages";
+constexpr const char* kIndexMessages =
+    "INSERT INTO messages_search (rowid, content) SELECT rowid, " AIEDITOR_PART("content") " FROM messages "
+    "WHERE rowid > ?1 AND rowid <= ?2";
+constexpr const char* kIndexComponents =
+    "INSERT INTO components_search (rowid, name, jsx, css) SELECT rowid, " AIEDITOR_PART("name") ", " AIEDITOR_PART(
+        "jsx") ", " AIEDITOR_PART("css") " FROM component_versions";
+constexpr const char* kIndexTitles =
+    "INSERT INTO titles_search (rowid, title) SELECT rowid, " AIEDITOR_PART("title") " FROM sessions";
+#undef AIEDITOR_PART
+
+/// Indexes what the database held before version 7, messages in chunks
+/// with their progress on stderr when there are many; then merges the
+/// index into one segment per table (smaller, and faster to search).
+Res<void> fillSearchIndex(sqlite::Connection& db) {
+  auto last = selectOne(db, kLastMessageRow, readInt);
+  if (!last) return std::unexpected(last.error());
+  const std::int64_t lastRow = last->value_or(0);
+  const bool showProgress = lastRow >= kShowProgressFrom;
+  for (std::int64_t after = 0; after < lastRow; after += kFillChunk) {
+    const std::int64_t upTo = std::min(after + kFillChunk, lastRow);
+    if (auto indexed = execute(db, kIndexMessages, after, upTo); !indexed) return indexed;
+    if (showProgress)
+      std::fprintf(stderr, "aieditor: building the search index: %lld%% of the messages\n",
+                   static_cast<long long>(upTo * 100 / lastRow));
+  }
+  for (const char* sql :
+       {kIndexComponents, kIndexTitles, "INSERT INTO messages_search (messages_search) VALUES ('optimize')"})
+    if (auto built = db.exec(sql); !built) return std::unexpected(built.error());
+  return {};
+}
 constexpr const char* kUserVersion = "PRAGMA user_version";
 constexpr const char* kTableCount = "SELECT count(*) FROM sqlite_master";
 
@@ -315,6 +407,8 @@ Res<void> migrate(sqlite::Connection& db, const std::string& path) {
       return std::unexpected(migrated.error());
     if (v + 1 == kOutboxVersion)
       if (auto enqueued = execute(db, kEnqueueRecords, std::nullopt); !enqueued) return enqueued;
+    if (v + 1 == kSearchVersion)
+      if (auto filled = fillSearchIndex(db); !filled) return filled;
   }
   if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
   return {};

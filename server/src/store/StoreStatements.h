@@ -72,7 +72,9 @@ inline constexpr const char* kSetTitleIfEmpty = "UPDATE sessions SET title = ?2 
 inline constexpr const char* kFirstPrompt =
     "SELECT content FROM messages WHERE session_id = ?1 AND role = 'user' "
     "AND trim(content, char(32, 9, 13, 10, 12, 11)) <> '' ORDER BY seq LIMIT 1";
-inline constexpr const char* kSetTitle = "UPDATE sessions SET title = ?2 WHERE id = ?1 AND title <> ?2";
+// Not once the user renamed it (session/rename).
+inline constexpr const char* kSetTitle =
+    "UPDATE sessions SET title = ?2 WHERE id = ?1 AND title <> ?2 AND title_renamed = 0";
 inline constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE id = ?1";
 inline constexpr const char* kCurrentComponent = "SELECT current_component_id FROM sessions WHERE id = ?1";
 inline constexpr const char* kSetCurrent = "UPDATE sessions SET current_component_id = ?2 WHERE id = ?1";
@@ -257,6 +259,64 @@ inline constexpr const char* kQueued =
 inline constexpr const char* kQueuedInSession = "SELECT count(*) FROM outbox WHERE session_id = ?1";
 inline constexpr const char* kSetCurrentIfOther =
     "UPDATE sessions SET current_component_id = ?2 WHERE id = ?1 AND current_component_id IS NOT ?2";
+
+// Search (StoreSearch.cpp; the index is described in StoreSchema.cpp). One
+// statement per kind: ?1 the FTS5 query, ?2 a session id or NULL, ?3-?6 the
+// cursor (score, time, kind, doc; ?3 NULL for the first page), ?7 the limit,
+// ?8 the corpus statistics the scores use (bm25_corpus's, taken on the
+// first page and kept in the cursor: sqlite/src/FrozenBm25.cpp). The inner
+// query ranks every match (score: bm25, lower is better) and keeps a page in
+// (score, time DESC, kind, doc) order; only that page's snippets are made
+// (each reads its row's text by rowid).
+#define AIEDITOR_AFTER_CURSOR(kind)                                                                \
+  "(?3 IS NULL OR score > ?3 OR (score = ?3 AND (at < ?4 OR (at = ?4 AND (" kind " > ?5 OR (" kind \
+  " = ?5 AND doc > ?6))))))"
+#define AIEDITOR_SEARCH_ORDER " ORDER BY score, at DESC, doc LIMIT ?7"
+#define AIEDITOR_SNIPPET(table, column) "snippet(" table ", " column ", '\u00ab', '\u00bb', '\u2026', 16)"
+inline constexpr const char* kSearchMessages =
+    "WITH top AS (SELECT doc, score, at FROM (SELECT f.rowid AS doc, bm25_frozen(messages_search, ?8) AS score, "
+    "m.created_at AS at "
+    "FROM messages_search f JOIN messages m ON m.rowid = f.rowid "
+    "WHERE messages_search MATCH ?1 AND (?2 IS NULL OR m.session_id = ?2)) "
+    "WHERE " AIEDITOR_AFTER_CURSOR("0") AIEDITOR_SEARCH_ORDER ") "
+    "SELECT m.session_id, s.title, m.id, m.role, NULL, " AIEDITOR_SNIPPET("messages_search", "0")
+    ", top.at, top.score, top.doc FROM top JOIN messages_search f ON f.rowid = top.doc "
+    "JOIN messages m ON m.rowid = top.doc JOIN sessions s ON s.id = m.session_id WHERE messages_search MATCH ?1";
+// A component once, at its newest version that matches. The scores are
+// taken first (an FTS5 function cannot run under the window function).
+inline constexpr const char* kSearchComponents =
+    "WITH scored AS MATERIALIZED (SELECT f.rowid AS doc, bm25_frozen(components_search, ?8) AS score, "
+    "v.updated_at AS at, v.session_id, v.component_id, v.version "
+    "FROM components_search f JOIN component_versions v ON v.rowid = f.rowid "
+    "WHERE components_search MATCH ?1 AND (?2 IS NULL OR v.session_id = ?2)), "
+    "matched AS (SELECT doc, score, at, "
+    "row_number() OVER (PARTITION BY session_id, component_id ORDER BY version DESC) AS newest FROM scored), "
+    "top AS (SELECT doc, score, at FROM matched WHERE newest = 1 AND " AIEDITOR_AFTER_CURSOR("1")
+        AIEDITOR_SEARCH_ORDER ") "
+    "SELECT v.session_id, s.title, v.component_id, NULL, v.version, " AIEDITOR_SNIPPET("components_search", "-1")
+    ", top.at, top.score, top.doc FROM top JOIN components_search f ON f.rowid = top.doc "
+    "JOIN component_versions v ON v.rowid = top.doc JOIN sessions s ON s.id = v.session_id "
+    "WHERE components_search MATCH ?1";
+inline constexpr const char* kSearchTitles =
+    "WITH top AS (SELECT doc, score, at FROM (SELECT f.rowid AS doc, bm25_frozen(titles_search, ?8) AS score, "
+    "s.created_at AS at "
+    "FROM titles_search f JOIN sessions s ON s.rowid = f.rowid "
+    "WHERE titles_search MATCH ?1 AND (?2 IS NULL OR s.id = ?2)) "
+    "WHERE " AIEDITOR_AFTER_CURSOR("2") AIEDITOR_SEARCH_ORDER ") "
+    "SELECT s.id, s.title, s.id, NULL, NULL, " AIEDITOR_SNIPPET("titles_search", "0")
+    ", top.at, top.score, top.doc FROM top JOIN titles_search f ON f.rowid = top.doc "
+    "JOIN sessions s ON s.rowid = top.doc WHERE titles_search MATCH ?1";
+// The statistics bm25_frozen scores with, for a query's first page; no row when nothing matches.
+#define AIEDITOR_SEARCH_CORPUS(table) "SELECT bm25_corpus(" table ") FROM " table " WHERE " table " MATCH ?1 LIMIT 1"
+inline constexpr const char* kMessagesCorpus = AIEDITOR_SEARCH_CORPUS("messages_search");
+inline constexpr const char* kComponentsCorpus = AIEDITOR_SEARCH_CORPUS("components_search");
+inline constexpr const char* kTitlesCorpus = AIEDITOR_SEARCH_CORPUS("titles_search");
+#undef AIEDITOR_SEARCH_CORPUS
+#undef AIEDITOR_SNIPPET
+#undef AIEDITOR_SEARCH_ORDER
+#undef AIEDITOR_AFTER_CURSOR
+// The user names the session: a pull no longer titles it (settleSession).
+inline constexpr const char* kRenameSession = "UPDATE sessions SET title = ?2, title_renamed = 1 WHERE id = ?1";
 
 #undef AIEDITOR_SESSION_UPDATED_AT
 #undef AIEDITOR_LAST_MESSAGE_AT

@@ -234,6 +234,24 @@ Result<p::SessionListResult> Workspace::listSessions(const p::SessionListParams&
   return p::SessionListResult{std::move(list->sessions), std::move(list->nextCursor)};
 }
 
+Result<p::SearchQueryResult> Workspace::search(const p::SearchQueryParams& params) {
+  auto db = reader();
+  if (!db) return std::unexpected(db.error());
+  auto page = (*db)->search(SearchRequest{params.query, params.sessionId, params.kinds, params.limit, params.cursor});
+  if (!page) return storeFailure(page.error(), "cursor");
+  return p::SearchQueryResult{std::move(page->hits), std::move(page->nextCursor)};
+}
+
+void Workspace::renameSession(const p::SessionRenameParams& params, Callback<p::SessionRenameResult> done) {
+  persist<Session>(
+      params.sessionId, [id = params.sessionId, title = params.title](Store& s) { return s.renameSession(id, title); },
+      [done](Result<Session> renamed) {
+        if (!renamed) return done(std::unexpected(renamed.error()));
+        done(p::SessionRenameResult{std::move(*renamed)});
+      },
+      "sessionId");
+}
+
 void Workspace::deleteSession(const p::SessionIdParams& params, Callback<p::SessionDeleteResult> done) {
   // Its replies end now, and nothing of them is written after the delete.
   if (auto it = sessions_.find(params.sessionId); it != sessions_.end())

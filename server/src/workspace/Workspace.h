@@ -22,6 +22,7 @@
 
 #include "aieditor/protocol/Protocol.h"
 #include "aieditor/protocol/RpcError.h"
+#include "aieditor/protocol/Search.h"
 #include "common/Scheduler.h"
 #include "providers/Provider.h"
 #include "store/StorageThread.h"
@@ -89,6 +90,10 @@ class Workspace {
   Result<protocol::SessionCloseResult> closeSession(const protocol::SessionIdParams&);
   Result<protocol::SessionExportResult> exportSession(const protocol::SessionIdParams&);
   void importSession(const protocol::SessionImportParams&, Callback<protocol::SessionImportResult>);
+  /// A write like any other (kept and retried); the title stays the user's.
+  void renameSession(const protocol::SessionRenameParams&, Callback<protocol::SessionRenameResult>);
+  /// A read: what has committed, through the read connection.
+  Result<protocol::SearchQueryResult> search(const protocol::SearchQueryParams&);
 
   /// Saves the prompt and streams the reply as deltas at once (the prompt's
   /// write does not hold the stream up), then saves the reply and its

@@ -65,7 +65,7 @@ void Workspace::chatSend(const protocol::ChatSendParams& params, CancelToken tok
   // anything is stored, so a bad componentId stores nothing.
   std::optional<Component> iterating;
   std::optional<std::string> target = params.componentId;
-  if (!target && !params.newComponent && looksLikeIteration(params.text)) {
+  if (!target && !params.newComponent && params.makeComponent && looksLikeIteration(params.text)) {
     auto current = s.currentComponentId(params.sessionId);
     if (current && *current) target = **current;
   }
@@ -229,7 +229,7 @@ void Workspace::finishChat(std::shared_ptr<ChatRun> run, std::expected<Completio
   assistant.interactionId = interaction.id;
 
   // Only a whole reply becomes a component: half a function does not compile.
-  if (status == RecordStatus::Complete) {
+  if (status == RecordStatus::Complete && run->params.makeComponent) {
     if (auto extracted = extractComponent(run->reply)) {
       Component component;
       component.id = run->iterating ? run->iterating->id : newId();

@@ -24,6 +24,7 @@ M.codes = {
   InvalidParams = -32602,
   InternalError = -32603,
   ServerNotInitialized = -32002,
+  StorageFailed = -32001,
   RequestCancelled = -32800,
   -- Not sent by the server: used locally when the process is gone or slow.
   ServerExited = -32099,
@@ -295,6 +296,21 @@ function Client:_on_exit(code, signal)
   end
 end
 
+local server_levels = {
+  error = vim.log.levels.ERROR,
+  warn = vim.log.levels.WARN,
+  info = vim.log.levels.INFO,
+  debug = vim.log.levels.DEBUG,
+}
+
+---The level of a line of the server's log ("aieditor warn: ..."), so the
+---log file says ERROR only for errors; INFO for anything else.
+---@param line string
+---@return integer
+function M.server_log_level(line)
+  return server_levels[line:match("^aieditor (%a+):") or ""] or vim.log.levels.INFO
+end
+
 ---Spawns the server.
 ---@param cmd string[]
 ---@param env table<string,string>|nil Extra environment variables.
@@ -385,7 +401,7 @@ function M.spawn(cmd, env, handlers)
   self.stderr:read_start(function(err, chunk)
     if err or not chunk then
       if partial ~= "" then
-        log.write(vim.log.levels.INFO, "server: " .. partial)
+        log.write(M.server_log_level(partial), "server: " .. partial)
         partial = ""
       end
       return
@@ -398,7 +414,7 @@ function M.spawn(cmd, env, handlers)
         if #self.stderr_tail > 10 then
           table.remove(self.stderr_tail, 1)
         end
-        log.write(vim.log.levels.INFO, "server: " .. line)
+        log.write(M.server_log_level(line), "server: " .. line)
       end
     end
     partial = partial:match("[^\n]*$")

@@ -5,6 +5,7 @@ local M = {}
 ---@class aieditor.CommandArgs
 ---@field args string Everything after the subcommand, unsplit.
 ---@field fargs string[] The words after the subcommand.
+---@field bang boolean `:AiEditor!`
 ---@field range aieditor.Range
 
 ---@class aieditor.Subcommand
@@ -60,9 +61,22 @@ M.subcommands = {
     end,
   },
   send = {
-    usage = "send {text}",
+    usage = "[range]send {text}",
     run = function(a)
-      ai().send(a.args)
+      -- With a range (a selection, or % for the file) its code goes along.
+      local buf = vim.api.nvim_get_current_buf()
+      local region = a.range.range > 0 and require("aieditor.components").region(buf, a.range)
+      local text = a.args
+      if region and not text:match("^%s*$") then
+        text = text .. "\n\n" .. require("aieditor.edit").context(buf, region)
+      end
+      ai().send(text)
+    end,
+  },
+  edit = {
+    usage = "[range]edit [instruction]",
+    run = function(a)
+      require("aieditor.edit").edit(a.args, a.range)
     end,
   },
   insert = {
@@ -79,16 +93,49 @@ M.subcommands = {
     end,
     complete = kinds,
   },
+  apply = {
+    usage = "apply[!] [dir]",
+    run = function(a)
+      ai().apply(a.args, a.bang)
+    end,
+    complete = function(arglead)
+      return vim.fn.getcompletion(arglead, "dir")
+    end,
+  },
   history = {
     usage = "history",
     run = function()
       ai().history()
     end,
   },
+  new = {
+    usage = "new",
+    run = function()
+      ai().new_session()
+    end,
+  },
+  retry = {
+    usage = "retry",
+    run = function()
+      ai().retry()
+    end,
+  },
   sessions = {
     usage = "sessions",
     run = function()
       ai().sessions()
+    end,
+  },
+  search = {
+    usage = "search {query}",
+    run = function(a)
+      ai().search(a.args)
+    end,
+  },
+  rename = {
+    usage = "rename {title}",
+    run = function(a)
+      ai().rename(a.args)
     end,
   },
   export = {
@@ -133,6 +180,11 @@ end
 ---@param opts table The table given to nvim_create_user_command callbacks.
 function M.run(opts)
   local name, rest = opts.args:match("^%s*(%S+)%s*(.-)%s*$")
+  -- `:AiEditor apply!` (the bang on the subcommand) as well as `:AiEditor! apply`.
+  local bang = opts.bang == true
+  if name and name:sub(-1) == "!" then
+    name, bang = name:sub(1, -2), true
+  end
   local sub = name and M.subcommands[name]
   if not sub then
     local usages = {}
@@ -148,6 +200,7 @@ function M.run(opts)
   sub.run({
     args = rest,
     fargs = fargs,
+    bang = bang,
     range = { range = opts.range or 0, line1 = opts.line1, line2 = opts.line2 },
   })
 end
@@ -164,7 +217,7 @@ function M.complete(arglead, cmdline)
       return vim.startswith(n, arglead)
     end, M.names())
   end
-  local sub = M.subcommands[words[1]]
+  local sub = M.subcommands[(words[1]:gsub("!$", ""))]
   local argn = #words - (arglead ~= "" and 1 or 0)
   if sub and sub.complete and argn == 1 then
     return sub.complete(arglead)

@@ -90,7 +90,7 @@ end
 ---block before and after (see |undo-blocks|).
 ---@param buf integer
 ---@param fn fun()
-local function as_one_undo_step(buf, fn)
+function M.as_one_undo_step(buf, fn)
   vim.api.nvim_buf_call(buf, function()
     vim.cmd("let &undolevels = &undolevels")
     fn()
@@ -103,7 +103,7 @@ end
 function M.with_current(callback)
   local s = session.current
   if not s then
-    log.error("no session is open: use :AiEditor open [id]")
+    log.error("no session is open: send a prompt to start one, or :AiEditor open")
     return
   end
   local comp = session.current_component()
@@ -122,8 +122,58 @@ function M.with_current(callback)
   end)
 end
 
+---The buffer's lines with a region left out.
+---@param buf integer
+---@param region aieditor.Region|nil
+---@return string[]
+local function lines_without(buf, region)
+  local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  if not region then
+    return lines
+  end
+  if region.linewise then
+    for _ = region.srow, region.erow - 1 do
+      table.remove(lines, region.srow + 1)
+    end
+  else
+    local joined = lines[region.srow + 1]:sub(1, region.scol) .. lines[region.erow + 1]:sub(region.ecol + 1)
+    for _ = region.srow, region.erow do
+      table.remove(lines, region.srow + 1)
+    end
+    table.insert(lines, region.srow + 1, joined)
+  end
+  return lines
+end
+
+---Changes the buffer from `from` to `to` (full texts) hunk by hunk, so
+---lines that did not change keep their marks; returns how many lines were
+---added (or, negative, removed) above line `row` (0-based).
+---@param buf integer
+---@param from string
+---@param to string
+---@param row integer
+---@return integer
+local function patch(buf, from, to, row)
+  local to_lines = vim.split(to, "\n", { plain = true })
+  -- vim.diff became vim.text.diff in Neovim 0.11 (the old name is deprecated).
+  local diff = vim.text and vim.text.diff or vim.diff
+  local hunks = diff(from, to, { result_type = "indices" }) --[[@as integer[][] ]]
+  local shift = 0
+  for i = #hunks, 1, -1 do
+    local a, na, b, nb = unpack(hunks[i])
+    local first = na == 0 and a or a - 1 -- 0-based line where the hunk starts
+    vim.api.nvim_buf_set_lines(buf, first, first + na, false, vim.list_slice(to_lines, b, b + nb - 1))
+    if first + na <= row then
+      shift = shift + nb - na
+    end
+  end
+  return shift
+end
+
 ---Inserts the current component's JSX or CSS at the cursor of the current
----buffer, or replaces the selection, as one undo step.
+---buffer, or replaces the selection, as one undo step. The JSX's imports
+---join the buffer's own (`components/render` merges them): a module
+---imported already is not imported again.
 ---@param kind aieditor.Kind
 ---@param range aieditor.Range|nil
 function M.insert(kind, range)
@@ -135,7 +185,16 @@ function M.insert(kind, range)
   local win = vim.api.nvim_get_current_win()
   local region = M.region(buf, range)
   local cursor = vim.api.nvim_win_get_cursor(win)
-  M.with_current(function(comp)
+  local row, col = cursor[1] - 1, cursor[2]
+  if region then
+    row, col = region.srow, region.scol
+  end
+  local tick = vim.api.nvim_buf_get_changedtick(buf)
+
+  ---@param body string what goes at the cursor
+  ---@param from string|nil the buffer's text without the region
+  ---@param to string|nil the same with the imports merged
+  local function edit(body, from, to)
     if not vim.api.nvim_buf_is_valid(buf) then
       return
     end
@@ -143,20 +202,47 @@ function M.insert(kind, range)
       log.error("the buffer is not modifiable")
       return
     end
+    if vim.api.nvim_buf_get_changedtick(buf) ~= tick then
+      log.warn("the buffer changed while the component was fetched: insert again")
+      return
+    end
     -- A component's text ends with a newline; the buffer brings its own.
-    local text = (comp[kind] or ""):gsub("\n$", "")
-    local lines = vim.split(text, "\n", { plain = true })
-    as_one_undo_step(buf, function()
-      if not region then
-        local row, col = cursor[1] - 1, cursor[2]
-        local line = vim.api.nvim_buf_get_lines(buf, row, row + 1, true)[1]
-        col = math.min(col, #line)
-        vim.api.nvim_buf_set_text(buf, row, col, row, col, lines)
-      elseif region.linewise then
-        vim.api.nvim_buf_set_lines(buf, region.srow, region.erow, false, lines)
-      else
-        vim.api.nvim_buf_set_text(buf, region.srow, region.scol, region.erow, region.ecol, lines)
+    local lines = vim.split((body:gsub("\n$", "")), "\n", { plain = true })
+    M.as_one_undo_step(buf, function()
+      if region and region.linewise then
+        vim.api.nvim_buf_set_lines(buf, region.srow, region.erow, false, {})
+      elseif region then
+        vim.api.nvim_buf_set_text(buf, region.srow, region.scol, region.erow, region.ecol, {})
       end
+      local at = row + (from and patch(buf, from, to, row) or 0)
+      if region and region.linewise then
+        vim.api.nvim_buf_set_lines(buf, at, at, false, lines)
+      else
+        local line = vim.api.nvim_buf_get_lines(buf, at, at + 1, false)[1] or ""
+        local c = math.min(col, #line)
+        vim.api.nvim_buf_set_text(buf, at, c, at, c, lines)
+      end
+    end)
+  end
+
+  M.with_current(function(comp)
+    if kind == "css" then
+      return edit(comp.css or "")
+    end
+    local existing = table.concat(lines_without(buf, region), "\n") .. "\n"
+    require("aieditor").request("components/render", {
+      sessionId = comp.sessionId,
+      componentId = comp.id,
+      target = "insert",
+      existingText = existing,
+    }, function(result)
+      -- `text` is the file with its imports merged, a blank line, then `insert`.
+      local text, insert = result.text or "", result.insert or ""
+      local head = text:sub(1, #text - #insert):gsub("\n$", "")
+      if head ~= "" and not head:match("\n$") then
+        head = head .. "\n"
+      end
+      edit(insert, existing, head == "" and existing or head)
     end)
   end)
 end
@@ -168,7 +254,7 @@ end
 function M.save(kind, range)
   local s = session.current
   if not s then
-    log.error("no session is open: use :AiEditor open [id]")
+    log.error("no session is open: send a prompt to start one, or :AiEditor open")
     return
   end
   local buf = vim.api.nvim_get_current_buf()
@@ -190,73 +276,6 @@ function M.save(kind, range)
     local c = result.component
     session.set_component(c)
     log.info(("saved %s version %s"):format(c.name or c.id, tostring(c.version)))
-  end)
-end
-
----Restores a version as a new version of the component.
----@param component_id string
----@param version integer
----@param on_done fun(component: aieditor.Component)|nil
-function M.restore(component_id, version, on_done)
-  local s = session.current
-  if not s then
-    log.error("no session is open: use :AiEditor open [id]")
-    return
-  end
-  require("aieditor").request(
-    "components/restore",
-    { sessionId = s.id, componentId = component_id, version = version },
-    function(result)
-      local c = result.component
-      session.set_component(c)
-      log.info(("restored version %d of %s as version %s"):format(version, c.name or c.id, tostring(c.version)))
-      if on_done then
-        on_done(c)
-      end
-    end
-  )
-end
-
----@param c aieditor.Component
----@return string
-local function format_version(c)
-  local first = ""
-  for line in (c.jsx or ""):gmatch("[^\n]+") do
-    if line:match("%S") then
-      first = vim.trim(line)
-      break
-    end
-  end
-  return ("v%d  %s  %s"):format(c.version or 0, c.updatedAt or c.createdAt or "", first)
-end
-
----Lists the versions of the current component; choosing one restores it.
-function M.history()
-  M.with_current(function(comp)
-    local s = session.current
-    require("aieditor").request(
-      "components/history",
-      { sessionId = s.id, componentId = comp.id },
-      function(result)
-        local versions = vim.deepcopy(result.versions or {})
-        table.sort(versions, function(a, b)
-          return (a.version or 0) > (b.version or 0)
-        end)
-        if #versions == 0 then
-          log.warn("no versions")
-          return
-        end
-        vim.ui.select(versions, {
-          prompt = ("Restore a version of %s"):format(comp.name or comp.id),
-          format_item = format_version,
-          kind = "aieditor.version",
-        }, function(choice)
-          if choice then
-            M.restore(choice.id or comp.id, choice.version)
-          end
-        end)
-      end
-    )
   end)
 end
 

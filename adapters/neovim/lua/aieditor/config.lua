@@ -7,9 +7,18 @@ local M = {}
 ---@field env table<string,string>|nil Extra environment variables for the server process.
 
 ---@class aieditor.ChatOptions
----@field position "right"|"left"|"bottom"|"top" Where the chat window opens.
----@field size integer Width (right/left) or height (bottom/top) of the chat window.
+---@field position "right"|"left"|"bottom"|"top"|"tab"|"float" Where the chat window opens.
+---@field size integer|nil Width (right/left) or height (bottom/top); nil: 40% of the editor.
 ---@field prompt string Text of the prompt line at the bottom of the chat buffer.
+
+---@class aieditor.ApplyOptions
+---@field dir string|(fun(): string)|nil Where :AiEditor apply writes a component the first time.
+
+---@class aieditor.SessionsOptions
+---@field page_size integer Sessions the picker reads at a time (1 to 1000).
+
+---@class aieditor.SearchOptions
+---@field max_hits integer Hits :AIEditorSearch puts in the quickfix list at most.
 
 ---@class aieditor.SyncOptions
 ---@field url string|nil The team backend (initializationOptions.sync.url). nil: the server's own setting.
@@ -22,7 +31,10 @@ local M = {}
 ---@field base_url string|nil Base URL passed to the provider.
 ---@field offline_delay_ms integer|nil Pause of the offline provider between deltas.
 ---@field history_limit integer Number of messages loaded when a session opens.
+---@field sessions aieditor.SessionsOptions
+---@field search aieditor.SearchOptions
 ---@field chat aieditor.ChatOptions
+---@field apply aieditor.ApplyOptions
 ---@field sync aieditor.SyncOptions
 ---@field request_timeout_ms integer Timeout of the few requests that must wait (completion, shutdown).
 
@@ -44,10 +56,26 @@ local defaults = {
   base_url = nil,
   offline_delay_ms = nil,
   history_limit = 50,
+  sessions = {
+    -- Sessions the picker (:AIEditorSessions) reads at a time; "More
+    -- sessions…" at the end of the list reads the next page.
+    page_size = 50,
+  },
+  search = {
+    -- Hits :AIEditorSearch puts in the quickfix list at most (best first).
+    max_hits = 200,
+  },
   chat = {
-    position = "right",
-    size = 60,
+    position = "right", -- "right", "left", "bottom", "top", "tab" or "float"
+    size = nil, -- columns (right/left) or lines (bottom/top); nil: 40% of the editor, at least 50 (10)
     prompt = "> ",
+  },
+  apply = {
+    -- Where :AiEditor apply writes <Name>.jsx and <Name>.css the first time
+    -- (later applies update the same files): a folder, relative to the
+    -- current directory, or a function returning one. nil: src/components/
+    -- when it exists, else the current file's folder.
+    dir = nil,
   },
   sync = {
     -- The team backend to sync through (aieditor-backend), e.g.

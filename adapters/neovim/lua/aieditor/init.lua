@@ -24,16 +24,34 @@ function M.setup(opts)
   config.set(opts)
 end
 
----How an error reply reaches the user: cancellation is news, not a failure.
+---The sentence to show for an error reply: the server's plain
+---`data.userMessage` when it gave one, else its message.
+---@param err aieditor.RpcError
+---@return string
+function M.user_message(err)
+  local data = type(err.data) == "table" and err.data or {}
+  if type(data.userMessage) == "string" and data.userMessage ~= "" then
+    return data.userMessage
+  end
+  return err.message or "the request failed"
+end
+
+---How an error reply reaches the user: the plain sentence on screen, the
+---protocol's message (with its field path) in the log; cancellation is news,
+---not a failure.
 ---@param method string
 ---@param err aieditor.RpcError
 local function report(method, err)
+  local details = ("%s failed (%s): %s"):format(method, tostring(err.code), err.message or vim.inspect(err))
   if err.code == rpc.codes.RequestCancelled then
-    log.info(method .. " cancelled")
+    log.write(vim.log.levels.INFO, details)
+    log.info(M.user_message(err))
   elseif err.code == rpc.codes.ServerNotInitialized then
-    log.warn(method .. ": the server is still starting: " .. (err.message or ""))
+    log.write(vim.log.levels.WARN, details)
+    log.warn("the server is still starting: try again in a moment")
   else
-    log.error(("%s failed: %s"):format(method, err.message or vim.inspect(err)))
+    log.write(vim.log.levels.ERROR, details)
+    log.error(M.user_message(err))
   end
 end
 
@@ -71,7 +89,7 @@ local function on_exit(c, code)
   log.error(("the server exited unexpectedly (code %d)%s"):format(code, tail ~= "" and (": " .. tail) or ""))
   local s = session.current
   if s and s.sending then
-    session.abort_send(s.sending)
+    session.abort_send(s.sending, "The AI Editor server stopped while the reply was being written.")
   end
 end
 
@@ -165,18 +183,19 @@ end
 local function require_session()
   local s = session.current
   if not s then
-    log.error("no session is open: use :AiEditor open [id]")
+    log.error("no session is open: send a prompt to start one, or :AiEditor open")
     return nil
   end
   return s.id
 end
 
 ---Opens a session by id (creating it if needed). Without an id, asks: pick
----one from `session/list` or type a new id.
+---one from `session/list` or start a new one.
 ---@param session_id string|nil
-function M.open(session_id)
+---@param on_open fun()|nil
+function M.open(session_id, on_open)
   if not session_id or session_id == "" then
-    M.pick_session(true)
+    M.pick_session()
     return
   end
   M.request("session/open", { sessionId = session_id, limit = config.options.history_limit }, function(result)
@@ -189,97 +208,144 @@ function M.open(session_id)
       st.sessionId = st.sessionId or session_id
     end
     status.set(st or { sessionId = session_id, state = "saved" })
+    if on_open then
+      on_open()
+    end
   end)
 end
 
----@param allow_new boolean Offer to type a new id.
-function M.pick_session(allow_new)
-  local function ask_new()
-    vim.ui.input({ prompt = "Session id: " }, function(id)
-      if id and id ~= "" then
-        M.open(id)
-      end
-    end)
+---Sessions being read again after a failed reply, each with what waits for
+---it (a prompt sent meanwhile would be dropped by the reload).
+---@type table<string, fun()[]>
+local reloading = {}
+
+---Reads the open session again (the server's copy of a failed reply).
+---@param id string
+local function reload(id)
+  if reloading[id] then
+    return
   end
-  M.request("session/list", {}, function(result)
-    local items = {}
-    for _, s in ipairs(result.sessions or {}) do
-      -- A summary is {id, title, …, messageCount, componentCount}; accept a
-      -- nested {session = {...}} too.
-      local item = vim.tbl_extend("keep", s, s.session or {})
-      item.session = nil
-      table.insert(items, item)
+  reloading[id] = {}
+  local function done()
+    local waiting = reloading[id] or {}
+    reloading[id] = nil
+    for _, f in ipairs(waiting) do
+      f()
     end
-    if #items == 0 then
-      if allow_new then
-        ask_new()
-      else
-        log.info("no sessions yet")
-      end
-      return
+  end
+  M.request("session/open", { sessionId = id, limit = config.options.history_limit }, function(result)
+    if session.current and session.current.id == id then
+      session.load(result)
     end
-    if allow_new then
-      table.insert(items, { id = false, title = "New session…" })
-    end
-    vim.ui.select(items, {
-      prompt = "aieditor session",
-      kind = "aieditor.session",
-      format_item = function(item)
-        if not item.id then
-          return item.title
-        end
-        return ("%s  %s  (%s messages, %s components, %s)"):format(
-          item.id,
-          item.title or "",
-          tostring(item.messageCount or 0),
-          tostring(item.componentCount or 0),
-          item.updatedAt or ""
-        )
-      end,
-    }, function(choice)
-      if not choice then
-        return
-      end
-      if choice.id then
-        M.open(choice.id)
-      else
-        ask_new()
-      end
-    end)
-  end)
+    done()
+  end, {
+    on_error = function()
+      done()
+      return false
+    end,
+  })
+end
+
+---A new session id: the time and a random suffix ("s-20261203-171744-3fa2").
+---@return string
+function M.new_session_id()
+  -- The clock's nanoseconds tell two sessions started in one second apart,
+  -- without reseeding the math.random that other plugins share.
+  local suffix = (vim.uv or vim.loop).hrtime() % 0x10000
+  return ("s-%s-%04x"):format(os.date("!%Y%m%d-%H%M%S"), suffix)
+end
+
+---Starts a new session (its id made up; the server titles it after the
+---first prompt) and opens it.
+---@param on_open fun()|nil
+function M.new_session(on_open)
+  M.open(M.new_session_id(), on_open)
+end
+
+---The session picker (|vim.ui.select()|): "New session" first, then the
+---sessions, most recent first, a page at a time.
+function M.pick_session()
+  require("aieditor.sessions").pick()
 end
 
 ---Picks a session from the list and opens it.
 function M.sessions()
-  M.pick_session(false)
+  M.pick_session()
 end
 
----Sends a prompt. The reply streams into the chat buffer.
+---Renames the open session; without a title, asks for one.
+---@param title string|nil
+function M.rename(title)
+  require("aieditor.sessions").rename(title)
+end
+
+---Searches every session; the hits fill the quickfix list.
+---@param query string|nil nil or blank: asks for one.
+function M.search(query)
+  require("aieditor.search").search(query)
+end
+
+---Sends a prompt. The reply streams into the chat buffer. With no session
+---open, starts one first: a prompt is never dropped. A failed reply keeps
+---the prompt for |:AiEditor-retry| and says why in the chat.
 ---@param text string
 ---@param images aieditor.Image[]|nil
-function M.send(text, images)
-  local id = require_session()
-  if not id then
+---@param on_reply fun(result: table)|nil Called with the chat/send result once the reply is saved.
+function M.send(text, images, on_reply)
+  if not text or text:match("^%s*$") then
+    log.error("type a prompt first")
     return
   end
-  if not text or text:match("^%s*$") then
-    log.error("send needs some text")
+  if not session.current then
+    M.new_session(function()
+      M.send(text, images, on_reply)
+    end)
+    return
+  end
+  local id = session.current.id
+  if reloading[id] then
+    table.insert(reloading[id], function()
+      M.send(text, images, on_reply)
+    end)
     return
   end
   if session.current.sending then
-    log.warn("a reply is still streaming: wait, or :AiEditor cancel")
+    log.warn("a reply is still being written: wait for it, or :AiEditor cancel")
     return
   end
-  require("aieditor.chat").buf()
+  local chat = require("aieditor.chat")
+  chat.buf()
+  status.start_generating()
   local send = session.begin_send(text, images)
   local request_id = M.request("chat/send", { sessionId = id, text = text, images = images }, function(result)
     session.finish_send(send, result)
+    if on_reply then
+      on_reply(result)
+    end
   end, {
     on_error = function(err)
-      session.abort_send(send)
+      if err.code == rpc.codes.StorageFailed then
+        -- The reply arrived; the server keeps its write and saves it again.
+        session.abort_send(send)
+        reload(id)
+        return false
+      end
+      local reason = M.user_message(err)
+      session.abort_send(send, reason)
+      chat.restore_prompt(text)
       -- The server saved what arrived (interrupted or failed): show its copy.
       if session.current and session.current.id == id then
-        M.open(id)
+        reload(id)
+      end
+      if err.code ~= rpc.codes.RequestCancelled then
+        log.write(vim.log.levels.ERROR, ("chat/send failed (%s): %s"):format(tostring(err.code), err.message or ""))
+        if chat.is_open() then
+          -- The chat shows the reason; a long line here would ask for Enter.
+          log.warn("the reply failed (the chat says why): :AiEditor retry")
+        else
+          log.warn(reason .. " (:AiEditor retry sends the prompt again)")
+        end
+        return true
       end
       return false
     end,
@@ -287,9 +353,35 @@ function M.send(text, images)
   if send then
     send.request_id = request_id
     if not request_id then
-      session.abort_send(send)
+      session.abort_send(send, "The AI Editor server is not running.")
     end
   end
+end
+
+---Sends a prompt again: the failed one; else, in the chat window, the prompt
+---of the reply under the cursor; else the last prompt (regenerate).
+function M.retry()
+  local s = session.current
+  if not s then
+    log.error("no session is open: nothing to retry")
+    return
+  end
+  local failure = session.failures[s.id]
+  if failure then
+    require("aieditor.chat").clear_prompt(failure.text)
+    M.send(failure.text, failure.images)
+    return
+  end
+  local chat = require("aieditor.chat")
+  local at = chat.message_at_cursor() or #s.messages
+  for i = at, 1, -1 do
+    local m = s.messages[i]
+    if m.role == "user" and m.content and m.content ~= "" then
+      M.send(m.content, m.images)
+      return
+    end
+  end
+  log.warn("no prompt to send again yet")
 end
 
 ---Cancels the reply that is streaming.
@@ -302,8 +394,13 @@ function M.cancel()
   client:cancel(s.sending.request_id)
 end
 
----Toggles the chat window.
+---Toggles the chat window. With no session open, starts one.
 function M.chat()
+  if not session.current then
+    require("aieditor.chat").open()
+    M.new_session()
+    return
+  end
   require("aieditor.chat").toggle()
 end
 
@@ -319,8 +416,18 @@ function M.save(kind, range)
   require("aieditor.components").save(kind, range)
 end
 
+---Lists the versions of the current component; choosing an older one shows
+---its diff, then restores it (and the files it was applied to).
 function M.history()
-  require("aieditor.components").history()
+  require("aieditor.history").pick()
+end
+
+---`:AiEditor apply [dir]` shows the diff of writing the current component to
+---its own files; `apply!` writes them.
+---@param dir string|nil
+---@param write boolean|nil
+function M.apply(dir, write)
+  require("aieditor.apply").apply(dir, write == true)
 end
 
 ---Writes the session's export document (JSON) to a file.

@@ -34,6 +34,13 @@ local M = {}
 ---@class aieditor.Send
 ---@field request_id integer|nil
 ---@field user aieditor.Message The local copy shown until the server answers.
+---@field started integer When it was sent (uv.now(), ms), for "Generating… 3 s".
+
+---A reply that failed or was stopped: what to say and what `:AiEditor retry` sends.
+---@class aieditor.Failure
+---@field text string The prompt.
+---@field images aieditor.Image[]|nil
+---@field reason string One plain sentence.
 
 ---@class aieditor.SessionState
 ---@field id string
@@ -46,6 +53,11 @@ local M = {}
 
 ---@type aieditor.SessionState|nil
 M.current = nil
+
+---The last failed reply of each session, kept across reloads of the session
+---until the next prompt is sent in it.
+---@type table<string, aieditor.Failure>
+M.failures = {}
 
 ---Fires `User {pattern}` if anyone listens (no "No matching autocommands" noise).
 ---@param pattern string
@@ -129,8 +141,16 @@ function M.begin_send(text, images)
     status = "sending",
   }
   table.insert(s.messages, user)
-  s.sending = { user = user }
-  chat().render(#s.messages)
+  s.sending = { user = user, started = (vim.uv or vim.loop).now() }
+  M.failures[s.id] = nil
+  local titled = false
+  if not s.info.title or s.info.title == "" then
+    -- What the server will title the session (the prompt's first line).
+    s.info.title = vim.split(vim.trim(text), "\n", { plain = true })[1]
+    titled = true
+  end
+  chat().render(not titled and #s.messages or nil)
+  require("aieditor.status").redraw()
   return s.sending
 end
 
@@ -202,9 +222,25 @@ function M.finish_send(send, result)
   end
   if result.component then
     M.set_component(result.component)
+    require("aieditor.apply").tell_if_behind(result.component)
   end
   chat().render(first)
+  require("aieditor.status").redraw()
   M.fire("AiEditorReply")
+end
+
+---Puts older messages (a `messages/list` page, oldest first) before the
+---loaded ones.
+---@param messages aieditor.Message[]
+---@param has_more boolean Still older ones exist on the server.
+function M.prepend(messages, has_more)
+  local s = M.current
+  if not s then
+    return
+  end
+  s.messages = vim.list_extend(vim.list_extend({}, messages), s.messages)
+  s.has_more = has_more
+  chat().render()
 end
 
 ---Takes a `session/changed` notification: records another device's work
@@ -259,6 +295,10 @@ function M.on_changed(params)
   end
   if params.components or params.currentComponentId ~= nil then
     M.fire("AiEditorComponent")
+    local current = M.current_component()
+    if current and type(params.components) == "table" then
+      require("aieditor.apply").tell_if_behind(current)
+    end
   end
   if first then
     chat().render(first)
@@ -266,14 +306,21 @@ function M.on_changed(params)
   M.fire("AiEditorChanged")
 end
 
----Forgets the send in flight (after an error or a cancel).
+---Forgets the send in flight (after an error or a cancel) and keeps the
+---prompt and the reason for `:AiEditor retry`.
 ---@param send aieditor.Send
-function M.abort_send(send)
+---@param reason string|nil One plain sentence; nil: no failure to show.
+function M.abort_send(send, reason)
   local s = M.current
   if s and s.sending == send then
     s.sending = nil
     send.user.status = "failed"
+    if reason then
+      M.failures[s.id] = { text = send.user.content, images = send.user.images, reason = reason }
+    end
     chat().render()
+    require("aieditor.status").redraw()
+    M.fire("AiEditorReply")
   end
 end
 

@@ -65,7 +65,34 @@ function M.parse_time(ts)
   return epoch
 end
 
----The text for a status: "✅ Saved 14:03", "⏳ Saving…", "❌ Save failed: <reason>", "💾 Not saved".
+---A time as people say it: "just now", "42 s ago", "3 min ago", "2 h ago",
+---"yesterday", "5 days ago", then the date ("2026-11-02"); "" without one.
+---@param ts string|nil RFC 3339
+---@param now integer|nil epoch seconds (default: now)
+---@return string
+function M.relative(ts, now)
+  local t = M.parse_time(ts)
+  if not t then
+    return ""
+  end
+  local ago = (now or os.time()) - t
+  if ago < 5 then
+    return "just now"
+  elseif ago < 60 then
+    return ("%d s ago"):format(ago)
+  elseif ago < 3600 then
+    return ("%d min ago"):format(math.floor(ago / 60))
+  elseif ago < 86400 then
+    return ("%d h ago"):format(math.floor(ago / 3600))
+  elseif ago < 2 * 86400 then
+    return "yesterday"
+  elseif ago < 30 * 86400 then
+    return ("%d days ago"):format(math.floor(ago / 86400))
+  end
+  return os.date("%Y-%m-%d", t) --[[@as string]]
+end
+
+---The text for a status: "✅ Saved 14:03:27", "⏳ Saving…", "❌ Save failed: <reason>", "💾 Not saved".
 ---@param st aieditor.PersistenceStatus|nil
 ---@return string
 function M.format(st)
@@ -75,7 +102,7 @@ function M.format(st)
   if st.state == "saved" then
     local t = M.parse_time(st.lastSavedAt)
     if t then
-      return "✅ Saved " .. os.date("%H:%M", t)
+      return "✅ Saved " .. os.date("%H:%M:%S", t)
     end
     return "✅ Saved"
   elseif st.state == "saving" then
@@ -121,20 +148,60 @@ function M.format_sync(st, now)
   return text
 end
 
----The statusline component: the save state (empty while no session is
----open), then the sync state (empty while sync is off).
----@return string
-function M.statusline()
-  local save, sync = M.format(M.current), M.format_sync(M.sync)
-  if save ~= "" and sync ~= "" then
-    return save .. "  " .. sync
+---"⏳ Generating… 12 s" while a reply streams in the open session.
+---@return string|nil
+function M.generating()
+  local s = require("aieditor.session").current
+  local send = s and s.sending
+  if not send then
+    return nil
   end
-  return save .. sync
+  local elapsed = math.floor(((vim.uv or vim.loop).now() - (send.started or 0)) / 1000)
+  return ("⏳ Generating… %d s"):format(math.max(elapsed, 0))
 end
+
+---Redraws once a second while a reply streams.
+---@type userdata|nil
+local generating_timer
 
 local function redraw()
   require("aieditor.chat").refresh_title()
   pcall(vim.cmd, "redrawstatus!")
+end
+
+---Redraws the statusline and the chat window's title (a reply began or ended).
+M.redraw = redraw
+
+---Starts the "Generating… N s" clock; it stops by itself when the reply ends.
+function M.start_generating()
+  if generating_timer then
+    return
+  end
+  generating_timer = (vim.uv or vim.loop).new_timer()
+  generating_timer:start(1000, 1000, vim.schedule_wrap(function()
+    if not M.generating() and generating_timer then
+      generating_timer:stop()
+      generating_timer:close()
+      generating_timer = nil
+    end
+    redraw()
+  end))
+end
+
+---The statusline component: the save state (empty while no session is
+---open; "Generating… N s" while a reply streams, unless a save failed), then
+---the sync state (empty while sync is off).
+---@return string
+function M.statusline()
+  local save, sync = M.format(M.current), M.format_sync(M.sync)
+  local generating = M.generating()
+  if generating and not (M.current and M.current.state == "failed") then
+    save = generating
+  end
+  if save ~= "" and sync ~= "" then
+    return save .. "  " .. sync
+  end
+  return save .. sync
 end
 
 ---The retryAt whose end was already followed by a fresh `sync/status`.

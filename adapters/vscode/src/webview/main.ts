@@ -4,8 +4,9 @@
 
 import { applyOp, emptyState, type ChatMessage, type ChatOp, type ChatState } from '../chat_model';
 import { codeOfKind, escapeHtml, renderMarkdown } from '../markdown';
-import { formatClock, formatStatus } from '../status_format';
+import { formatClock, formatGenerating, formatStatus } from '../status_format';
 import type { Attachment, HostToView, ViewToHost } from '../webview_protocol';
+import { highlightOnce } from './highlight';
 
 interface VsCodeApi {
   postMessage(message: ViewToHost): void;
@@ -29,6 +30,9 @@ const empty = $('empty');
 const statusEl = $('status');
 const sessionEl = $('session');
 const errorEl = $('error');
+const errorText = $('error-text');
+const retryBtn = $('retry') as HTMLButtonElement;
+const generatingEl = $('generating');
 const form = $('composer') as HTMLFormElement;
 const prompt = $('prompt') as HTMLTextAreaElement;
 const sendBtn = $('send') as HTMLButtonElement;
@@ -58,20 +62,20 @@ function messageHtml(m: ChatMessage): string {
     .map((img) => `<img class="thumb" alt="attached image" src="data:${escapeHtml(img.mimeType)};base64,${escapeHtml(img.data)}">`)
     .join('');
   let buttons = '';
-  if (m.role === 'assistant' && m.status !== 'streaming') {
-    const jsx = codeOfKind(m.content, 'jsx') !== undefined || m.componentId !== undefined;
-    const css = codeOfKind(m.content, 'css') !== undefined || m.componentId !== undefined;
-    if (jsx || css) {
-      buttons =
-        '<div class="message-actions">' +
-        (jsx ? '<button type="button" class="insert-jsx secondary" data-kind="jsx">Insert JSX</button>' : '') +
-        (css ? '<button type="button" class="insert-css secondary" data-kind="css">Insert CSS</button>' : '') +
-        '</div>';
-    }
+  if (m.role === 'assistant' && m.status !== 'streaming' && !m.pending) {
+    const made = m.componentId !== undefined;
+    const css = codeOfKind(m.content, 'css') !== undefined;
+    buttons =
+      '<div class="message-actions">' +
+      (made ? '<button type="button" class="apply" data-action="apply" title="Write the component to its own .jsx and .css files, after a diff">Apply to Files</button>' : '') +
+      (made ? '<button type="button" class="insert-jsx secondary" data-kind="jsx" title="Merge into the current file, imports included">Insert JSX</button>' : '') +
+      (css ? '<button type="button" class="insert-css secondary" data-kind="css">Insert CSS</button>' : '') +
+      '<button type="button" class="regenerate secondary" data-action="regenerate" title="Send this reply\'s prompt again">Regenerate</button>' +
+      '</div>';
   }
   return (
     `<div class="meta"><span class="role">${escapeHtml(role)}</span> <span class="time">${escapeHtml(clock)}</span>${note}${pending}</div>` +
-    `<div class="content markdown">${renderMarkdown(m.content)}</div>` +
+    `<div class="content markdown">${renderMarkdown(m.content, { codeActions: m.role === 'assistant' })}</div>` +
     (images ? `<div class="images">${images}</div>` : '') +
     buttons
   );
@@ -83,16 +87,37 @@ function messageNode(m: ChatMessage): HTMLElement {
   return el;
 }
 
+/** The code blocks the user opened with Show, by "messageId:index": they stay open when their message is drawn again. */
+const shownCode = new Set<string>();
+
+function showCode(block: HTMLElement, show: boolean): void {
+  const pre = block.querySelector('pre');
+  const code = block.querySelector('code');
+  const button = block.querySelector('button.code-show');
+  if (!pre || !code || !button) return;
+  if (show) highlightOnce(code, block.dataset.lang);
+  pre.classList.toggle('hidden', !show);
+  button.textContent = show ? 'Hide' : 'Show';
+}
+
 function fillMessageNode(el: HTMLElement, m: ChatMessage): void {
   el.className = `message ${m.role}${m.pending ? ' pending' : ''}`;
   el.dataset.id = m.id;
   el.dataset.role = m.role;
   el.dataset.status = m.status;
   el.innerHTML = messageHtml(m);
+  for (const block of Array.from(el.querySelectorAll<HTMLElement>('.code'))) {
+    if (shownCode.has(`${m.id}:${block.dataset.index}`)) showCode(block, true);
+  }
 }
 
 function nearBottom(): boolean {
   return log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+}
+
+function renderGenerating(): void {
+  generatingEl.textContent = state.busy ? formatGenerating(state.busySince, new Date()) : '';
+  generatingEl.classList.toggle('hidden', !state.busy);
 }
 
 function renderChrome(): void {
@@ -101,26 +126,33 @@ function renderChrome(): void {
     statusEl.textContent = view.state === 'failed' && state.status?.error ? `${view.text}: ${state.status.error}` : view.text;
     statusEl.title = view.tooltip;
     statusEl.dataset.state = view.state;
-    sessionEl.textContent = state.sessionId;
+    sessionEl.textContent = state.title || 'New session';
+    sessionEl.title = `Session ${state.sessionId}`;
   } else {
     statusEl.textContent = '';
     statusEl.title = '';
     statusEl.dataset.state = 'none';
     sessionEl.textContent = 'No session';
   }
-  empty.classList.toggle('hidden', state.sessionId !== undefined);
+  empty.classList.toggle('hidden', state.messages.length > 0);
   older.classList.toggle('hidden', !state.hasMore);
   older.textContent = state.loadingOlder ? 'Loading older messages…' : 'Scroll up or click to load older messages';
-  sendBtn.disabled = state.busy || !state.sessionId;
+  sendBtn.disabled = state.busy;
   cancelBtn.classList.toggle('hidden', !state.busy);
   document.body.dataset.busy = String(state.busy);
-  errorEl.textContent = state.error ?? '';
+  errorText.textContent = state.error ?? '';
   errorEl.classList.toggle('hidden', !state.error);
+  retryBtn.classList.toggle('hidden', !state.failedPrompt || state.busy);
+  renderGenerating();
 }
 
+// "Generating… 12s" counts up while a reply streams.
+setInterval(() => {
+  if (state.busy) renderGenerating();
+}, 1000);
+
 /** Re-renders the list, reusing the node of every message that did not change. */
-function renderMessages(previous: ChatState): void {
-  const stick = nearBottom();
+function renderMessages(previous: ChatState, stick: boolean): void {
   const oldHeight = log.scrollHeight;
   const oldTop = log.scrollTop;
   const prevById = new Map(previous.messages.map((m) => [m.id, m]));
@@ -153,8 +185,15 @@ function renderMessages(previous: ChatState): void {
 function apply(op: ChatOp): void {
   const previous = state;
   state = applyOp(state, op);
-  if (previous.messages !== state.messages || previous.sessionId !== state.sessionId) renderMessages(previous);
+  // The prompt of a failed reply is never lost: back in the box unless the user typed another.
+  if (op.type === 'failed' && prompt.value.trim() === '') prompt.value = op.prompt.text;
+  // Following the conversation: at the bottom before, or the user just sent a prompt.
+  const sent = state.messages.some((m) => m.pending) && !previous.messages.some((m) => m.pending);
+  const stick = nearBottom() || sent;
+  if (previous.messages !== state.messages || previous.sessionId !== state.sessionId) renderMessages(previous, stick);
   renderChrome();
+  // The error bar showing or hiding changes the log's height: stay at the bottom.
+  if (stick) log.scrollTop = log.scrollHeight;
   maybeLoadOlder();
 }
 
@@ -187,7 +226,7 @@ older.addEventListener('click', () => {
 function send(): void {
   const text = prompt.value.trim();
   // The server takes a blank prompt only with images attached.
-  if ((!text && attachments.length === 0) || state.busy || !state.sessionId) return;
+  if ((!text && attachments.length === 0) || state.busy) return;
   post({ type: 'send', text, images: attachments });
   prompt.value = '';
   attachments = [];
@@ -206,7 +245,13 @@ prompt.addEventListener('keydown', (e) => {
 });
 cancelBtn.addEventListener('click', () => post({ type: 'cancel' }));
 attachBtn.addEventListener('click', () => post({ type: 'attachFile' }));
+$('add-selection').addEventListener('click', () => post({ type: 'addSelection' }));
 $('open-session').addEventListener('click', () => post({ type: 'openSession' }));
+retryBtn.addEventListener('click', () => {
+  // The prompt box held the failed prompt; Retry sends it, so it empties.
+  if (state.failedPrompt && prompt.value.trim() === state.failedPrompt.text.trim()) prompt.value = '';
+  post({ type: 'retry' });
+});
 
 attachmentsEl.addEventListener('click', (e) => {
   const target = e.target as HTMLElement;
@@ -234,12 +279,45 @@ prompt.addEventListener('paste', (e) => {
   }
 });
 
-list.addEventListener('click', (e) => {
-  const button = (e.target as HTMLElement).closest('button[data-kind]') as HTMLButtonElement | null;
-  const article = button?.closest('article') as HTMLElement | null;
-  if (button && article?.dataset.id) {
-    post({ type: 'insert', kind: button.dataset.kind === 'css' ? 'css' : 'jsx', messageId: article.dataset.id });
+/** A collapsed code block's buttons: Show/Hide here, the others in the host. */
+function codeAction(button: HTMLButtonElement, messageId: string): void {
+  const block = button.closest('.code') as HTMLElement | null;
+  if (!block) return;
+  const index = Number(block.dataset.index);
+  switch (button.dataset.code) {
+    case 'show': {
+      const key = `${messageId}:${index}`;
+      const show = !shownCode.has(key);
+      if (show) shownCode.add(key);
+      else shownCode.delete(key);
+      showCode(block, show);
+      break;
+    }
+    case 'copy':
+      post({ type: 'copyCode', messageId, index });
+      break;
+    case 'diff':
+      post({ type: 'diffCode', messageId, index });
+      break;
+    case 'apply':
+      post({ type: 'apply', messageId });
+      break;
   }
+}
+
+list.addEventListener('click', (e) => {
+  const codeButton = (e.target as HTMLElement).closest('button[data-code]') as HTMLButtonElement | null;
+  const codeMessage = (codeButton?.closest('article') as HTMLElement | null)?.dataset.id;
+  if (codeButton && codeMessage) {
+    codeAction(codeButton, codeMessage);
+    return;
+  }
+  const button = (e.target as HTMLElement).closest('button[data-kind], button[data-action]') as HTMLButtonElement | null;
+  const messageId = (button?.closest('article') as HTMLElement | null)?.dataset.id;
+  if (!button || !messageId) return;
+  if (button.dataset.action === 'apply') post({ type: 'apply', messageId });
+  else if (button.dataset.action === 'regenerate') post({ type: 'regenerate', messageId });
+  else post({ type: 'insert', kind: button.dataset.kind === 'css' ? 'css' : 'jsx', messageId });
 });
 
 window.addEventListener('message', (event: MessageEvent<HostToView>) => {
@@ -254,6 +332,14 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
       break;
     case 'focusPrompt':
       prompt.focus();
+      break;
+    case 'restorePrompt':
+      if (prompt.value.trim() === '') prompt.value = msg.text;
+      break;
+    case 'addToPrompt':
+      prompt.value = prompt.value.trim() === '' ? `\n\n${msg.text}` : `${prompt.value.replace(/\s*$/, '')}\n\n${msg.text}`;
+      prompt.focus();
+      prompt.setSelectionRange(0, 0); // the instruction goes first
       break;
   }
 });

@@ -15,142 +15,29 @@
 //   AIEDITOR_E2E_CHROMIUM (optional, default /usr/bin/chromium)
 
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import {
-  addBackendUser,
-  backendMessages,
-  isolatedEnv,
-  launchBrowser,
-  makeDirs,
-  requireEnv,
-  run,
-  startBackend,
-  startCodeServer,
-  waitFor,
-  writeSettings,
-} from './harness.mjs';
+import { after, before, describe } from 'node:test';
+import { addBackendUser, backendMessages, requireEnv, startBackend, waitFor } from './harness.mjs';
 import { RpcClient } from './rpc.mjs';
+import { readTree, TIMEOUT, Workbench } from './workbench.mjs';
 
-const SESSION = 'e2e-session';
 const PROMPT = 'A counter button with a reset link';
+/** The session the first steps open, made by "New session" (its id is generated: read from the chat view). */
+let SESSION;
 const APP_JSX = "import React from 'react';\n\n// The AI Editor inserts the component below.\n";
-const TIMEOUT = 60_000;
 /** The provider key set with "AI Editor: Set API Key" (the offline provider ignores it). */
 const API_KEY = 'sk-e2e-Q7vR2mX9kL4pT8wZ3nB6yH1cF5gJ0dS';
 
-const server = requireEnv('AIEDITOR_SERVER');
+const ui = new Workbench('sessions-and-sync');
+const { dirs, env, server } = ui;
 const backendBinary = requireEnv('AIEDITOR_BACKEND');
-const node = requireEnv('AIEDITOR_E2E_NODE');
-const entry = requireEnv('AIEDITOR_E2E_CODE_SERVER');
-const vsix = requireEnv('AIEDITOR_E2E_VSIX');
-const outDir = requireEnv('AIEDITOR_E2E_OUT');
-const chromiumPath = process.env.AIEDITOR_E2E_CHROMIUM ?? '/usr/bin/chromium';
-
-mkdirSync(outDir, { recursive: true });
-const codeServerLog = join(outDir, 'code-server.log');
-writeFileSync(codeServerLog, '');
-
-const dirs = makeDirs();
-const env = isolatedEnv(dirs);
-const blocked = [];
-let codeServer;
 /** The team backend of the sync steps, and alice's sign-in token there. */
 let backend;
 let token;
-let browser;
 let page;
-let failed = false;
 /** What the server stored, read back by our own client in "the server stored…". */
 let stored;
-
-const userSettings = {
-  'security.workspace.trust.enabled': false,
-  'aieditor.trace.server': 'verbose',
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoUpdate': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.ignoreRecommendations': true,
-  'files.autoSave': 'off',
-  'editor.formatOnSave': false,
-  'git.enabled': false,
-  'chat.disableAIFeatures': true,
-  // Settings open as a tab, not a modal dialog, and what the test types lands
-  // as typed (no quote closed).
-  'workbench.editor.useModal': 'off',
-  'editor.autoClosingQuotes': 'never',
-};
-const settings = { machine: { 'aieditor.serverPath': server }, user: userSettings };
-
-/** The chat webview's document: VS Code nests it in two iframes. */
-function chat() {
-  return page.frameLocator('iframe.webview[src*="extensionId=aieditor.aieditor"]').frameLocator('iframe#active-frame');
-}
-
-function escapeRe(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/**
- * Runs a command from the command palette by its exact title. The palette
- * lists the commands known when it opens, so a command registered a moment
- * later needs the palette opened again: retry until the deadline.
- */
-async function runCommand(title, timeoutMs = TIMEOUT) {
-  const deadline = Date.now() + timeoutMs;
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  const row = page
-    .locator('.quick-input-widget .monaco-list-row')
-    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
-    .first();
-  for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    try {
-      await row.waitFor({ state: 'visible', timeout: 5_000 });
-      await row.click({ timeout: 5_000 });
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`no command "${title}" in the palette: ${e.message}`);
-      await page.keyboard.press('Escape');
-      await input.waitFor({ state: 'hidden' });
-    }
-  }
-}
-
-/** Opens a workspace file with Quick Open; resolves to its editor. */
-async function openFile(name) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(name);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().click();
-  const editor = page.locator(`.editor-instance .monaco-editor[data-uri$="/${name}"]`);
-  await editor.waitFor({ state: 'visible' });
-  return editor;
-}
-
-/** Saves a dirty editor with Ctrl+S, and waits until its tab is no longer dirty. */
-async function save(editor, name) {
-  await editor.locator('.view-lines').click();
-  await page.keyboard.press('Control+S');
-  await page.locator('.tabs-container .tab.dirty', { hasText: name }).waitFor({ state: 'detached' });
-}
-
-/** Waits for the quick input with this title, types `text` and accepts it. */
-async function answerInput(title, text) {
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible' });
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.fill(text);
-  await input.press('Enter');
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'hidden' });
-}
 
 const backendEnv = { ...env, AIEDITOR_LOG: 'warn' };
 const backendDb = join(dirs.root, 'backend.db');
@@ -158,42 +45,12 @@ const backendOptions = {
   binary: backendBinary,
   db: backendDb,
   env: backendEnv,
-  log: (text) => writeFileSync(join(outDir, 'backend.log'), text, { flag: 'a' }),
+  log: (text) => writeFileSync(join(ui.outDir, 'backend.log'), text, { flag: 'a' }),
 };
 
 /** The sync item in the status bar reading `label`. */
 function syncItem(label) {
   return page.locator(`.part.statusbar .statusbar-item[aria-label="AI Editor sync: ${label}"]`);
-}
-
-/**
- * Sets one user setting as a person would: a line added at the top of
- * "Preferences: Open User Settings (JSON)", saved. (code-server does not
- * notice the file changed behind its back.)
- */
-async function setUserSetting(key, value) {
-  const editor = await openUserSettings();
-  await page.keyboard.press('End');
-  await page.keyboard.press('Enter');
-  await page.keyboard.insertText(`${JSON.stringify(key)}: ${JSON.stringify(value)},`);
-  await save(editor, 'settings.json');
-}
-
-/** Removes the setting setUserSetting added last (the second line). */
-async function removeFirstUserSetting() {
-  const editor = await openUserSettings();
-  await page.keyboard.press('ArrowDown');
-  await page.keyboard.press('Control+Shift+K'); // Delete Line
-  await save(editor, 'settings.json');
-}
-
-async function openUserSettings() {
-  await runCommand('Preferences: Open User Settings (JSON)');
-  const editor = page.locator('.editor-instance .monaco-editor[data-uri$="/User/settings.json"]');
-  await editor.waitFor({ state: 'visible' });
-  await editor.locator('.view-lines').click();
-  await page.keyboard.press('Control+Home');
-  return editor;
 }
 
 /** A second aieditor over pipes, like another machine: its own database, the same backend and user. */
@@ -210,10 +67,10 @@ async function secondMachine() {
 
 /** "AI Editor: Restart Server", done once its notification shows (older ones are cleared first). */
 async function restartServer() {
-  await runCommand('Notifications: Clear All Notifications');
+  await ui.runCommand('Notifications: Clear All Notifications');
   await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden' });
-  await runCommand('AI Editor: Restart Server');
-  await toast('AI Editor: server restarted').waitFor({ state: 'visible' });
+  await ui.runCommand('AI Editor: Restart Server');
+  await ui.toast('AI Editor: server restarted').waitFor({ state: 'visible' });
 }
 
 /**
@@ -227,123 +84,61 @@ async function openSyncMenu(item) {
   await page.mouse.move(0, 0);
 }
 
-/** A notification toast holding `text`. */
-function toast(text) {
-  return page.locator('.notifications-toasts .notification-toast', { hasText: text });
-}
-
-/** Every file under `dir`, as text, with its path first. */
-function readTree(dir) {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => {
-      const path = join(e.parentPath, e.name);
-      return `==> ${path}\n${readFileSync(path, 'utf8')}`;
-    })
-    .join('\n');
-}
-
-/** Saves what a failed step left on screen: the chat view, the page, the logs. */
-async function saveFailureEvidence(step) {
-  const slug = step.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
-  if (page) {
-    const view = page.locator('iframe.webview[src*="extensionId=aieditor.aieditor"]').first();
-    try {
-      await view.screenshot({ path: join(outDir, `chat-view-${slug}.png`), timeout: 5_000 });
-    } catch (e) {
-      writeFileSync(join(outDir, `chat-view-${slug}.txt`), `no chat view screenshot: ${e.message}\n`);
-    }
-    await page.screenshot({ path: join(outDir, `page-${slug}.png`), timeout: 5_000 }).catch(() => undefined);
-  }
-  copyLogs();
-}
-
-function copyLogs() {
-  const logs = join(dirs.userData, 'logs');
-  if (existsSync(logs)) cpSync(logs, join(outDir, 'vscode-logs'), { recursive: true });
-}
-
-/** One step of the scenario: skipped after a failure, and leaves evidence when it fails. */
-function step(name, fn) {
-  it(name, { timeout: 3 * TIMEOUT }, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed');
-      return;
-    }
-    try {
-      await fn();
-    } catch (e) {
-      failed = true;
-      await saveFailureEvidence(name);
-      throw e;
-    }
-  });
-}
-
 describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }, () => {
   before(async () => {
-    writeFileSync(join(dirs.workspace, 'App.jsx'), APP_JSX);
-    writeFileSync(join(dirs.workspace, 'styles.css'), '');
-    writeSettings(dirs, settings);
-    const installed = await run(node, [entry, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', vsix, '--force'], { env });
-    writeFileSync(join(outDir, 'install-extension.log'), installed);
-    assert.match(installed, /successfully installed/i);
-
-    codeServer = startCodeServer({ node, entry, dirs, env, log: (text) => writeFileSync(codeServerLog, text, { flag: 'a' }) });
-    const url = await codeServer.url;
-    const launched = await launchBrowser({ executablePath: chromiumPath, profileDir: dirs.browserProfile, blocked });
-    browser = launched.browser;
-    page = await launched.context.newPage();
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('console', (m) => {
-      if (m.type() === 'error') writeFileSync(join(outDir, 'browser-console.log'), `${m.text()}\n`, { flag: 'a' });
-    });
-    await page.goto(`${url}/?folder=${encodeURIComponent(dirs.workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible' });
-    await page.locator('.part.statusbar').waitFor({ state: 'visible' });
-    // The extension's contributions are registered: its activity-bar container shows.
-    await page.locator('.activitybar [aria-label="AI Editor"]').first().waitFor({ state: 'visible' });
-    // The explorer shows the workspace once the remote file system is up.
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'App.jsx' }).waitFor({ state: 'visible' });
+    await ui.start({ 'App.jsx': APP_JSX, 'styles.css': '' });
+    page = ui.page;
   });
 
   after(async () => {
-    copyLogs();
-    writeFileSync(join(outDir, 'blocked-requests.txt'), blocked.map((b) => `${b.url} (from ${b.frames.join(' < ')})\n`).join(''));
-    await browser?.close().catch(() => undefined);
-    await codeServer?.stop();
+    await ui.stop();
     await backend?.stop();
-    if (!failed) rmSync(dirs.root, { recursive: true, force: true });
-    else writeFileSync(join(outDir, 'kept-temp-dir.txt'), `${dirs.root}\n`);
   });
 
-  step('opens a session from the command palette', async () => {
-    await runCommand('AI Editor: Open Session');
+  ui.step('opens a session from the command palette', async () => {
+    await ui.runCommand('AI Editor: Open Session');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Open Session' }).waitFor({ state: 'visible' });
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'New session…' }).click();
-    await answerInput('AI Editor: New Session', SESSION);
-    await chat().locator('#session', { hasText: SESSION }).waitFor({ state: 'visible' });
-    await chat().locator('#empty').waitFor({ state: 'hidden' });
+    // "New session" comes first, and asks for nothing: the id is generated, the title comes later.
+    const first = page.locator('.quick-input-widget .monaco-list-row').first();
+    await first.filter({ hasText: 'New session' }).waitFor({ state: 'visible' });
+    await first.click();
+    await ui.chat().locator('#session', { hasText: 'New session' }).waitFor({ state: 'visible' });
+    SESSION = /^Session (session-\d{8}-\d{6}-[0-9a-f]{4})$/.exec((await ui.chat().locator('#session').getAttribute('title')) ?? '')?.[1];
+    assert.ok(SESSION, 'a generated session id');
   });
 
-  step('sends a prompt and shows the streamed reply in the chat view', async () => {
-    await runCommand('AI Editor: Send Prompt');
-    await answerInput('AI Editor: Send Prompt', PROMPT);
+  ui.step('sends a prompt and shows the streamed reply in the chat view', async () => {
+    await ui.runCommand('AI Editor: Send Prompt');
+    await ui.answerInput('AI Editor: Send Prompt', PROMPT);
     // The reply streams in (chat/delta) before it is stored.
-    await chat().locator('article.message.assistant[data-status="streaming"]').waitFor({ state: 'attached' });
-    await chat().locator('#cancel').waitFor({ state: 'visible' });
-    const user = chat().locator('article.message.user:not(.pending)', { hasText: PROMPT });
+    await ui.chat().locator('article.message.assistant[data-status="streaming"]').waitFor({ state: 'attached' });
+    await ui.chat().locator('#cancel').waitFor({ state: 'visible' });
+    // Honest status while it streams: the status item and the chat say so, with the seconds.
+    const generating = page.locator('.part.statusbar .statusbar-item[aria-label="AI Editor: Generating"]');
+    await generating.waitFor({ state: 'visible' });
+    assert.match((await generating.innerText()).trim(), /^AI Editor: Generating… \d+s$/);
+    await ui.chat().locator('#generating', { hasText: /^Generating… \d+s$/ }).waitFor({ state: 'visible' });
+    const user = ui.chat().locator('article.message.user:not(.pending)', { hasText: PROMPT });
     await user.waitFor({ state: 'visible' });
-    await chat().locator('#cancel').waitFor({ state: 'hidden' });
-    const reply = chat().locator('article.message.assistant[data-status="complete"]').last();
+    await ui.chat().locator('#cancel').waitFor({ state: 'hidden' });
+    const reply = ui.chat().locator('article.message.assistant[data-status="complete"]').last();
     await reply.waitFor({ state: 'visible' });
-    await reply.locator('pre.code-block[data-lang="jsx"]').first().waitFor({ state: 'visible' });
+    // Code is collapsed to one line (name, line count); Show opens it, highlighted by highlight.js.
+    const block = reply.locator('.code[data-lang="jsx"]').first();
+    await block.locator('.code-name', { hasText: /^[A-Z]\w*\.jsx · \d+ lines$/ }).waitFor({ state: 'visible' });
+    assert.equal(await block.locator('pre.code-block').isHidden(), true, 'collapsed');
+    await block.locator('button.code-show').click();
+    await block.locator('pre.code-block .hljs-keyword').first().waitFor({ state: 'visible' });
+    assert.equal((await block.locator('button.code-show').innerText()).trim(), 'Hide');
     await reply.locator('button.insert-jsx').waitFor({ state: 'visible' });
-    assert.equal(await chat().locator('article.message').count(), 2, 'one prompt and one reply');
-    assert.equal(await chat().locator('#error').isHidden(), true, 'no error shown');
+    assert.equal(await ui.chat().locator('article.message').count(), 2, 'one prompt and one reply');
+    assert.equal(await ui.chat().locator('#error').isHidden(), true, 'no error shown');
+    // The session is titled by its first prompt.
+    await ui.chat().locator('#session', { hasText: PROMPT }).waitFor({ state: 'visible' });
+    await generating.waitFor({ state: 'hidden' });
   });
 
-  step('the server stored the conversation and the component under XDG_DATA_HOME', async () => {
+  ui.step('the server stored the conversation and the component under XDG_DATA_HOME', async () => {
     const db = join(dirs.xdgData, 'aieditor', 'aieditor.db');
     assert.ok(existsSync(db) && statSync(db).size > 0, `database at ${db}`);
     const rpc = await RpcClient.start(server, ['serve'], { env });
@@ -361,23 +156,26 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
       const { component } = await rpc.request('components/get', { sessionId: SESSION });
       assert.equal(component.id, opened.currentComponentId);
       assert.ok(component.jsx.length > 0, 'the component has JSX');
-      stored = { component, reply: opened.messages[1] };
+      const { text: merged } = await rpc.request('components/render', { sessionId: SESSION, target: 'insert', existingText: APP_JSX });
+      stored = { component, reply: opened.messages[1], merged };
     } finally {
       assert.equal(await rpc.close(), 0, 'our client server exits 0');
     }
   });
 
-  step('inserts the component JSX into an open .jsx file', async () => {
+  ui.step('inserts the component JSX into an open .jsx file', async () => {
     const file = join(dirs.workspace, 'App.jsx');
-    const editor = await openFile('App.jsx');
+    const editor = await ui.openFile('App.jsx');
     await editor.locator('.view-lines').click();
     await page.keyboard.press('Control+End');
 
-    await runCommand('AI Editor: Insert Component JSX');
+    await ui.runCommand('AI Editor: Insert Component into File');
     await page.locator('.tabs-container .tab.dirty', { hasText: 'App.jsx' }).waitFor({ state: 'visible' });
-    await save(editor, 'App.jsx');
+    await ui.save(editor, 'App.jsx');
 
-    const expected = APP_JSX + stored.component.jsx;
+    // The server's merge: the component's imports join the file's, "import React" stays one line.
+    const expected = stored.merged;
+    assert.equal(expected.match(/^import React\b/gm)?.length, 1, expected);
     const onDisk = await waitFor('App.jsx on disk to hold the component', () => {
       const text = readFileSync(file, 'utf8');
       return text === expected ? text : undefined;
@@ -387,75 +185,75 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await editor.locator('.view-lines').click();
     await page.keyboard.press('Control+Z');
     await page.locator('.tabs-container .tab.dirty', { hasText: 'App.jsx' }).waitFor({ state: 'visible' });
-    await save(editor, 'App.jsx');
+    await ui.save(editor, 'App.jsx');
     await waitFor('App.jsx back to its original text after one undo', () => readFileSync(file, 'utf8') === APP_JSX, TIMEOUT);
   });
 
-  step("the reply's Insert CSS button inserts into the open .css file", async () => {
+  ui.step("the reply's Insert CSS button inserts into the open .css file", async () => {
     const file = join(dirs.workspace, 'styles.css');
-    const editor = await openFile('styles.css');
-    await chat().locator('article.message.assistant').last().locator('button.insert-css').click();
+    const editor = await ui.openFile('styles.css');
+    await ui.chat().locator('article.message.assistant').last().locator('button.insert-css').click();
     await page.locator('.tabs-container .tab.dirty', { hasText: 'styles.css' }).waitFor({ state: 'visible' });
-    await save(editor, 'styles.css');
+    await ui.save(editor, 'styles.css');
     const css = stored.component.css.trim();
     assert.ok(css.length > 0, 'the component has CSS');
     await waitFor('styles.css on disk to hold the CSS', () => readFileSync(file, 'utf8').trim() === css, TIMEOUT);
   });
 
-  step('"AI Editor: Cancel" stops a streaming reply, which is kept as interrupted', async () => {
-    await runCommand('AI Editor: Send Prompt');
-    await answerInput('AI Editor: Send Prompt', 'A pricing card with three tiers');
-    await chat().locator('article.message.assistant[data-status="streaming"]').waitFor({ state: 'attached' });
-    await runCommand('AI Editor: Cancel');
-    await chat().locator('#error', { hasText: 'Cancelled.' }).waitFor({ state: 'visible' });
-    const interrupted = chat().locator('article.message.assistant[data-status="interrupted"]');
+  ui.step('"AI Editor: Cancel" stops a streaming reply, which is kept as interrupted', async () => {
+    await ui.runCommand('AI Editor: Send Prompt');
+    await ui.answerInput('AI Editor: Send Prompt', 'A pricing card with three tiers');
+    await ui.chat().locator('article.message.assistant[data-status="streaming"]').waitFor({ state: 'attached' });
+    await ui.runCommand('AI Editor: Cancel');
+    await ui.chat().locator('#error', { hasText: 'Cancelled.' }).waitFor({ state: 'visible' });
+    const interrupted = ui.chat().locator('article.message.assistant[data-status="interrupted"]');
     await interrupted.waitFor({ state: 'visible' });
-    assert.equal(await chat().locator('article.message').count(), 4, 'two prompts and two replies');
-    assert.equal(await chat().locator('article.message.pending').count(), 0, 'no local echo left');
-    await chat().locator('#cancel').waitFor({ state: 'hidden' });
+    assert.equal(await ui.chat().locator('article.message').count(), 4, 'two prompts and two replies');
+    assert.equal(await ui.chat().locator('article.message.pending').count(), 0, 'no local echo left');
+    await ui.chat().locator('#cancel').waitFor({ state: 'hidden' });
   });
 
-  step('the status bar and the chat view read Saved', async () => {
+  ui.step('the status bar and the chat view read Saved', async () => {
     const item = page.locator('.part.statusbar .statusbar-item[aria-label^="AI Editor: "]');
     await page.locator('.part.statusbar .statusbar-item[aria-label="AI Editor: Saved"]').waitFor({ state: 'visible' });
     const text = (await item.innerText()).trim();
-    assert.match(text, /^✅ Saved \d\d:\d\d:\d\d$/);
-    await chat().locator('#status[data-state="saved"]', { hasText: '✅ Saved' }).waitFor({ state: 'visible' });
+    assert.match(text, /^AI Editor ✅ Saved \d\d:\d\d:\d\d$/);
+    await ui.chat().locator('#status[data-state="saved"]', { hasText: '✅ Saved' }).waitFor({ state: 'visible' });
     // For a person to look at: the chat view after the scenario.
-    await page.locator('iframe.webview[src*="extensionId=aieditor.aieditor"]').first().screenshot({ path: join(outDir, 'chat-view.png') });
+    await ui.screenshot('chat-view.png', true);
   });
 
-  step('"AI Editor: Set API Key" keeps the key and restarts the server with it', async () => {
-    await runCommand('AI Editor: Set API Key');
+  ui.step('"AI Editor: Set API Key" keeps the key and restarts the server with it', async () => {
+    await ui.runCommand('AI Editor: Set API Key');
     await page.locator('.quick-input-widget .quick-input-box input[type="password"]').waitFor({ state: 'visible' });
-    await answerInput('AI Editor: Set API Key', API_KEY);
-    await toast('AI Editor: API key stored').waitFor({ state: 'visible' });
-    await chat().locator('#session', { hasText: SESSION }).waitFor({ state: 'visible' });
+    await ui.answerInput('AI Editor: Set API Key', API_KEY);
+    await ui.toast('AI Editor: API key stored').waitFor({ state: 'visible' });
+    await ui.chat().locator('#session', { hasText: PROMPT }).waitFor({ state: 'visible' });
   });
 
   // ---- sync, through a real aieditor-backend -------------------------------------
 
-  step('setting aieditor.sync.url restarts the server, and the sync item asks to sign in', async () => {
+  ui.step('setting aieditor.sync.url restarts the server, and the sync item asks to sign in', async () => {
     token = await addBackendUser({ binary: backendBinary, db: backendDb, env: backendEnv, name: 'alice' });
     backend = await startBackend(backendOptions);
     // Sync off: no sync item.
     assert.equal(await page.locator('.part.statusbar .statusbar-item[aria-label^="AI Editor sync: "]').count(), 0);
-    await setUserSetting('aieditor.sync.url', backend.url);
+    await ui.setUserSettings({ 'aieditor.sync.url': backend.url });
     const onDisk = JSON.parse(readFileSync(join(dirs.userData, 'User', 'settings.json'), 'utf8'));
     assert.equal(onDisk['aieditor.sync.url'], backend.url);
     await syncItem('Sign in to sync').waitFor({ state: 'visible' });
     assert.equal((await syncItem('Sign in to sync').innerText()).trim(), 'Sign in to sync');
     // Offered once in a notification too.
-    await toast('sign in to sync your sessions').waitFor({ state: 'visible' });
+    await ui.toast('sign in to sync your sessions').waitFor({ state: 'visible' });
   });
 
-  step('signing in from the sync item makes it Synced, and the writes reach the backend', async () => {
+  ui.step('signing in from the sync item makes it Synced, and the writes reach the backend', async () => {
     await openSyncMenu(syncItem('Sign in to sync'));
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sign in…' }).click();
     await page.locator('.quick-input-widget .quick-input-box input[type="password"]').waitFor({ state: 'visible' });
-    await answerInput('AI Editor: Sign In to Sync', token);
+    await ui.answerInput('AI Editor: Sign In to Sync', token);
     await syncItem('Synced').waitFor({ state: 'visible' });
-    await toast('AI Editor: signed in as alice').waitFor({ state: 'visible' });
+    await ui.toast('AI Editor: signed in as alice').waitFor({ state: 'visible' });
     // Beside the save state.
     const order = await page
       .locator('.part.statusbar .statusbar-item')
@@ -464,14 +262,14 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     const synced = order.indexOf('AI Editor sync: Synced');
     assert.equal(Math.abs(synced - saved), 1, `status bar items: ${order.join(' | ')}`);
     // Everything written before sync was on is on the backend, in order.
-    const local = await chat().locator('article.message').evaluateAll((nodes) => nodes.map((n) => n.dataset.id));
+    const local = await ui.chat().locator('article.message').evaluateAll((nodes) => nodes.map((n) => n.dataset.id));
     assert.equal(local.length, 4, 'two prompts and two replies in the chat');
     const remote = await backendMessages(backend.url, token, SESSION);
     assert.deepEqual(remote.map((m) => m.id), local);
     assert.equal(remote[0].content, PROMPT);
   });
 
-  step("a message written on a second machine appears in the open chat, with no reload", async () => {
+  ui.step("a message written on a second machine appears in the open chat, with no reload", async () => {
     const other = await secondMachine();
     try {
       const pulled = await other.request('sync/now', {});
@@ -480,26 +278,26 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
       assert.equal(opened.messages.length, 4, 'the second machine pulled the session');
       const text = 'Written on the second machine';
       await other.request('messages/add', { sessionId: SESSION, message: { id: 'from-machine-b', role: 'user', content: text } });
-      const arrived = chat().locator('article.message[data-id="from-machine-b"]', { hasText: text });
+      const arrived = ui.chat().locator('article.message[data-id="from-machine-b"]', { hasText: text });
       await arrived.waitFor({ state: 'visible' });
-      assert.equal(await chat().locator('article.message').count(), 5);
-      assert.equal(await chat().locator('article.message').last().getAttribute('data-id'), 'from-machine-b');
+      assert.equal(await ui.chat().locator('article.message').count(), 5);
+      assert.equal(await ui.chat().locator('article.message').last().getAttribute('data-id'), 'from-machine-b');
     } finally {
       assert.equal(await other.close(), 0, 'the second machine exits 0');
     }
   });
 
-  step('the token is kept in SecretStorage: a restarted server is signed in', async () => {
+  ui.step('the token is kept in SecretStorage: a restarted server is signed in', async () => {
     await restartServer();
     await syncItem('Synced').waitFor({ state: 'visible' });
   });
 
-  step('with the backend stopped, writes wait: Offline · N waiting, and Sync now says why', async () => {
+  ui.step('with the backend stopped, writes wait: Offline · N waiting, and Sync now says why', async () => {
     assert.equal(await backend.stop(), 0, 'the backend exits 0 on SIGTERM');
-    await runCommand('AI Editor: Send Prompt');
-    await answerInput('AI Editor: Send Prompt', 'A login form, written offline');
-    await chat().locator('article.message.user:not(.pending)', { hasText: 'written offline' }).waitFor({ state: 'visible' });
-    await chat().locator('#cancel').waitFor({ state: 'hidden' });
+    await ui.runCommand('AI Editor: Send Prompt');
+    await ui.answerInput('AI Editor: Send Prompt', 'A login form, written offline');
+    await ui.chat().locator('article.message.user:not(.pending)', { hasText: 'written offline' }).waitFor({ state: 'visible' });
+    await ui.chat().locator('#cancel').waitFor({ state: 'hidden' });
     const offline = page.locator('.part.statusbar .statusbar-item[aria-label^="AI Editor sync: Offline · "]');
     await offline.waitFor({ state: 'visible' });
     const label = await offline.getAttribute('aria-label');
@@ -509,18 +307,18 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
 
     await openSyncMenu(offline);
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sync now' }).click();
-    await toast('AI Editor: could not sync: cannot reach').waitFor({ state: 'visible' });
+    await ui.toast('AI Editor: could not sync: cannot reach').waitFor({ state: 'visible' });
   });
 
-  step('writes the backend refuses read "N rejected", are listed with its reason, and go up when retried', async () => {
+  ui.step('writes the backend refuses read "N rejected", are listed with its reason, and go up when retried', async () => {
     // The same backend again, taking bodies of 2 KiB at most: the offline
     // prompt's reply, interaction and component version are each larger.
     const listen = new URL(backend.url).host;
     backend = await startBackend({ ...backendOptions, listen, args: ['--max-body', '2048'] });
-    await runCommand('AI Editor: Sync…');
+    await ui.runCommand('AI Editor: Sync…');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sync now' }).click();
-    const refused = toast('AI Editor: synced, but the backend refused');
+    const refused = ui.toast('AI Editor: synced, but the backend refused');
     await refused.waitFor({ state: 'visible' });
     const rejected = page.locator('.part.statusbar .statusbar-item[aria-label$=" rejected"][aria-label^="AI Editor sync: "]');
     await rejected.waitFor({ state: 'visible' });
@@ -541,36 +339,36 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     await backend.stop();
     backend = await startBackend({ ...backendOptions, listen });
     await rows.filter({ hasText: `Retry all ${count} rejected writes` }).click();
-    await toast(`AI Editor: ${count} writes queued again`).waitFor({ state: 'visible' });
+    await ui.toast(`AI Editor: ${count} writes queued again`).waitFor({ state: 'visible' });
     await syncItem('Synced').waitFor({ state: 'visible' });
     // Every message of the chat, the refused reply included, is on the backend.
-    const local = await chat().locator('article.message').evaluateAll((nodes) => nodes.map((n) => n.dataset.id));
+    const local = await ui.chat().locator('article.message').evaluateAll((nodes) => nodes.map((n) => n.dataset.id));
     const remote = await backendMessages(backend.url, token, SESSION);
     assert.deepEqual(remote.map((m) => m.id).sort(), [...local].sort());
   });
 
-  step('signing out keeps the chat, forgets the token, and the item asks to sign in again', async () => {
+  ui.step('signing out keeps the chat, forgets the token, and the item asks to sign in again', async () => {
     await openSyncMenu(syncItem('Synced'));
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Sign out' }).click();
-    await toast('AI Editor: signed out').waitFor({ state: 'visible' });
+    await ui.toast('AI Editor: signed out').waitFor({ state: 'visible' });
     await syncItem('Sign in to sync').waitFor({ state: 'visible' });
     // Forgotten in SecretStorage too: a restarted server is not signed in.
     await restartServer();
     await syncItem('Sign in to sync').waitFor({ state: 'visible' });
-    assert.equal(await chat().locator('article.message').count(), 7, 'all local messages are kept');
+    assert.equal(await ui.chat().locator('article.message').count(), 7, 'all local messages are kept');
   });
 
-  step('with no backend URL, Sign in… asks for it first and keeps it in aieditor.sync.url', async () => {
+  ui.step('with no backend URL, Sign in… asks for it first and keeps it in aieditor.sync.url', async () => {
     const settingsFile = join(dirs.userData, 'User', 'settings.json');
-    await removeFirstUserSetting();
+    await ui.removeFirstUserSetting();
     assert.equal(JSON.parse(readFileSync(settingsFile, 'utf8'))['aieditor.sync.url'], undefined);
     // The server restarts with sync off: no sync item.
     await syncItem('Sign in to sync').waitFor({ state: 'hidden' });
-    await runCommand('AI Editor: Sync…');
+    await ui.runCommand('AI Editor: Sync…');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'AI Editor: Sync' }).waitFor({ state: 'visible' });
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Enter the team backend URL' }).click();
-    await answerInput('AI Editor: Team Backend', backend.url);
-    await answerInput('AI Editor: Sign In to Sync', token);
+    await ui.answerInput('AI Editor: Team Backend', backend.url);
+    await ui.answerInput('AI Editor: Sign In to Sync', token);
     await syncItem('Synced').waitFor({ state: 'visible' });
     await waitFor('aieditor.sync.url back in the user settings', () => {
       const text = readFileSync(settingsFile, 'utf8');
@@ -578,21 +376,21 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     });
   });
 
-  step('a session deleted on the second machine leaves the chat, which says so', async () => {
+  ui.step('a session deleted on the second machine leaves the chat, which says so', async () => {
     const other = await secondMachine();
     try {
       assert.equal((await other.request('sync/now', {})).state, 'synced');
       await other.request('session/delete', { sessionId: SESSION });
       assert.equal((await other.request('sync/now', {})).state, 'synced');
-      await toast(`AI Editor: session ${SESSION} was deleted on another device.`).waitFor({ state: 'visible' });
-      await chat().locator('#session', { hasText: 'No session' }).waitFor({ state: 'visible' });
-      assert.equal(await chat().locator('article.message').count(), 0);
+      await ui.toast(`AI Editor: the session "${PROMPT}" was deleted on another device.`).waitFor({ state: 'visible' });
+      await ui.chat().locator('#session', { hasText: 'No session' }).waitFor({ state: 'visible' });
+      assert.equal(await ui.chat().locator('article.message').count(), 0);
     } finally {
       assert.equal(await other.close(), 0, 'the second machine exits 0');
     }
   });
 
-  step('neither the API key nor the sign-in token reached a log, though the trace shows every message', async () => {
+  ui.step('neither the API key nor the sign-in token reached a log, though the trace shows every message', async () => {
     const logs = join(dirs.userData, 'logs');
     // The trace is there, params and all: the check below cannot pass by logging nothing.
     const written = await waitFor('the trace of sync/login in the logs', () => {
@@ -602,15 +400,15 @@ describe('VS Code extension end to end (code-server)', { timeout: 15 * TIMEOUT }
     assert.match(written, /Sending request 'initialize - \(\d+\)'\.\s+Params: \{[^]*"initializationOptions": \{[^]*"sync": \{\s*"url": /);
     assert.match(written, /Received response 'sync\/status - \(\d+\)'[^]*"state": "synced"/);
     for (const [name, secret] of [['the API key', API_KEY], ['the sign-in token', token]]) {
-      for (const [where, text] of [['the logs', written], ["code-server's output", readFileSync(codeServerLog, 'utf8')]]) {
+      for (const [where, text] of [['the logs', written], ["code-server's output", readFileSync(ui.codeServerLog, 'utf8')]]) {
         assert.equal(text.includes(secret), false, `${name} is in ${where}`);
       }
     }
     assert.match(written, /"token": "\[redacted\]"/, "sync/login's params are traced, without the token");
   });
 
-  step('the chat view asked for nothing remote', async () => {
-    const fromChat = blocked.filter((b) => b.frames.some((f) => f.includes('extensionId=aieditor.aieditor')));
+  ui.step('the chat view asked for nothing remote', async () => {
+    const fromChat = ui.blocked.filter((b) => b.frames.some((f) => f.includes('extensionId=aieditor.aieditor')));
     assert.deepEqual(fromChat, [], 'requests from the chat webview that were blocked');
   });
 });

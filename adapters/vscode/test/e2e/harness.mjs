@@ -275,3 +275,45 @@ export async function backendMessages(url, token, sessionId) {
     since = page.next;
   }
 }
+
+/**
+ * A fake OpenAI Chat Completions API on 127.0.0.1 (the provider is outside the
+ * machine; this is its wire format): each POST .../chat/completions takes the
+ * next of `answers`, either `{ status, error }` (an error reply) or `{ text }`
+ * (streamed as server-sent events in a few chunks, then finish_reason and
+ * [DONE]). Records every request's body.
+ */
+export async function startFakeOpenAi(answers) {
+  const { createServer } = await import('node:http');
+  const requests = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      requests.push({ url: req.url, body: body ? JSON.parse(body) : undefined });
+      const answer = answers[Math.min(requests.length - 1, answers.length - 1)];
+      if (!req.url.endsWith('/chat/completions') || !answer) {
+        res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"message":"no such route"}}');
+        return;
+      }
+      if (answer.status) {
+        res.writeHead(answer.status, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: answer.error, type: 'invalid_request_error' } }));
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      const chunk = (delta, finish = null) =>
+        `data: ${JSON.stringify({ id: 'chatcmpl-e2e', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      const third = Math.ceil(answer.text.length / 3);
+      for (let i = 0; i < answer.text.length; i += third) res.write(chunk({ content: answer.text.slice(i, i + third) }));
+      res.write(chunk({}, 'stop'));
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/v1`,
+    requests,
+    stop: () => new Promise((resolve) => server.close(resolve)),
+  };
+}

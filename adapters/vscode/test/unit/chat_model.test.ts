@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyOp, emptyState, lastAssistant, olderPageParams, PAGE_SIZE, type ChatOp, type ChatState } from '../../src/chat_model';
+import { applyOp, emptyState, lastAssistant, olderPageParams, PAGE_SIZE, promptOf, titleOf, type ChatOp, type ChatState } from '../../src/chat_model';
 import type { Message } from '../../src/protocol';
 
 function msg(id: string, role: Message['role'] = 'user', content = id, sessionId = 's'): Message {
@@ -155,4 +155,31 @@ test('pulled messages of another session, or twice the same, change nothing more
   assert.deepEqual(s.messages.map((m) => m.id), ['m3', 'm4']);
   const twice = run([opened, { type: 'pulled', sessionId: 's', messages: [msg('p1')] }, { type: 'pulled', sessionId: 's', messages: [msg('p1')] }]);
   assert.deepEqual(twice.messages.map((m) => m.id), ['m3', 'm4', 'p1']);
+});
+
+test('a failed reply keeps its prompt for Retry, and the next send clears it', () => {
+  const prompt = { text: 'A pricing card', images: [] };
+  const failed = run([opened, { type: 'busy', busy: true, since: 't0' }, { type: 'failed', error: 'The AI reply failed: down', prompt }, { type: 'busy', busy: false }]);
+  assert.equal(failed.error, 'The AI reply failed: down');
+  assert.deepEqual(failed.failedPrompt, prompt);
+  assert.equal(failed.busy, false);
+  assert.equal(failed.busySince, undefined);
+  const retrying = applyOp(failed, { type: 'busy', busy: true, since: 't1' });
+  assert.equal(retrying.error, undefined);
+  assert.equal(retrying.failedPrompt, undefined);
+  assert.equal(retrying.busySince, 't1');
+});
+
+test('the title comes with the session, and from the first prompt', () => {
+  const s = run([{ ...opened, title: '' } as ChatOp, { type: 'title', sessionId: 's', title: titleOf('\n  A pricing card  \nwith tiers') }]);
+  assert.equal(s.title, 'A pricing card');
+  assert.equal(run([s, { type: 'title', sessionId: 'other', title: 'x' }].slice(1) as ChatOp[], s).title, 'A pricing card');
+  assert.equal(titleOf('x'.repeat(80)).length, 60);
+});
+
+test('a reply\'s prompt is the user message before it', () => {
+  const s = run([{ type: 'reset', sessionId: 's', messages: [msg('u1'), msg('a1', 'assistant'), msg('u2'), msg('a2', 'assistant')], hasMore: false }]);
+  assert.equal(promptOf(s, 'a2')?.id, 'u2');
+  assert.equal(promptOf(s, 'a1')?.id, 'u1');
+  assert.equal(promptOf(s, 'u1'), undefined);
 });

@@ -101,3 +101,20 @@ test('only http(s) links become anchors', () => {
   assert.equal(renderInline('[x](file:///etc/passwd)'), 'x');
   assert.equal(renderInline('[x](data:text/html,hi)'), 'x');
 });
+
+test('in replies, code collapses to its name and line count, with Show, Copy, Diff and Apply', () => {
+  const reply = 'Here:\n\n```jsx\nexport default function PricingCard() {\n  return <div />;\n}\n```\n\n```css\n.a {}\n```\n\n```sh\nls\n```\n\n```jsx\nfunction Open(';
+  const html = renderMarkdown(reply, { codeActions: true });
+  const heads = [...html.matchAll(/<div class="code" data-index="(\d+)"(?: data-lang="(\w+)")?><div class="code-head"><span class="code-name">([^<]*)<\/span>(.*?)<\/div><pre class="code-block hidden"/g)];
+  assert.deepEqual(
+    heads.map((m) => [m[1], m[2], m[3], [...m[4].matchAll(/data-code="(\w+)"/g)].map((b) => b[1]).join(',')]),
+    [
+      ['0', 'jsx', 'PricingCard.jsx · 3 lines', 'show,copy,diff,apply'],
+      ['1', 'css', 'CSS · 1 line', 'show,copy,diff,apply'],
+      ['2', 'sh', 'SH · 1 line', 'show,copy,diff'],
+      ['3', 'jsx', 'Open.jsx · 1 line…', 'show'],
+    ],
+  );
+  assert.equal(extractCodeBlocks(reply).length, 4, 'the same numbering as extractCodeBlocks');
+  assert.match(html, /&lt;div \/&gt;/, 'the code is escaped');
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatClock, formatDateTime, formatStatus, STATE_LABELS } from '../../src/status_format';
+import { formatClock, formatDateTime, formatGenerating, formatStatus, STATE_LABELS } from '../../src/status_format';
 
 // The clock is local time: build the expected text the same way.
 const stamp = '2026-11-25T08:09:03.123Z';
@@ -66,4 +66,11 @@ test('clock and date formatting reject bad input', () => {
     formatDateTime(stamp),
     `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${clock}`,
   );
+});
+
+test('"Generating…" counts the seconds since the reply started', () => {
+  const since = '2026-02-01T00:00:00.000Z';
+  assert.equal(formatGenerating(since, new Date('2026-02-01T00:00:12.900Z')), 'Generating… 12s');
+  assert.equal(formatGenerating(since, new Date('2026-01-31T23:59:59.000Z')), 'Generating… 0s');
+  assert.equal(formatGenerating(undefined, new Date()), 'Generating…');
 });

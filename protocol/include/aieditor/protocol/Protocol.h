@@ -319,6 +319,9 @@ struct ChatSendParams {
   std::vector<Image> images;
   std::optional<std::string> componentId;  ///< iterate on this component
   bool newComponent = false;               ///< never iterate; start a new one
+  /// false: the reply stays a message (an edit of a selection, a question):
+  /// no component is made from it, and the prompt is not an iteration.
+  bool makeComponent = true;
 };
 Parsed fromJSON(const json&, ChatSendParams&, const std::string& path);
 

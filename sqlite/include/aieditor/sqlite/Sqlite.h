@@ -64,6 +64,10 @@ auto retryWhileBusy(std::chrono::milliseconds patience, F&& attempt) -> decltype
 
 class Statement;
 
+/// Whether `statistics` is what bm25_corpus makes for a query of `phrases`
+/// phrases (so bm25_frozen takes it): for statistics read back from a client.
+bool fitsFrozenBm25(std::string_view statistics, int phrases);
+
 /// An open database connection.
 class Connection {
  public:
@@ -84,6 +88,10 @@ class Connection {
   Result<void> run(std::string_view sql);
   /// The statement for `sql`, prepared on first use and kept for reuse.
   Result<Statement*> prepared(std::string_view sql);
+  /// Adds FTS5 ranking with frozen corpus statistics to this connection:
+  /// bm25_corpus(table) and bm25_frozen(table, statistics) (FrozenBm25.cpp).
+  /// An error when this SQLite has no FTS5.
+  Result<void> addFrozenBm25();
   /// Copies the whole main database to a new file at `destination`
   /// (the online backup API: a consistent snapshot while others write).
   Result<void> backupTo(const std::string& destination);
@@ -147,12 +155,14 @@ class Statement::Use {
   ~Use();
 
   Use& operator()(std::int64_t value);
+  Use& operator()(double value);
   Use& operator()(std::string_view value);
   Use& operator()(const std::string& value) { return (*this)(std::string_view(value)); }
   Use& operator()(const char* value) { return (*this)(std::string_view(value)); }
   Use& operator()(std::nullopt_t);
   Use& operator()(const std::optional<std::string>& value);
   Use& operator()(const std::optional<std::int64_t>& value);
+  Use& operator()(const std::optional<double>& value) { return value ? (*this)(*value) : (*this)(std::nullopt); }
 
   /// Steps once: true when a row is ready to read, false when done.
   Result<bool> next();
@@ -160,6 +170,7 @@ class Statement::Use {
   Result<void> exec();
 
   std::int64_t getInt(int column) const;
+  double getDouble(int column) const;
   std::string getString(int column) const;  ///< "" for NULL
   bool isNull(int column) const;
   std::optional<std::string> getOptionalString(int column) const;
