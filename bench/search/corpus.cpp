@@ -85,6 +85,7 @@ std::vector<Query> writeCorpus(const SearchConfig& cfg, const std::string& db, c
     if (error.empty() && sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
       error = sql.substr(0, 60) + ": " + sqlite3_errmsg(handle);
   };
+  exec(aieditor::test::kDropPullLogAdditions);
   exec(aieditor::test::kDropSearchAdditions);
   exec("PRAGMA user_version = 6");
   exec("PRAGMA journal_mode = DELETE");

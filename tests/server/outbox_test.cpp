@@ -44,11 +44,12 @@ json message(const std::string& id, const std::string& content) {
 }
 
 /// Makes a current database look like one from before version 4 (the pull),
-/// version 5 (the push lease), version 6 (version origins, applied files)
-/// and version 7 (search).
+/// version 5 (the push lease), version 6 (version origins, applied files),
+/// version 7 (search) and version 8 (the pull log, the lease holder's process).
 void dropPullAdditions(const std::string& db) {
   sqlite3* handle = nullptr;
   REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(handle, kDropPullLogAdditions, nullptr, nullptr, nullptr) == SQLITE_OK);
   REQUIRE(sqlite3_exec(handle, kDropSearchAdditions, nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(handle);
   rows(db, "DROP TABLE component_files");

@@ -403,6 +403,7 @@ TEST_CASE("a database from schema version 6 is indexed when migrated, after a ba
         "components/save",
         {{"sessionId", "old"}, {"component", {{"id", "c"}, {"name", "InvoiceList"}, {"jsx", "<ul/>"}, {"css", ""}}}});
   });
+  column(db, kDropPullLogAdditions);
   column(db, kDropSearchAdditions);
   column(db, "PRAGMA user_version = 6");
 

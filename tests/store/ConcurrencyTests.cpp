@@ -181,18 +181,94 @@ TEST_CASE("a write that meets SQLITE_BUSY is retried as a whole, not reported") 
   CHECK(page.items[2].id == "m1");
 }
 
-TEST_CASE("the push lease: one holder at a time, renewed by it, taken over once expired, freed") {
+TEST_CASE("the push lease: one holder at a time, renewed by it, taken over once expired or ended, freed") {
   TempDir dir;
   const std::string path = dir.file("shared.db");
   auto first = openStore(path);
   auto second = openStore(path);
-  CHECK(ok(first->takePushLease("one", 1'000, 11'000)));
-  CHECK_FALSE(ok(second->takePushLease("two", 5'000, 15'000)));
-  CHECK(ok(first->takePushLease("one", 6'000, 16'000)));  // renewed
-  CHECK_FALSE(ok(second->takePushLease("two", 12'000, 22'000)));
-  CHECK(ok(second->takePushLease("two", 16'000, 26'000)));  // its holder died: expired, taken over
-  ok(first->releasePushLease("one"));                       // not its own any more: nothing freed
-  CHECK_FALSE(ok(first->takePushLease("one", 17'000, 27'000)));
-  ok(second->releasePushLease("two"));
-  CHECK(ok(first->takePushLease("one", 17'000, 27'000)));
+  const auto lease = [](const std::string& holder, std::int64_t until) {
+    return PushLease{holder, 42, 7, "machine", until};
+  };
+  CHECK(ok(first->takePushLease(lease("one", 11'000), 1'000)));
+  CHECK_FALSE(ok(second->takePushLease(lease("two", 15'000), 5'000)));
+  CHECK(ok(first->takePushLease(lease("one", 16'000), 6'000)));  // renewed
+  CHECK_FALSE(ok(second->takePushLease(lease("two", 22'000), 12'000)));
+  CHECK(ok(second->takePushLease(lease("two", 26'000), 16'000)));  // its holder died: expired, taken over
+  ok(first->releasePushLease("one"));                              // not its own any more: nothing freed
+  CHECK_FALSE(ok(first->takePushLease(lease("one", 27'000), 17'000)));
+  const auto held = ok(second->pushLease());
+  REQUIRE(held);
+  CHECK(held->holder == "two");
+  CHECK(held->pid == 42);
+  CHECK(held->started == 7);
+  CHECK(held->machine == "machine");
+  CHECK(held->expiresAt == 26'000);
+  // A holder known to have ended is taken over before its expiry, and only it.
+  CHECK_FALSE(ok(first->takePushLease(lease("one", 27'000), 17'000, "three")));
+  CHECK(ok(first->takePushLease(lease("one", 27'000), 17'000, "two")));
+  ok(first->releasePushLease("one"));
+  CHECK_FALSE(ok(first->pushLease()));
+  CHECK(ok(second->takePushLease(lease("two", 28'000), 18'000)));
+}
+
+TEST_CASE("the pull log: what one connection's pull applied is read by another, from where it last looked") {
+  TempDir dir;
+  const std::string path = dir.file("shared.db");
+  auto pulling = openStore(path);
+  auto other = openStore(path);
+  const auto message = [](const std::string& session, const std::string& id) {
+    Message m;
+    m.id = id;
+    m.sessionId = session;
+    m.content = "text " + id;
+    m.createdAt = 1'000;
+    PulledChange change;
+    change.seq = 1;
+    change.kind = "message";
+    change.sessionId = session;
+    change.message = m;
+    return change;
+  };
+  const std::int64_t start = ok(other->pullLogEnd());
+  CHECK(start == 0);
+  ok(pulling->applyPulled({message("s", "m1"), message("t", "m2"), message("s", "m3")}, 3));
+  ok(pulling->applyPulled({message("s", "m1")}, 4));  // a replay: nothing logged
+  const PulledSince first = ok(other->pulledSince(start));
+  CHECK_FALSE(first.missed);
+  REQUIRE(first.changes.size() == 2);
+  CHECK(first.changes[0].sessionId == "s");
+  REQUIRE(first.changes[0].added.size() == 2);
+  CHECK(first.changes[0].added[0].id == "m1");
+  CHECK(first.changes[0].added[1].id == "m3");
+  CHECK(first.changes[0].added[1].content == "text m3");
+  CHECK(first.changes[1].sessionId == "t");
+  CHECK(ok(other->pulledSince(first.last)).changes.empty());
+  CHECK(ok(other->pullLogEnd()) == first.last);
+
+  // Past the newest 10,000 rows the log is trimmed: a reader that far behind is told.
+  std::vector<PulledChange> many;
+  for (int i = 0; i < 10'001; ++i) many.push_back(message("big", "b" + std::to_string(i)));
+  ok(pulling->applyPulled(many, 5));
+  const PulledSince behind = ok(other->pulledSince(first.last));
+  CHECK(behind.missed);
+  REQUIRE(behind.changes.size() == 1);
+  CHECK(behind.changes[0].added.size() == 10'000);
+  CHECK(behind.changes[0].added.back().id == "b10000");
+  CHECK_FALSE(ok(other->pulledSince(behind.last)).missed);
+}
+
+TEST_CASE("an outbox seq is never reused: a delete queued while the component's version is sent is not acknowledged with it") {
+  TempDir dir;
+  auto store = openStore(dir.file("db"));
+  ok(store->saveComponent(component("s", "local", "<p/>")));
+  const std::vector<OutboxWrite> sent = ok(store->pendingWrites(100));  // a push reads them
+  REQUIRE_FALSE(sent.empty());
+  ok(store->deleteComponent("s", "local"));  // meanwhile: their rows dropped, the delete queued
+  std::vector<std::int64_t> acknowledged;
+  for (const OutboxWrite& write : sent) acknowledged.push_back(write.seq);
+  ok(store->settleWrites(acknowledged, {}));  // the backend answered the push
+  const std::vector<OutboxWrite> left = ok(store->pendingWrites(100));
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].kind == "component_deleted");
+  CHECK(left[0].recordId == "local");
 }

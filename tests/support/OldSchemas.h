@@ -4,6 +4,13 @@
 
 namespace aieditor::test {
 
+/// Version 8 (the pull log, the lease holder's process) back to version 7;
+/// the outbox keeps its AUTOINCREMENT seq, which version 8 rebuilds the
+/// table with anyway. The caller sets user_version.
+inline constexpr const char* kDropPullLogAdditions =
+    "DROP TABLE pull_log; ALTER TABLE sync_lease DROP COLUMN pid; ALTER TABLE sync_lease DROP COLUMN started; "
+    "ALTER TABLE sync_lease DROP COLUMN machine;";
+
 /// Version 7 (the search index and renamed titles) back to version 6; the
 /// caller sets user_version.
 inline constexpr const char* kDropSearchAdditions =

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "BackendTestSupport.h"
 #include "ServerProcess.h"
@@ -31,6 +34,53 @@ inline int freePort() {
   ::close(fd);
   return ntohs(address.sin_port);
 }
+
+/// A listener on 127.0.0.1 that accepts connections and never answers.
+class BlackHole {
+ public:
+  BlackHole() : listener_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    REQUIRE(listener_ >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener_, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int connection = ::accept(listener_, nullptr, nullptr);
+        if (connection < 0) return;  // shut down
+        std::lock_guard lock(mutex_);
+        connections_.push_back(connection);
+        accepted_.notify_all();
+      }
+    });
+  }
+  ~BlackHole() {
+    ::shutdown(listener_, SHUT_RDWR);  // ends accept()
+    thread_.join();
+    ::close(listener_);
+    for (const int connection : connections_) ::close(connection);
+  }
+  BlackHole(const BlackHole&) = delete;
+  BlackHole& operator=(const BlackHole&) = delete;
+
+  int port() const { return port_; }
+  void waitForConnections(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    REQUIRE(accepted_.wait_for(lock, std::chrono::seconds(60), [&] { return connections_.size() >= count; }));
+  }
+
+ private:
+  int listener_;
+  int port_ = 0;
+  std::mutex mutex_;
+  std::condition_variable accepted_;
+  std::vector<int> connections_;
+  std::thread thread_;
+};
 
 inline std::string urlOf(int port) { return "http://127.0.0.1:" + std::to_string(port); }
 
@@ -63,6 +113,16 @@ inline json waitSync(ServerProcess& server, const std::function<bool(const json&
 }
 
 inline bool allSynced(const json& status) { return status["state"] == "synced" && status["pending"] == 0; }
+
+/// sync/now, which must end synced.
+inline void syncNow(ServerProcess& server) { REQUIRE(server.ok("sync/now", json::object())["state"] == "synced"); }
+
+/// The ids of records (messages, components) as JSON lists them.
+inline std::vector<std::string> ids(const json& records) {
+  std::vector<std::string> out;
+  for (const json& record : records) out.push_back(record["id"]);
+  return out;
+}
 
 /// Every change the backend holds for the token's user: "kind:session:id".
 inline std::vector<std::string> backendChanges(const Backend& backend, const std::string& token) {

@@ -335,6 +335,29 @@ TEST_CASE("signed in to another backend, everything goes up to it and its own ch
   stop(*editor);
 }
 
+TEST_CASE("sync/login while a request to the old backend hangs: that request ends at once, the new one is used") {
+  World w;
+  Backend backend(w.backendDb);
+  // A backend URL that accepts connections and never answers: the sync
+  // thread's sign-in and the event stream's both hang on it.
+  BlackHole unanswered;
+  auto editor = server(w, {{"url", urlOf(unanswered.port())}, {"token", w.token}});
+  unanswered.waitForConnections(2);
+  const auto ids = addMessages(*editor, "hung", 4);
+  const long waiting = editor->send("sync/now", json::object());  // waits on the attempt after the hung one
+
+  const json status = editor->ok("sync/login", {{"url", backend.url()}, {"token", w.token}});
+  CHECK(status["state"] == "synced");
+  CHECK(status["pending"] == 0);
+  // The hung request was aborted, not waited out to its time limit (which
+  // reports the old backend unreachable first).
+  for (const json& notice : editor->notifications("sync/status")) CHECK(notice["state"] != "offline");
+  const json answered = editor->waitResponse(waiting);
+  CHECK(answered["result"]["state"] == "synced");
+  CHECK(backendChanges(backend, w.token) == messageChanges("hung", ids));
+  stop(*editor);
+}
+
 TEST_CASE("a broken credentials file is set aside with a warning: the editor starts, and signing in again mends it") {
   World w;
   Backend backend(w.backendDb);

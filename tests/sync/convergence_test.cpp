@@ -29,8 +29,6 @@ unsigned seed() {
   return std::random_device{}();
 }
 
-void syncNow(ServerProcess& server) { REQUIRE(server.ok("sync/now", json::object())["state"] == "synced"); }
-
 /// One random write (or an open, or a sync) on `server`; `tag` makes its ids unique.
 /// Returns the session written to, or "" for an open or a sync.
 std::string randomStep(ServerProcess& server, std::mt19937& random, const std::string& tag) {

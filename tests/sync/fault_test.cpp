@@ -4,9 +4,7 @@
 // port. In every case each write arrives once. Waits are on sync/status
 // notifications, responses and process exits.
 #include <signal.h>
-#include <sqlite3.h>
 
-#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -64,8 +62,6 @@ std::unique_ptr<ServerProcess> editorWith(const std::string& db, const std::stri
   server->initialize({{"sync", {{"url", url}, {"token", token}}}});
   return server;
 }
-
-void syncNow(ServerProcess& server) { REQUIRE(server.ok("sync/now", json::object())["state"] == "synced"); }
 
 json saveComponent(ServerProcess& server, const std::string& session, const std::string& id, const std::string& jsx) {
   return server.ok(
@@ -148,104 +144,4 @@ TEST_CASE("offline with a long backoff, the push starts as soon as the backend i
   // Before the retry that was due (ISO times compare as text).
   CHECK(synced["lastSyncedAt"].get<std::string>() < offline["retryAt"].get<std::string>());
   CHECK(backendChanges(backend, w.token) == messageChanges("plane", ids));
-}
-
-namespace {
-
-/// The push lease's holder in `db`, "" when nobody holds it.
-std::string leaseHolder(const std::string& db) {
-  sqlite3* handle = nullptr;
-  REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(handle, "SELECT holder FROM sync_lease", -1, &stmt, nullptr) == SQLITE_OK);
-  std::string holder;
-  if (sqlite3_step(stmt) == SQLITE_ROW) holder = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-  sqlite3_finalize(stmt);
-  sqlite3_close(handle);
-  return holder;
-}
-
-}  // namespace
-
-TEST_CASE("two windows on one database: each write pushed once, both see what the other device wrote") {
-  World w;
-  Backend backend(w.backendDb);
-  auto one = editor(w.db, backend.url(), w.token);
-  auto two = editor(w.db, backend.url(), w.token);
-  auto other = editor(w.dir.file("other.db"), backend.url(), w.token);
-  std::vector<std::string> ids;
-  for (int round = 0; round < 3; ++round) {
-    const auto a = addMessages(*one, "shared", 4, "one" + std::to_string(round) + "-");
-    const auto b = addMessages(*two, "shared", 4, "two" + std::to_string(round) + "-");
-    ids.insert(ids.end(), a.begin(), a.end());
-    ids.insert(ids.end(), b.begin(), b.end());
-  }
-  const auto fromOther = addMessages(*other, "elsewhere", 3, "x");
-  syncNow(*other);
-  // Both windows end with an empty outbox, whichever pushed: sync/now
-  // answers "syncing" while the other window holds the lease.
-  for (ServerProcess* window : {one.get(), two.get()}) {
-    int attempts = 0;
-    while (!allSynced(window->ok("sync/now", json::object()))) REQUIRE(++attempts < 1000);
-  }
-  std::vector<std::string> arrived;
-  for (const std::string& change : backendChanges(backend, w.token))
-    if (change.starts_with("message:shared:")) arrived.push_back(change.substr(std::strlen("message:shared:")));
-  std::vector<std::string> expected = ids;
-  std::sort(arrived.begin(), arrived.end());
-  std::sort(expected.begin(), expected.end());
-  CHECK(arrived == expected);  // each once
-  CHECK(outboxRows(w.db) == 0);
-  CHECK(leaseHolder(w.db).empty());  // freed after each push
-  for (ServerProcess* window : {one.get(), two.get()}) {
-    syncNow(*window);
-    CHECK(exportedMessageIds(*window, "elsewhere") == fromOther);
-  }
-}
-
-TEST_CASE("two windows on one database: the lease holder killed mid-push, the other takes over and drains") {
-  World w;
-  const int port = freePort();
-  const std::vector<std::string> listen{"--listen", "127.0.0.1:" + std::to_string(port)};
-  auto backend = std::make_unique<Backend>(w.backendDb, listen);
-  auto holder = editor(w.db, urlOf(port), w.token);
-  waitSync(*holder, allSynced);
-  holder->ok("sync/now", json::object());  // its first pull is over: only the push below meets the frozen backend
-  // The backend frozen: the holder's POST /api/batch hangs with the lease held.
-  REQUIRE(::kill(backend->process().pid(), SIGSTOP) == 0);
-  const std::size_t before = holder->notificationCount();
-  const auto ids = addMessages(*holder, "s", 5, "h");
-  waitSync(
-      *holder, [](const json& s) { return s["state"] == "syncing" && s["pending"] != 0; }, before);
-  CHECK_FALSE(leaseHolder(w.db).empty());
-  {
-    // While the holder lives, another window on the database does not push.
-    // Pointed at a second backend, it would upload the holder's writes there.
-    const std::string secondDb = w.dir.file("second-backend.db");
-    const std::string secondToken = addUser(secondDb, "alice");
-    Backend second(secondDb);
-    auto window = editor(w.db, second.url(), secondToken);
-    const json status = window->ok("sync/now", json::object());
-    CHECK(status["state"] == "syncing");
-    // Another backend: everything is queued for it again (the holder's 5 and
-    // their copies), and none of it is sent while the lease is held.
-    CHECK(status["pending"].get<int>() >= 5);
-    CHECK(backendChanges(second, secondToken).empty());
-    window->ok("shutdown", nullptr);
-    window->notify("exit", nullptr);
-    CHECK(window->wait() == 0);
-  }
-  holder->kill9();
-  holder.reset();
-  REQUIRE(::kill(backend->process().pid(), SIGCONT) == 0);
-
-  auto other = editor(w.db, urlOf(port), w.token);
-  const auto more = addMessages(*other, "s", 5, "o");
-  // Once the dead holder's lease expired, this window pushes everything.
-  waitSync(*other, allSynced);
-  std::vector<std::string> all = ids;
-  all.insert(all.end(), more.begin(), more.end());
-  CHECK(backendChanges(*backend, w.token) == messageChanges("s", all));
-  CHECK(exportedMessageIds(*other, "s") == all);
-  CHECK(outboxRows(w.db) == 0);
 }

@@ -23,20 +23,8 @@ struct TwoEditors {
   std::string dbB = dir.file("b.db");
 };
 
-/// sync/now, which must end synced.
-void syncNow(ServerProcess& server) {
-  const json status = server.ok("sync/now", json::object());
-  REQUIRE(status["state"] == "synced");
-}
-
 json exported(ServerProcess& server, const std::string& session) {
   return server.ok("session/export", {{"sessionId", session}})["document"];
-}
-
-std::vector<std::string> ids(const json& records) {
-  std::vector<std::string> out;
-  for (const json& record : records) out.push_back(record["id"]);
-  return out;
 }
 
 /// name@version of each version of a component, oldest first.

@@ -2,10 +2,12 @@
 // aieditor over pipes, the real aieditor-backend on a temporary SQLite file.
 // Waits are on sync/status notifications, responses and process exits.
 #include <netinet/in.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
@@ -214,4 +216,129 @@ TEST_CASE("a deleted component is deleted on the backend too, also one the backe
   }
   REQUIRE_FALSE(deleted.empty());
   CHECK(deleted.front() == "card");
+}
+
+namespace {
+
+/// A TCP relay on 127.0.0.1 to `port` that counts the connections made
+/// through it and the HTTP requests sent over them.
+class CountingRelay {
+ public:
+  explicit CountingRelay(int port) : target_(port), listener_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    REQUIRE(listener_ >= 0);
+    sockaddr_in address = loopback(0);
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener_, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] {
+      for (;;) {
+        const int client = ::accept(listener_, nullptr, nullptr);
+        if (client < 0) return;  // shut down
+        const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in to = loopback(target_);
+        if (server < 0 || ::connect(server, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+          ::close(client);
+          if (server >= 0) ::close(server);
+          continue;
+        }
+        ++connections_;
+        std::lock_guard lock(mutex_);
+        sockets_.push_back(client);
+        sockets_.push_back(server);
+        relays_.emplace_back([this, client, server] { relay(client, server); });
+      }
+    });
+  }
+  ~CountingRelay() {
+    ::shutdown(listener_, SHUT_RDWR);
+    acceptor_.join();
+    {
+      std::lock_guard lock(mutex_);
+      for (const int socket : sockets_) ::shutdown(socket, SHUT_RDWR);
+    }
+    for (std::thread& relay : relays_) relay.join();
+    for (const int socket : sockets_) ::close(socket);
+    ::close(listener_);
+  }
+  CountingRelay(const CountingRelay&) = delete;
+  CountingRelay& operator=(const CountingRelay&) = delete;
+
+  std::string url() const { return urlOf(port_); }
+  int connections() const { return connections_; }
+  int requests() const { return requests_; }
+
+ private:
+  static sockaddr_in loopback(int port) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    return address;
+  }
+
+  /// Copies bytes both ways until either side closes; counts request lines
+  /// ("... HTTP/1.1" at a line's end) in what the client sends.
+  void relay(int client, int server) {
+    static const std::string kRequestLine = " HTTP/1.1\r\n";
+    std::string sent;  // the client's bytes not yet scanned whole
+    pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+    char buffer[65536];
+    for (;;) {
+      if (::poll(fds, 2, -1) < 0) return;
+      for (int side = 0; side < 2; ++side) {
+        if (!(fds[side].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        const ssize_t got = ::read(fds[side].fd, buffer, sizeof buffer);
+        if (got <= 0) {
+          ::shutdown(client, SHUT_RDWR);
+          ::shutdown(server, SHUT_RDWR);
+          return;
+        }
+        if (side == 0) {
+          sent.append(buffer, static_cast<std::size_t>(got));
+          for (std::size_t at; (at = sent.find(kRequestLine)) != std::string::npos;) {
+            ++requests_;
+            sent.erase(0, at + kRequestLine.size());
+          }
+          if (sent.size() > kRequestLine.size()) sent.erase(0, sent.size() - kRequestLine.size());
+        }
+        for (ssize_t written = 0; written < got;) {
+          const ssize_t n = ::write(fds[1 - side].fd, buffer + written, static_cast<std::size_t>(got - written));
+          if (n <= 0) return;
+          written += n;
+        }
+      }
+    }
+  }
+
+  int target_;
+  int listener_;
+  int port_ = 0;
+  std::atomic<int> connections_{0};
+  std::atomic<int> requests_{0};
+  std::mutex mutex_;
+  std::vector<int> sockets_;
+  std::vector<std::thread> relays_;
+  std::thread acceptor_;
+};
+
+}  // namespace
+
+TEST_CASE("pushes and pulls keep their connection to the backend: fewer connections than requests") {
+  World w;
+  Backend backend(w.backendDb);
+  CountingRelay relay(backend.port());
+  auto server = editor(w.db, relay.url(), w.token);
+  waitSync(*server, allSynced);
+  // Several batches (250 writes each) and pages (500 changes each), and a few pushes.
+  for (int round = 0; round < 3; ++round) {
+    const auto ids = addMessages(*server, "kept", 400, "r" + std::to_string(round) + "-");
+    syncNow(*server);
+  }
+  CHECK(backendChanges(backend, w.token).size() == 1200);
+  INFO(relay.connections() << " connections for " << relay.requests() << " requests");
+  // One connection per request would be as many; the event stream holds one of its own.
+  CHECK(relay.requests() >= 12);
+  CHECK(relay.connections() * 2 <= relay.requests());
 }

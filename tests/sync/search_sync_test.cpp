@@ -12,8 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-void syncNow(ServerProcess& server) { REQUIRE(server.ok("sync/now", json::object())["state"] == "synced"); }
-
 /// The ids of the message hits for `query`.
 std::vector<std::string> messageHits(ServerProcess& server, const std::string& query) {
   const json found = server.ok("search/query", {{"query", query}, {"kinds", {"message"}}});

@@ -64,6 +64,7 @@ T.test("an accepted edit replaces the selection with the reply's code, as one un
   T.ok(m[#m - 1].content:find("Make the button blue", 1, true))
   local block = edit.pick_block(m[#m].content, "css")
   T.ok(block and block ~= "", "the reply has a CSS block")
+  T.eq(m[#m].componentId, nil, "the reply made no component version (makeComponent = false)")
   local expected = { css[1] }
   vim.list_extend(expected, T.split((block:gsub("\n$", ""))))
   table.insert(expected, css[4])

@@ -91,7 +91,7 @@ T.test(":AIEditorPreview {componentId} {version} pins them in the URL, and a wro
   T.ok(opened[2]:match(URL .. "&component=" .. vim.pesc(component.id) .. "&version=" .. component.version .. "$"), opened[2])
   vim.cmd(("AIEditorPreview %s 99"):format(component.id))
   T.wait_for(function()
-    return T.find_notification(notes, "params%.version", vim.log.levels.ERROR)
+    return T.find_notification(notes, "That version of the component does not exist", vim.log.levels.ERROR)
   end, "the refusal")
   vim.cmd(("AIEditorPreview %s two"):format(component.id))
   T.ok(T.find_notification(notes, "the version must be a number, not two", vim.log.levels.ERROR))

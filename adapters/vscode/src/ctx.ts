@@ -9,7 +9,7 @@ import { createClient, findServer } from './client';
 import { Config, SECRET_API_KEY, SECRET_SYNC_TOKEN } from './config';
 import { errorMessage, userMessage } from './errors';
 import * as ext from './lsp_ext';
-import type { ChatSendResult, Component, Image, PersistenceStatus, SessionChangedParams, SessionOpenResult, SyncStatus } from './protocol';
+import type { ChatSendParams, ChatSendResult, Component, Image, PersistenceStatus, SessionChangedParams, SessionOpenResult, SyncStatus } from './protocol';
 import { newSessionId } from './session_id';
 
 const LAST_SESSION_KEY = 'aieditor.lastSession';
@@ -340,7 +340,7 @@ export class Ctx implements vscode.Disposable {
    * resolves to the stored reply. Resolves to undefined when it was cancelled
    * or failed: the view shows why, with Retry.
    */
-  async send(text: string, images: Image[] = []): Promise<ChatSendResult | undefined> {
+  async send(text: string, images: Image[] = [], options: { makeComponent?: boolean } = {}): Promise<ChatSendResult | undefined> {
     if (this.sending) {
       void vscode.window.showWarningMessage('AI Editor: a reply is still being written. Wait for it, or cancel it first.');
       return undefined;
@@ -366,7 +366,9 @@ export class Ctx implements vscode.Disposable {
     });
     this.dispatch({ type: 'busy', busy: true, since: new Date().toISOString() });
     try {
-      const params = wireImages.length > 0 ? { sessionId, text, images: wireImages } : { sessionId, text };
+      const params: ChatSendParams = { sessionId, text };
+      if (wireImages.length > 0) params.images = wireImages;
+      if (options.makeComponent === false) params.makeComponent = false;
       const result = await client.sendRequest(ext.chatSend, params, source.token);
       this.dispatch({ type: 'upsert', message: result.userMessage, replaces: localId });
       this.dispatch({ type: 'upsert', message: result.assistantMessage });

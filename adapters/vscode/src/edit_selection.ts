@@ -23,7 +23,8 @@ export async function editSelection(ctx: Ctx, proposals: Proposals, chat: ChatVi
   });
   if (instruction === undefined) return;
   await chat.reveal();
-  const result = await ctx.send(editSelectionPrompt(instruction, fileName, doc.languageId, original));
+  // The reply is a diff of the user's code, not a version of the session's component.
+  const result = await ctx.send(editSelectionPrompt(instruction, fileName, doc.languageId, original), [], { makeComponent: false });
   if (!result) return; // the chat shows why, with Retry
   const code = replyCode(result.assistantMessage.content, doc.languageId);
   if (code === undefined) throw new Error('The reply had no code to put in place of the selection.');

@@ -17,7 +17,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { guard } from './commands';
-import { errorMessage, type Ctx } from './ctx';
+import type { Ctx } from './ctx';
+import { errorMessage, userMessage } from './errors';
 import * as ext from './lsp_ext';
 import { contentOrigin, previewHtml, type PreviewContent, type PreviewMessage } from './preview_html';
 
@@ -36,7 +37,7 @@ export class PreviewPanel implements vscode.Disposable {
 
   constructor(private readonly ctx: Ctx) {
     this.subscriptions = [
-      vscode.commands.registerCommand(PREVIEW_COMMAND, guard(() => this.show())),
+      vscode.commands.registerCommand(PREVIEW_COMMAND, guard(ctx, () => this.show())),
       // A session opened, closed or deleted, or the server restarted (which opens the session again).
       ctx.onDidChangeChat((op) => {
         if (op.type === 'reset' && this.panel) void this.refresh();
@@ -79,7 +80,8 @@ export class PreviewPanel implements vscode.Disposable {
       try {
         content = { kind: 'page', url: await this.address(sessionId) };
       } catch (e) {
-        content = { kind: 'message', text: `The preview could not start: ${errorMessage(e)}` };
+        this.ctx.log(`preview/open: ${errorMessage(e)}`);
+        content = { kind: 'message', text: `The preview could not start: ${userMessage(e)}` };
       }
     }
     if (generation !== this.generation || !this.panel) return;

@@ -186,6 +186,8 @@ export interface ChatSendParams {
   componentId?: string;
   /** Never iterate: always start a new component. */
   newComponent?: boolean;
+  /** false: the reply stays a message (an edit of a selection): no component, no version. */
+  makeComponent?: boolean;
 }
 export interface ChatSendResult {
   userMessage: Message;

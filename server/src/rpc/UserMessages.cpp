@@ -50,7 +50,7 @@ std::string invalidParams(std::string_view message) {
 
 bool showsUserMessages(std::string_view method) {
   return method.starts_with("chat/") || method.starts_with("components/") || method.starts_with("session/") ||
-         method.starts_with("search/");
+         method.starts_with("search/") || method.starts_with("preview/");
 }
 
 protocol::RpcError withUserMessage(protocol::RpcError error) {

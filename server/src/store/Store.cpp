@@ -386,11 +386,26 @@ StoreResult<void> Store::settleWrites(const std::vector<std::int64_t>& acknowled
   });
 }
 
-StoreResult<bool> Store::takePushLease(const std::string& holder, Timestamp now, Timestamp until) {
+StoreResult<bool> Store::takePushLease(const PushLease& mine, Timestamp now, const std::optional<std::string>& ended) {
   return impl_->write([&]() -> Res<bool> {
-    if (auto taken = execute(impl_->db, kTakeLease, holder, now, until); !taken) return std::unexpected(taken.error());
+    if (auto taken = execute(impl_->db, kTakeLease, mine.holder, now, mine.expiresAt, mine.pid, mine.started,
+                             mine.machine, ended);
+        !taken)
+      return std::unexpected(taken.error());
     return impl_->db.changes() > 0;
   });
+}
+
+namespace {
+
+Res<PushLease> readLease(const Row& row) {
+  return PushLease{row.getString(0), row.getInt(1), row.getInt(2), row.getString(3), row.getInt(4)};
+}
+
+}  // namespace
+
+StoreResult<std::optional<PushLease>> Store::pushLease() {
+  return impl_->read([&]() { return selectOne(impl_->db, kPushLease, readLease); });
 }
 
 StoreResult<void> Store::releasePushLease(const std::string& holder) {

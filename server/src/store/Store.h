@@ -100,6 +100,23 @@ struct SessionChange {
   bool deleted = false;        ///< the session is gone
 };
 
+/// What pulls applied after a pull_log row (pulledSince): this process's
+/// pulls and other processes' on the same database.
+struct PulledSince {
+  std::vector<SessionChange> changes;  ///< by session, in the order first changed
+  std::int64_t last = 0;               ///< the last row read: the next call's `after`
+  bool missed = false;                 ///< rows after `after` were dropped already (over 10,000 behind)
+};
+
+/// The push lease as its row holds it: who holds it, and until when.
+struct PushLease {
+  std::string holder;        ///< the holding process's id (random per process)
+  std::int64_t pid = 0;      ///< 0 when unknown (a lease taken before schema version 8)
+  std::int64_t started = 0;  ///< the process's start time, in clock ticks after boot (pids are reused)
+  std::string machine;       ///< where `pid` names that process (boot id and pid namespace); "" when unknown
+  Timestamp expiresAt = 0;
+};
+
 /// What to search (search/query's params, checked).
 struct SearchRequest {
   std::string query;  ///< as typed: words, "exact phrases", prefix*
@@ -137,7 +154,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // Sessions
   /// Returns the session, creating it (title empty) when missing.
@@ -232,8 +249,12 @@ class Store {
   StoreResult<std::int64_t> requeueRejected(const std::optional<std::string>& sessionId);
 
   /// The push lease (one pushing process per database): taken, or renewed,
-  /// until `until` when it is free, expired at `now`, or already `holder`'s.
-  StoreResult<bool> takePushLease(const std::string& holder, Timestamp now, Timestamp until);
+  /// as `mine` (until mine.expiresAt) when it is free, expired at `now`,
+  /// already mine.holder's, or held by `ended` (a holder whose process is gone).
+  StoreResult<bool> takePushLease(const PushLease& mine, Timestamp now,
+                                  const std::optional<std::string>& ended = std::nullopt);
+  /// The lease as stored; nullopt when nobody holds it.
+  StoreResult<std::optional<PushLease>> pushLease();
   /// Frees the lease if `holder` has it.
   StoreResult<void> releasePushLease(const std::string& holder);
 
@@ -241,8 +262,13 @@ class Store {
   /// How far the change log was applied (0 before any pull).
   StoreResult<std::int64_t> syncCursor();
   /// In one transaction: applies `changes` (each at most once: a replay
-  /// changes nothing) and moves the cursor to `cursor`. What changed, by session.
-  StoreResult<std::vector<SessionChange>> applyPulled(const std::vector<PulledChange>& changes, std::int64_t cursor);
+  /// changes nothing), notes what changed in the pull log and moves the
+  /// cursor to `cursor`.
+  StoreResult<void> applyPulled(const std::vector<PulledChange>& changes, std::int64_t cursor);
+  /// The pull log's last row (0 before any pull).
+  StoreResult<std::int64_t> pullLogEnd();
+  /// What pulls applied after the pull log's row `after`, whichever process pulled.
+  StoreResult<PulledSince> pulledSince(std::int64_t after);
   /// The backend lost what it had acknowledged (restored from a backup): in
   /// one transaction queues every record again (the backend knows them by
   /// id) and sets the cursor to `cursor`.

@@ -128,6 +128,8 @@ struct Store::Impl {
 
   // Pull (StorePull.cpp): no outbox rows, and a replay changes nothing.
   Res<void> applyPulled(const PulledChange&, SessionChange&);
+  /// Notes a session's applied change in the pull log.
+  Res<void> logPulled(const SessionChange&);
   Res<void> applyPulledMessage(const PulledChange&, SessionChange&);
   Res<void> applyPulledInteraction(const PulledChange&, SessionChange&);
   Res<void> applyPulledVersion(const PulledChange&, SessionChange&);

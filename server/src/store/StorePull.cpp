@@ -15,6 +15,10 @@
 // components the backend's order (created_at, id): the same on every device
 // once all have pulled the same records.
 //
+// What each applied page changed goes in the pull log (pull_log), in the
+// same transaction: every process on the database reads it after its own
+// pulls, so each editor window hears of changes whichever window applied them.
+//
 // A pulled delete does not remove what still waits in the outbox: a session
 // or component deleted elsewhere while this device wrote to it offline is
 // kept here, and the unsent writes bring it back on the backend.
@@ -36,9 +40,8 @@ StoreResult<std::int64_t> Store::syncCursor() {
   });
 }
 
-StoreResult<std::vector<SessionChange>> Store::applyPulled(const std::vector<PulledChange>& changes,
-                                                           std::int64_t cursor) {
-  return impl_->write([&]() -> Res<std::vector<SessionChange>> {
+StoreResult<void> Store::applyPulled(const std::vector<PulledChange>& changes, std::int64_t cursor) {
+  return impl_->write([&]() -> Res<void> {
     std::map<std::string, SessionChange> bySession;
     for (const PulledChange& change : changes) {
       if (auto valid = requireId(change.sessionId, "changes[].session_id"); !valid)
@@ -47,7 +50,6 @@ StoreResult<std::vector<SessionChange>> Store::applyPulled(const std::vector<Pul
       touched.sessionId = change.sessionId;
       if (auto applied = impl_->applyPulled(change, touched); !applied) return std::unexpected(applied.error());
     }
-    std::vector<SessionChange> result;
     for (auto& [id, change] : bySession) {
       if (change.messages && !change.deleted)
         if (auto renumbered = impl_->renumber(id); !renumbered) return std::unexpected(renumbered.error());
@@ -55,10 +57,83 @@ StoreResult<std::vector<SessionChange>> Store::applyPulled(const std::vector<Pul
       // an echo's times (a component's created_at) may still reorder it.
       if (!change.deleted)
         if (auto settled = impl_->settleSession(id); !settled) return std::unexpected(settled.error());
-      if (change.messages || change.components || change.current || change.deleted) result.push_back(std::move(change));
+      if (auto logged = impl_->logPulled(change); !logged) return logged;
     }
-    if (auto set = execute(impl_->db, kSetSyncCursor, cursor); !set) return std::unexpected(set.error());
-    return result;
+    if (auto trimmed = execute(impl_->db, kTrimPullLog); !trimmed) return trimmed;
+    return execute(impl_->db, kSetSyncCursor, cursor);
+  });
+}
+
+Res<void> Store::Impl::logPulled(const SessionChange& change) {
+  const auto log = [&](std::string_view what, const std::optional<std::string>& messageId = std::nullopt) {
+    return execute(db, kLogPulled, change.sessionId, what, messageId);
+  };
+  for (const Message& added : change.added)
+    if (auto logged = log("message", added.id); !logged) return logged;
+  const std::pair<bool, std::string_view> kinds[] = {{change.messages && change.added.empty(), "messages"},
+                                                     {change.components, "components"},
+                                                     {change.current, "current"},
+                                                     {change.deleted, "deleted"}};
+  for (const auto& [changed, what] : kinds)
+    if (changed)
+      if (auto logged = log(what); !logged) return logged;
+  return {};
+}
+
+StoreResult<std::int64_t> Store::pullLogEnd() {
+  return impl_->read([&]() -> Res<std::int64_t> {
+    auto end = selectOne(impl_->db, kPullLogEnd, readInt);
+    if (!end) return std::unexpected(end.error());
+    return end->value_or(0);
+  });
+}
+
+namespace {
+
+struct PullLogRow {
+  std::int64_t id = 0;
+  std::string sessionId;
+  std::string change;
+  std::optional<std::string> messageId;
+};
+
+Res<PullLogRow> readPullLogRow(const Row& row) {
+  return PullLogRow{row.getInt(0), row.getString(1), row.getString(2), row.getOptionalString(3)};
+}
+
+}  // namespace
+
+StoreResult<PulledSince> Store::pulledSince(std::int64_t after) {
+  return impl_->read([&]() -> Res<PulledSince> {
+    auto start = selectOne(impl_->db, kPullLogStart, readInt);
+    if (!start) return std::unexpected(start.error());
+    auto rows = select(impl_->db, kPulledSince, readPullLogRow, after);
+    if (!rows) return std::unexpected(rows.error());
+    PulledSince since;
+    since.last = after;
+    since.missed = start->value_or(0) > after + 1;
+    std::map<std::string, std::size_t> places;  // session -> its index in since.changes
+    for (const PullLogRow& row : *rows) {
+      since.last = row.id;
+      auto [place, added] = places.try_emplace(row.sessionId, since.changes.size());
+      if (added) {
+        since.changes.emplace_back();
+        since.changes.back().sessionId = row.sessionId;
+      }
+      SessionChange& change = since.changes[place->second];
+      if (row.change == "message" && row.messageId) {
+        change.messages = true;
+        // Gone since (its session deleted here): nothing to show.
+        auto message = selectOne(impl_->db, kFindMessage, readMessage, row.sessionId, *row.messageId);
+        if (!message) return std::unexpected(message.error());
+        if (*message) change.added.push_back(std::move(**message));
+      }
+      change.messages = change.messages || row.change == "messages";
+      change.components = change.components || row.change == "components";
+      change.current = change.current || row.change == "current";
+      change.deleted = change.deleted || row.change == "deleted";
+    }
+    return since;
   });
 }
 
@@ -150,7 +225,7 @@ Res<void> Store::Impl::applyPulledInteraction(const PulledChange& change, Sessio
 }
 
 Res<void> Store::Impl::moveVersionToEnd(const std::string& sessionId, const std::string& componentId,
-                                         std::int64_t version) {
+                                        std::int64_t version) {
   auto last = selectOne(db, kMaxVersion, readInt, sessionId, componentId);
   if (!last) return std::unexpected(last.error());
   const std::int64_t moved = last->value_or(version) + 1;

@@ -287,10 +287,52 @@ constexpr const char* kSchemaV7 =
 #undef AIEDITOR_FTS_TRIGGERS
 #undef AIEDITOR_FTS
 
+// Version 8: two editor windows on one database. pull_log is what each
+// applied pull changed, one row per message added or per kind of change of a
+// session, numbered in order: every window reads the rows past the last it
+// read and tells its editor (session/changed), not only the window whose
+// pull applied them. Only the newest 10,000 rows are kept; the newest is
+// never dropped, so ids only grow. sync_lease gains
+// its holder's process: pid, start time (clock ticks after boot, since pids
+// are reused) and machine (boot id and pid namespace, where that pid names
+// that process), so a holder that died on this machine is taken over at
+// once rather than when its lease expires. The outbox's seq becomes
+// AUTOINCREMENT: a plain rowid reuses the seq of the last rows once they are
+// deleted, so a write queued while the writes before it were being sent (a
+// component deleted during the push of its version) took a sent write's seq,
+// and was forgotten when that one was acknowledged.
+constexpr const char* kSchemaV8 = R"sql(
+ALTER TABLE outbox RENAME TO outbox_v7;
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind = 'message' OR kind = 'interaction' OR kind = 'component'
+    OR kind = 'current_component' OR kind = 'component_deleted' OR kind = 'session_deleted'),
+  session_id TEXT NOT NULL,
+  record_id TEXT,
+  version INTEGER,
+  rejected TEXT
+);
+INSERT INTO outbox SELECT seq, kind, session_id, record_id, version, rejected FROM outbox_v7;
+DROP TABLE outbox_v7;
+CREATE INDEX outbox_by_record ON outbox (session_id, record_id);
+CREATE TABLE pull_log (
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  change TEXT NOT NULL CHECK (change = 'message' OR change = 'messages' OR change = 'components'
+    OR change = 'current' OR change = 'deleted'),
+  message_id TEXT
+);
+ALTER TABLE sync_lease ADD COLUMN pid INTEGER;
+ALTER TABLE sync_lease ADD COLUMN started INTEGER;
+ALTER TABLE sync_lease ADD COLUMN machine TEXT;
+
+PRAGMA user_version = 8;
+)sql";
+
 /// kMigrations[v] takes a database from user_version v to v + 1 and sets
 /// user_version itself. Version 0 is an empty (or foreign) database.
 constexpr std::array<const char*, Store::kSchemaVersion> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
-                                                                        kSchemaV5, kSchemaV6, kSchemaV7};
+                                                                        kSchemaV5, kSchemaV6, kSchemaV7, kSchemaV8};
 
 /// The version that added the outbox.
 constexpr std::int64_t kOutboxVersion = 3;

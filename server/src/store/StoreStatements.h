@@ -186,8 +186,11 @@ inline constexpr const char* kOutboxRejected = "SELECT count(*) FROM outbox WHER
 inline constexpr const char* kAcknowledge = "DELETE FROM outbox WHERE seq = ?1";
 inline constexpr const char* kReject = "UPDATE outbox SET rejected = ?2 WHERE seq = ?1";
 inline constexpr const char* kTakeLease =
-    "INSERT INTO sync_lease (id, holder, expires_at) VALUES (1, ?1, ?3) ON CONFLICT (id) DO UPDATE SET "
-    "holder = excluded.holder, expires_at = excluded.expires_at WHERE holder = ?1 OR expires_at <= ?2";
+    "INSERT INTO sync_lease (id, holder, expires_at, pid, started, machine) VALUES (1, ?1, ?3, ?4, ?5, ?6) "
+    "ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, pid = excluded.pid, "
+    "started = excluded.started, machine = excluded.machine WHERE holder = ?1 OR expires_at <= ?2 OR holder = ?7";
+inline constexpr const char* kPushLease =
+    "SELECT holder, coalesce(pid, 0), coalesce(started, 0), coalesce(machine, ''), expires_at FROM sync_lease";
 inline constexpr const char* kReleaseLease = "DELETE FROM sync_lease WHERE holder = ?1";
 inline constexpr const char* kRejectedOutbox =
     "SELECT seq, kind, session_id, record_id, version, rejected FROM outbox "
@@ -204,6 +207,12 @@ inline constexpr const char* kSetSyncBackend =
     "excluded.backend";
 inline constexpr const char* kSetSyncCursor =
     "INSERT INTO sync_cursor (id, since) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET since = excluded.since";
+inline constexpr const char* kLogPulled = "INSERT INTO pull_log (session_id, change, message_id) VALUES (?1, ?2, ?3)";
+inline constexpr const char* kTrimPullLog = "DELETE FROM pull_log WHERE id <= (SELECT max(id) FROM pull_log) - 10000";
+inline constexpr const char* kPullLogEnd = "SELECT coalesce(max(id), 0) FROM pull_log";
+inline constexpr const char* kPullLogStart = "SELECT coalesce(min(id), 0) FROM pull_log";
+inline constexpr const char* kPulledSince =
+    "SELECT id, session_id, change, message_id FROM pull_log WHERE id > ?1 ORDER BY id";
 inline constexpr const char* kMarkMessageSynced =
     "UPDATE messages SET synced_seq = ?3 WHERE session_id = ?1 AND id = ?2 AND synced_seq IS NULL";
 inline constexpr const char* kMarkInteractionSynced =

@@ -7,6 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "aieditor/protocol/JsonText.h"
 #include "providers/CurlLibrary.h"
 
 namespace aieditor::server {
@@ -52,6 +55,26 @@ struct Transfer {
   }
 };
 
+/// This thread's handle for requests (not streams), kept for the thread's
+/// life: libcurl keeps its connection to the backend open between requests
+/// (a push's batches, a pull's pages, the next push), so they pay for no new
+/// connection (nor, over https, a new TLS handshake). One closed meanwhile
+/// is noticed and replaced by libcurl.
+CURL* requestHandle(const CurlLibrary& curl) {
+  struct Handle {
+    explicit Handle(const CurlLibrary& library) : curl(library), easy(library.easy_init()) {}
+    const CurlLibrary& curl;
+    CURL* easy;
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    ~Handle() {
+      if (easy) curl.easy_cleanup(easy);
+    }
+  };
+  thread_local Handle handle(curl);
+  return handle.easy;
+}
+
 /// One request: a POST of `body` when there is one, else a GET. A stream
 /// (`stream` set) has no time limit but ends when quiet for `timeout`.
 std::expected<HttpReply, std::string> perform(const std::string& url, const std::string* body,
@@ -62,8 +85,10 @@ std::expected<HttpReply, std::string> perform(const std::string& url, const std:
   auto loaded = loadCurl();
   if (!loaded) return std::unexpected(loaded.error());
   const CurlLibrary& curl = **loaded;
-  std::unique_ptr<CURL, decltype(curl.easy_cleanup)> easy(curl.easy_init(), curl.easy_cleanup);
-  if (!easy) return std::unexpected(std::string("curl_easy_init failed"));
+  // A stream holds its connection for as long as it lasts: a handle of its own.
+  std::unique_ptr<CURL, decltype(curl.easy_cleanup)> own(stream ? curl.easy_init() : nullptr, curl.easy_cleanup);
+  CURL* e = stream ? own.get() : requestHandle(curl);
+  if (!e) return std::unexpected(std::string("curl_easy_init failed"));
   curl_slist* headers = curl.slist_append(nullptr, "Content-Type: application/json");
   const std::string authorization = "Authorization: Bearer " + bearer;
   if (!bearer.empty()) headers = curl.slist_append(headers, authorization.c_str());
@@ -73,13 +98,16 @@ std::expected<HttpReply, std::string> perform(const std::string& url, const std:
   transfer.stop = &stop;
   transfer.onBody = stream;
   char errorBuffer[CURL_ERROR_SIZE] = {};
-  CURL* e = easy.get();
+  // Every option a request uses is set on each use: a reused handle keeps
+  // the last request's (pointers to its buffers, unused until set again).
   curl.easy_setopt(e, CURLOPT_URL, url.c_str());
   curl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl.easy_setopt(e, CURLOPT_HTTPHEADER, headers);
   if (body) {
     curl.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
     curl.easy_setopt(e, CURLOPT_POSTFIELDS, body->c_str());
+  } else {
+    curl.easy_setopt(e, CURLOPT_HTTPGET, 1L);
   }
   curl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
@@ -123,5 +151,22 @@ std::expected<HttpReply, std::string> getStream(const std::string& url, const st
                                                 const std::function<void(std::string_view)>& onData) {
   return perform(url, nullptr, bearer, quiet, stop, headers, &onData);
 }
+
+std::string errorMessage(const nlohmann::json& body) {
+  if (!body.is_object()) return "";
+  const auto error = body.find("error");
+  if (error == body.end() || !error->is_object()) return "";
+  const auto message = error->find("message");
+  return message != error->end() && message->is_string() ? message->get<std::string>() : "";
+}
+
+std::string backendMessage(const HttpReply& reply) {
+  nlohmann::json body;
+  std::string message;
+  if (!protocol::readJson(reply.body, body)) message = errorMessage(body);
+  return message.empty() ? reply.body.substr(0, 200) : message;
+}
+
+bool retryable(long status) { return status == 429 || status >= 500; }
 
 }  // namespace aieditor::server

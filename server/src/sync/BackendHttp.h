@@ -1,13 +1,15 @@
 // One blocking HTTP request to the team backend, for the sync thread:
 // libcurl (loaded on first use), JSON bodies, an optional Bearer token, a
 // time limit, and a stop flag that aborts a transfer in flight so the
-// server's exit never waits for the network.
+// server's exit never waits for the network; and the backend's error
+// messages read from its replies.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <expected>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +37,13 @@ std::expected<HttpReply, std::string> getStream(const std::string& url, const st
                                                 const std::vector<std::string>& headers,
                                                 std::chrono::milliseconds quiet, const std::atomic<bool>& stop,
                                                 const std::function<void(std::string_view)>& onData);
+
+/// `{"error":{"message"}}`'s message, or "" when there is none.
+std::string errorMessage(const nlohmann::json& body);
+/// The backend's error message in a reply body, else the body's start.
+std::string backendMessage(const HttpReply& reply);
+/// Whether a status says to send the request again later (429, 5xx).
+bool retryable(long status);
 
 /// GETs `url` (a JSON reply); errors as for postJson.
 std::expected<HttpReply, std::string> getJson(const std::string& url, const std::string& bearer,

@@ -1,6 +1,7 @@
 #include "sync/SyncThread.h"
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -12,8 +13,8 @@
 #include "store/Store.h"
 #include "sync/BackendHttp.h"
 #include "sync/Backoff.h"
-#include "sync/ChangesPage.h"
 #include "sync/EventStream.h"
+#include "sync/LeaseHolder.h"
 
 namespace aieditor::server {
 
@@ -22,23 +23,6 @@ using protocol::SyncState;
 using protocol::SyncStatus;
 
 namespace {
-
-/// `{"error":{"message"}}`'s message, or "" when there is none.
-std::string errorMessage(const json& body) {
-  if (!body.is_object()) return "";
-  const auto error = body.find("error");
-  if (error == body.end() || !error->is_object()) return "";
-  const auto message = error->find("message");
-  return message != error->end() && message->is_string() ? message->get<std::string>() : "";
-}
-
-/// The backend's error message in a reply body, else the body's start.
-std::string backendMessage(const HttpReply& reply) {
-  json body;
-  std::string message;
-  if (!protocol::readJson(reply.body, body)) message = errorMessage(body);
-  return message.empty() ? reply.body.substr(0, 200) : message;
-}
 
 /// One outbox write as a POST /api/batch write; nullopt when its record is
 /// no longer stored here.
@@ -89,8 +73,6 @@ bool readResults(const std::string& reply, const std::vector<const OutboxWrite*>
   return true;
 }
 
-bool retryable(long status) { return status == 429 || status >= 500; }
-
 }  // namespace
 
 SyncThread::SyncThread(SyncOptions options, Scheduler& scheduler, StatusCallback changed, PulledCallback pulled)
@@ -125,6 +107,7 @@ void SyncThread::useSettings(SyncSettings settings) {
     replacement_ = std::move(settings);
     held_ = false;
     due_ = Clock::now();
+    stop_ = true;  // a transfer in flight (with the old settings) ends now, not at its time limit
   }
   wake_.notify_one();
 }
@@ -228,6 +211,7 @@ void SyncThread::run() {
       writes_ = false;
       waiting.swap(waiters_);
       replacement = std::exchange(replacement_, std::nullopt);
+      if (replacement) stop_ = false;  // that abort was for the old settings' attempt
       pushing = !waiting.empty() || (due_ && Clock::now() >= *due_);
       probing = !pushing && probeAt_ && Clock::now() >= *probeAt_;
       if (pushing) due_.reset();
@@ -276,9 +260,14 @@ void SyncThread::run() {
       if (outcome == Outcome::Done && leased) due_ = Clock::now() + options_.leaseRetry;
       if (outcome == Outcome::Retry && status_.state == SyncState::Offline)
         probeAt_ = Clock::now() + options_.probeInterval;
-      if (replacement_) {  // new settings came during the attempt: they are tried at once
+      if (replacement_) {
+        // New settings came during the attempt (and ended its transfer):
+        // they are tried at once, and its sync/now calls wait for that try.
         held_ = false;
         due_ = Clock::now();
+        waiters_.insert(waiters_.begin(), std::make_move_iterator(waiting.begin()),
+                        std::make_move_iterator(waiting.end()));
+        waiting.clear();
       }
     }
     const SyncStatus answer = status();
@@ -296,6 +285,7 @@ bool SyncThread::openStore() {
     if (auto relaxed = (*opened)->commitWithoutWaitingForDisk(); !relaxed) opened = std::unexpected(relaxed.error());
   if (opened) {
     store_ = std::move(*opened);
+    tellPulled();  // from here on: what pulls applied before this process began is not news to its editor
     return true;
   }
   failed(SyncState::Error, "cannot open database " + options_.databasePath + ": " + opened.error().message,
@@ -323,7 +313,19 @@ SyncThread::Outcome SyncThread::push() {
 
 bool SyncThread::holdLease() {
   const protocol::Timestamp at = server::now();
-  auto taken = store_->takePushLease(leaseHolder_, at, at + options_.lease.count());
+  const PushLease mine = leaseOf(leaseHolder_, at + options_.lease.count());
+  auto taken = store_->takePushLease(mine, at);
+  if (taken && !*taken) {
+    // Another's: a holder on this machine that has ended (a window killed,
+    // then opened again) is not waited for until its lease expires.
+    auto held = store_->pushLease();
+    if (held && *held && holderEnded(**held)) {
+      log::info("sync: the push lease's holder (pid " + std::to_string((*held)->pid) + ") has ended: taken over");
+      taken = store_->takePushLease(mine, at, (*held)->holder);
+    } else if (!held) {
+      log::warn("sync: cannot read the push lease: " + held.error().message);
+    }
+  }
   if (!taken) log::warn("sync: cannot take the push lease: " + taken.error().message);
   return taken && *taken;
 }
@@ -348,6 +350,9 @@ SyncThread::Outcome SyncThread::pushUnderLease() {
   if (leased) return Outcome::Leased;
   if (accessToken_.empty())
     if (auto refused = signIn()) return *refused;
+  // Another backend or account than the cursor's: everything is queued for
+  // it before this push, which then sends it (not a second push after the pull).
+  if (auto moved = checkBackend(); moved && *moved != Outcome::Restored) return *moved;
   bool refreshed = false;
   std::int64_t limit = options_.batchSize;
   for (;;) {
@@ -436,84 +441,6 @@ SyncThread::Screened SyncThread::screen(const std::expected<HttpReply, std::stri
   }
   refreshed = true;
   return {false, signIn()};
-}
-
-SyncThread::Outcome SyncThread::pull() {
-  auto cursor = store_->syncCursor();
-  if (!cursor) {
-    failed(SyncState::Error, "cannot read the sync cursor: " + cursor.error().message, std::nullopt);
-    return Outcome::Retry;
-  }
-  std::int64_t since = *cursor;
-  bool refreshed = false;
-  for (;;) {
-    if (stop_) return Outcome::Stop;
-    const std::string url = options_.settings.url + "/api/changes?since=" + std::to_string(since) +
-                            "&limit=" + std::to_string(options_.pageSize);
-    auto reply = getJson(url, accessToken_, options_.requestTimeout, stop_);
-    if (const Screened screened = screen(reply, refreshed); !screened.read) {
-      if (screened.outcome) return *screened.outcome;
-      continue;  // again, with a fresh access token
-    }
-    if (reply->status != 200) {
-      failed(SyncState::Error,
-             "GET /api/changes answered " + std::to_string(reply->status) + ": " + backendMessage(*reply),
-             retryable(reply->status) ? reply->retryAfter : std::nullopt);
-      return Outcome::Retry;
-    }
-    auto page = readChangesPage(reply->body);
-    if (!page) {
-      failed(SyncState::Error, "GET /api/changes: " + redactor_->redact(page.error()), std::nullopt);
-      return Outcome::Retry;
-    }
-    if (auto moved = checkBackend()) return *moved;
-    if (page->latest < since) {
-      // Restored from an older backup: it lost what it had acknowledged.
-      log::warn("sync: the backend's latest change " + std::to_string(page->latest) + " is behind this device's " +
-                std::to_string(since) + " (restored from a backup?): uploading everything again");
-      if (auto queued = store_->requeueAll(page->latest); !queued) {
-        failed(SyncState::Error, "cannot queue the records again: " + queued.error().message, std::nullopt);
-        return Outcome::Retry;
-      }
-      count();
-      return Outcome::Restored;
-    }
-    if (page->changes.empty() && page->next <= since && !page->hasMore) return Outcome::Done;  // nothing to write
-    auto applied = store_->applyPulled(page->changes, std::max(since, page->next));
-    if (!applied) {
-      failed(SyncState::Error, "cannot apply pulled changes: " + applied.error().message, std::nullopt);
-      return Outcome::Retry;
-    }
-    if (!applied->empty() && pulled_)
-      scheduler_.post([pulled = pulled_, changes = std::move(*applied)]() mutable { pulled(std::move(changes)); });
-    since = std::max(since, page->next);
-    if (!page->hasMore) return Outcome::Done;
-  }
-}
-
-std::optional<SyncThread::Outcome> SyncThread::checkBackend() {
-  const std::optional<std::string> user = status().user;
-  if (!user) return std::nullopt;  // signed in with a token the backend names no user for: nothing to compare
-  const std::string backend = options_.settings.url + " as " + *user;
-  if (backend == checkedBackend_) return std::nullopt;
-  auto stored = store_->syncBackend();
-  if (!stored) {
-    failed(SyncState::Error, "cannot read the sync cursor: " + stored.error().message, std::nullopt);
-    return Outcome::Retry;
-  }
-  const bool moved = stored->has_value() && **stored != backend;
-  if (moved)
-    log::info("sync: now syncing with " + backend + " (was " + **stored +
-              "): uploading everything to it and pulling its changes from the start");
-  if (!stored->has_value() || moved)
-    if (auto set = store_->setSyncBackend(backend, moved); !set) {
-      failed(SyncState::Error, "cannot note the sync backend: " + set.error().message, std::nullopt);
-      return Outcome::Retry;
-    }
-  checkedBackend_ = backend;
-  if (!moved) return std::nullopt;
-  count();
-  return Outcome::Restored;
 }
 
 bool SyncThread::reachable() {

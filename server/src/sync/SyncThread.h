@@ -57,7 +57,8 @@ struct SyncOptions {
   std::chrono::milliseconds probeInterval{1'000};
   /// The push lease (one pushing process per database): how long it lasts
   /// past each renewal (one per batch), and how often a process without it
-  /// looks again (a holder that died is taken over once its lease expired).
+  /// looks again (a holder that died is taken over at once on this machine,
+  /// elsewhere once its lease expired).
   std::chrono::milliseconds lease{10'000};
   std::chrono::milliseconds leaseRetry{1'000};
   std::int64_t batchSize = 250;  ///< writes per POST /api/batch (the backend takes up to 1000)
@@ -69,7 +70,8 @@ class SyncThread {
   using StatusCallback = std::function<void(protocol::SyncStatus)>;
   using PulledCallback = std::function<void(std::vector<SessionChange>)>;
   /// `changed` runs on the loop when the state changes, or pending goes
-  /// between 0 and non-zero; `pulled` when pulled changes altered sessions.
+  /// between 0 and non-zero; `pulled` when pulls altered sessions (this
+  /// process's, or another's on the same database, read from its pull log).
   SyncThread(SyncOptions, Scheduler&, StatusCallback changed, PulledCallback pulled = {});
   /// Stops the thread (a transfer in flight is aborted) and joins it.
   ~SyncThread();
@@ -88,8 +90,9 @@ class SyncThread {
   /// The latest status (pending as last counted).
   protocol::SyncStatus status() const;
   /// Signs in or out (sync/login, sync/logout; an empty token signs out):
-  /// from the next attempt on, these settings, without the access token held
-  /// so far; an attempt is due at once. The event stream starts over with them.
+  /// a transfer in flight is aborted, and an attempt with these settings
+  /// (without the access token held so far) follows at once. The event
+  /// stream starts over with them.
   void useSettings(SyncSettings);
 
  private:
@@ -107,6 +110,10 @@ class SyncThread {
   /// Pulls the change log from the stored cursor to its end; Restored when
   /// the backend is behind the cursor (everything was queued again).
   Outcome pull();
+  /// Tells the loop what pulls applied since it last looked, this process's
+  /// or another's on the same database (its editor has the same sessions
+  /// open perhaps); the first call only notes where the pull log ends.
+  void tellPulled();
   /// Whether the cursor counts in the backend and account signed in to now;
   /// when another (a new URL or user), everything is queued again for it and
   /// the cursor starts over: Restored. Unknown before (a first pull): noted.
@@ -143,6 +150,7 @@ class SyncThread {
   std::string accessToken_;       ///< sync thread only
   std::string checkedBackend_;    ///< "URL as user" last found in sync_cursor; sync thread only
   const std::string leaseHolder_;  ///< this process's id in sync_lease
+  std::optional<std::int64_t> told_;  ///< the pull log's last row told to the loop (sync thread only)
   int failures_ = 0;              ///< consecutive failed attempts (sync thread only)
   Clock::time_point retryAt_;     ///< sync thread only
 
@@ -161,7 +169,7 @@ class SyncThread {
   std::optional<Clock::time_point> probeAt_;  ///< offline: the next GET /healthz
   std::vector<StatusCallback> waiters_;   ///< sync/now calls waiting for a push
   std::optional<SyncSettings> replacement_;  ///< from useSettings, not yet adopted
-  std::atomic<bool> stop_{false};         ///< aborts a transfer in flight
+  std::atomic<bool> stop_{false};  ///< aborts a transfer in flight (at exit, or for new settings); set under mutex_
   std::thread thread_;
   std::mutex eventsMutex_;               ///< guards events_ (replaced on the loop, woken by the sync thread)
   std::unique_ptr<EventStream> events_;  ///< GET /api/events, on a thread of its own

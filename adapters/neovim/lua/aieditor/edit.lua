@@ -148,7 +148,8 @@ function M.edit(instruction, range)
         new = new:gsub("\n$", "")
       end
       review(buf, region, old, new)
-    end)
+      -- The reply is a diff of the user's code, not a version of the session's component.
+    end, { make_component = false })
   end
   if instruction and instruction ~= "" then
     go(instruction)

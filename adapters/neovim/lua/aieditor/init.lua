@@ -291,21 +291,22 @@ end
 ---@param text string
 ---@param images aieditor.Image[]|nil
 ---@param on_reply fun(result: table)|nil Called with the chat/send result once the reply is saved.
-function M.send(text, images, on_reply)
+---@param opts {make_component: boolean}|nil make_component = false: the reply makes no component (an edit of a selection).
+function M.send(text, images, on_reply, opts)
   if not text or text:match("^%s*$") then
     log.error("type a prompt first")
     return
   end
   if not session.current then
     M.new_session(function()
-      M.send(text, images, on_reply)
+      M.send(text, images, on_reply, opts)
     end)
     return
   end
   local id = session.current.id
   if reloading[id] then
     table.insert(reloading[id], function()
-      M.send(text, images, on_reply)
+      M.send(text, images, on_reply, opts)
     end)
     return
   end
@@ -317,7 +318,11 @@ function M.send(text, images, on_reply)
   chat.buf()
   status.start_generating()
   local send = session.begin_send(text, images)
-  local request_id = M.request("chat/send", { sessionId = id, text = text, images = images }, function(result)
+  local params = { sessionId = id, text = text, images = images }
+  if opts and opts.make_component == false then
+    params.makeComponent = false
+  end
+  local request_id = M.request("chat/send", params, function(result)
     session.finish_send(send, result)
     if on_reply then
       on_reply(result)
