@@ -289,10 +289,15 @@ end)
 
 T.test("the saved sign-in is used at the next start", function()
   ai.stop()
+  -- Synced can come before the session's page: the next test counts its messages.
+  local loaded = false
+  vim.api.nvim_create_autocmd("User", { pattern = "AiEditorSession", once = true, callback = function()
+    loaded = true
+  end })
   vim.cmd("AiEditor open " .. SESSION)
   T.wait_for(function()
-    return status.sync and status.sync.state == "synced"
-  end, "synced without signing in again", 30000)
+    return loaded and status.sync and status.sync.state == "synced"
+  end, "opened, and synced without signing in again", 30000)
 end)
 
 T.test(":AIEditorSync logout keeps the local work and asks for a sign-in", function()
